@@ -1,0 +1,634 @@
+/*
+ * socket-tracer's BPF program, compiled at startup by libbcc.
+ *
+ * Attached to the stable syscall tracepoints only: every input is a
+ * tracepoint argument or user memory, never a kernel-internal struct, so
+ * the program does not depend on the kernel headers' version.
+ * The BPF side captures, filters and counts; all parsing is in userspace.
+ *
+ * Compile-time switches (set by userspace with -D):
+ *   ST_FILTER_PID   only tgids in map filter_pids
+ *   ST_FILTER_COMM  only comms in map filter_comms
+ *   ST_DATA_SIZE    payload bytes captured per data event (<= ST_DATA_MAX)
+ *   ST_NR_CPUS      possible CPUs (rows of the data scratch array)
+ */
+#ifndef SOCKET_TRACER_H
+#include "socket_tracer.h" /* the build prepends it; this serves editors */
+#endif
+#include <linux/socket.h>
+#include <linux/net.h>
+
+#ifndef ST_DATA_SIZE
+#define ST_DATA_SIZE 4096
+#endif
+#ifndef ST_NR_CPUS
+#define ST_NR_CPUS 256
+#endif
+#define ST_SOCK_TYPE_MASK 0xf /* strips SOCK_NONBLOCK / SOCK_CLOEXEC */
+#define ST_EAGAIN 11
+#define ST_EBADF 9
+
+/* Hides a value's known range from clang, so that the bound checks after it
+ * stay in the code for the verifier to see. */
+#define BOUNDS_OPAQUE(var) asm volatile("" : "+r"(var))
+
+/* Layout of every syscalls:sys_enter_* tracepoint (see its format file). */
+struct syscall_enter_ctx {
+	__u64 common;
+	__s32 syscall_nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+/* Layout of every syscalls:sys_exit_* tracepoint. */
+struct syscall_exit_ctx {
+	__u64 common;
+	__s32 syscall_nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+/* User ABI structs (x86_64 layout), read with bpf_probe_read_user. */
+struct abi_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+struct abi_msghdr {
+	__u64 name;
+	__u32 namelen;
+	__u32 pad;
+	__u64 iov;
+	__u64 iovlen;
+	__u64 control;
+	__u64 controllen;
+	__u32 flags;
+	__u32 pad2;
+};
+
+struct abi_mmsghdr {
+	struct abi_msghdr hdr;
+	__u32 len;
+	__u32 pad;
+};
+
+/* Arguments saved at syscall entry for the exit probe. */
+struct pending_call {
+	__u64 fd;
+	__u64 buf;      /* buffer, iovec array, msghdr or sockaddr pointer */
+	__u64 count;    /* byte count, iovec count or message count */
+	__u64 addr;     /* peer sockaddr pointer (sendto/recvfrom/accept) */
+	__u64 addr_len; /* sendto: its length; recvfrom/accept: pointer to it */
+	__u16 syscall;  /* enum st_syscall; 0 for connection syscalls */
+};
+
+/* Scratch for one data event: the payload area is doubled so a copy at any
+ * offset below ST_DATA_MAX of up to ST_DATA_MAX bytes stays inside. */
+struct data_scratch {
+	struct st_data_event ev;
+	__u8 overflow[2 * ST_DATA_MAX];
+};
+
+/* Calls between entry and exit. Key: pid_tgid of the calling thread.
+ * Created at entry, deleted at exit. */
+BPF_HASH(pending, __u64, struct pending_call, 16384);
+/* Known sockets, see struct st_sock in socket_tracer.h. */
+BPF_TABLE("lru_hash", __u64, struct st_sock, socks, ST_SOCKS_MAX);
+/* -p filter: key tgid, value unused. Filled by userspace before attach. */
+BPF_HASH(filter_pids, __u32, __u8, ST_FILTER_MAX);
+/* -c filter: key comm, value unused. Filled by userspace before attach. */
+BPF_HASH(filter_comms, struct st_comm_key, __u8, ST_FILTER_MAX);
+/* One data_scratch row per CPU, indexed by CPU id: too large for a
+ * per-CPU array's 32 KiB value limit. */
+BPF_ARRAY(data_scratch, struct data_scratch, ST_NR_CPUS);
+/* Events to userspace, one perf buffer per CPU. */
+BPF_PERF_OUTPUT(events);
+
+static __always_inline __u64 sock_key(__u64 pid_tgid, __u64 fd)
+{
+	return (pid_tgid & 0xffffffff00000000ULL) | (fd & 0xffffffffULL);
+}
+
+static __always_inline int task_selected(__u64 pid_tgid)
+{
+#ifdef ST_FILTER_PID
+	__u32 tgid = pid_tgid >> 32;
+	if (!filter_pids.lookup(&tgid))
+		return 0;
+#endif
+#ifdef ST_FILTER_COMM
+	struct st_comm_key key = {};
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+	if (!filter_comms.lookup(&key))
+		return 0;
+#endif
+	return 1;
+}
+
+static __always_inline int family_traced(__u16 family)
+{
+	return family == AF_INET || family == AF_INET6 || family == AF_UNIX;
+}
+
+static __always_inline void header_fill(struct st_event_header *hdr, __u32 kind,
+					__u64 pid_tgid, __s32 fd)
+{
+	hdr->kind = kind;
+	hdr->pid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->fd = fd;
+	hdr->ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(&hdr->comm, sizeof(hdr->comm));
+}
+
+/* Copies a user sockaddr of addr_len bytes; returns the bytes copied. */
+static __always_inline __u32 sockaddr_copy(__u8 *dst, __u64 src, __u64 addr_len)
+{
+	if (!src || !addr_len)
+		return 0;
+	BOUNDS_OPAQUE(addr_len);
+	if (addr_len > ST_ADDR_MAX)
+		addr_len = ST_ADDR_MAX;
+	if (bpf_probe_read_user(dst, addr_len, (void *)src))
+		return 0;
+	return addr_len;
+}
+
+static __always_inline void pending_save(__u64 fd, __u64 buf, __u64 count, __u64 addr,
+					 __u64 addr_len, __u16 syscall)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call = {
+		.fd = fd,
+		.buf = buf,
+		.count = count,
+		.addr = addr,
+		.addr_len = addr_len,
+		.syscall = syscall,
+	};
+	pending.update(&pid_tgid, &call);
+}
+
+/* Takes the entry's saved arguments; 0 when there are none. */
+static __always_inline int pending_take(__u64 pid_tgid, struct pending_call *call)
+{
+	struct pending_call *saved = pending.lookup(&pid_tgid);
+	if (!saved)
+		return 0;
+	*call = *saved;
+	pending.delete(&pid_tgid);
+	return 1;
+}
+
+/* ---- socket() ---- */
+
+int enter_socket(struct syscall_enter_ctx *ctx)
+{
+	if (!family_traced(ctx->args[0]) || !task_selected(bpf_get_current_pid_tgid()))
+		return 0;
+	pending_save(0, 0, 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0);
+	return 0;
+}
+
+int exit_socket(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call;
+	if (!pending_take(pid_tgid, &call) || ctx->ret < 0)
+		return 0;
+	struct st_sock sock = {
+		.family = call.addr,
+		.sock_type = call.addr_len,
+	};
+	__u64 key = sock_key(pid_tgid, ctx->ret);
+	socks.update(&key, &sock);
+	return 0;
+}
+
+/* ---- connect(), accept(), accept4() ---- */
+
+static __always_inline void conn_emit(void *ctx, struct st_conn_event *ev)
+{
+	events.perf_submit(ctx, ev, sizeof(*ev));
+}
+
+int enter_connect(struct syscall_enter_ctx *ctx)
+{
+	if (!task_selected(bpf_get_current_pid_tgid()))
+		return 0;
+	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0);
+	return 0;
+}
+
+int exit_connect(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call;
+	if (!pending_take(pid_tgid, &call))
+		return 0;
+
+	struct st_conn_event ev = {};
+	ev.addr_len = sockaddr_copy(ev.addr, call.addr, call.addr_len);
+	if (ev.addr_len < sizeof(__u16))
+		return 0;
+	__u16 family = *(__u16 *)ev.addr;
+	if (!family_traced(family))
+		return 0;
+
+	header_fill(&ev.hdr, ST_EV_CONNECT, pid_tgid, call.fd);
+	__u64 key = sock_key(pid_tgid, call.fd);
+	struct st_sock fresh = { .family = family };
+	struct st_sock *sock = socks.lookup(&key);
+	if (!sock) {
+		socks.update(&key, &fresh);
+		sock = socks.lookup(&key);
+		if (!sock)
+			return 0;
+	}
+	sock->open_ts_ns = ev.hdr.ts_ns;
+	sock->flags = (sock->flags | ST_SOCK_REPORTED | ST_SOCK_CLIENT) & ~ST_SOCK_SERVER;
+	ev.result = ctx->ret;
+	ev.family = family;
+	ev.sock_type = sock->sock_type;
+	ev.sock_flags = sock->flags;
+	conn_emit(ctx, &ev);
+	return 0;
+}
+
+static __always_inline int accept_enter(struct syscall_enter_ctx *ctx)
+{
+	if (!task_selected(bpf_get_current_pid_tgid()))
+		return 0;
+	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0);
+	return 0;
+}
+
+static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call;
+	if (!pending_take(pid_tgid, &call) || ctx->ret == -ST_EAGAIN)
+		return 0;
+
+	__u64 listen_key = sock_key(pid_tgid, call.fd);
+	struct st_sock *listener = socks.lookup(&listen_key);
+	struct st_conn_event ev = {};
+	if (listener) {
+		ev.family = listener->family;
+		ev.sock_type = listener->sock_type;
+	}
+	if (ctx->ret >= 0) {
+		__u32 addr_len = 0;
+		if (call.addr_len)
+			bpf_probe_read_user(&addr_len, sizeof(addr_len), (void *)call.addr_len);
+		ev.addr_len = sockaddr_copy(ev.addr, call.addr, addr_len);
+		if (ev.addr_len >= sizeof(__u16))
+			ev.family = *(__u16 *)ev.addr;
+	}
+	if (ev.family && !family_traced(ev.family))
+		return 0;
+	if (!ev.sock_type)
+		ev.sock_type = SOCK_STREAM;
+
+	__s32 fd = ctx->ret >= 0 ? ctx->ret : call.fd;
+	header_fill(&ev.hdr, ST_EV_ACCEPT, pid_tgid, fd);
+	ev.result = ctx->ret;
+	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER;
+	if (ctx->ret >= 0) {
+		struct st_sock sock = {
+			.open_ts_ns = ev.hdr.ts_ns,
+			.family = ev.family,
+			.sock_type = ev.sock_type,
+			.flags = ev.sock_flags,
+		};
+		__u64 key = sock_key(pid_tgid, fd);
+		socks.update(&key, &sock);
+	}
+	conn_emit(ctx, &ev);
+	return 0;
+}
+
+int enter_accept(struct syscall_enter_ctx *ctx) { return accept_enter(ctx); }
+int enter_accept4(struct syscall_enter_ctx *ctx) { return accept_enter(ctx); }
+int exit_accept(struct syscall_exit_ctx *ctx) { return accept_exit(ctx); }
+int exit_accept4(struct syscall_exit_ctx *ctx) { return accept_exit(ctx); }
+
+/* ---- close() ---- */
+
+int enter_close(struct syscall_enter_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 key = sock_key(pid_tgid, ctx->args[0]);
+	if (!socks.lookup(&key))
+		return 0;
+	pending_save(ctx->args[0], 0, 0, 0, 0, 0);
+	return 0;
+}
+
+int exit_close(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call;
+	if (!pending_take(pid_tgid, &call) || ctx->ret == -ST_EBADF)
+		return 0;
+	__u64 key = sock_key(pid_tgid, call.fd);
+	struct st_sock *sock = socks.lookup(&key);
+	if (!sock)
+		return 0;
+	if (sock->flags & ST_SOCK_REPORTED) {
+		struct st_conn_event ev = {};
+		header_fill(&ev.hdr, ST_EV_CLOSE, pid_tgid, call.fd);
+		ev.result = ctx->ret;
+		if (sock->open_ts_ns && sock->open_ts_ns <= ev.hdr.ts_ns)
+			ev.duration_ns = ev.hdr.ts_ns - sock->open_ts_ns;
+		ev.bytes_sent = sock->bytes_sent;
+		ev.bytes_recv = sock->bytes_recv;
+		ev.family = sock->family;
+		ev.sock_type = sock->sock_type;
+		ev.sock_flags = sock->flags;
+		conn_emit(ctx, &ev);
+	}
+	socks.delete(&key);
+	return 0;
+}
+
+/* ---- data: read/write family ---- */
+
+/* Saves a data call's arguments when fd is a known socket. */
+static __always_inline int data_enter(__u64 fd, __u64 buf, __u64 count, __u64 addr,
+				      __u64 addr_len, __u16 syscall)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!task_selected(pid_tgid))
+		return 0;
+	__u64 key = sock_key(pid_tgid, fd);
+	if (!socks.lookup(&key))
+		return 0;
+	pending_save(fd, buf, count, addr, addr_len, syscall);
+	return 0;
+}
+
+/* Copies up to len user bytes to data[off]; returns the bytes copied. */
+static __always_inline __u32 payload_copy(__u8 *data, __u32 off, __u64 src, __u64 len)
+{
+	if (off >= ST_DATA_SIZE || !src)
+		return 0;
+	__u64 n = ST_DATA_SIZE - off;
+	if (len < n)
+		n = len;
+	BOUNDS_OPAQUE(n);
+	if (n > ST_DATA_MAX)
+		n = ST_DATA_MAX;
+	__u64 start = off;
+	BOUNDS_OPAQUE(start);
+	start &= ST_DATA_MAX - 1;
+	if (bpf_probe_read_user(data + start, n, (void *)src))
+		return 0;
+	return n;
+}
+
+/* Gathers the first `bytes` of an iovec array into data[], in order. The
+ * body keeps few branches: each one multiplies the verifier's states. */
+static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt, __u64 bytes)
+{
+	__u32 off = 0;
+#pragma unroll
+	for (int i = 0; i < ST_IOV_MAX; i++) {
+		struct abi_iovec vec = {};
+		if (i >= iovcnt || off >= ST_DATA_SIZE || bytes == 0)
+			break;
+		bpf_probe_read_user(&vec, sizeof(vec), (void *)(iov + i * sizeof(vec)));
+		__u64 len = vec.len < bytes ? vec.len : bytes;
+		__u64 n = ST_DATA_SIZE - off;
+		if (len < n)
+			n = len;
+		BOUNDS_OPAQUE(n);
+		n &= 2 * ST_DATA_MAX - 1;
+		__u64 start = off;
+		BOUNDS_OPAQUE(start);
+		start &= ST_DATA_MAX - 1;
+		bpf_probe_read_user(data + start, n, (void *)vec.base);
+		off += n;
+		bytes -= len;
+	}
+	return off;
+}
+
+/* Where a syscall's payload is; a constant argument of data_exit, so each
+ * exit program holds only its own capture path. */
+enum capture_kind {
+	CAPTURE_NONE,     /* sendfile: the payload is a file */
+	CAPTURE_BUFFER,   /* read, write */
+	CAPTURE_SENDTO,   /* buffer, peer address and its length */
+	CAPTURE_RECVFROM, /* buffer, peer address and a pointer to its length */
+	CAPTURE_IOVEC,    /* readv, writev */
+	CAPTURE_MSGHDR,   /* sendmsg, recvmsg */
+	CAPTURE_MMSGHDR,  /* sendmmsg, recvmmsg */
+};
+
+static __always_inline int data_exit(struct syscall_exit_ctx *ctx, enum capture_kind capture,
+				     __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call;
+	if (!pending_take(pid_tgid, &call) || ctx->ret <= 0)
+		return 0;
+
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct data_scratch *scratch = data_scratch.lookup(&cpu);
+	if (!scratch)
+		return 0;
+	struct st_data_event *ev = &scratch->ev;
+	__u64 key = sock_key(pid_tgid, call.fd);
+	struct st_sock *sock = socks.lookup(&key);
+	if (!sock)
+		return 0;
+
+	__u64 bytes = ctx->ret;
+	__u64 peer = 0, peer_len = 0;
+	__u32 captured = 0;
+	struct abi_msghdr msg = {};
+	switch (capture) {
+	case CAPTURE_BUFFER:
+		captured = payload_copy(ev->data, 0, call.buf, bytes);
+		break;
+	case CAPTURE_SENDTO:
+		peer = call.addr;
+		peer_len = call.addr_len;
+		captured = payload_copy(ev->data, 0, call.buf, bytes);
+		break;
+	case CAPTURE_RECVFROM:
+		peer = call.addr;
+		if (call.addr && call.addr_len)
+			bpf_probe_read_user(&peer_len, sizeof(__u32), (void *)call.addr_len);
+		captured = payload_copy(ev->data, 0, call.buf, bytes);
+		break;
+	case CAPTURE_IOVEC:
+		captured = payload_gather(ev->data, call.buf, call.count, bytes);
+		break;
+	case CAPTURE_MSGHDR:
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)call.buf))
+			break;
+		peer = msg.name;
+		peer_len = msg.namelen;
+		captured = payload_gather(ev->data, msg.iov, msg.iovlen, bytes);
+		break;
+	case CAPTURE_MMSGHDR: {
+		/* ret counts messages: sum their lengths; capture the first. */
+		__u64 messages = bytes;
+		__u32 first_len = 0;
+		bytes = 0;
+		for (int i = 0; i < ST_IOV_MAX; i++) {
+			if (i >= messages)
+				break;
+			__u32 len = 0;
+			bpf_probe_read_user(&len, sizeof(len),
+					    (void *)(call.buf + i * sizeof(struct abi_mmsghdr) +
+						     offsetof(struct abi_mmsghdr, len)));
+			if (i == 0)
+				first_len = len;
+			bytes += len;
+		}
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)call.buf))
+			break;
+		peer = msg.name;
+		peer_len = msg.namelen;
+		captured = payload_gather(ev->data, msg.iov, msg.iovlen, first_len);
+		break;
+	}
+	case CAPTURE_NONE:
+		break;
+	}
+
+	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
+	ev->pos = *total;
+	lock_xadd(total, bytes);
+	sock->flags |= ST_SOCK_REPORTED;
+
+	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, call.fd);
+	ev->bytes = bytes;
+	ev->captured = captured;
+	ev->syscall = call.syscall;
+	ev->direction = direction;
+	ev->family = sock->family;
+	ev->sock_type = sock->sock_type;
+	ev->sock_flags = sock->flags;
+	ev->addr_len = sockaddr_copy(ev->addr, peer, peer_len);
+	__u32 size = offsetof(struct st_data_event, data) + (captured & (ST_DATA_MAX * 2 - 1));
+	if (size > sizeof(*scratch))
+		return 0;
+	events.perf_submit(ctx, ev, size);
+	return 0;
+}
+
+int enter_read(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_READ);
+}
+
+int enter_write(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_WRITE);
+}
+
+int enter_readv(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_READV);
+}
+
+int enter_writev(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_WRITEV);
+}
+
+int enter_sendto(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4], ctx->args[5],
+			  ST_SYS_SENDTO);
+}
+
+int enter_recvfrom(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4], ctx->args[5],
+			  ST_SYS_RECVFROM);
+}
+
+int enter_sendmsg(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ST_SYS_SENDMSG);
+}
+
+int enter_recvmsg(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ST_SYS_RECVMSG);
+}
+
+int enter_sendmmsg(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_SENDMMSG);
+}
+
+int enter_recvmmsg(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_RECVMMSG);
+}
+
+int enter_sendfile64(struct syscall_enter_ctx *ctx)
+{
+	return data_enter(ctx->args[0], 0, ctx->args[3], 0, 0, ST_SYS_SENDFILE);
+}
+
+int exit_read(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_BUFFER, ST_DIR_RECV);
+}
+
+int exit_write(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_BUFFER, ST_DIR_SEND);
+}
+
+int exit_readv(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_IOVEC, ST_DIR_RECV);
+}
+
+int exit_writev(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_IOVEC, ST_DIR_SEND);
+}
+
+int exit_sendto(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_SENDTO, ST_DIR_SEND);
+}
+
+int exit_recvfrom(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_RECVFROM, ST_DIR_RECV);
+}
+
+int exit_sendmsg(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_MSGHDR, ST_DIR_SEND);
+}
+
+int exit_recvmsg(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_MSGHDR, ST_DIR_RECV);
+}
+
+int exit_sendmmsg(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_MMSGHDR, ST_DIR_SEND);
+}
+
+int exit_recvmmsg(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_MMSGHDR, ST_DIR_RECV);
+}
+
+int exit_sendfile64(struct syscall_exit_ctx *ctx)
+{
+	return data_exit(ctx, CAPTURE_NONE, ST_DIR_SEND);
+}

@@ -1,0 +1,131 @@
+/*
+ * The kernel/user contract of socket-tracer: every event struct, enum and
+ * limit that the BPF program and userspace share. The build puts this file
+ * in front of the BPF source; userspace includes it after <linux/types.h>.
+ * Only fixed-width types, #defines and enums: no libc includes.
+ */
+#ifndef SOCKET_TRACER_H
+#define SOCKET_TRACER_H
+
+#define ST_COMM_LEN 16
+/* Room for the largest sockaddr we decode (sockaddr_un is 110 bytes). */
+#define ST_ADDR_MAX 112
+/* Ceiling of --data-size; a power of two so BPF can bound offsets by mask. */
+#define ST_DATA_MAX 32768
+/* readv/writev/sendmsg/recvmsg: iovecs gathered per call (bounded loop). */
+#define ST_IOV_MAX 16
+/* Entries of the traced-socket table (LRU: exited processes age out). */
+#define ST_SOCKS_MAX 65536
+/* Entries of each -p / -c filter table. */
+#define ST_FILTER_MAX 64
+
+/* Kinds of event. Append only: values are part of recorded event streams. */
+enum st_event_kind {
+	ST_EV_CONNECT = 1,
+	ST_EV_ACCEPT = 2,
+	ST_EV_CLOSE = 3,
+	ST_EV_DATA = 4,
+	ST_EV_NR
+};
+
+/* The syscall behind a data event. Append only. */
+enum st_syscall {
+	ST_SYS_READ = 1,
+	ST_SYS_WRITE = 2,
+	ST_SYS_READV = 3,
+	ST_SYS_WRITEV = 4,
+	ST_SYS_SENDTO = 5,
+	ST_SYS_RECVFROM = 6,
+	ST_SYS_SENDMSG = 7,
+	ST_SYS_RECVMSG = 8,
+	ST_SYS_SENDMMSG = 9,
+	ST_SYS_RECVMMSG = 10,
+	ST_SYS_SENDFILE = 11,
+	ST_SYS_NR
+};
+
+/* Direction of a data event. Append only. */
+enum st_direction {
+	ST_DIR_SEND = 1,
+	ST_DIR_RECV = 2,
+	ST_DIR_NR
+};
+
+/* st_sock.flags and st_conn_event.sock_flags bits. */
+enum st_sock_flag {
+	/* A connect/accept/data event was emitted: its close is reported. */
+	ST_SOCK_REPORTED = 1,
+	/* Open before the tracer started; entered by the startup scan. */
+	ST_SOCK_PREEXISTING = 2,
+	/* Returned by accept/accept4: role server. */
+	ST_SOCK_SERVER = 4,
+	/* Passed to connect: role client. Neither bit: role unknown. */
+	ST_SOCK_CLIENT = 8,
+};
+
+/*
+ * Map "socks": one entry per socket we know of.
+ * Key: (tgid << 32) | fd. Created at socket()/connect()/accept() exit and by
+ * the startup scan; deleted at close() exit (LRU evicts sockets of processes
+ * that exited without closing).
+ */
+struct st_sock {
+	__u64 open_ts_ns; /* CLOCK_MONOTONIC ns of connect/accept (or scan) */
+	__u64 bytes_sent; /* sum of send-side syscall return values */
+	__u64 bytes_recv; /* sum of receive-side syscall return values */
+	__u16 family;     /* AF_* from socket() or the address; 0 unknown */
+	__u16 sock_type;  /* SOCK_STREAM/SOCK_DGRAM/...; 0 unknown */
+	__u32 flags;      /* enum st_sock_flag bits */
+};
+
+/* Fields every event starts with. */
+struct st_event_header {
+	__u32 kind;            /* enum st_event_kind */
+	__u32 pid;             /* tgid of the calling process */
+	__u32 tid;             /* thread id */
+	__s32 fd;              /* socket fd in that process */
+	__u64 ts_ns;           /* CLOCK_MONOTONIC ns at syscall exit */
+	__u8 comm[ST_COMM_LEN]; /* task comm, NUL-padded */
+};
+
+/* connect, accept/accept4 and close. */
+struct st_conn_event {
+	struct st_event_header hdr;
+	__s64 result;       /* syscall return: 0/new fd, or -errno */
+	__u64 duration_ns;  /* close: since connect/accept; else 0 */
+	__u64 bytes_sent;   /* close: total sent on the socket */
+	__u64 bytes_recv;   /* close: total received on the socket */
+	__u16 family;       /* AF_* of the socket */
+	__u16 sock_type;    /* SOCK_* of the socket; 0 unknown */
+	__u32 sock_flags;   /* enum st_sock_flag bits */
+	__u32 addr_len;     /* valid bytes of addr; 0 when not known */
+	__u32 reserved;
+	/* Remote sockaddr as connect() was given it or accept() returned it;
+	 * ports and addresses inside stay in network byte order. */
+	__u8 addr[ST_ADDR_MAX];
+};
+
+/* One read/write-family syscall on a known socket. */
+struct st_data_event {
+	struct st_event_header hdr;
+	__u64 bytes;       /* syscall's byte count (its return value) */
+	__u64 pos;         /* bytes in this direction before this call */
+	__u32 captured;    /* payload bytes in data[] (<= bytes) */
+	__u16 syscall;     /* enum st_syscall */
+	__u8 direction;    /* enum st_direction */
+	__u8 reserved;
+	__u16 family;      /* AF_* of the socket */
+	__u16 sock_type;   /* SOCK_* of the socket; 0 unknown */
+	__u32 sock_flags;  /* enum st_sock_flag bits */
+	__u32 addr_len;    /* per-datagram peer (sendto/recvfrom/msg_name), 0 none */
+	__u32 reserved2;
+	__u8 addr[ST_ADDR_MAX]; /* that peer, network byte order inside */
+	__u8 data[ST_DATA_MAX]; /* first captured bytes; only those are sent */
+};
+
+/* Key of map "filter_comms" (-c NAME): the comm, NUL-padded. */
+struct st_comm_key {
+	__u8 comm[ST_COMM_LEN];
+};
+
+#endif /* SOCKET_TRACER_H */

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package socket-tracer needs to build, run and test, and
+# mounts tracefs. Idempotent: a second run installs nothing new.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: must run as root (apt-get install, mount)" >&2
+    exit 1
+fi
+
+packages=(
+    # build
+    cmake make gcc pkg-config libbpfcc-dev libelf-dev
+    # run: kernel headers for bcc's compile, bpftool to inspect loaded programs
+    linux-headers-amd64 bpftool
+    # test clients and peers
+    curl python3 netcat-openbsd iproute2 clang libclang-rt-14-dev
+    redis-server redis-tools dnsutils dnsmasq-base openssl
+    postgresql postgresql-client
+    # benchmark
+    nginx-light wrk strace bpftrace
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+        || missing+=("$pkg")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# bcc reads tracepoint ids and formats from tracefs; a fresh machine has it unmounted.
+if [ ! -e /sys/kernel/tracing/events ]; then
+    mount -t tracefs tracefs /sys/kernel/tracing
+fi

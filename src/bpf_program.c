@@ -1,0 +1,144 @@
+#include "bpf_program.h"
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf_source.h"
+#include "log.h"
+#include "socket_tracer_abi.h"
+
+#define CFLAGS_MAX (OPTIONS_MAX_DEFINES + 16)
+#define CFLAG_LEN (PATH_MAX + 32)
+
+static int cflags_build(const struct options *opts, const struct kernel_headers *headers,
+			int nr_cpus, char flags[][CFLAG_LEN])
+{
+	int n = kernel_headers_cflags(headers, flags, 8);
+
+	snprintf(flags[n++], CFLAG_LEN, "-DST_DATA_SIZE=%u", opts->data_size);
+	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", nr_cpus);
+	if (opts->n_pids)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_PID");
+	if (opts->n_comms)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_COMM");
+	for (int i = 0; i < opts->n_defines; i++)
+		snprintf(flags[n++], CFLAG_LEN, "-D%s", opts->defines[i]);
+	return n;
+}
+
+static int filters_fill(void *module, const struct options *opts)
+{
+	int pids_fd = bpf_table_fd(module, "filter_pids");
+	int comms_fd = bpf_table_fd(module, "filter_comms");
+	__u8 one = 1;
+
+	if ((opts->n_pids && pids_fd < 0) || (opts->n_comms && comms_fd < 0)) {
+		log_error("the BPF program lacks the filter_pids/filter_comms maps");
+		return -ENOENT;
+	}
+	for (int i = 0; i < opts->n_pids; i++) {
+		__u32 pid = opts->pids[i];
+		if (bpf_update_elem(pids_fd, &pid, &one, BPF_ANY)) {
+			log_error("failed to set pid filter: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	for (int i = 0; i < opts->n_comms; i++) {
+		struct st_comm_key key = {};
+		memcpy(key.comm, opts->comms[i], strnlen(opts->comms[i], ST_COMM_LEN - 1));
+		if (bpf_update_elem(comms_fd, &key, &one, BPF_ANY)) {
+			log_error("failed to set comm filter: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Keeps a map past bpf_module_destroy, which closes the module's copies. */
+static int map_fd_keep(void *module, const char *name)
+{
+	int fd = bpf_table_fd(module, name);
+
+	if (fd < 0) {
+		log_error("the BPF program lacks the map %s", name);
+		return -ENOENT;
+	}
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
+}
+
+int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
+		     int nr_cpus, struct bpf_program *program)
+{
+	char flags[CFLAGS_MAX][CFLAG_LEN];
+	const char *flag_ptrs[CFLAGS_MAX];
+	char *text;
+	void *module;
+	int n_flags;
+	int err;
+
+	program->events_fd = program->socks_fd = -1;
+	program->probes.count = 0;
+
+	err = bpf_source_compose(opts->bpf_file, &text);
+	if (err)
+		return err;
+	n_flags = cflags_build(opts, headers, nr_cpus, flags);
+	for (int i = 0; i < n_flags; i++)
+		flag_ptrs[i] = flags[i];
+	if (opts->verbose)
+		for (int i = 0; i < n_flags; i++)
+			fprintf(stderr, "BPF compile flag: %s\n", flags[i]);
+
+	module = bpf_module_create_c_from_string(text, 0, flag_ptrs, n_flags, true, NULL);
+	free(text);
+	if (!module) {
+		log_error("failed to compile the BPF program %s (diagnostics above)",
+			  opts->bpf_file ? opts->bpf_file : "(embedded)");
+		return -EINVAL;
+	}
+
+	err = filters_fill(module, opts);
+	if (err)
+		goto destroy_module;
+	program->events_fd = map_fd_keep(module, "events");
+	if (program->events_fd < 0) {
+		err = program->events_fd;
+		goto destroy_module;
+	}
+	program->socks_fd = map_fd_keep(module, "socks");
+	if (program->socks_fd < 0) {
+		err = program->socks_fd;
+		goto close_events;
+	}
+	err = probes_attach(module, !opts->no_data, opts->verbose, &program->probes);
+	if (err)
+		goto close_socks;
+	bpf_module_destroy(module);
+	return 0;
+
+close_socks:
+	close(program->socks_fd);
+close_events:
+	close(program->events_fd);
+destroy_module:
+	bpf_module_destroy(module);
+	program->events_fd = program->socks_fd = -1;
+	return err;
+}
+
+void bpf_program_unload(struct bpf_program *program)
+{
+	probes_detach(&program->probes);
+	if (program->socks_fd >= 0)
+		close(program->socks_fd);
+	if (program->events_fd >= 0)
+		close(program->events_fd);
+	program->events_fd = program->socks_fd = -1;
+}

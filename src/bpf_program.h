@@ -1,0 +1,25 @@
+/* Compiling the BPF program with libbcc, filling its filter maps and
+ * attaching its probes. */
+#ifndef ST_BPF_PROGRAM_H
+#define ST_BPF_PROGRAM_H
+
+#include "kernel_headers.h"
+#include "options.h"
+#include "probes.h"
+
+struct bpf_program {
+	int events_fd; /* perf event array "events" */
+	int socks_fd;  /* hash "socks" (struct st_sock by tgid<<32|fd) */
+	struct probe_set probes;
+};
+
+/* Compiles, loads and attaches. The LLVM module is freed before returning:
+ * only the map and program fds stay. Returns 0 or a negative errno after
+ * printing why. */
+int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
+		     int nr_cpus, struct bpf_program *program);
+
+/* Detaches every probe and closes every fd. */
+void bpf_program_unload(struct bpf_program *program);
+
+#endif

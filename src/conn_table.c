@@ -1,0 +1,160 @@
+#include "conn_table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT_MASK (CONN_TABLE_CAPACITY - 1)
+
+int conn_table_init(struct conn_table *table)
+{
+	table->slots = calloc(CONN_TABLE_CAPACITY, sizeof(*table->slots));
+	table->count = 0;
+	return table->slots ? 0 : -ENOMEM;
+}
+
+void conn_table_free(struct conn_table *table)
+{
+	free(table->slots);
+	table->slots = NULL;
+	table->count = 0;
+}
+
+static uint32_t slot_hash(uint32_t pid, int32_t fd)
+{
+	uint64_t key = ((uint64_t)pid << 32) | (uint32_t)fd;
+
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (uint32_t)key & SLOT_MASK;
+}
+
+/* The slot holding (pid, fd), or the empty slot where it would go. */
+static struct conn *slot_find(struct conn_table *table, uint32_t pid, int32_t fd)
+{
+	uint32_t index = slot_hash(pid, fd);
+
+	for (uint32_t probes = 0; probes < CONN_TABLE_CAPACITY; probes++) {
+		struct conn *slot = &table->slots[index];
+		if (!slot->used || (slot->pid == pid && slot->fd == fd))
+			return slot;
+		index = (index + 1) & SLOT_MASK;
+	}
+	return NULL;
+}
+
+struct conn *conn_table_lookup(struct conn_table *table, uint32_t pid, int32_t fd)
+{
+	struct conn *slot = slot_find(table, pid, fd);
+
+	return slot && slot->used ? slot : NULL;
+}
+
+struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t fd)
+{
+	struct conn *slot;
+
+	/* Keep a free slot so every probe sequence ends. */
+	if (table->count >= CONN_TABLE_CAPACITY - 1)
+		return conn_table_lookup(table, pid, fd);
+	slot = slot_find(table, pid, fd);
+	if (!slot)
+		return NULL;
+	if (!slot->used) {
+		memset(slot, 0, sizeof(*slot));
+		slot->used = true;
+		slot->pid = pid;
+		slot->fd = fd;
+		table->count++;
+	}
+	return slot;
+}
+
+/* Linear probing deletion: shift later entries of the run back into the hole. */
+void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd)
+{
+	struct conn *hole = conn_table_lookup(table, pid, fd);
+	uint32_t hole_index;
+	uint32_t index;
+
+	if (!hole)
+		return;
+	hole_index = hole - table->slots;
+	index = hole_index;
+	for (;;) {
+		struct conn *slot;
+		uint32_t home;
+
+		index = (index + 1) & SLOT_MASK;
+		slot = &table->slots[index];
+		if (!slot->used)
+			break;
+		home = slot_hash(slot->pid, slot->fd);
+		/* Move the entry if its home is not cyclically in (hole, index]. */
+		if (((index - home) & SLOT_MASK) >= ((index - hole_index) & SLOT_MASK)) {
+			table->slots[hole_index] = *slot;
+			hole_index = index;
+		}
+	}
+	table->slots[hole_index].used = false;
+	table->count--;
+}
+
+void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,
+			   const char *remote)
+{
+	struct conn *conn = conn_table_upsert(table, pid, fd);
+
+	if (conn)
+		snprintf(conn->remote, sizeof(conn->remote), "%s", remote);
+}
+
+static void data_apply(struct conn_table *table, struct event *ev)
+{
+	struct conn *conn = conn_table_upsert(table, ev->pid, ev->fd);
+	uint8_t dir = ev->direction;
+
+	if (!conn)
+		return;
+	if (!ev->remote[0])
+		snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
+	if (conn->seen[dir] || conn->remote[0]) {
+		/* The connection was known from its start: any missing stream
+		 * bytes before this event are a gap. */
+		if (ev->pos > conn->next_pos[dir]) {
+			ev->gap_bytes = ev->pos - conn->next_pos[dir];
+			ev->gap_pos = conn->next_pos[dir];
+		}
+	}
+	conn->seen[dir] = true;
+	conn->next_pos[dir] = ev->pos + ev->captured;
+}
+
+void conn_table_apply(struct conn_table *table, struct event *ev)
+{
+	struct conn *conn;
+
+	switch (ev->kind) {
+	case ST_EV_CONNECT:
+	case ST_EV_ACCEPT:
+		if (ev->kind == ST_EV_ACCEPT && ev->result < 0)
+			return; /* ev->fd is the listener */
+		conn = conn_table_upsert(table, ev->pid, ev->fd);
+		if (conn)
+			snprintf(conn->remote, sizeof(conn->remote), "%s", ev->remote);
+		return;
+	case ST_EV_CLOSE:
+		conn = conn_table_lookup(table, ev->pid, ev->fd);
+		if (conn)
+			snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
+		conn_table_remove(table, ev->pid, ev->fd);
+		return;
+	case ST_EV_DATA:
+		data_apply(table, ev);
+		return;
+	default:
+		return;
+	}
+}

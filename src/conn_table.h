@@ -1,0 +1,49 @@
+/* Userspace connection state: what an event alone does not carry (the
+ * peer of a close or data event, each direction's stream position). */
+#ifndef ST_CONN_TABLE_H
+#define ST_CONN_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* Power of two. A full table still prints events, without their peers. */
+#define CONN_TABLE_CAPACITY 65536
+
+struct conn {
+	bool used;
+	uint32_t pid;
+	int32_t fd;
+	char remote[ADDR_TEXT_MAX];
+	uint64_t next_pos[ST_DIR_NR]; /* stream offset after the last captured byte */
+	bool seen[ST_DIR_NR];         /* a data event arrived in that direction */
+};
+
+struct conn_table {
+	struct conn *slots; /* CONN_TABLE_CAPACITY entries */
+	uint32_t count;
+};
+
+int conn_table_init(struct conn_table *table);
+void conn_table_free(struct conn_table *table);
+
+struct conn *conn_table_lookup(struct conn_table *table, uint32_t pid, int32_t fd);
+
+/* Returns the entry for (pid, fd), created empty if needed; NULL when full. */
+struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t fd);
+
+void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd);
+
+/*
+ * Applies an event: connect/accept record the peer; close fills it in and
+ * forgets the connection; data fills in the peer (unless the datagram has
+ * its own) and the gap since the previous captured byte.
+ */
+void conn_table_apply(struct conn_table *table, struct event *ev);
+
+/* Sets the peer of a connection learned outside the event stream. */
+void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,
+			   const char *remote);
+
+#endif

@@ -1,0 +1,150 @@
+#define _GNU_SOURCE
+#include "format.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "output/escape.h"
+
+int format_sockaddr(const uint8_t *addr, uint32_t len, char *out, size_t size)
+{
+	sa_family_t family;
+	char ip[INET6_ADDRSTRLEN];
+
+	out[0] = '\0';
+	if (len < sizeof(family))
+		return -EINVAL;
+	memcpy(&family, addr, sizeof(family));
+	if (family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in sin;
+		memcpy(&sin, addr, sizeof(sin));
+		inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
+		snprintf(out, size, "%s:%u", ip, ntohs(sin.sin_port));
+		return 0;
+	}
+	if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 sin6;
+		memcpy(&sin6, addr, sizeof(sin6));
+		inet_ntop(AF_INET6, &sin6.sin6_addr, ip, sizeof(ip));
+		snprintf(out, size, "[%s]:%u", ip, ntohs(sin6.sin6_port));
+		return 0;
+	}
+	if (family == AF_UNIX) {
+		const uint8_t *path = addr + offsetof(struct sockaddr_un, sun_path);
+		size_t path_len = len - offsetof(struct sockaddr_un, sun_path);
+		struct strbuf buf;
+
+		strbuf_init(&buf, out, size);
+		if (path_len == 0)
+			return 0; /* unnamed */
+		if (path[0] == '\0') {
+			strbuf_putc(&buf, '@');
+			escape_text(&buf, path + 1, path_len - 1, path_len);
+			return 0;
+		}
+		path_len = strnlen((const char *)path, path_len);
+		escape_text(&buf, path, path_len, path_len);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *format_family(uint16_t family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	case AF_UNIX:
+		return "unix";
+	default:
+		return "-";
+	}
+}
+
+const char *format_transport(uint16_t family, uint16_t sock_type)
+{
+	if (family == AF_UNIX) {
+		switch (sock_type) {
+		case SOCK_STREAM:
+			return "unix-stream";
+		case SOCK_DGRAM:
+			return "unix-dgram";
+		case SOCK_SEQPACKET:
+			return "unix-seqpacket";
+		default:
+			return "unix";
+		}
+	}
+	if (family == AF_INET || family == AF_INET6) {
+		switch (sock_type) {
+		case SOCK_STREAM:
+			return "tcp";
+		case SOCK_DGRAM:
+			return "udp";
+		default:
+			break;
+		}
+	}
+	return "-";
+}
+
+const char *format_errno_name(int64_t result, char *scratch, size_t size)
+{
+	const char *name = NULL;
+
+	if (result < 0 && result > -4096)
+		name = strerrorname_np((int)-result);
+	if (name)
+		return name;
+	snprintf(scratch, size, "E%lld", (long long)-result);
+	return scratch;
+}
+
+static void time_split(uint64_t wall_ns, struct tm *tm, unsigned *usec, int utc)
+{
+	time_t seconds = wall_ns / 1000000000ULL;
+
+	*usec = (wall_ns % 1000000000ULL) / 1000;
+	if (utc)
+		gmtime_r(&seconds, tm);
+	else
+		localtime_r(&seconds, tm);
+}
+
+void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
+{
+	struct tm tm;
+	unsigned usec;
+
+	time_split(wall_ns, &tm, &usec, 1);
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+}
+
+void format_time_local(uint64_t wall_ns, char *out, size_t size)
+{
+	struct tm tm;
+	unsigned usec;
+
+	time_split(wall_ns, &tm, &usec, 0);
+	snprintf(out, size, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+}
+
+void format_duration(uint64_t ns, char *out, size_t size)
+{
+	if (ns < 1000)
+		snprintf(out, size, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(out, size, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(out, size, "%.2fms", ns / 1e6);
+	else
+		snprintf(out, size, "%.2fs", ns / 1e9);
+}

@@ -1,0 +1,194 @@
+/* socket-tracer: shows what every process says over its sockets. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "bpf_program.h"
+#include "bpf_source.h"
+#include "cpus.h"
+#include "kernel_headers.h"
+#include "log.h"
+#include "options.h"
+#include "perf_poller.h"
+#include "preexisting.h"
+#include "privileges.h"
+#include "session.h"
+#include "tracefs.h"
+
+#ifndef SOCKET_TRACER_VERSION
+#define SOCKET_TRACER_VERSION "unknown"
+#endif
+
+#define EXIT_RUNTIME_ERROR 1
+#define EXIT_USAGE_ERROR 2
+/* Per-CPU perf buffer size in pages (a power of two): 2 MiB. */
+#define PERF_PAGE_COUNT 512
+/* A quiet trace still prints within this many milliseconds. */
+#define POLL_TIMEOUT_MS 100
+
+static volatile sig_atomic_t exiting;
+
+static void exit_requested(int signo)
+{
+	(void)signo;
+	exiting = 1;
+}
+
+static void signals_install(void)
+{
+	struct sigaction action = { .sa_handler = exit_requested };
+
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+	/* A closed stdout shows up as EPIPE from write, handled as a quiet stop. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void headers_report(const struct kernel_headers *headers)
+{
+	struct utsname uts;
+
+	uname(&uts);
+	if (!strcmp(headers->release, uts.release))
+		fprintf(stderr, "socket-tracer: kernel headers %s (from %s)\n", headers->build_dir,
+			headers->origin);
+	else
+		fprintf(stderr,
+			"socket-tracer: kernel headers %s (release %s, from %s) for running "
+			"kernel %s\n",
+			headers->build_dir, headers->release[0] ? headers->release : "unknown",
+			headers->origin, uts.release);
+}
+
+static double monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+/* Polls until Ctrl-C, the duration, the event limit or a closed stdout. */
+static int events_process(struct perf_poller *poller, struct session *session, double duration_s)
+{
+	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
+	int err = 0;
+
+	while (!exiting && !session->done) {
+		int timeout = POLL_TIMEOUT_MS;
+
+		if (deadline) {
+			double left = deadline - monotonic_seconds();
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		err = perf_poller_poll(poller, timeout);
+		session_flush(session);
+		if (err)
+			break;
+	}
+	return err;
+}
+
+static int trace(const struct options *opts)
+{
+	struct kernel_headers headers;
+	struct bpf_program program;
+	struct perf_poller poller;
+	struct session session;
+	bool possible[CPUS_MAX];
+	int nr_cpus;
+	int err;
+
+	/* Check privileges and the kernel's interfaces */
+	if (privileges_check() || tracefs_ensure())
+		return EXIT_RUNTIME_ERROR;
+	nr_cpus = cpus_read("possible", possible);
+	if (nr_cpus < 0) {
+		log_error("cannot read the possible CPUs: %s", strerror(-nr_cpus));
+		return EXIT_RUNTIME_ERROR;
+	}
+
+	/* Find kernel headers for the compile */
+	if (kernel_headers_find(opts->kernel_headers, &headers))
+		return EXIT_RUNTIME_ERROR;
+	headers_report(&headers);
+
+	/* Compile, load and attach */
+	err = bpf_program_load(opts, &headers, nr_cpus, &program);
+	if (err)
+		return EXIT_RUNTIME_ERROR;
+
+	err = session_init(&session, opts, stdout);
+	if (err) {
+		log_error("out of memory");
+		goto unload;
+	}
+
+	/* Enter the sockets that were open before we started */
+	preexisting_scan(opts, program.socks_fd, &session.conns);
+
+	/* Process events */
+	err = perf_poller_open(&poller, program.events_fd, PERF_PAGE_COUNT, session_sample,
+			       &session);
+	if (err)
+		goto free_session;
+	fprintf(stderr, "Reading perf buffers\n");
+	if (!opts->json && !session.done) {
+		struct strbuf line;
+		strbuf_init(&line, session.line, SESSION_LINE_MAX);
+		human_header_format(&line);
+		fputs(line.text, stdout);
+	}
+	err = events_process(&poller, &session, opts->duration_s);
+
+	/* Detach, print what is still buffered, then report */
+	bpf_program_unload(&program);
+	if (!err)
+		perf_poller_poll(&poller, 0);
+	perf_poller_close(&poller);
+	session_flush(&session);
+	session_summary(&session, poller.lost_total);
+	session_free(&session);
+	return err ? EXIT_RUNTIME_ERROR : 0;
+
+free_session:
+	session_free(&session);
+unload:
+	bpf_program_unload(&program);
+	return EXIT_RUNTIME_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+
+	/* Parse command line arguments */
+	if (options_parse(argc, argv, &opts))
+		return EXIT_USAGE_ERROR;
+
+	switch (opts.action) {
+	case ACTION_HELP:
+		options_print_help();
+		return 0;
+	case ACTION_VERSION:
+		printf("socket-tracer %s\n", SOCKET_TRACER_VERSION);
+		return 0;
+	case ACTION_DUMP_BPF:
+		signal(SIGPIPE, SIG_IGN);
+		bpf_source_dump(stdout);
+		return 0;
+	case ACTION_TRACE:
+		break;
+	}
+
+	signals_install();
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	return trace(&opts);
+}

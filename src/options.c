@@ -1,0 +1,218 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "socket_tracer_abi.h"
+
+enum long_only_option {
+	OPT_JSON = 256,
+	OPT_JSON_B64,
+	OPT_BPF,
+	OPT_DUMP_BPF,
+	OPT_KERNEL_HEADERS,
+	OPT_NO_DATA,
+	OPT_DATA_SIZE,
+	OPT_DATA_CHARS,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "max-events", required_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "json-b64", no_argument, NULL, OPT_JSON_B64 },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "hex", no_argument, NULL, 'x' },
+	{ "no-data", no_argument, NULL, OPT_NO_DATA },
+	{ "data-size", required_argument, NULL, OPT_DATA_SIZE },
+	{ "data-chars", required_argument, NULL, OPT_DATA_CHARS },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "dump-bpf", no_argument, NULL, OPT_DUMP_BPF },
+	{ "define", required_argument, NULL, 'D' },
+	{ "kernel-headers", required_argument, NULL, OPT_KERNEL_HEADERS },
+	{ NULL, 0, NULL, 0 },
+};
+
+void options_print_help(void)
+{
+	printf("Usage: socket-tracer [OPTION]...\n"
+	       "Trace what every process says over its sockets.\n"
+	       "\n"
+	       "Selection (filtered in the kernel):\n"
+	       "  -p, --pid PID            trace only this process (repeatable)\n"
+	       "  -c, --comm NAME          trace only processes with this comm (repeatable)\n"
+	       "      --no-data            trace connections only: no data probes\n"
+	       "\n"
+	       "Output:\n"
+	       "      --json               one JSON object per line\n"
+	       "      --json-b64           with --json: add data_b64, the exact captured bytes\n"
+	       "  -x, --hex                hex + ASCII dump of captured bytes under each line\n"
+	       "      --data-size BYTES    payload bytes captured per event (default 4096, max %d)\n"
+	       "      --data-chars N       payload characters shown per line (default 64)\n"
+	       "  -v, --verbose            report each probe as it is loaded\n"
+	       "\n"
+	       "Stopping:\n"
+	       "  -d, --duration SECONDS   stop after this long\n"
+	       "  -n, --max-events N       stop after N events\n"
+	       "\n"
+	       "BPF program:\n"
+	       "      --bpf FILE           compile FILE instead of the embedded program\n"
+	       "      --dump-bpf           print the embedded program and exit\n"
+	       "  -D, --define NAME[=VAL]  define a macro for the BPF compile (repeatable)\n"
+	       "      --kernel-headers DIR kernel headers for the BPF compile\n"
+	       "\n"
+	       "  -h, --help               this help\n"
+	       "      --version            version\n"
+	       "\n"
+	       "Exit status: 0 success, 1 runtime error, 2 usage error.\n",
+	       ST_DATA_MAX);
+}
+
+/* Parses a whole decimal number in [min, max]. */
+static int number_parse(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long value;
+
+	if (!*text || *text == '-' || *text == '+')
+		return -EINVAL;
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno || *end || value < min || value > max)
+		return -EINVAL;
+	*out = value;
+	return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	char message[256];
+
+	snprintf(message, sizeof(message), fmt, arg);
+	log_error("%s (try --help)", message);
+	return -EINVAL;
+}
+
+static int option_apply(int opt, const char *arg, struct options *opts)
+{
+	uint64_t value;
+	char *end;
+
+	switch (opt) {
+	case 'h':
+		opts->action = ACTION_HELP;
+		return 0;
+	case OPT_VERSION:
+		opts->action = ACTION_VERSION;
+		return 0;
+	case OPT_DUMP_BPF:
+		opts->action = ACTION_DUMP_BPF;
+		return 0;
+	case 'p':
+		if (number_parse(arg, 1, 0x7fffffff, &value))
+			return usage_error("invalid pid '%s'", arg);
+		if (opts->n_pids == OPTIONS_MAX_PIDS)
+			return usage_error("too many --pid options (max %s)", "64");
+		opts->pids[opts->n_pids++] = value;
+		return 0;
+	case 'c':
+		if (!*arg || strlen(arg) > 15)
+			return usage_error("invalid comm '%s': 1 to 15 characters", arg);
+		if (opts->n_comms == OPTIONS_MAX_COMMS)
+			return usage_error("too many --comm options (max %s)", "64");
+		strncpy(opts->comms[opts->n_comms++], arg, 15);
+		return 0;
+	case 'd':
+		errno = 0;
+		opts->duration_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(opts->duration_s) ||
+		    opts->duration_s <= 0 || opts->duration_s > 1e9)
+			return usage_error("invalid duration '%s': seconds > 0", arg);
+		return 0;
+	case 'n':
+		if (number_parse(arg, 1, UINT64_MAX, &opts->max_events))
+			return usage_error("invalid event count '%s'", arg);
+		return 0;
+	case OPT_JSON:
+		opts->json = true;
+		return 0;
+	case OPT_JSON_B64:
+		opts->json_b64 = true;
+		return 0;
+	case 'v':
+		opts->verbose = true;
+		return 0;
+	case 'x':
+		opts->hex = true;
+		return 0;
+	case OPT_NO_DATA:
+		opts->no_data = true;
+		return 0;
+	case OPT_DATA_SIZE:
+		if (number_parse(arg, 0, ST_DATA_MAX, &value))
+			return usage_error("invalid --data-size '%s': 0 to 32768", arg);
+		opts->data_size = value;
+		return 0;
+	case OPT_DATA_CHARS:
+		if (number_parse(arg, 0, ST_DATA_MAX, &value))
+			return usage_error("invalid --data-chars '%s': 0 to 32768", arg);
+		opts->data_chars = value;
+		return 0;
+	case OPT_BPF:
+		opts->bpf_file = arg;
+		return 0;
+	case 'D':
+		if (!*arg || *arg == '=')
+			return usage_error("invalid --define '%s': NAME[=VALUE]", arg);
+		if (opts->n_defines == OPTIONS_MAX_DEFINES)
+			return usage_error("too many --define options (max %s)", "64");
+		opts->defines[opts->n_defines++] = arg;
+		return 0;
+	case OPT_KERNEL_HEADERS:
+		opts->kernel_headers = arg;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int options_parse(int argc, char **argv, struct options *opts)
+{
+	int opt;
+	int err;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->action = ACTION_TRACE;
+	opts->data_size = 4096;
+	opts->data_chars = 64;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hp:c:d:n:vxD:", long_options, NULL)) != -1) {
+		if (opt == '?') {
+			if (optopt)
+				return usage_error("unknown option '-%c'", (char[]){ optopt, 0 });
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+		if (opt == ':')
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		err = option_apply(opt, optarg, opts);
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (opts->json_b64 && !opts->json)
+		return usage_error("%s needs --json", "--json-b64");
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* Command-line options. */
+#ifndef ST_OPTIONS_H
+#define ST_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define OPTIONS_MAX_PIDS 64
+#define OPTIONS_MAX_COMMS 64
+#define OPTIONS_MAX_DEFINES 64
+#define OPTIONS_MAX_PROTOCOLS 8
+
+enum options_action {
+	ACTION_TRACE,
+	ACTION_HELP,
+	ACTION_VERSION,
+	ACTION_DUMP_BPF,
+};
+
+struct options {
+	enum options_action action;
+	uint32_t pids[OPTIONS_MAX_PIDS];
+	int n_pids;
+	char comms[OPTIONS_MAX_COMMS][16];
+	int n_comms;
+	double duration_s;       /* 0: until Ctrl-C */
+	uint64_t max_events;     /* 0: unlimited */
+	bool json;
+	bool json_b64;
+	bool verbose;
+	bool no_data;
+	bool hex;
+	uint32_t data_size;      /* payload bytes captured per data event */
+	uint32_t data_chars;     /* payload characters in a human line */
+	const char *bpf_file;    /* NULL: the embedded program */
+	const char *defines[OPTIONS_MAX_DEFINES];
+	int n_defines;
+	const char *kernel_headers;
+};
+
+/* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error. */
+int options_parse(int argc, char **argv, struct options *opts);
+
+/* Prints --help text to stdout. */
+void options_print_help(void);
+
+#endif

@@ -1,0 +1,139 @@
+#include "probes.h"
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define VERIFIER_LOG_SIZE (16u << 20)
+#define VERIFIER_LOG_LINES 25
+
+/* Each syscall gets enter_<name> on sys_enter_<name> and exit_<name> on
+ * sys_exit_<name>. */
+struct probe_spec {
+	const char *syscall;
+	bool data;
+};
+
+static const struct probe_spec probe_specs[] = {
+	{ "socket", false },   { "connect", false },  { "accept", false },
+	{ "accept4", false },  { "close", false },    { "read", true },
+	{ "write", true },     { "readv", true },     { "writev", true },
+	{ "sendto", true },    { "recvfrom", true },  { "sendmsg", true },
+	{ "recvmsg", true },   { "sendmmsg", true },  { "recvmmsg", true },
+	/* sendfile's tracepoint carries the 64-bit name on x86_64 */
+	{ "sendfile64", true },
+};
+
+static int prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info(prog_fd, &info, &len))
+		return -1;
+	return info.id;
+}
+
+static int prog_load(void *module, const char *function, void *start, char *log, unsigned log_size)
+{
+	return bcc_func_load(module, BPF_PROG_TYPE_TRACEPOINT, function, start,
+			     bpf_function_size(module, function), bpf_module_license(module),
+			     bpf_module_kern_version(module), log ? 1 : 0, log, log_size, NULL, 0);
+}
+
+/* Loads again with the verifier's log on, and prints its last lines: the
+ * reason is at the end. */
+static void verifier_log_print(void *module, const char *function, void *start)
+{
+	char *log = calloc(1, VERIFIER_LOG_SIZE);
+	const char *tail;
+	int fd;
+	int lines = 0;
+
+	if (!log)
+		return;
+	fd = prog_load(module, function, start, log, VERIFIER_LOG_SIZE);
+	if (fd >= 0)
+		close(fd);
+	tail = log + strlen(log);
+	while (tail > log && lines <= VERIFIER_LOG_LINES)
+		if (*--tail == '\n')
+			lines++;
+	fprintf(stderr, "verifier log of %s (last lines):\n%s\n", function, tail);
+	free(log);
+}
+
+static int probe_load_attach(void *module, struct probe *probe, bool verbose)
+{
+	void *start = bpf_function_start(module, probe->function);
+	int err;
+
+	if (!start) {
+		log_error("the BPF program has no function %s", probe->function);
+		return -ENOENT;
+	}
+	probe->prog_fd = prog_load(module, probe->function, start, NULL, 0);
+	if (probe->prog_fd < 0) {
+		err = probe->prog_fd;
+		verifier_log_print(module, probe->function, start);
+		log_error("failed to load %s: %s", probe->function, strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "Probe loaded: id %d, name %s\n", prog_id(probe->prog_fd), probe->function);
+
+	probe->event_fd = bpf_attach_tracepoint(probe->prog_fd, "syscalls", probe->tracepoint);
+	if (probe->event_fd < 0) {
+		err = errno ? -errno : -EINVAL;
+		log_error("failed to attach %s to syscalls:%s: %s", probe->function,
+			  probe->tracepoint, strerror(-err));
+		close(probe->prog_fd);
+		return err;
+	}
+	if (verbose)
+		fprintf(stderr, "Probe attached: %s on syscalls:%s\n", probe->function,
+			probe->tracepoint);
+	return 0;
+}
+
+int probes_attach(void *module, bool with_data, bool verbose, struct probe_set *set)
+{
+	static const char *const sides[] = { "enter", "exit" };
+
+	set->count = 0;
+	for (size_t i = 0; i < sizeof(probe_specs) / sizeof(probe_specs[0]); i++) {
+		if (probe_specs[i].data && !with_data)
+			continue;
+		for (size_t side = 0; side < 2; side++) {
+			struct probe *probe = &set->probes[set->count];
+			int err;
+
+			snprintf(probe->function, sizeof(probe->function), "%s_%s", sides[side],
+				 probe_specs[i].syscall);
+			snprintf(probe->tracepoint, sizeof(probe->tracepoint), "sys_%s_%s",
+				 sides[side], probe_specs[i].syscall);
+			err = probe_load_attach(module, probe, verbose);
+			if (err) {
+				probes_detach(set);
+				return err;
+			}
+			set->count++;
+		}
+	}
+	return 0;
+}
+
+void probes_detach(struct probe_set *set)
+{
+	for (int i = set->count - 1; i >= 0; i--) {
+		bpf_close_perf_event_fd(set->probes[i].event_fd);
+		close(set->probes[i].prog_fd);
+	}
+	set->count = 0;
+}
