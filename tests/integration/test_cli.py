@@ -1,0 +1,216 @@
+"""The command line as a user meets it: options, errors, stopping, cleanup."""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from tracer import BINARY, Tracer, require_root, run_python
+
+require_root()
+
+TRAFFIC = r"""
+import json, os, socket
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
+for _ in range(int(__import__("sys").argv[1])):
+    c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+    c.close(); a.close()
+print(json.dumps({"pid": os.getpid()}))
+"""
+
+
+def our_programs_loaded():
+    """Names of loaded BPF programs that are ours (bpftool prog list)."""
+    listing = subprocess.run(["bpftool", "prog", "list"], capture_output=True, text=True,
+                             check=True).stdout
+    names = re.findall(r"name (\S+)", listing)
+    return [n for n in names if re.match(r"^(enter|exit)_(socket|connect|accept4?|close|"
+                                         r"read|write|readv|writev|sendto|recvfrom|sendmsg|"
+                                         r"recvmsg|sendmmsg|recvmmsg|sendfile64)$", n)]
+
+
+def run(*args, timeout=60, **kwargs):
+    return subprocess.run([BINARY] + list(args), capture_output=True, timeout=timeout, **kwargs)
+
+
+class Usage(unittest.TestCase):
+    def test_help_and_version(self):
+        result = run("--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn(b"--max-events", result.stdout)
+        result = run("--version")
+        self.assertEqual(result.returncode, 0)
+        self.assertRegex(result.stdout, rb"^socket-tracer \d+\.\d+\.\d+\n$")
+
+    def test_bad_options_exit_2_with_one_line(self):
+        for args in (["--bogus"], ["-p", "abc"], ["-d", "0"], ["-n"], ["--data-size", "99999"],
+                     ["stray"]):
+            result = run(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertEqual(result.stdout, b"")
+            lines = result.stderr.decode().splitlines()
+            self.assertEqual(len(lines), 1, (args, lines))
+            self.assertTrue(lines[0].startswith("socket-tracer: "), lines)
+
+    def test_dump_bpf(self):
+        result = run("--dump-bpf")
+        self.assertEqual(result.returncode, 0)
+        text = result.stdout.decode()
+        self.assertIn("struct st_conn_event {", text)
+        self.assertIn("int enter_connect(struct syscall_enter_ctx *ctx)", text)
+
+    def test_missing_kernel_headers_dir(self):
+        result = run("--kernel-headers", "/nonexistent")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(b"--kernel-headers /nonexistent: not a kernel header tree", result.stderr)
+
+    def test_without_privileges(self):
+        result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 "--inh-caps=-all", BINARY], capture_output=True, timeout=30)
+        self.assertEqual(result.returncode, 1)
+        lines = result.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("needs root, or CAP_BPF and CAP_PERFMON", lines[0])
+
+
+def in_private_mounts(shell_setup, *args):
+    """Runs the tracer in a private mount namespace after shell_setup."""
+    command = "%s && exec %s %s" % (shell_setup, BINARY, " ".join(args))
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+                          capture_output=True, timeout=120)
+
+
+class MachineSetup(unittest.TestCase):
+    def test_no_kernel_headers_at_all(self):
+        result = in_private_mounts("mount -t tmpfs none /usr/src && "
+                                   "mount -t tmpfs none /lib/modules", "-d", "1")
+        self.assertEqual(result.returncode, 1)
+        lines = result.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertRegex(lines[0], r"^socket-tracer: no kernel headers found for kernel \S+: "
+                                   r"install linux-headers-amd64")
+
+    def test_tracefs_unmounted_is_mounted(self):
+        result = in_private_mounts("umount /sys/kernel/tracing 2>/dev/null; "
+                                   "test ! -e /sys/kernel/tracing/events", "-d", "0.5",
+                                   "--no-data")
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertIn(b"Reading perf buffers", result.stderr)
+
+    def test_debian_split_headers_found_from_either_half(self):
+        uname = os.uname().release
+        common = sorted(d for d in os.listdir("/usr/src") if d.endswith("-common"))[-1]
+        arch = common[:-len("common")] + "amd64"
+        for given in ("/usr/src/" + common, "/usr/src/" + arch):
+            result = run("--kernel-headers", given, "-d", "0.5", "--no-data")
+            self.assertEqual(result.returncode, 0, result.stderr.decode())
+            first = result.stderr.decode().splitlines()[0]
+            self.assertIn("kernel headers /usr/src/%s" % arch, first)
+            self.assertIn("from --kernel-headers", first)
+            if not os.path.exists("/lib/modules/%s/build" % uname):
+                self.assertIn("for running kernel %s" % uname, first)
+        env = dict(os.environ, BCC_KERNEL_SOURCE="/usr/src/" + arch)
+        result = run("-d", "0.5", "--no-data", env=env)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertIn(b"from BCC_KERNEL_SOURCE", result.stderr)
+
+
+class EditedBpfProgram(unittest.TestCase):
+    def test_broken_bpf_file_reports_file_and_line(self):
+        source = run("--dump-bpf").stdout.decode()
+        lines = source.splitlines()
+        broken_line = next(i for i, l in enumerate(lines) if l.startswith("int enter_connect")) + 3
+        lines.insert(broken_line - 1, "\tthis_is_not_c;")
+        with tempfile.NamedTemporaryFile("w", suffix=".bpf.c", delete=False) as f:
+            f.write("\n".join(lines) + "\n")
+        try:
+            result = run("--bpf", f.name)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(result.returncode, 1)
+        stderr = result.stderr.decode()
+        self.assertIn("%s:%d:" % (f.name, broken_line), stderr)
+        self.assertIn("this_is_not_c", stderr)
+        self.assertIn("failed to compile the BPF program %s" % f.name, stderr)
+
+    def test_edited_bpf_file_runs(self):
+        # The dumped program, edited, compiles and traces: the edit-and-rerun loop.
+        source = run("--dump-bpf").stdout.decode()
+        with tempfile.NamedTemporaryFile("w", suffix=".bpf.c", delete=False) as f:
+            f.write(source.replace("return family == AF_INET ||",
+                                   "return family == AF_INET6 ||"))
+        try:
+            with Tracer("--bpf", f.name, "-D", "UNUSED_MACRO=1", "--no-data") as tracer:
+                pid, _ = run_python(TRAFFIC, 1)
+                self.assertEqual(tracer.stop(), 0)
+                events = tracer.events()
+        finally:
+            os.unlink(f.name)
+        # AF_INET is no longer traced: no IPv4 connect from the traffic.
+        self.assertEqual([e for e in events if e["pid"] == pid and e["family"] == "inet"], [])
+
+
+class Stopping(unittest.TestCase):
+    def test_max_events(self):
+        with Tracer("-n", "3", "--no-data") as tracer:
+            run_python(TRAFFIC, 5)
+            code = tracer.proc.wait(30)
+            tracer.stop()
+        self.assertEqual(code, 0)
+        self.assertEqual(len(tracer.events()), 3)
+
+    def test_duration(self):
+        start = time.monotonic()
+        with Tracer("-d", "1.5", "--no-data") as tracer:
+            code = tracer.proc.wait(30)
+            elapsed = time.monotonic() - start
+            tracer.stop()
+        self.assertEqual(code, 0)
+        self.assertGreater(elapsed, 1.4)
+        self.assertLess(elapsed, 60)
+
+    def test_sigint_summary_and_nothing_left_loaded(self):
+        with Tracer("--no-data") as tracer:
+            self.assertTrue(our_programs_loaded())
+            pid, _ = run_python(TRAFFIC, 2)
+            code = tracer.stop(signal.SIGINT)
+        self.assertEqual(code, 0)
+        summary = tracer.stderr_lines[-1]
+        match = re.match(r"socket-tracer: (\d+) events \(connect (\d+), accept (\d+), "
+                         r"close (\d+), data (\d+)\), lost samples (\d+), malformed samples 0",
+                         summary)
+        self.assertIsNotNone(match, summary)
+        events = tracer.events()
+        self.assertEqual(int(match.group(1)), len(events))
+        mine = [e for e in events if e["pid"] == pid]
+        self.assertEqual(sorted(e["event"] for e in mine),
+                         ["accept", "accept", "close", "close", "close", "close",
+                          "connect", "connect"])
+        self.assertEqual(our_programs_loaded(), [])
+
+    def test_sigterm(self):
+        with Tracer("--no-data") as tracer:
+            self.assertEqual(tracer.stop(signal.SIGTERM), 0)
+        self.assertIn("socket-tracer: ", tracer.stderr_lines[-1])
+        self.assertEqual(our_programs_loaded(), [])
+
+    def test_closed_pipe_exits_quietly(self):
+        script = ("%s --no-data | head -n 3 >/dev/null; echo ${PIPESTATUS[0]}" % BINARY)
+        shell = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        time.sleep(1)
+        deadline = time.time() + 60
+        while shell.poll() is None and time.time() < deadline:
+            run_python(TRAFFIC, 3)
+            time.sleep(0.2)
+        out, err = shell.communicate(timeout=30)
+        self.assertEqual(out.strip(), b"0", err)
+        self.assertNotIn(b"Broken pipe", err)
+        self.assertEqual(our_programs_loaded(), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
