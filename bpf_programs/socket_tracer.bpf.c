@@ -197,11 +197,42 @@ int exit_socket(struct syscall_exit_ctx *ctx)
 	if (!pending_take(pid_tgid, &call) || ctx->ret < 0)
 		return 0;
 	struct st_sock sock = {
+		.open_ts_ns = bpf_ktime_get_ns(),
 		.family = call.addr,
 		.sock_type = call.addr_len,
 	};
 	__u64 key = sock_key(pid_tgid, ctx->ret);
 	socks.update(&key, &sock);
+	return 0;
+}
+
+/* ---- socketpair() ---- */
+
+int enter_socketpair(struct syscall_enter_ctx *ctx)
+{
+	if (!family_traced(ctx->args[0]) || !task_selected(bpf_get_current_pid_tgid()))
+		return 0;
+	pending_save(0, ctx->args[3], 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0);
+	return 0;
+}
+
+int exit_socketpair(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending_call call;
+	__s32 fds[2];
+	if (!pending_take(pid_tgid, &call) || ctx->ret < 0 ||
+	    bpf_probe_read_user(fds, sizeof(fds), (void *)call.buf))
+		return 0;
+	struct st_sock sock = {
+		.open_ts_ns = bpf_ktime_get_ns(),
+		.family = call.addr,
+		.sock_type = call.addr_len,
+	};
+	for (int i = 0; i < 2; i++) {
+		__u64 key = sock_key(pid_tgid, fds[i]);
+		socks.update(&key, &sock);
+	}
 	return 0;
 }
 

@@ -139,11 +139,12 @@ void format_time_local(uint64_t wall_ns, char *out, size_t size)
 
 void format_duration(uint64_t ns, char *out, size_t size)
 {
+	/* Thresholds sit where rounding would print 1000 of the smaller unit. */
 	if (ns < 1000)
 		snprintf(out, size, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
+	else if (ns < 999950)
 		snprintf(out, size, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
+	else if (ns < 999995000)
 		snprintf(out, size, "%.2fms", ns / 1e6);
 	else
 		snprintf(out, size, "%.2fs", ns / 1e9);

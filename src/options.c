@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -84,7 +85,7 @@ static int number_parse(const char *text, uint64_t min, uint64_t max, uint64_t *
 	char *end;
 	unsigned long long value;
 
-	if (!*text || *text == '-' || *text == '+')
+	if (!isdigit((unsigned char)*text))
 		return -EINVAL;
 	errno = 0;
 	value = strtoull(text, &end, 10);
@@ -196,13 +197,18 @@ int options_parse(int argc, char **argv, struct options *opts)
 	opts->data_size = 4096;
 	opts->data_chars = 64;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hp:c:d:n:vxD:", long_options, NULL)) != -1) {
 		if (opt == '?') {
-			if (optopt)
-				return usage_error("unknown option '-%c'", (char[]){ optopt, 0 });
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			const char *word = argv[optind - 1];
+			char name[2] = { (char)optopt, '\0' };
+
+			if (strncmp(word, "--", 2))
+				return usage_error("unknown option '-%s'", name);
+			if (strchr(word, '=') && optopt)
+				return usage_error("option '%s' takes no value", word);
+			return usage_error("unknown option '%s'", word);
 		}
 		if (opt == ':')
 			return usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -22,7 +22,7 @@ struct probe_spec {
 };
 
 static const struct probe_spec probe_specs[] = {
-	{ "socket", false },   { "connect", false },  { "accept", false },
+	{ "socket", false },   { "socketpair", false }, { "connect", false },  { "accept", false },
 	{ "accept4", false },  { "close", false },    { "read", true },
 	{ "write", true },     { "readv", true },     { "writev", true },
 	{ "sendto", true },    { "recvfrom", true },  { "sendmsg", true },

@@ -13,20 +13,25 @@ static const struct {
 	const char *title;
 	int width;
 	bool right;
+	bool cut; /* values wider than the column are cut to keep rows aligned */
 } columns[COL_NR] = {
 	[COL_TIME] = { "TIME", 15, false },     [COL_PID] = { "PID", 7, true },
-	[COL_TID] = { "TID", 7, true },         [COL_COMM] = { "COMM", 16, false },
+	[COL_TID] = { "TID", 7, true },         [COL_COMM] = { "COMM", 16, false, true },
 	[COL_FD] = { "FD", 4, true },           [COL_EVENT] = { "EVENT", 7, false },
-	[COL_ROLE] = { "ROLE", 7, false },      [COL_TRANSPORT] = { "PROTO", 11, false },
+	[COL_ROLE] = { "ROLE", 7, false },      [COL_TRANSPORT] = { "PROTO", 14, false },
 	[COL_REMOTE] = { "REMOTE", 26, false },
 };
 
 static void column_put(struct strbuf *out, enum human_column col, const char *value)
 {
+	int width = columns[col].width;
+
 	if (columns[col].right)
-		strbuf_printf(out, "%*s ", columns[col].width, value);
+		strbuf_printf(out, "%*s ", width, value);
+	else if (columns[col].cut)
+		strbuf_printf(out, "%-*.*s ", width, width, value);
 	else
-		strbuf_printf(out, "%-*s ", columns[col].width, value);
+		strbuf_printf(out, "%-*s ", width, value);
 }
 
 void human_header_format(struct strbuf *out)

@@ -1,0 +1,292 @@
+"""Data events: exact bytes and counts from real clients, shown safely."""
+
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+from tracer import Tracer, Server, require_root, run_python, select
+
+require_root()
+
+# Reads one HTTP request, records exactly what arrived, answers 200.
+RECORDING_HTTP_SERVER = r"""
+import base64, json, os, socket
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+print(json.dumps({"pid": os.getpid(), "port": srv.getsockname()[1]}), flush=True)
+conn, _ = srv.accept()
+request = b""
+while b"\r\n\r\n" not in request:
+    request += conn.recv(65536)
+body = b"x" * 5000
+conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+             + body)
+fd = conn.fileno()
+conn.close()
+print(json.dumps({"fd": fd, "request_b64": base64.b64encode(request).decode()}))
+"""
+
+# Sends `size` bytes, reads the reply of `reply` bytes, both ends report fds.
+BULK_PAIR = r"""
+import json, os, socket, sys, threading
+size, reply = int(sys.argv[1]), int(sys.argv[2])
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+cli = socket.create_connection(srv.getsockname())
+conn, _ = srv.accept()
+server_fd = conn.fileno()
+def serve():
+    got = 0
+    while got < size:
+        got += len(conn.recv(1 << 20))
+    conn.sendall(b"r" * reply)
+    conn.close()
+t = threading.Thread(target=serve); t.start()
+cli.sendall(os.urandom(size))
+got = 0
+while got < reply:
+    got += len(cli.recv(1 << 20))
+t.join()
+print(json.dumps({"pid": os.getpid(), "client_fd": cli.fileno(), "server_fd": server_fd}))
+cli.close()
+"""
+
+# sendmsg with several buffers and writev: what the tracer captures must be
+# the concatenation, in order; recvmsg/readv on the other end.
+GATHER_PAIR = r"""
+import json, os, socket
+a, b = socket.socketpair()
+a.sendmsg([b"alpha-", b"beta-", b"gamma"])
+first = b.recvmsg(100)[0]
+os.writev(a.fileno(), [b"one ", b"two ", b"three"])
+second = os.readv(b.fileno(), [bytearray(7), bytearray(100)])
+print(json.dumps({"pid": os.getpid(), "a": a.fileno(), "b": b.fileno()}))
+"""
+
+UDP_EXCHANGE = r"""
+import json, os, socket
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(("127.0.0.1", 0))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.bind(("127.0.0.1", 0))
+cli.sendto(b"q" * 37, srv.getsockname())
+data, peer = srv.recvfrom(2048)
+srv.sendto(b"a" * 501, peer)
+cli.recvfrom(2048)
+print(json.dumps({"pid": os.getpid(), "server_fd": srv.fileno(), "client_fd": cli.fileno(),
+                  "server_port": srv.getsockname()[1], "client_port": cli.getsockname()[1]}))
+"""
+
+HOSTILE = (b"\x1b[2J\x1b[31mRED\x1b[0m\x00\x00\x07bell\xff\xfe\xc3\x28 ok \xe2\x82\xac"
+           b"\r\n\t\x9b\x08\x7f\xed\xa0\x80 end")
+HOSTILE_PAIR = r"""
+import base64, json, os, socket, sys
+a, b = socket.socketpair()
+a.sendall(base64.b64decode(sys.argv[1]))
+b.recv(4096)
+print(json.dumps({"pid": os.getpid(), "a": a.fileno()}))
+"""
+
+# A connection opened before the tracer starts; it writes when told to.
+LONG_LIVED = r"""
+import json, os, socket, sys
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+cli = socket.create_connection(srv.getsockname())
+conn, _ = srv.accept()
+print(json.dumps({"pid": os.getpid(), "fd": cli.fileno(), "port": srv.getsockname()[1]}),
+      flush=True)
+sys.stdin.readline()
+cli.sendall(b"after the tracer started")
+conn.recv(100)
+cli.close(); conn.close()
+"""
+
+
+def joined(events, field="data_b64"):
+    return b"".join(base64.b64decode(e[field]) for e in events)
+
+
+class DataEvents(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tracer = Tracer("--json-b64")
+        with Server(RECORDING_HTTP_SERVER) as server:
+            curl = subprocess.Popen(["curl", "-s", "-o", "/dev/null", "-w",
+                                     "%{size_header} %{size_download}",
+                                     "http://127.0.0.1:%d/x?y=1" % server.first["port"]],
+                                    stdout=subprocess.PIPE)
+            out, _ = curl.communicate(timeout=30)
+            (recorded,) = server.finish()
+        cls.curl = {"pid": curl.pid, "sizes": [int(x) for x in out.split()],
+                    "request": base64.b64decode(recorded["request_b64"])}
+        cls.bulk_size, cls.bulk_reply = 4 << 20, 1 << 20
+        cls.bulk_pid, (cls.bulk,) = run_python(BULK_PAIR, cls.bulk_size, cls.bulk_reply)
+        cls.gather_pid, (cls.gather,) = run_python(GATHER_PAIR)
+        cls.udp_pid, (cls.udp,) = run_python(UDP_EXCHANGE)
+        cls.hostile_pid, (cls.hostile,) = run_python(
+            HOSTILE_PAIR, base64.b64encode(HOSTILE).decode())
+        cls.exit_code = cls.tracer.stop(settle=1.0)
+        cls.events = cls.tracer.events()
+
+    def test_clean_exit_nothing_lost(self):
+        self.assertEqual(self.exit_code, 0)
+        self.assertRegex(self.tracer.stderr_lines[-1], r"lost samples 0, malformed samples 0")
+
+    def test_curl_request_bytes_and_response_size(self):
+        connect = select(self.events, event="connect", pid=self.curl["pid"], transport="tcp")
+        self.assertEqual(len(connect), 1)
+        fd = connect[0]["fd"]
+        sends = select(self.events, event="data", pid=self.curl["pid"], fd=fd, direction="send")
+        self.assertEqual(joined(sends), self.curl["request"])
+        self.assertTrue(self.curl["request"].startswith(b"GET /x?y=1 HTTP/1.1\r\n"))
+        for e in sends:
+            self.assertEqual(e["remote"], connect[0]["remote"])
+            self.assertEqual(e["role"], "client")
+            self.assertFalse(e["truncated"])
+        recvs = select(self.events, event="data", pid=self.curl["pid"], fd=fd, direction="recv")
+        self.assertEqual(sum(e["bytes"] for e in recvs), sum(self.curl["sizes"]))
+        self.assertEqual(sum(self.curl["sizes"]), 5000 + len(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"))
+        # Positions are contiguous: each event starts where the previous ended.
+        pos = 0
+        for e in recvs:
+            self.assertEqual(e["pos"], pos)
+            self.assertEqual(e["gap_bytes"], 0)
+            pos += e["bytes"]
+
+    def test_bulk_transfer_counts_exact_on_both_ends(self):
+        pid = self.bulk_pid
+        client_close = select(self.events, event="close", pid=pid, fd=self.bulk["client_fd"])
+        server_close = select(self.events, event="close", pid=pid, fd=self.bulk["server_fd"])
+        self.assertEqual(len(client_close), 1)
+        self.assertEqual(len(server_close), 1)
+        self.assertEqual(client_close[0]["bytes_sent"], self.bulk_size)
+        self.assertEqual(client_close[0]["bytes_recv"], self.bulk_reply)
+        self.assertEqual(server_close[0]["bytes_recv"], self.bulk_size)
+        self.assertEqual(server_close[0]["bytes_sent"], self.bulk_reply)
+        sends = select(self.events, event="data", pid=pid, fd=self.bulk["client_fd"],
+                       direction="send")
+        self.assertEqual(sum(e["bytes"] for e in sends), self.bulk_size)
+        for e in sends:
+            self.assertEqual(e["captured"], min(e["bytes"], 4096))
+            self.assertEqual(e["truncated"], e["bytes"] > 4096)
+
+    def test_sendmsg_and_writev_capture_the_concatenation(self):
+        pid = self.gather_pid
+        sent = select(self.events, event="data", pid=pid, fd=self.gather["a"], direction="send")
+        self.assertEqual([(e["syscall"], base64.b64decode(e["data_b64"])) for e in sent],
+                         [("sendmsg", b"alpha-beta-gamma"), ("writev", b"one two three")])
+        received = select(self.events, event="data", pid=pid, fd=self.gather["b"],
+                          direction="recv")
+        self.assertEqual([(e["syscall"], base64.b64decode(e["data_b64"])) for e in received],
+                         [("recvmsg", b"alpha-beta-gamma"), ("readv", b"one two three")])
+        self.assertEqual(received[1]["pos"], 16)
+        self.assertEqual(received[0]["transport"], "unix-stream")
+
+    def test_udp_peers_and_sizes(self):
+        pid, udp = self.udp_pid, self.udp
+        (query,) = select(self.events, event="data", pid=pid, fd=udp["client_fd"],
+                          direction="send")
+        self.assertEqual((query["syscall"], query["bytes"], query["remote"], query["transport"]),
+                         ("sendto", 37, "127.0.0.1:%d" % udp["server_port"], "udp"))
+        (arrived,) = select(self.events, event="data", pid=pid, fd=udp["server_fd"],
+                            direction="recv")
+        self.assertEqual((arrived["syscall"], arrived["bytes"], arrived["remote"]),
+                         ("recvfrom", 37, "127.0.0.1:%d" % udp["client_port"]))
+        (answer,) = select(self.events, event="data", pid=pid, fd=udp["server_fd"],
+                           direction="send")
+        self.assertEqual((answer["bytes"], answer["remote"]),
+                         (501, "127.0.0.1:%d" % udp["client_port"]))
+        (reply,) = select(self.events, event="data", pid=pid, fd=udp["client_fd"],
+                          direction="recv")
+        self.assertEqual((reply["bytes"], reply["remote"], base64.b64decode(reply["data_b64"])),
+                         (501, "127.0.0.1:%d" % udp["server_port"], b"a" * 501))
+
+    def test_hostile_payload_in_json(self):
+        (sent,) = select(self.events, event="data", pid=self.hostile_pid, fd=self.hostile["a"])
+        self.assertEqual(base64.b64decode(sent["data_b64"]), HOSTILE)
+        data = sent["data"]
+        self.assertTrue(data.startswith("\\x1b[2J\\x1b[31mRED\\x1b[0m\\x00\\x00\\x07bell"), data)
+        self.assertIn("\\xff\\xfe\\xc3( ok \u20ac\r\n\t\\x9b\\x08\\x7f\\xed\\xa0\\x80 end",
+                      data)
+        # No raw control character survives decoding except \r \n \t.
+        self.assertFalse(re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", data))
+
+
+class HumanOutput(unittest.TestCase):
+    def test_hostile_payload_never_reaches_the_terminal_raw(self):
+        with Tracer("-x", "-c", "python3", json_output=False) as tracer:
+            run_python(HOSTILE_PAIR, base64.b64encode(HOSTILE).decode())
+            self.assertEqual(tracer.stop(), 0)
+        out = tracer.stdout_text
+        self.assertTrue(re.search(rb"send .* sendto \d+B \"\\x1b\[2J\\x1b\[31mRED", out), out)
+        self.assertIsNone(re.search(rb"[\x00-\x09\x0b-\x1f\x7f-\xff]", out))
+        header = out.split(b"\n", 1)[0]
+        self.assertTrue(header.startswith(b"TIME "))
+        # Hex dump of the capture under its line.
+        self.assertIn(b"1b 5b 32 4a 1b 5b 33 31", out)
+
+
+class Truncation(unittest.TestCase):
+    def test_short_capture_shows_the_gap_on_the_next_event(self):
+        with Tracer("--data-size", "16", "-c", "python3") as tracer:
+            pid, (bulk,) = run_python(BULK_PAIR, 100, 10)
+            self.assertEqual(tracer.stop(), 0)
+        events = tracer.events()
+        (sent,) = select(events, event="data", pid=pid, fd=bulk["client_fd"], direction="send")
+        self.assertEqual((sent["bytes"], sent["captured"], sent["truncated"]), (100, 16, True))
+        received = select(events, event="data", pid=pid, fd=bulk["server_fd"], direction="recv")
+        self.assertEqual(sum(e["bytes"] for e in received), 100)
+        self.assertEqual(received[0]["captured"], 16)
+        if len(received) > 1:
+            self.assertEqual(received[1]["gap_bytes"], received[1]["pos"] - 16)
+            self.assertEqual(received[1]["gap_pos"], 16)
+
+
+class PreexistingConnection(unittest.TestCase):
+    def test_traced_from_its_next_write(self):
+        peer = subprocess.Popen([sys.executable, "-c", LONG_LIVED], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+        info = json.loads(peer.stdout.readline())
+        try:
+            with Tracer("-p", str(info["pid"])) as tracer:
+                peer.stdin.write(b"go\n")
+                peer.stdin.flush()
+                peer.wait(30)
+                self.assertEqual(tracer.stop(), 0)
+        finally:
+            if peer.poll() is None:
+                peer.kill()
+            peer.wait()
+            peer.stdin.close()
+            peer.stdout.close()
+        events = tracer.events()
+        (sent,) = select(events, event="data", fd=info["fd"], direction="send")
+        self.assertEqual(base64.b64decode(sent.get("data_b64", "")) or sent["data"].encode(),
+                         b"after the tracer started")
+        self.assertTrue(sent["preexisting"])
+        self.assertEqual(sent["remote"], "127.0.0.1:%d" % info["port"])
+        self.assertEqual(sent["pos"], 0)
+        (close,) = select(events, event="close", fd=info["fd"])
+        self.assertTrue(close["preexisting"])
+        self.assertEqual(close["bytes_sent"], len(b"after the tracer started"))
+        self.assertEqual({e["pid"] for e in events}, {info["pid"]})
+
+
+class NoData(unittest.TestCase):
+    def test_no_data_probes_attached(self):
+        with Tracer("--no-data", "-v") as tracer:
+            pid, _ = run_python(GATHER_PAIR)
+            self.assertEqual(tracer.stop(), 0)
+        attached = re.findall(r"Probe attached: (\w+) on syscalls:(\w+)", tracer.stderr)
+        self.assertEqual(sorted(f for f, _ in attached),
+                         sorted("%s_%s" % (side, name) for side in ("enter", "exit")
+                                for name in ("socket", "socketpair", "connect", "accept", "accept4",
+                                             "close")))
+        self.assertEqual(select(tracer.events(), event="data"), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

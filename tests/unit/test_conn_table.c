@@ -1,0 +1,245 @@
+/* conn_table: the hash table itself, then conn_table_apply. */
+#include <stdio.h>
+
+#include "check.h"
+#include "conn_table.h"
+
+/* Tags each entry with its own key so moved entries can be checked. */
+static void tag(struct conn *conn, uint32_t pid, int32_t fd)
+{
+	snprintf(conn->remote, sizeof(conn->remote), "%u/%d", pid, fd);
+}
+
+static int tagged(const struct conn *conn, uint32_t pid, int32_t fd)
+{
+	char expected[32];
+
+	snprintf(expected, sizeof(expected), "%u/%d", pid, fd);
+	return conn && conn->pid == pid && conn->fd == fd && !strcmp(conn->remote, expected);
+}
+
+static void test_basic(void)
+{
+	struct conn_table table;
+	struct conn *a, *b;
+
+	CHECK_INT(conn_table_init(&table), 0);
+	CHECK(conn_table_lookup(&table, 1, 3) == NULL);
+	a = conn_table_upsert(&table, 1, 3);
+	CHECK(a != NULL);
+	CHECK(a->used && a->pid == 1 && a->fd == 3 && a->remote[0] == '\0');
+	CHECK_INT(table.count, 1);
+	strcpy(a->remote, "1.2.3.4:80");
+	CHECK(conn_table_upsert(&table, 1, 3) == a); /* existing: same entry, kept */
+	CHECK_STR(a->remote, "1.2.3.4:80");
+	CHECK_INT(table.count, 1);
+	CHECK(conn_table_lookup(&table, 1, 3) == a);
+	CHECK(conn_table_lookup(&table, 1, 4) == NULL);
+	CHECK(conn_table_lookup(&table, 3, 1) == NULL);
+	b = conn_table_upsert(&table, 1, -1); /* negative fd is a key like any */
+	CHECK(b != NULL && b != a);
+	CHECK_INT(table.count, 2);
+
+	conn_table_remove(&table, 1, 3);
+	CHECK(conn_table_lookup(&table, 1, 3) == NULL);
+	CHECK_INT(table.count, 1);
+	conn_table_remove(&table, 1, 3); /* absent: no-op */
+	CHECK_INT(table.count, 1);
+	CHECK(conn_table_lookup(&table, 1, -1) != NULL);
+
+	conn_table_set_remote(&table, 9, 9, "[::1]:22");
+	CHECK_STR(conn_table_lookup(&table, 9, 9)->remote, "[::1]:22");
+	conn_table_free(&table);
+	CHECK(table.slots == NULL);
+}
+
+/* Inserts n keys, removes every third, and checks every key's presence and
+ * contents, so backward-shift deletion is exercised at that load. */
+static void test_many(uint32_t n)
+{
+	struct conn_table table;
+	int missing = 0, stale = 0;
+
+	CHECK_INT(conn_table_init(&table), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pid = 1000 + i / 10;
+		int32_t fd = i % 10;
+		struct conn *conn = conn_table_upsert(&table, pid, fd);
+
+		CHECK(conn != NULL);
+		if (conn)
+			tag(conn, pid, fd);
+	}
+	CHECK_INT(table.count, n);
+	for (uint32_t i = 0; i < n; i += 3)
+		conn_table_remove(&table, 1000 + i / 10, i % 10);
+	CHECK_INT(table.count, n - (n + 2) / 3);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pid = 1000 + i / 10;
+		int32_t fd = i % 10;
+		struct conn *conn = conn_table_lookup(&table, pid, fd);
+
+		if (i % 3 == 0)
+			stale += conn != NULL;
+		else
+			missing += !tagged(conn, pid, fd);
+	}
+	CHECK_INT(missing, 0);
+	CHECK_INT(stale, 0);
+
+	/* Remove the rest: the table ends empty, every slot free. */
+	for (uint32_t i = 0; i < n; i++)
+		if (i % 3)
+			conn_table_remove(&table, 1000 + i / 10, i % 10);
+	CHECK_INT(table.count, 0);
+	for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++)
+		if (table.slots[i].used) {
+			CHECK(!table.slots[i].used);
+			break;
+		}
+	conn_table_free(&table);
+}
+
+static void test_full(void)
+{
+	struct conn_table table;
+	int failed = 0;
+
+	CHECK_INT(conn_table_init(&table), 0);
+	for (uint32_t i = 0; i < CONN_TABLE_CAPACITY - 1; i++)
+		failed += conn_table_upsert(&table, i, 3) == NULL;
+	CHECK_INT(failed, 0);
+	CHECK_INT(table.count, CONN_TABLE_CAPACITY - 1);
+	/* New keys are refused; existing ones are still found. */
+	CHECK(conn_table_upsert(&table, 100000, 3) == NULL);
+	CHECK(conn_table_lookup(&table, 100000, 3) == NULL);
+	CHECK(conn_table_upsert(&table, 5, 3) != NULL);
+	CHECK(conn_table_lookup(&table, CONN_TABLE_CAPACITY - 2, 3) != NULL);
+	CHECK_INT(table.count, CONN_TABLE_CAPACITY - 1);
+	/* A removal makes room again. */
+	conn_table_remove(&table, 5, 3);
+	CHECK(conn_table_upsert(&table, 100000, 3) != NULL);
+	CHECK(conn_table_lookup(&table, 100000, 3) != NULL);
+	CHECK(conn_table_upsert(&table, 100001, 3) == NULL);
+	conn_table_free(&table);
+}
+
+static struct event event_make(uint32_t kind, uint32_t pid, int32_t fd, const char *remote)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.pid = pid;
+	ev.fd = fd;
+	snprintf(ev.remote, sizeof(ev.remote), "%s", remote);
+	return ev;
+}
+
+static struct event data_make(uint32_t pid, int32_t fd, uint8_t dir, uint64_t pos,
+			      uint64_t bytes, uint32_t captured, const char *remote)
+{
+	struct event ev = event_make(ST_EV_DATA, pid, fd, remote);
+
+	ev.direction = dir;
+	ev.syscall = dir == ST_DIR_SEND ? ST_SYS_WRITE : ST_SYS_READ;
+	ev.pos = pos;
+	ev.bytes = bytes;
+	ev.captured = captured;
+	return ev;
+}
+
+static void test_apply(void)
+{
+	struct conn_table table;
+	struct event ev;
+
+	CHECK_INT(conn_table_init(&table), 0);
+
+	/* connect records the remote; data and close get it. */
+	ev = event_make(ST_EV_CONNECT, 10, 3, "1.2.3.4:80");
+	ev.result = -115; /* EINPROGRESS: still a connection */
+	conn_table_apply(&table, &ev);
+	CHECK(conn_table_lookup(&table, 10, 3) != NULL);
+	CHECK_STR(conn_table_lookup(&table, 10, 3)->remote, "1.2.3.4:80");
+	ev = data_make(10, 3, ST_DIR_SEND, 0, 10, 10, "");
+	conn_table_apply(&table, &ev);
+	CHECK_STR(ev.remote, "1.2.3.4:80");
+	CHECK_INT(ev.gap_bytes, 0);
+	/* A datagram with its own peer keeps it. */
+	ev = data_make(10, 3, ST_DIR_RECV, 0, 10, 10, "8.8.8.8:53");
+	conn_table_apply(&table, &ev);
+	CHECK_STR(ev.remote, "8.8.8.8:53");
+	CHECK_STR(conn_table_lookup(&table, 10, 3)->remote, "1.2.3.4:80");
+	ev = event_make(ST_EV_CLOSE, 10, 3, "");
+	conn_table_apply(&table, &ev);
+	CHECK_STR(ev.remote, "1.2.3.4:80");
+	CHECK(conn_table_lookup(&table, 10, 3) == NULL);
+	CHECK_INT(table.count, 0);
+
+	/* accept records the peer under the new fd; a failed accept's fd is
+	 * the listener and records nothing. */
+	ev = event_make(ST_EV_ACCEPT, 11, 5, "10.0.0.9:5555");
+	ev.result = 5;
+	conn_table_apply(&table, &ev);
+	CHECK_STR(conn_table_lookup(&table, 11, 5)->remote, "10.0.0.9:5555");
+	ev = event_make(ST_EV_ACCEPT, 11, 4, "");
+	ev.result = -11;
+	conn_table_apply(&table, &ev);
+	CHECK(conn_table_lookup(&table, 11, 4) == NULL);
+
+	/* A close of an unknown socket keeps what it has. */
+	ev = event_make(ST_EV_CLOSE, 12, 3, "");
+	conn_table_apply(&table, &ev);
+	CHECK_STR(ev.remote, "");
+	CHECK(conn_table_lookup(&table, 12, 3) == NULL);
+
+	/* Gaps on a socket seen first through its data. */
+	ev = data_make(20, 4, ST_DIR_SEND, 0, 10, 10, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+	ev = data_make(20, 4, ST_DIR_SEND, 25, 5, 5, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 15);
+	CHECK_INT(ev.gap_pos, 10);
+	ev = data_make(20, 4, ST_DIR_SEND, 30, 5, 5, ""); /* contiguous */
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+	/* The other direction has its own position. */
+	ev = data_make(20, 4, ST_DIR_RECV, 0, 7, 7, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+
+	/* A truncated capture leaves its uncaptured bytes as the next gap. */
+	ev = data_make(21, 4, ST_DIR_RECV, 0, 100, 40, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+	ev = data_make(21, 4, ST_DIR_RECV, 100, 10, 10, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 60);
+	CHECK_INT(ev.gap_pos, 40);
+
+	/* Seen mid-stream (opened before the tracer): its first event has no
+	 * gap; a connection known from its connect does. */
+	ev = data_make(22, 4, ST_DIR_SEND, 5000, 10, 10, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+	ev = event_make(ST_EV_CONNECT, 23, 4, "1.1.1.1:443");
+	conn_table_apply(&table, &ev);
+	ev = data_make(23, 4, ST_DIR_SEND, 8, 10, 10, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 8);
+	CHECK_INT(ev.gap_pos, 0);
+
+	conn_table_free(&table);
+}
+
+int main(void)
+{
+	test_basic();
+	test_many(5000);
+	test_many(60000); /* ~92% load: long probe runs */
+	test_full();
+	test_apply();
+	return check_report("test_conn_table");
+}

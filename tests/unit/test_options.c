@@ -1,0 +1,198 @@
+/* options_parse: defaults, every option, and usage errors. Errors are
+ * printed to stderr by options_parse itself. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "options.h"
+
+/* argv for options_parse: a program name, the arguments, NULL. */
+#define ARGS(...) ((char *[]){ "socket-tracer", __VA_ARGS__, NULL })
+
+static struct options opts;
+
+static int parse(char **argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return options_parse(argc, argv, &opts);
+}
+
+static void test_defaults(void)
+{
+	CHECK_INT(parse((char *[]){ "socket-tracer", NULL }), 0);
+	CHECK_INT(opts.action, ACTION_TRACE);
+	CHECK_INT(opts.data_size, 4096);
+	CHECK_INT(opts.data_chars, 64);
+	CHECK_INT(opts.n_pids, 0);
+	CHECK_INT(opts.n_comms, 0);
+	CHECK_INT(opts.n_defines, 0);
+	CHECK(opts.duration_s == 0);
+	CHECK_INT(opts.max_events, 0);
+	CHECK(!opts.json && !opts.json_b64 && !opts.verbose && !opts.no_data && !opts.hex);
+	CHECK(opts.bpf_file == NULL && opts.kernel_headers == NULL);
+}
+
+static void test_each_option(void)
+{
+	CHECK_INT(parse(ARGS("-h")), 0);
+	CHECK_INT(opts.action, ACTION_HELP);
+	CHECK_INT(parse(ARGS("--help")), 0);
+	CHECK_INT(opts.action, ACTION_HELP);
+	CHECK_INT(parse(ARGS("--version")), 0);
+	CHECK_INT(opts.action, ACTION_VERSION);
+	CHECK_INT(parse(ARGS("--dump-bpf")), 0);
+	CHECK_INT(opts.action, ACTION_DUMP_BPF);
+
+	CHECK_INT(parse(ARGS("-p", "12", "--pid", "34", "--pid=56", "-p78")), 0);
+	CHECK_INT(opts.n_pids, 4);
+	CHECK_INT(opts.pids[0], 12);
+	CHECK_INT(opts.pids[1], 34);
+	CHECK_INT(opts.pids[2], 56);
+	CHECK_INT(opts.pids[3], 78);
+
+	CHECK_INT(parse(ARGS("-c", "curl", "--comm", "python3", "-c", "abcdefghijklmno")), 0);
+	CHECK_INT(opts.n_comms, 3);
+	CHECK_STR(opts.comms[0], "curl");
+	CHECK_STR(opts.comms[1], "python3");
+	CHECK_STR(opts.comms[2], "abcdefghijklmno");
+
+	CHECK_INT(parse(ARGS("-d", "2.5")), 0);
+	CHECK(opts.duration_s == 2.5);
+	CHECK_INT(parse(ARGS("--duration", "10")), 0);
+	CHECK(opts.duration_s == 10);
+	CHECK_INT(parse(ARGS("-n", "7")), 0);
+	CHECK_INT(opts.max_events, 7);
+	CHECK_INT(parse(ARGS("--max-events", "18446744073709551615")), 0);
+	CHECK(opts.max_events == UINT64_MAX);
+
+	CHECK_INT(parse(ARGS("--json")), 0);
+	CHECK(opts.json && !opts.json_b64);
+	CHECK_INT(parse(ARGS("--json-b64", "--json")), 0);
+	CHECK(opts.json && opts.json_b64);
+	CHECK_INT(parse(ARGS("-v", "-x")), 0);
+	CHECK(opts.verbose && opts.hex);
+	CHECK_INT(parse(ARGS("-vx")), 0);
+	CHECK(opts.verbose && opts.hex);
+	CHECK_INT(parse(ARGS("--verbose", "--hex", "--no-data")), 0);
+	CHECK(opts.verbose && opts.hex && opts.no_data);
+
+	CHECK_INT(parse(ARGS("--data-size", "0", "--data-chars", "0")), 0);
+	CHECK_INT(opts.data_size, 0);
+	CHECK_INT(opts.data_chars, 0);
+	CHECK_INT(parse(ARGS("--data-size", "32768", "--data-chars=200")), 0);
+	CHECK_INT(opts.data_size, 32768);
+	CHECK_INT(opts.data_chars, 200);
+
+	CHECK_INT(parse(ARGS("--bpf", "/tmp/x.bpf.c", "--kernel-headers", "/usr/src/h")), 0);
+	CHECK_STR(opts.bpf_file, "/tmp/x.bpf.c");
+	CHECK_STR(opts.kernel_headers, "/usr/src/h");
+
+	CHECK_INT(parse(ARGS("-D", "DEBUG", "--define", "LEVEL=2", "-DX=1")), 0);
+	CHECK_INT(opts.n_defines, 3);
+	CHECK_STR(opts.defines[0], "DEBUG");
+	CHECK_STR(opts.defines[1], "LEVEL=2");
+	CHECK_STR(opts.defines[2], "X=1");
+}
+
+static void test_errors(void)
+{
+	CHECK_INT(parse(ARGS("-p", "abc")), -EINVAL);
+	CHECK_INT(parse(ARGS("-p", "0")), -EINVAL);
+	CHECK_INT(parse(ARGS("-p", "-5")), -EINVAL);
+	CHECK_INT(parse(ARGS("-p", "12x")), -EINVAL);
+	CHECK_INT(parse(ARGS("-p", "2147483648")), -EINVAL);
+	CHECK_INT(parse(ARGS("-c", "")), -EINVAL);
+	CHECK_INT(parse(ARGS("-c", "abcdefghijklmnop")), -EINVAL); /* 16 chars */
+	CHECK_INT(parse(ARGS("-d", "0")), -EINVAL);
+	CHECK_INT(parse(ARGS("-d", "-1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-d", "abc")), -EINVAL);
+	CHECK_INT(parse(ARGS("-d", "inf")), -EINVAL);
+	CHECK_INT(parse(ARGS("-d", "nan")), -EINVAL);
+	CHECK_INT(parse(ARGS("-n", "0")), -EINVAL);
+	CHECK_INT(parse(ARGS("-n", "18446744073709551616")), -EINVAL);
+	CHECK_INT(parse(ARGS("--data-size", "40000")), -EINVAL);
+	CHECK_INT(parse(ARGS("--data-size", "32769")), -EINVAL);
+	CHECK_INT(parse(ARGS("--data-chars", "-1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "=1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-q")), -EINVAL);
+	CHECK_INT(parse(ARGS("--bogus")), -EINVAL);
+	CHECK_INT(parse(ARGS("-p")), -EINVAL);
+	CHECK_INT(parse(ARGS("--pid")), -EINVAL);
+	CHECK_INT(parse(ARGS("--data-size")), -EINVAL);
+	CHECK_INT(parse(ARGS("--json=yes")), -EINVAL);
+	CHECK_INT(parse(ARGS("stray")), -EINVAL);
+	CHECK_INT(parse(ARGS("--json", "stray")), -EINVAL);
+	CHECK_INT(parse(ARGS("--json-b64")), -EINVAL);
+}
+
+static void test_limits(void)
+{
+	char *argv[2 * OPTIONS_MAX_PIDS + 4] = { "socket-tracer" };
+	int argc = 1;
+
+	for (int i = 0; i < OPTIONS_MAX_PIDS; i++) {
+		argv[argc++] = "-p";
+		argv[argc++] = "1";
+	}
+	CHECK_INT(options_parse(argc, argv, &opts), 0);
+	CHECK_INT(opts.n_pids, OPTIONS_MAX_PIDS);
+	argv[argc++] = "-p";
+	argv[argc++] = "1";
+	CHECK_INT(options_parse(argc, argv, &opts), -EINVAL);
+}
+
+/* What options_parse printed to stderr for argv. */
+static const char *parse_stderr(char **argv)
+{
+	static char text[512];
+	FILE *capture = tmpfile();
+	int saved = dup(2);
+	size_t n;
+
+	fflush(stderr);
+	dup2(fileno(capture), 2);
+	parse(argv);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(capture);
+	n = fread(text, 1, sizeof(text) - 1, capture);
+	text[n] = '\0';
+	fclose(capture);
+	return text;
+}
+
+static void test_messages(void)
+{
+	CHECK_STR(parse_stderr(ARGS("-p", "abc")),
+		  "socket-tracer: invalid pid 'abc' (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("--bogus")),
+		  "socket-tracer: unknown option '--bogus' (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("-q")), "socket-tracer: unknown option '-q' (try --help)\n");
+}
+
+/* A parse that fails in the middle of a short-option cluster must not leak
+ * getopt state into the next parse. */
+static void test_reparse(void)
+{
+	CHECK_INT(parse(ARGS("-qv")), -EINVAL);
+	CHECK_INT(parse(ARGS("--json")), 0);
+	CHECK(opts.json);
+	CHECK(!opts.verbose);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_each_option();
+	test_errors();
+	test_limits();
+	test_messages();
+	test_reparse();
+	test_defaults(); /* after all the errors, a clean parse again */
+	return check_report("test_options");
+}

@@ -1,0 +1,322 @@
+/* Human and JSON lines, compared as whole lines or by exact substrings. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "check.h"
+#include "output/output.h"
+
+/* 2023-11-14T22:13:20.123456 UTC; TZ is set to UTC in main(). */
+#define WALL_NS 1700000000123456000ULL
+
+/* A write() payload that tries to clear the screen and ring the bell:
+ * "GET /\r\n" ESC "[2J" BEL. */
+static const uint8_t hostile_payload[] = {
+	'G', 'E', 'T', ' ', '/', '\r', '\n', 0x1b,
+	'[', '2', 'J', 0x07,
+};
+
+/* A 15-byte comm (prctl(PR_SET_NAME) accepts any bytes): an OSC title
+ * sequence, BEL, CR LF, a clear-screen sequence, 'x'. */
+static const uint8_t hostile_comm[ST_COMM_LEN] = {
+	0x1b, ']', '0', ';', 'p', 'w', 'n', 0x07,
+	'\r', '\n', 0x1b, '[', '2', 'J', 'x', 0x00,
+};
+
+static char header[512];
+static char line[2048];
+
+static struct event event_make(uint32_t kind)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.pid = 4242;
+	ev.tid = 4243;
+	ev.fd = 3;
+	ev.ts_ns = 5000;
+	ev.wall_ns = WALL_NS;
+	memcpy(ev.comm, "curl", 4);
+	ev.family = AF_INET;
+	ev.sock_type = SOCK_STREAM;
+	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_CLIENT;
+	strcpy(ev.remote, "127.0.0.1:8080");
+	return ev;
+}
+
+static struct event data_make(void)
+{
+	struct event ev = event_make(ST_EV_DATA);
+
+	ev.direction = ST_DIR_SEND;
+	ev.syscall = ST_SYS_WRITE;
+	ev.bytes = 20;
+	ev.captured = sizeof(hostile_payload);
+	ev.pos = 25;
+	ev.gap_bytes = 15;
+	ev.gap_pos = 10;
+	ev.data = hostile_payload;
+	return ev;
+}
+
+static const char *human(const struct event *ev, const struct output_style *style)
+{
+	struct strbuf buf;
+
+	strbuf_init(&buf, line, sizeof(line));
+	human_event_format(&buf, ev, style);
+	CHECK(!buf.truncated);
+	return line;
+}
+
+static const char *json(const struct event *ev, const struct output_style *style)
+{
+	struct strbuf buf;
+
+	strbuf_init(&buf, line, sizeof(line));
+	json_event_format(&buf, ev, style);
+	CHECK(!buf.truncated);
+	return line;
+}
+
+/* No byte below 0x20 or DEL, except the newline that ends each line. */
+static bool is_inert(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		uint8_t byte = *p;
+
+		if (byte == '\n' && (p[1] == '\0' || p[1] == ' '))
+			continue;
+		if (byte < 0x20 || byte == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+enum align { LEFT, RIGHT };
+
+/* Whether row holds value in the column titled title of the header: a left
+ * column starts where its title starts, a right one ends where it ends. */
+static bool column_at(const char *row, const char *title, const char *value, enum align align)
+{
+	const char *at = strstr(header, title);
+	size_t len = strlen(value);
+	size_t start;
+
+	if (!at)
+		return false;
+	start = at - header;
+	if (align == RIGHT)
+		start = start + strlen(title) - len;
+	return strlen(row) > start + len && !strncmp(row + start, value, len) &&
+	       row[start + len] == ' ' && (start == 0 || row[start - 1] == ' ');
+}
+
+/* The rest of row from the DETAIL column on. */
+static const char *detail(const char *row)
+{
+	size_t start = strstr(header, "DETAIL") - header;
+
+	return strlen(row) >= start ? row + start : "";
+}
+
+static void test_human(void)
+{
+	struct output_style style = { .data_chars = 64 };
+	struct strbuf buf;
+	struct event ev;
+
+	strbuf_init(&buf, header, sizeof(header));
+	human_header_format(&buf);
+	CHECK(strncmp(header, "TIME ", 5) == 0);
+	CHECK(strstr(header, " DETAIL\n") != NULL);
+
+	ev = event_make(ST_EV_CONNECT);
+	ev.result = -111;
+	human(&ev, &style);
+	CHECK(column_at(line, "TIME", "22:13:20.123456", LEFT));
+	CHECK(column_at(line, "PID", "4242", RIGHT));
+	CHECK(column_at(line, "TID", "4243", RIGHT));
+	CHECK(column_at(line, "COMM", "curl", LEFT));
+	CHECK(column_at(line, "FD", "3", RIGHT));
+	CHECK(column_at(line, "EVENT", "connect", LEFT));
+	CHECK(column_at(line, "ROLE", "client", LEFT));
+	CHECK(column_at(line, "PROTO", "tcp", LEFT));
+	CHECK(column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
+	CHECK_STR(detail(line), "ECONNREFUSED\n");
+	ev.result = 0;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "ok\n");
+
+	ev = event_make(ST_EV_CLOSE);
+	ev.duration_ns = 1840000;
+	ev.bytes_sent = 120;
+	ev.bytes_recv = 4096;
+	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER | ST_SOCK_PREEXISTING;
+	human(&ev, &style);
+	CHECK(column_at(line, "EVENT", "close", LEFT));
+	CHECK(column_at(line, "ROLE", "server", LEFT));
+	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (preexisting)\n");
+
+	/* Data: the payload escaped, ESC and BEL never raw. */
+	ev = data_make();
+	human(&ev, &style);
+	CHECK(column_at(line, "EVENT", "send", LEFT));
+	CHECK(column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
+	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10] "
+				"\"GET /\\r\\n\\x1b[2J\\x07\"\n");
+	CHECK(is_inert(line));
+	style.data_chars = 4;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10] \"GET \"...\n");
+	style.data_chars = 0;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10]\n");
+
+	/* With --hex, a dump line follows. */
+	style.data_chars = 64;
+	style.hex = true;
+	ev.bytes = ev.captured;
+	ev.gap_bytes = 0;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "write 12B \"GET /\\r\\n\\x1b[2J\\x07\"\n"
+				"    000000  47 45 54 20 2f 0d 0a 1b  5b 32 4a 07 "
+				"            " /* 4 absent bytes */
+				" |GET /...[2J.|\n");
+	CHECK(is_inert(line));
+	style.hex = false;
+
+	/* Unknown role, unknown transport, no remote. */
+	ev = event_make(ST_EV_ACCEPT);
+	ev.sock_flags = 0;
+	ev.family = 0;
+	ev.remote[0] = '\0';
+	human(&ev, &style);
+	CHECK(column_at(line, "ROLE", "unknown", LEFT));
+	CHECK(column_at(line, "PROTO", "-", LEFT));
+	CHECK(column_at(line, "REMOTE", "-", LEFT));
+
+	/* A hostile comm is escaped. */
+	ev = event_make(ST_EV_CONNECT);
+	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
+	human(&ev, &style);
+	CHECK(is_inert(line));
+	CHECK(strstr(line, "\\x1b]0;pwn\\x07") != NULL);
+}
+
+/* Values longer than their column (an escaped comm can reach 60
+ * characters, "unix-seqpacket" is 14) must not push the later columns out
+ * of line with the header. */
+static void test_human_long_values(void)
+{
+	struct output_style style = { .data_chars = 64 };
+	struct event ev;
+
+	ev = event_make(ST_EV_CONNECT);
+	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
+	human(&ev, &style);
+	CHECK(column_at(line, "FD", "3", RIGHT) && column_at(line, "EVENT", "connect", LEFT) &&
+	      column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
+
+	ev = event_make(ST_EV_CONNECT);
+	ev.family = AF_UNIX;
+	ev.sock_type = SOCK_SEQPACKET;
+	strcpy(ev.remote, "/run/x.sock");
+	human(&ev, &style);
+	CHECK(column_at(line, "REMOTE", "/run/x.sock", LEFT) && !strcmp(detail(line), "ok\n"));
+}
+
+static bool has(const char *text, const char *part)
+{
+	if (strstr(text, part))
+		return true;
+	fprintf(stderr, "missing %s\n  in %s", part, text);
+	return false;
+}
+
+static bool json_line_ok(const char *text)
+{
+	size_t len = strlen(text);
+
+	return len >= 3 && text[0] == '{' && !strcmp(text + len - 2, "}\n") &&
+	       strchr(text, '\n') == text + len - 1 && is_inert(text);
+}
+
+static void test_json(void)
+{
+	struct output_style style = { .json = true, .data_chars = 64 };
+	struct event ev;
+
+	ev = event_make(ST_EV_CONNECT);
+	ev.result = -111;
+	json(&ev, &style);
+	CHECK_STR(line, "{\"event\":\"connect\",\"time\":\"2023-11-14T22:13:20.123456Z\","
+			"\"ts_ns\":5000,\"pid\":4242,\"tid\":4243,\"comm\":\"curl\",\"fd\":3,"
+			"\"family\":\"inet\",\"transport\":\"tcp\",\"role\":\"client\","
+			"\"remote\":\"127.0.0.1:8080\",\"preexisting\":false,\"result\":-111,"
+			"\"error\":\"ECONNREFUSED\"}\n");
+	ev.result = 0;
+	json(&ev, &style);
+	CHECK(has(line, ",\"result\":0}"));
+	CHECK(!strstr(line, "\"error\""));
+
+	ev = event_make(ST_EV_CLOSE);
+	ev.duration_ns = 1840000;
+	ev.bytes_sent = 120;
+	ev.bytes_recv = 4096;
+	ev.sock_flags |= ST_SOCK_PREEXISTING;
+	json(&ev, &style);
+	CHECK(json_line_ok(line));
+	CHECK(has(line, "{\"event\":\"close\","));
+	CHECK(has(line, ",\"preexisting\":true,"));
+	CHECK(has(line, ",\"result\":0,"));
+	CHECK(has(line, ",\"duration_ns\":1840000,\"bytes_sent\":120,\"bytes_recv\":4096}"));
+	CHECK(!strstr(line, "\"data\""));
+
+	ev = data_make();
+	json(&ev, &style);
+	CHECK(json_line_ok(line));
+	CHECK(has(line, "{\"event\":\"data\","));
+	CHECK(has(line, ",\"direction\":\"send\",\"syscall\":\"write\",\"bytes\":20,"
+			"\"captured\":12,\"truncated\":true,\"pos\":25,\"gap_bytes\":15,"
+			"\"gap_pos\":10,"));
+	CHECK(has(line, ",\"data\":\"GET /\\r\\n\\\\x1b[2J\\\\x07\"}"));
+	CHECK(!strstr(line, "\"result\""));
+	CHECK(!strstr(line, "data_b64"));
+	style.json_b64 = true;
+	json(&ev, &style);
+	CHECK(json_line_ok(line));
+	CHECK(has(line, ",\"data\":\"GET /\\r\\n\\\\x1b[2J\\\\x07\",\"data_b64\":\"R0VUIC8NChtbMkoH\"}"));
+
+	/* Complete, contiguous: truncated false, gap_bytes 0, no gap_pos. */
+	ev.bytes = ev.captured;
+	ev.gap_bytes = 0;
+	json(&ev, &style);
+	CHECK(has(line, ",\"truncated\":false,"));
+	CHECK(has(line, ",\"gap_bytes\":0,"));
+	CHECK(!strstr(line, "gap_pos"));
+
+	/* A hostile comm, and output_event_format picking JSON. */
+	ev = event_make(ST_EV_CONNECT);
+	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
+	{
+		struct strbuf buf;
+
+		strbuf_init(&buf, line, sizeof(line));
+		output_event_format(&buf, &ev, &style);
+	}
+	CHECK(json_line_ok(line));
+	CHECK(has(line, ",\"comm\":\"\\\\x1b]0;pwn\\\\x07\\r\\n\\\\x1b[2Jx\","));
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	test_human();
+	test_human_long_values();
+	test_json();
+	return check_report("test_output");
+}
