@@ -72,7 +72,9 @@ struct abi_mmsghdr {
 	__u32 pad;
 };
 
-/* Arguments saved at syscall entry for the exit probe. */
+/* Arguments saved at syscall entry for the exit probe. socket() and
+ * socketpair() keep the family in addr and the type in addr_len, and
+ * socketpair() its fd array in buf. */
 struct pending_call {
 	__u64 fd;
 	__u64 buf;      /* buffer, iovec array, msghdr or sockaddr pointer */

@@ -53,7 +53,8 @@ enum st_direction {
 
 /* st_sock.flags and st_conn_event.sock_flags bits. */
 enum st_sock_flag {
-	/* A connect/accept/data event was emitted: its close is reported. */
+	/* A connect/accept/data event was emitted, or the startup scan found it
+	 * open and connected: its close is reported. */
 	ST_SOCK_REPORTED = 1,
 	/* Open before the tracer started; entered by the startup scan. */
 	ST_SOCK_PREEXISTING = 2,
@@ -65,9 +66,9 @@ enum st_sock_flag {
 
 /*
  * Map "socks": one entry per socket we know of.
- * Key: (tgid << 32) | fd. Created at socket()/connect()/accept() exit and by
- * the startup scan; deleted at close() exit (LRU evicts sockets of processes
- * that exited without closing).
+ * Key: (tgid << 32) | fd. Created at socket()/socketpair()/connect()/accept()
+ * exit and by the startup scan; deleted at close() exit (LRU evicts sockets
+ * of processes that exited without closing).
  */
 struct st_sock {
 	__u64 open_ts_ns; /* CLOCK_MONOTONIC ns of connect/accept (or scan) */

@@ -14,7 +14,7 @@
 #include "socket_tracer_abi.h"
 
 #define CFLAGS_MAX (OPTIONS_MAX_DEFINES + 16)
-#define CFLAG_LEN (PATH_MAX + 32)
+#define CFLAG_LEN KERNEL_HEADERS_CFLAG_LEN
 
 static int cflags_build(const struct options *opts, const struct kernel_headers *headers,
 			int nr_cpus, char flags[][CFLAG_LEN])
@@ -70,7 +70,11 @@ static int map_fd_keep(void *module, const char *name)
 		return -ENOENT;
 	}
 	fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0) {
+		log_error("cannot keep the map %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	return fd;
 }
 
 int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
@@ -117,7 +121,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 		err = program->socks_fd;
 		goto close_events;
 	}
-	err = probes_attach(module, !opts->no_data, opts->verbose, &program->probes);
+	err = probes_load(module, !opts->no_data, &program->probes);
 	if (err)
 		goto close_socks;
 	bpf_module_destroy(module);
@@ -131,6 +135,11 @@ destroy_module:
 	bpf_module_destroy(module);
 	program->events_fd = program->socks_fd = -1;
 	return err;
+}
+
+int bpf_program_attach(struct bpf_program *program, bool verbose)
+{
+	return probes_attach(&program->probes, verbose);
 }
 
 void bpf_program_unload(struct bpf_program *program)

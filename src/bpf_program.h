@@ -13,11 +13,15 @@ struct bpf_program {
 	struct probe_set probes;
 };
 
-/* Compiles, loads and attaches. The LLVM module is freed before returning:
- * only the map and program fds stay. Returns 0 or a negative errno after
- * printing why. */
+/* Compiles and loads, without attaching. The LLVM module is freed before
+ * returning: only the map and program fds stay. Returns 0 or a negative
+ * errno after printing why. */
 int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
 		     int nr_cpus, struct bpf_program *program);
+
+/* Attaches the loaded probes: events flow from here on, so the perf
+ * buffers must be open first. Returns 0 or a negative errno. */
+int bpf_program_attach(struct bpf_program *program, bool verbose);
 
 /* Detaches every probe and closes every fd. */
 void bpf_program_unload(struct bpf_program *program);

@@ -118,6 +118,7 @@ static void data_apply(struct conn_table *table, struct event *ev)
 
 	if (!conn)
 		return;
+	memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 	if (!ev->remote[0])
 		snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
 	if (conn->seen[dir] || conn->remote[0]) {
@@ -142,8 +143,10 @@ void conn_table_apply(struct conn_table *table, struct event *ev)
 		if (ev->kind == ST_EV_ACCEPT && ev->result < 0)
 			return; /* ev->fd is the listener */
 		conn = conn_table_upsert(table, ev->pid, ev->fd);
-		if (conn)
+		if (conn) {
+			memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 			snprintf(conn->remote, sizeof(conn->remote), "%s", ev->remote);
+		}
 		return;
 	case ST_EV_CLOSE:
 		conn = conn_table_lookup(table, ev->pid, ev->fd);

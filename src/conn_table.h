@@ -16,6 +16,7 @@ struct conn {
 	uint32_t pid;
 	int32_t fd;
 	char remote[ADDR_TEXT_MAX];
+	uint8_t comm[ST_COMM_LEN];   /* of the last event on it */
 	uint64_t next_pos[ST_DIR_NR]; /* stream offset after the last captured byte */
 	bool seen[ST_DIR_NR];         /* a data event arrived in that direction */
 };

@@ -14,9 +14,12 @@
 
 #define USR_SRC "/usr/src"
 
+/* Room for a header dir plus the relative paths looked up under it. */
+#define LONG_PATH (PATH_MAX + 64)
+
 static bool path_exists(const char *dir, const char *relative)
 {
-	char path[PATH_MAX];
+	char path[LONG_PATH];
 	struct stat st;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, relative) >= (int)sizeof(path))
@@ -37,7 +40,7 @@ static bool is_build_dir(const char *dir)
 /* Reads the release from include/config/kernel.release or utsrelease.h. */
 static void release_read(const char *build_dir, char *out, size_t size)
 {
-	char path[PATH_MAX];
+	char path[LONG_PATH];
 	char line[256];
 	FILE *file;
 
@@ -47,7 +50,7 @@ static void release_read(const char *build_dir, char *out, size_t size)
 	if (file) {
 		if (fgets(line, sizeof(line), file)) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(out, size, "%s", line);
+			snprintf(out, size, "%.*s", (int)size - 1, line);
 		}
 		fclose(file);
 		return;
@@ -62,7 +65,7 @@ static void release_read(const char *build_dir, char *out, size_t size)
 			continue;
 		quote++;
 		quote[strcspn(quote, "\"")] = '\0';
-		snprintf(out, size, "%s", quote);
+		snprintf(out, size, "%.*s", (int)size - 1, quote);
 		break;
 	}
 	fclose(file);
@@ -71,7 +74,7 @@ static void release_read(const char *build_dir, char *out, size_t size)
 /* Debian's arch dir Makefile is one line: "include <common dir>/Makefile". */
 static int common_dir_from_makefile(const char *build_dir, char *out)
 {
-	char path[PATH_MAX];
+	char path[LONG_PATH];
 	char line[PATH_MAX + 16];
 	FILE *file;
 	int err = -ENOENT;
@@ -105,7 +108,7 @@ static int common_dir_from_makefile(const char *build_dir, char *out)
 static int build_dir_sibling(const char *source_dir, char *out)
 {
 	char prefix[PATH_MAX];
-	char candidate[PATH_MAX];
+	char candidate[LONG_PATH];
 	struct dirent **entries;
 	const char *base;
 	size_t prefix_len;
@@ -176,7 +179,7 @@ int kernel_headers_resolve(const char *dir, struct kernel_headers *out)
 static int newest_installed(struct kernel_headers *out)
 {
 	struct dirent **entries;
-	char candidate[PATH_MAX];
+	char candidate[LONG_PATH];
 	int count;
 	int err = -ENOENT;
 
@@ -225,8 +228,12 @@ int kernel_headers_find(const char *explicit_dir, struct kernel_headers *out)
 		}
 		return 0;
 	}
+	/* /lib/modules/<release> holds build/ and maybe source/ (Debian's split). */
 	snprintf(modules_dir, sizeof(modules_dir), "/lib/modules/%s", uts.release);
 	out->origin = "/lib/modules";
+	if (!kernel_headers_resolve(modules_dir, out))
+		return 0;
+	strncat(modules_dir, "/build", sizeof(modules_dir) - strlen(modules_dir) - 1);
 	if (!kernel_headers_resolve(modules_dir, out))
 		return 0;
 	out->origin = USR_SRC;
@@ -256,8 +263,8 @@ static const char *kernel_arch(void)
 	return uts.machine;
 }
 
-int kernel_headers_cflags(const struct kernel_headers *headers, char flags[][PATH_MAX + 32],
-			  int max)
+int kernel_headers_cflags(const struct kernel_headers *headers,
+			  char flags[][KERNEL_HEADERS_CFLAG_LEN], int max)
 {
 	static const char *const generated[] = {
 		"arch/%s/include/generated/uapi",
@@ -275,7 +282,7 @@ int kernel_headers_cflags(const struct kernel_headers *headers, char flags[][PAT
 		char relative[64];
 
 		snprintf(relative, sizeof(relative), generated[i], arch);
-		snprintf(flags[n++], PATH_MAX + 32, "-I%s/%s", headers->build_dir, relative);
+		snprintf(flags[n++], KERNEL_HEADERS_CFLAG_LEN, "-I%s/%s", headers->build_dir, relative);
 	}
 	return n;
 }

@@ -33,7 +33,8 @@ int kernel_headers_resolve(const char *dir, struct kernel_headers *out);
  * writes into flags (capacity max) the -I options for the build dir's
  * generated headers. Returns the number of flags written.
  */
-int kernel_headers_cflags(const struct kernel_headers *headers, char flags[][PATH_MAX + 32],
-			  int max);
+#define KERNEL_HEADERS_CFLAG_LEN (PATH_MAX + 96)
+int kernel_headers_cflags(const struct kernel_headers *headers,
+			  char flags[][KERNEL_HEADERS_CFLAG_LEN], int max);
 
 #endif

@@ -120,7 +120,7 @@ static int trace(const struct options *opts)
 		return EXIT_RUNTIME_ERROR;
 	headers_report(&headers);
 
-	/* Compile, load and attach */
+	/* Compile and load */
 	err = bpf_program_load(opts, &headers, nr_cpus, &program);
 	if (err)
 		return EXIT_RUNTIME_ERROR;
@@ -131,14 +131,19 @@ static int trace(const struct options *opts)
 		goto unload;
 	}
 
-	/* Enter the sockets that were open before we started */
-	preexisting_scan(opts, program.socks_fd, &session.conns);
-
-	/* Process events */
+	/* Open the perf buffers, then attach: no event is sent before a reader exists */
 	err = perf_poller_open(&poller, program.events_fd, PERF_PAGE_COUNT, session_sample,
 			       &session);
 	if (err)
 		goto free_session;
+	err = bpf_program_attach(&program, opts->verbose);
+	if (err)
+		goto close_poller;
+
+	/* Enter the sockets that were open before we attached */
+	preexisting_scan(opts, program.socks_fd, &session.conns);
+
+	/* Process events */
 	fprintf(stderr, "Reading perf buffers\n");
 	if (!opts->json && !session.done) {
 		struct strbuf line;
@@ -149,15 +154,18 @@ static int trace(const struct options *opts)
 	err = events_process(&poller, &session, opts->duration_s);
 
 	/* Detach, print what is still buffered, then report */
-	bpf_program_unload(&program);
+	probes_detach(&program.probes);
 	if (!err)
 		perf_poller_poll(&poller, 0);
-	perf_poller_close(&poller);
 	session_flush(&session);
-	session_summary(&session, poller.lost_total);
+	session_summary(&session, &poller, program.socks_fd);
+	perf_poller_close(&poller);
+	bpf_program_unload(&program);
 	session_free(&session);
 	return err ? EXIT_RUNTIME_ERROR : 0;
 
+close_poller:
+	perf_poller_close(&poller);
 free_session:
 	session_free(&session);
 unload:
@@ -182,7 +190,10 @@ int main(int argc, char **argv)
 		return 0;
 	case ACTION_DUMP_BPF:
 		signal(SIGPIPE, SIG_IGN);
-		bpf_source_dump(stdout);
+		if (bpf_source_dump(stdout) && errno != EPIPE) {
+			log_error("cannot write the BPF program: %s", strerror(errno));
+			return EXIT_RUNTIME_ERROR;
+		}
 		return 0;
 	case ACTION_TRACE:
 		break;

@@ -60,7 +60,7 @@ void options_print_help(void)
 	       "  -x, --hex                hex + ASCII dump of captured bytes under each line\n"
 	       "      --data-size BYTES    payload bytes captured per event (default 4096, max %d)\n"
 	       "      --data-chars N       payload characters shown per line (default 64)\n"
-	       "  -v, --verbose            report each probe as it is loaded\n"
+	       "  -v, --verbose            print the compile flags and each attached probe\n"
 	       "\n"
 	       "Stopping:\n"
 	       "  -d, --duration SECONDS   stop after this long\n"

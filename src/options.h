@@ -8,7 +8,6 @@
 #define OPTIONS_MAX_PIDS 64
 #define OPTIONS_MAX_COMMS 64
 #define OPTIONS_MAX_DEFINES 64
-#define OPTIONS_MAX_PROTOCOLS 8
 
 enum options_action {
 	ACTION_TRACE,

@@ -4,6 +4,7 @@
 #include <bcc/libbpf.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ static int process_scan(uint32_t pid, int socks_fd, struct conn_table *conns)
 		return 0;
 	}
 	while ((entry = readdir(fds))) {
-		char link[64];
+		char link[PATH_MAX];
 		char target[64];
 		ssize_t n;
 

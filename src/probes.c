@@ -70,7 +70,7 @@ static void verifier_log_print(void *module, const char *function, void *start)
 	free(log);
 }
 
-static int probe_load_attach(void *module, struct probe *probe, bool verbose)
+static int probe_load(void *module, struct probe *probe)
 {
 	void *start = bpf_function_start(module, probe->function);
 	int err;
@@ -79,6 +79,7 @@ static int probe_load_attach(void *module, struct probe *probe, bool verbose)
 		log_error("the BPF program has no function %s", probe->function);
 		return -ENOENT;
 	}
+	probe->event_fd = -1;
 	probe->prog_fd = prog_load(module, probe->function, start, NULL, 0);
 	if (probe->prog_fd < 0) {
 		err = probe->prog_fd;
@@ -87,22 +88,10 @@ static int probe_load_attach(void *module, struct probe *probe, bool verbose)
 		return err;
 	}
 	fprintf(stderr, "Probe loaded: id %d, name %s\n", prog_id(probe->prog_fd), probe->function);
-
-	probe->event_fd = bpf_attach_tracepoint(probe->prog_fd, "syscalls", probe->tracepoint);
-	if (probe->event_fd < 0) {
-		err = errno ? -errno : -EINVAL;
-		log_error("failed to attach %s to syscalls:%s: %s", probe->function,
-			  probe->tracepoint, strerror(-err));
-		close(probe->prog_fd);
-		return err;
-	}
-	if (verbose)
-		fprintf(stderr, "Probe attached: %s on syscalls:%s\n", probe->function,
-			probe->tracepoint);
 	return 0;
 }
 
-int probes_attach(void *module, bool with_data, bool verbose, struct probe_set *set)
+int probes_load(void *module, bool with_data, struct probe_set *set)
 {
 	static const char *const sides[] = { "enter", "exit" };
 
@@ -118,7 +107,7 @@ int probes_attach(void *module, bool with_data, bool verbose, struct probe_set *
 				 probe_specs[i].syscall);
 			snprintf(probe->tracepoint, sizeof(probe->tracepoint), "sys_%s_%s",
 				 sides[side], probe_specs[i].syscall);
-			err = probe_load_attach(module, probe, verbose);
+			err = probe_load(module, probe);
 			if (err) {
 				probes_detach(set);
 				return err;
@@ -129,10 +118,31 @@ int probes_attach(void *module, bool with_data, bool verbose, struct probe_set *
 	return 0;
 }
 
+int probes_attach(struct probe_set *set, bool verbose)
+{
+	for (int i = 0; i < set->count; i++) {
+		struct probe *probe = &set->probes[i];
+
+		probe->event_fd = bpf_attach_tracepoint(probe->prog_fd, "syscalls", probe->tracepoint);
+		if (probe->event_fd < 0) {
+			int err = errno ? -errno : -EINVAL;
+			log_error("failed to attach %s to syscalls:%s: %s", probe->function,
+				  probe->tracepoint, strerror(-err));
+			probes_detach(set);
+			return err;
+		}
+		if (verbose)
+			fprintf(stderr, "Probe attached: %s on syscalls:%s\n", probe->function,
+				probe->tracepoint);
+	}
+	return 0;
+}
+
 void probes_detach(struct probe_set *set)
 {
 	for (int i = set->count - 1; i >= 0; i--) {
-		bpf_close_perf_event_fd(set->probes[i].event_fd);
+		if (set->probes[i].event_fd >= 0)
+			bpf_close_perf_event_fd(set->probes[i].event_fd);
 		close(set->probes[i].prog_fd);
 	}
 	set->count = 0;

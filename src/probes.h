@@ -10,7 +10,7 @@ struct probe {
 	char function[48];   /* BPF function, "enter_connect" */
 	char tracepoint[48]; /* in category syscalls, "sys_enter_connect" */
 	int prog_fd;
-	int event_fd;        /* perf event of the attachment */
+	int event_fd;        /* perf event of the attachment; -1 until attached */
 };
 
 struct probe_set {
@@ -18,12 +18,16 @@ struct probe_set {
 	int count;
 };
 
-/* Loads and attaches the connection probes, and the data probes when
- * with_data. On failure prints which probe and why, detaches what was
- * attached and returns a negative errno. */
-int probes_attach(void *module, bool with_data, bool verbose, struct probe_set *set);
+/* Loads the connection probes, and the data probes when with_data, from the
+ * compiled module. On failure prints which probe and why (with the end of
+ * the verifier's log), closes what was loaded and returns a negative errno. */
+int probes_load(void *module, bool with_data, struct probe_set *set);
 
-/* Detaches and closes everything probes_attach made. */
+/* Attaches every loaded probe to its tracepoint. On failure prints which
+ * and why, detaches and closes everything, returns a negative errno. */
+int probes_attach(struct probe_set *set, bool verbose);
+
+/* Detaches and closes everything probes_load and probes_attach made. */
 void probes_detach(struct probe_set *set);
 
 #endif

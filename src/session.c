@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <bcc/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "perf_poller.h"
 
 /* Malformed samples reported one by one before only being counted. */
 #define MALFORMED_REPORTS_MAX 5
@@ -31,10 +33,11 @@ int session_init(struct session *session, const struct options *opts, FILE *out)
 	session->out = out;
 	session->mono_to_wall_ns = mono_to_wall_offset();
 	session->line = malloc(SESSION_LINE_MAX);
-	if (!session->line)
-		return -ENOMEM;
-	if (conn_table_init(&session->conns)) {
-		free(session->line);
+	session->batch_bytes = malloc(SESSION_BATCH_BYTES);
+	session->batch = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->batch));
+	if (!session->line || !session->batch_bytes || !session->batch ||
+	    conn_table_init(&session->conns)) {
+		session_free(session);
 		return -ENOMEM;
 	}
 	return 0;
@@ -44,7 +47,11 @@ void session_free(struct session *session)
 {
 	conn_table_free(&session->conns);
 	free(session->line);
+	free(session->batch_bytes);
+	free(session->batch);
 	session->line = NULL;
+	session->batch_bytes = NULL;
+	session->batch = NULL;
 }
 
 static void line_write(struct session *session, const struct strbuf *line)
@@ -57,9 +64,50 @@ static void line_write(struct session *session, const struct strbuf *line)
 	}
 }
 
-void session_sample(void *ctx, const void *data, int size)
+static void closed_conn_rank(struct session *session, const struct event *ev)
 {
-	struct session *session = ctx;
+	struct ranked_conn conn = {
+		.pid = ev->pid,
+		.fd = ev->fd,
+		.bytes_sent = ev->bytes_sent,
+		.bytes_recv = ev->bytes_recv,
+	};
+
+	memcpy(conn.comm, ev->comm, sizeof(conn.comm));
+	snprintf(conn.remote, sizeof(conn.remote), "%s", ev->remote);
+	conn_ranking_offer(&session->ranking, &conn);
+}
+
+/* Open connections: their exact counts are in the BPF map. */
+static void open_conns_rank(struct session *session, int socks_fd)
+{
+	__u64 key, next;
+	__u64 *prev = NULL;
+	struct st_sock sock;
+
+	while (!bpf_get_next_key(socks_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_lookup_elem(socks_fd, &key, &sock) || !(sock.flags & ST_SOCK_REPORTED))
+			continue;
+		struct ranked_conn conn = {
+			.pid = key >> 32,
+			.fd = (int32_t)(uint32_t)key,
+			.bytes_sent = sock.bytes_sent,
+			.bytes_recv = sock.bytes_recv,
+			.open = true,
+		};
+		struct conn *known = conn_table_lookup(&session->conns, conn.pid, conn.fd);
+		if (known) {
+			memcpy(conn.comm, known->comm, sizeof(conn.comm));
+			snprintf(conn.remote, sizeof(conn.remote), "%s", known->remote);
+		}
+		conn_ranking_offer(&session->ranking, &conn);
+	}
+}
+
+static void sample_handle(struct session *session, const void *data, int size)
+{
 	struct event ev;
 	struct strbuf line;
 
@@ -72,6 +120,8 @@ void session_sample(void *ctx, const void *data, int size)
 	}
 	session->events_by_kind[ev.kind]++;
 	conn_table_apply(&session->conns, &ev);
+	if (ev.kind == ST_EV_CLOSE)
+		closed_conn_rank(session, &ev);
 
 	strbuf_init(&line, session->line, SESSION_LINE_MAX);
 	output_event_format(&line, &ev, &session->style);
@@ -81,17 +131,62 @@ void session_sample(void *ctx, const void *data, int size)
 		session->done = true;
 }
 
+static int batch_order(const void *a, const void *b)
+{
+	const struct batch_sample *x = a, *y = b;
+
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+}
+
+static void batch_handle(struct session *session)
+{
+	qsort(session->batch, session->batch_count, sizeof(*session->batch), batch_order);
+	for (uint32_t i = 0; i < session->batch_count; i++)
+		sample_handle(session, session->batch_bytes + session->batch[i].offset,
+			      session->batch[i].size);
+	session->batch_count = 0;
+	session->batch_used = 0;
+}
+
+void session_sample(void *ctx, const void *data, int size)
+{
+	struct session *session = ctx;
+	struct batch_sample *sample;
+	struct st_event_header hdr = { 0 };
+
+	if (size < 0 || (uint32_t)size > SESSION_BATCH_BYTES / 2)
+		size = 0; /* decoding reports it as malformed */
+	/* Keep every sample 8-byte aligned in the arena. */
+	uint32_t aligned = ((uint32_t)size + 7) & ~7u;
+	if (session->batch_count == SESSION_BATCH_SAMPLES ||
+	    session->batch_used + aligned > SESSION_BATCH_BYTES)
+		batch_handle(session);
+	if ((size_t)size >= sizeof(hdr))
+		memcpy(&hdr, data, sizeof(hdr));
+	sample = &session->batch[session->batch_count];
+	sample->ts_ns = hdr.ts_ns;
+	sample->offset = session->batch_used;
+	sample->size = size;
+	sample->arrival = session->batch_count++;
+	memcpy(session->batch_bytes + session->batch_used, data, size);
+	session->batch_used += aligned;
+}
+
 void session_flush(struct session *session)
 {
+	batch_handle(session);
 	if (fflush(session->out) && errno == EPIPE) {
 		session->out_closed = true;
 		session->done = true;
 	}
 }
 
-void session_summary(const struct session *session, uint64_t lost_samples)
+void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd)
 {
 	const uint64_t *by_kind = session->events_by_kind;
+	uint64_t lost_samples = poller->lost_total;
 
 	fprintf(stderr,
 		"socket-tracer: %" PRIu64 " events (connect %" PRIu64 ", accept %" PRIu64
@@ -101,4 +196,13 @@ void session_summary(const struct session *session, uint64_t lost_samples)
 			by_kind[ST_EV_DATA],
 		by_kind[ST_EV_CONNECT], by_kind[ST_EV_ACCEPT], by_kind[ST_EV_CLOSE],
 		by_kind[ST_EV_DATA], lost_samples, session->malformed);
+	for (int i = 0; i < poller->count && lost_samples; i++) {
+		int cpu = poller->cookies[i].cpu;
+		if (poller->lost_by_cpu[cpu])
+			fprintf(stderr, "socket-tracer: lost %" PRIu64 " samples on CPU %d\n",
+				poller->lost_by_cpu[cpu], cpu);
+	}
+	if (socks_fd >= 0)
+		open_conns_rank(session, socks_fd);
+	conn_ranking_print(&session->ranking, stderr);
 }

@@ -7,12 +7,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "conn_ranking.h"
 #include "conn_table.h"
 #include "options.h"
 #include "output/output.h"
 
 /* One formatted line's room: a full capture escaped, plus a hex dump. */
 #define SESSION_LINE_MAX (1u << 20)
+/* Samples of one poll round, held to be handled in timestamp order: the
+ * per-CPU buffers are read one after the other, and a thread that moved
+ * between CPUs would otherwise have its events out of order. */
+#define SESSION_BATCH_BYTES (8u << 20)
+#define SESSION_BATCH_SAMPLES 65536
+
+struct batch_sample {
+	uint64_t ts_ns;
+	uint32_t offset; /* in batch_bytes */
+	uint32_t size;
+	uint32_t arrival; /* ties keep arrival order */
+};
 
 struct session {
 	struct output_style style;
@@ -23,21 +36,31 @@ struct session {
 	uint64_t events_by_kind[ST_EV_NR];
 	uint64_t printed;
 	uint64_t malformed;
+	struct conn_ranking ranking; /* of closed connections */
 	bool done;          /* -n reached or stdout closed */
 	bool out_closed;    /* the reader of stdout went away (EPIPE) */
 	char *line;         /* SESSION_LINE_MAX bytes */
+	uint8_t *batch_bytes; /* SESSION_BATCH_BYTES */
+	struct batch_sample *batch; /* SESSION_BATCH_SAMPLES */
+	uint32_t batch_count;
+	uint32_t batch_used;
 };
 
 int session_init(struct session *session, const struct options *opts, FILE *out);
 void session_free(struct session *session);
 
-/* perf_sample_fn: decode, track, print one sample. */
+/* perf_sample_fn: holds one sample for session_flush. */
 void session_sample(void *session, const void *data, int size);
 
-/* Flushes printed lines; notes a closed stdout. */
+/* Decodes, tracks and prints the held samples in timestamp order, then
+ * flushes stdout; notes a closed stdout. */
 void session_flush(struct session *session);
 
-/* The exit summary, on stderr. */
-void session_summary(const struct session *session, uint64_t lost_samples);
+struct perf_poller;
+
+/* The exit summary, on stderr: events by kind, lost samples (by CPU), and
+ * the connections that moved the most bytes, open ones read from the BPF
+ * map socks_fd. */
+void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd);
 
 #endif

@@ -83,7 +83,7 @@ static void data_detail_put(struct strbuf *out, const struct event *ev,
 			    const struct output_style *style)
 {
 	strbuf_printf(out, "%s %" PRIu64 "B", event_syscall_names[ev->syscall], ev->bytes);
-	if (ev->captured < ev->bytes && ev->syscall != ST_SYS_SENDFILE)
+	if (ev->captured < ev->bytes)
 		strbuf_printf(out, " (captured %" PRIu32 ")", ev->captured);
 	if (ev->gap_bytes)
 		strbuf_printf(out, " [gap: %" PRIu64 "B missing at %" PRIu64 "]", ev->gap_bytes,

@@ -17,9 +17,18 @@ static void json_string(struct strbuf *out, const char *key, const uint8_t *valu
 	strbuf_putc(out, '"');
 }
 
+/* Text we made (names, numbers, addresses already escaped for display):
+ * only the quote and the backslash need JSON escaping. */
 static void json_text(struct strbuf *out, const char *key, const char *value)
 {
-	json_string(out, key, (const uint8_t *)value, strlen(value));
+	json_key(out, key);
+	strbuf_putc(out, '"');
+	for (; *value; value++) {
+		if (*value == '"' || *value == '\\')
+			strbuf_putc(out, '\\');
+		strbuf_putc(out, *value);
+	}
+	strbuf_putc(out, '"');
 }
 
 static void json_u64(struct strbuf *out, const char *key, uint64_t value)

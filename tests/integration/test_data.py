@@ -132,7 +132,21 @@ class DataEvents(unittest.TestCase):
 
     def test_clean_exit_nothing_lost(self):
         self.assertEqual(self.exit_code, 0)
-        self.assertRegex(self.tracer.stderr_lines[-1], r"lost samples 0, malformed samples 0")
+        summary, _ = self.tracer.summary()
+        self.assertRegex(summary, r"lost samples 0, malformed samples 0")
+
+    def test_summary_ranks_the_bulk_transfer_first(self):
+        _, rest = self.tracer.summary()
+        self.assertEqual(rest[0], "socket-tracer: top connections by bytes:\n")
+        # Both ends moved 5 MiB: they share the first two places, in either order.
+        top_two = sorted(" ".join(line.split()) for line in rest[1:3])
+        expected = sorted([
+            "%d python3 fd %d 127.0.0.1:%s sent %dB, recv %dB" % (
+                self.bulk_pid, self.bulk["client_fd"], "PORT", self.bulk_size, self.bulk_reply),
+            "%d python3 fd %d 127.0.0.1:%s sent %dB, recv %dB" % (
+                self.bulk_pid, self.bulk["server_fd"], "PORT", self.bulk_reply, self.bulk_size)])
+        self.assertEqual([re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", l) for l in top_two],
+                         expected)
 
     def test_curl_request_bytes_and_response_size(self):
         connect = select(self.events, event="connect", pid=self.curl["pid"], transport="tcp")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -71,6 +72,13 @@ class Tracer:
     @property
     def stderr(self):
         return "".join(self.stderr_lines)
+
+    def summary(self):
+        """The exit summary's first line, and the ranking lines after it."""
+        for i, line in enumerate(self.stderr_lines):
+            if re.match(r"socket-tracer: \d+ events \(", line):
+                return line, self.stderr_lines[i + 1:]
+        raise AssertionError("no exit summary in: %s" % self.stderr)
 
     def events(self):
         """Every stdout line parsed as JSON (each must parse)."""
