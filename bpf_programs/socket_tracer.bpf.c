@@ -15,8 +15,14 @@
 #ifndef SOCKET_TRACER_H
 #include "socket_tracer.h" /* the build prepends it; this serves editors */
 #endif
-#include <linux/socket.h>
-#include <linux/net.h>
+
+/* Stable kernel ABI values. Spelled out rather than taken from
+ * <linux/socket.h> and <linux/net.h>: parsing those headers doubles the
+ * compile time at every start. */
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
 
 #ifndef ST_DATA_SIZE
 #define ST_DATA_SIZE 4096
@@ -100,6 +106,10 @@ BPF_TABLE("lru_hash", __u64, struct st_sock, socks, ST_SOCKS_MAX);
 BPF_HASH(filter_pids, __u32, __u8, ST_FILTER_MAX);
 /* -c filter: key comm, value unused. Filled by userspace before attach. */
 BPF_HASH(filter_comms, struct st_comm_key, __u8, ST_FILTER_MAX);
+/* -c filter: tgids selected because one of their threads had a wanted comm,
+ * so that worker threads with names of their own (dig's "isc-net-0000")
+ * follow their process. Key tgid; created by task_selected. */
+BPF_TABLE("lru_hash", __u32, __u8, comm_tgids, 4096);
 /* One data_scratch row per CPU, indexed by CPU id: too large for a
  * per-CPU array's 32 KiB value limit. */
 BPF_ARRAY(data_scratch, struct data_scratch, ST_NR_CPUS);
@@ -119,10 +129,15 @@ static __always_inline int task_selected(__u64 pid_tgid)
 		return 0;
 #endif
 #ifdef ST_FILTER_COMM
+	__u32 process = pid_tgid >> 32;
+	if (comm_tgids.lookup(&process))
+		return 1;
 	struct st_comm_key key = {};
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (!filter_comms.lookup(&key))
 		return 0;
+	__u8 one = 1;
+	comm_tgids.update(&process, &one);
 #endif
 	return 1;
 }

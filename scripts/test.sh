@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds, and runs the whole test suite: unit and
-# integration tests on the normal build, then the unit tests again under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# Sets up the machine, builds, and runs the whole test suite: the unit tests
+# under AddressSanitizer and UndefinedBehaviorSanitizer, a bounded libFuzzer
+# run of every protocol decoder (clang, ASan, UBSan), then unit and
+# integration tests on the normal build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 BUILD_DIR=build-sanitize bash scripts/build.sh -DSOCKET_TRACER_SANITIZE=ON
+CC=clang BUILD_DIR=build-fuzz bash scripts/build.sh -DSOCKET_TRACER_FUZZ=ON
 
 status=0
 echo "== sanitizer build: unit tests"
 ctest --test-dir build-sanitize -L unit --output-on-failure || status=1
+echo "== decoder fuzzers"
+ctest --test-dir build-fuzz -L fuzz --output-on-failure || status=1
 echo "== all tests"
 ctest --test-dir build --output-on-failure || status=1
 exit $status

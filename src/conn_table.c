@@ -111,13 +111,13 @@ void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,
 		snprintf(conn->remote, sizeof(conn->remote), "%s", remote);
 }
 
-static void data_apply(struct conn_table *table, struct event *ev)
+static struct conn *data_apply(struct conn_table *table, struct event *ev)
 {
 	struct conn *conn = conn_table_upsert(table, ev->pid, ev->fd);
 	uint8_t dir = ev->direction;
 
 	if (!conn)
-		return;
+		return NULL;
 	memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 	if (!ev->remote[0])
 		snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
@@ -131,9 +131,10 @@ static void data_apply(struct conn_table *table, struct event *ev)
 	}
 	conn->seen[dir] = true;
 	conn->next_pos[dir] = ev->pos + ev->captured;
+	return conn;
 }
 
-void conn_table_apply(struct conn_table *table, struct event *ev)
+struct conn *conn_table_apply(struct conn_table *table, struct event *ev)
 {
 	struct conn *conn;
 
@@ -141,23 +142,21 @@ void conn_table_apply(struct conn_table *table, struct event *ev)
 	case ST_EV_CONNECT:
 	case ST_EV_ACCEPT:
 		if (ev->kind == ST_EV_ACCEPT && ev->result < 0)
-			return; /* ev->fd is the listener */
+			return NULL; /* ev->fd is the listener */
 		conn = conn_table_upsert(table, ev->pid, ev->fd);
 		if (conn) {
 			memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 			snprintf(conn->remote, sizeof(conn->remote), "%s", ev->remote);
 		}
-		return;
+		return conn;
 	case ST_EV_CLOSE:
 		conn = conn_table_lookup(table, ev->pid, ev->fd);
 		if (conn)
 			snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
-		conn_table_remove(table, ev->pid, ev->fd);
-		return;
+		return conn;
 	case ST_EV_DATA:
-		data_apply(table, ev);
-		return;
+		return data_apply(table, ev);
 	default:
-		return;
+		return NULL;
 	}
 }

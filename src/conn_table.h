@@ -8,6 +8,8 @@
 
 #include "event.h"
 
+struct proto_conn;
+
 /* Power of two. A full table still prints events, without their peers. */
 #define CONN_TABLE_CAPACITY 65536
 
@@ -19,6 +21,7 @@ struct conn {
 	uint8_t comm[ST_COMM_LEN];   /* of the last event on it */
 	uint64_t next_pos[ST_DIR_NR]; /* stream offset after the last captured byte */
 	bool seen[ST_DIR_NR];         /* a data event arrived in that direction */
+	struct proto_conn *proto;     /* protocol state (src/exchange.c), NULL until data */
 };
 
 struct conn_table {
@@ -37,11 +40,13 @@ struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t f
 void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd);
 
 /*
- * Applies an event: connect/accept record the peer; close fills it in and
- * forgets the connection; data fills in the peer (unless the datagram has
- * its own) and the gap since the previous captured byte.
+ * Applies an event: connect/accept record the peer; close fills it in; data
+ * fills in the peer (unless the datagram has its own) and the gap since the
+ * previous captured byte. Returns the connection's entry, or NULL (a failed
+ * accept, a close of an unknown socket, a full table). The caller removes a
+ * closed connection's entry once done with it.
  */
-void conn_table_apply(struct conn_table *table, struct event *ev);
+struct conn *conn_table_apply(struct conn_table *table, struct event *ev);
 
 /* Sets the peer of a connection learned outside the event stream. */
 void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,

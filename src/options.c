@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/decoder.h"
 #include "log.h"
 #include "socket_tracer_abi.h"
 
@@ -21,6 +22,8 @@ enum long_only_option {
 	OPT_DATA_SIZE,
 	OPT_DATA_CHARS,
 	OPT_VERSION,
+	OPT_EXCHANGES_ONLY,
+	OPT_PROTOCOL,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +44,8 @@ static const struct option long_options[] = {
 	{ "dump-bpf", no_argument, NULL, OPT_DUMP_BPF },
 	{ "define", required_argument, NULL, 'D' },
 	{ "kernel-headers", required_argument, NULL, OPT_KERNEL_HEADERS },
+	{ "exchanges-only", no_argument, NULL, OPT_EXCHANGES_ONLY },
+	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,6 +66,11 @@ void options_print_help(void)
 	       "      --data-size BYTES    payload bytes captured per event (default 4096, max %d)\n"
 	       "      --data-chars N       payload characters shown per line (default 64)\n"
 	       "  -v, --verbose            print the compile flags and each attached probe\n"
+	       "\n"
+	       "Protocols (HTTP/1.x, HTTP/2 preface, Redis, DNS, TLS, PostgreSQL):\n"
+	       "      --exchanges-only     print request/response exchanges only\n"
+	       "      --protocol NAME      only this protocol's exchanges and events (repeatable):\n"
+	       "                           http, http2, redis, dns, tls, postgres\n"
 	       "\n"
 	       "Stopping:\n"
 	       "  -d, --duration SECONDS   stop after this long\n"
@@ -182,6 +192,18 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 	case OPT_KERNEL_HEADERS:
 		opts->kernel_headers = arg;
 		return 0;
+	case OPT_EXCHANGES_ONLY:
+		opts->exchanges_only = true;
+		return 0;
+	case OPT_PROTOCOL:
+		for (int proto = PROTO_UNKNOWN + 1; proto < PROTO_NR; proto++) {
+			if (!strcmp(arg, protocol_names[proto])) {
+				opts->protocols |= 1u << proto;
+				return 0;
+			}
+		}
+		return usage_error("unknown protocol '%s': http, http2, redis, dns, tls, postgres",
+				   arg);
 	default:
 		return -EINVAL;
 	}

@@ -35,6 +35,8 @@ struct options {
 	const char *defines[OPTIONS_MAX_DEFINES];
 	int n_defines;
 	const char *kernel_headers;
+	bool exchanges_only;     /* print exchanges, not the events behind them */
+	uint32_t protocols;      /* --protocol: bit (1 << enum protocol); 0 all */
 };
 
 /* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error. */

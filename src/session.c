@@ -13,6 +13,8 @@
 /* Malformed samples reported one by one before only being counted. */
 #define MALFORMED_REPORTS_MAX 5
 
+static void exchange_print(void *ctx, const struct event *ev, const struct exchange *exchange);
+
 static int64_t mono_to_wall_offset(void)
 {
 	struct timespec mono, wall;
@@ -30,6 +32,9 @@ int session_init(struct session *session, const struct options *opts, FILE *out)
 	session->style.hex = opts->hex;
 	session->style.data_chars = opts->data_chars;
 	session->max_events = opts->max_events;
+	session->exchanges_only = opts->exchanges_only;
+	session->protocols = opts->protocols;
+	exchange_tracker_init(&session->exchanges, exchange_print, session);
 	session->out = out;
 	session->mono_to_wall_ns = mono_to_wall_offset();
 	session->line = malloc(SESSION_LINE_MAX);
@@ -45,6 +50,9 @@ int session_init(struct session *session, const struct options *opts, FILE *out)
 
 void session_free(struct session *session)
 {
+	if (session->conns.slots)
+		for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++)
+			exchange_forget(&session->exchanges, &session->conns.slots[i].proto);
 	conn_table_free(&session->conns);
 	free(session->line);
 	free(session->batch_bytes);
@@ -106,10 +114,55 @@ static void open_conns_rank(struct session *session, int socks_fd)
 	}
 }
 
+static bool protocol_shown(const struct session *session, uint8_t protocol)
+{
+	return !session->protocols || (session->protocols & (1u << protocol));
+}
+
+static void line_count(struct session *session)
+{
+	session->printed++;
+	if (session->max_events && session->printed >= session->max_events)
+		session->done = true;
+}
+
+static void event_print(struct session *session, const struct event *ev)
+{
+	struct strbuf line;
+
+	if (session->done || session->exchanges_only)
+		return;
+	/* With --protocol, only events of connections known to speak one. */
+	if (session->protocols && (ev->kind == ST_EV_CONNECT || ev->kind == ST_EV_ACCEPT ||
+				   !protocol_shown(session, ev->protocol)))
+		return;
+	strbuf_init(&line, session->line, SESSION_LINE_MAX);
+	output_event_format(&line, ev, &session->style);
+	line_write(session, &line);
+	line_count(session);
+}
+
+static void exchange_print(void *ctx, const struct event *ev, const struct exchange *exchange)
+{
+	struct session *session = ctx;
+	struct strbuf line;
+
+	session->exchanges_seen++;
+	if (session->done || !protocol_shown(session, exchange->protocol))
+		return;
+	strbuf_init(&line, session->line, SESSION_LINE_MAX);
+	if (session->style.json)
+		json_exchange_format(&line, ev, exchange);
+	else
+		human_exchange_format(&line, ev, exchange);
+	line_write(session, &line);
+	line_count(session);
+}
+
 static void sample_handle(struct session *session, const void *data, int size)
 {
 	struct event ev;
-	struct strbuf line;
+	struct conn *conn;
 
 	if (session->done)
 		return;
@@ -119,16 +172,28 @@ static void sample_handle(struct session *session, const void *data, int size)
 		return;
 	}
 	session->events_by_kind[ev.kind]++;
-	conn_table_apply(&session->conns, &ev);
-	if (ev.kind == ST_EV_CLOSE)
+	conn = conn_table_apply(&session->conns, &ev);
+	switch (ev.kind) {
+	case ST_EV_DATA:
+		if (conn)
+			exchange_classify(&session->exchanges, &conn->proto, &ev);
+		event_print(session, &ev);
+		if (conn)
+			exchange_on_data(&session->exchanges, conn->proto, &ev);
+		break;
+	case ST_EV_CLOSE:
+		/* Responses that end at close are printed before the close. */
+		if (conn)
+			exchange_on_close(&session->exchanges, &conn->proto, &ev);
 		closed_conn_rank(session, &ev);
-
-	strbuf_init(&line, session->line, SESSION_LINE_MAX);
-	output_event_format(&line, &ev, &session->style);
-	line_write(session, &line);
-	session->printed++;
-	if (session->max_events && session->printed >= session->max_events)
-		session->done = true;
+		event_print(session, &ev);
+		if (conn)
+			conn_table_remove(&session->conns, ev.pid, ev.fd);
+		break;
+	default:
+		event_print(session, &ev);
+		break;
+	}
 }
 
 static int batch_order(const void *a, const void *b)
@@ -196,6 +261,13 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			by_kind[ST_EV_DATA],
 		by_kind[ST_EV_CONNECT], by_kind[ST_EV_ACCEPT], by_kind[ST_EV_CLOSE],
 		by_kind[ST_EV_DATA], lost_samples, session->malformed);
+	if (session->exchanges_seen || session->exchanges.streams_resynced)
+		fprintf(stderr,
+			"socket-tracer: %" PRIu64 " exchanges; protocol streams resynced %" PRIu64
+			", requests dropped %" PRIu64 ", connections not decoded %" PRIu64 "\n",
+			session->exchanges_seen, session->exchanges.streams_resynced,
+			session->exchanges.requests_dropped,
+			session->exchanges.conns_not_decoded);
 	for (int i = 0; i < poller->count && lost_samples; i++) {
 		int cpu = poller->cookies[i].cpu;
 		if (poller->lost_by_cpu[cpu])

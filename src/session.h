@@ -9,6 +9,7 @@
 
 #include "conn_ranking.h"
 #include "conn_table.h"
+#include "exchange.h"
 #include "options.h"
 #include "output/output.h"
 
@@ -33,7 +34,11 @@ struct session {
 	FILE *out;
 	int64_t mono_to_wall_ns;
 	uint64_t max_events;    /* 0: unlimited */
+	bool exchanges_only;
+	uint32_t protocols;     /* bit (1 << enum protocol) shown; 0 all */
+	struct exchange_tracker exchanges;
 	uint64_t events_by_kind[ST_EV_NR];
+	uint64_t exchanges_seen;
 	uint64_t printed;
 	uint64_t malformed;
 	struct conn_ranking ranking; /* of closed connections */

@@ -17,7 +17,7 @@ static const struct {
 } columns[COL_NR] = {
 	[COL_TIME] = { "TIME", 15, false },     [COL_PID] = { "PID", 7, true },
 	[COL_TID] = { "TID", 7, true },         [COL_COMM] = { "COMM", 16, false, true },
-	[COL_FD] = { "FD", 4, true },           [COL_EVENT] = { "EVENT", 7, false },
+	[COL_FD] = { "FD", 4, true },           [COL_EVENT] = { "EVENT", 8, false },
 	[COL_ROLE] = { "ROLE", 7, false },      [COL_TRANSPORT] = { "PROTO", 14, false },
 	[COL_REMOTE] = { "REMOTE", 26, false },
 };
@@ -88,6 +88,10 @@ static void data_detail_put(struct strbuf *out, const struct event *ev,
 	if (ev->gap_bytes)
 		strbuf_printf(out, " [gap: %" PRIu64 "B missing at %" PRIu64 "]", ev->gap_bytes,
 			      ev->gap_pos);
+	if (ev->encrypted) {
+		strbuf_puts(out, " (tls, encrypted)");
+		return;
+	}
 	if (ev->captured && style->data_chars) {
 		size_t shown;
 
@@ -99,8 +103,8 @@ static void data_detail_put(struct strbuf *out, const struct event *ev,
 	}
 }
 
-void human_event_format(struct strbuf *out, const struct event *ev,
-			const struct output_style *style)
+/* The columns before DETAIL. */
+static void identity_put(struct strbuf *out, const struct event *ev, const char *event_name)
 {
 	char time[32];
 	char number[24];
@@ -119,12 +123,19 @@ void human_event_format(struct strbuf *out, const struct event *ev,
 	column_put(out, COL_COMM, comm);
 	snprintf(number, sizeof(number), "%" PRId32, ev->fd);
 	column_put(out, COL_FD, number);
-	column_put(out, COL_EVENT, ev->kind == ST_EV_DATA ? event_direction_names[ev->direction]
-							  : event_kind_names[ev->kind]);
+	column_put(out, COL_EVENT, event_name);
 	column_put(out, COL_ROLE, output_role(ev->sock_flags));
 	column_put(out, COL_TRANSPORT, format_transport(ev->family, ev->sock_type));
 	column_put(out, COL_REMOTE, ev->remote[0] ? ev->remote : "-");
+}
 
+void human_event_format(struct strbuf *out, const struct event *ev,
+			const struct output_style *style)
+{
+	char time[32];
+
+	identity_put(out, ev, ev->kind == ST_EV_DATA ? event_direction_names[ev->direction]
+						     : event_kind_names[ev->kind]);
 	switch (ev->kind) {
 	case ST_EV_CONNECT:
 	case ST_EV_ACCEPT:
@@ -153,4 +164,170 @@ void output_event_format(struct strbuf *out, const struct event *ev,
 		json_event_format(out, ev, style);
 	else
 		human_event_format(out, ev, style);
+}
+
+/* Raw decoder text, escaped for the terminal. */
+static void text_put(struct strbuf *out, const char *text)
+{
+	escape_text(out, (const uint8_t *)text, strlen(text), strlen(text));
+}
+
+static void http_request_put(struct strbuf *out, const struct http_message *http)
+{
+	text_put(out, http->method);
+	strbuf_putc(out, ' ');
+	text_put(out, http->target);
+}
+
+static void http_response_put(struct strbuf *out, const struct http_message *http)
+{
+	strbuf_printf(out, "%d ", http->status);
+	text_put(out, http->reason);
+}
+
+static void redis_request_put(struct strbuf *out, const struct redis_message *redis)
+{
+	text_put(out, redis->command);
+	for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++) {
+		strbuf_putc(out, ' ');
+		text_put(out, redis->args[i]);
+	}
+	if (redis->n_args > DECODER_MAX_ARGS)
+		strbuf_printf(out, " (+%" PRIu32 " args)", redis->n_args - DECODER_MAX_ARGS);
+}
+
+static void redis_response_put(struct strbuf *out, const struct redis_message *redis)
+{
+	text_put(out, redis->reply_type);
+	if (redis->reply[0]) {
+		strbuf_puts(out, " \"");
+		text_put(out, redis->reply);
+		strbuf_putc(out, '"');
+	}
+}
+
+static void dns_request_put(struct strbuf *out, const struct dns_message *dns)
+{
+	text_put(out, dns->type);
+	strbuf_putc(out, ' ');
+	text_put(out, dns->name);
+}
+
+static void dns_response_put(struct strbuf *out, const struct dns_message *dns)
+{
+	text_put(out, dns->rcode);
+	for (uint32_t i = 0; i < dns->n_answers && i < DECODER_MAX_ANSWERS && dns->answers[i][0];
+	     i++) {
+		strbuf_puts(out, i ? ", " : " ");
+		text_put(out, dns->answers[i]);
+	}
+}
+
+static void tls_put(struct strbuf *out, const struct tls_message *tls)
+{
+	strbuf_puts(out, tls->client_hello ? "ClientHello" : "ServerHello");
+	if (tls->sni[0]) {
+		strbuf_puts(out, " sni=");
+		text_put(out, tls->sni);
+	}
+	strbuf_putc(out, ' ');
+	text_put(out, tls->version);
+}
+
+static void pg_put(struct strbuf *out, const struct pg_message *pg)
+{
+	switch (pg->kind) {
+	case PG_STARTUP:
+		strbuf_puts(out, "startup user=");
+		text_put(out, pg->user);
+		strbuf_puts(out, " database=");
+		text_put(out, pg->database);
+		break;
+	case PG_SSL_REQUEST:
+		strbuf_puts(out, "SSLRequest");
+		break;
+	case PG_QUERY:
+		strbuf_puts(out, "query \"");
+		text_put(out, pg->query);
+		strbuf_putc(out, '"');
+		break;
+	case PG_COMMAND_COMPLETE:
+		text_put(out, pg->tag);
+		break;
+	case PG_ERROR:
+		text_put(out, pg->severity);
+		strbuf_putc(out, ' ');
+		text_put(out, pg->code);
+		strbuf_putc(out, ' ');
+		text_put(out, pg->error);
+		break;
+	case PG_READY:
+		strbuf_puts(out, "ready");
+		break;
+	default:
+		text_put(out, pg->tag);
+		break;
+	}
+}
+
+static void message_put(struct strbuf *out, const struct message *msg, bool request)
+{
+	switch (msg->protocol) {
+	case PROTO_HTTP:
+		if (request)
+			http_request_put(out, &msg->u.http);
+		else
+			http_response_put(out, &msg->u.http);
+		break;
+	case PROTO_HTTP2:
+		strbuf_puts(out, "HTTP/2 cleartext connection preface");
+		break;
+	case PROTO_REDIS:
+		if (request)
+			redis_request_put(out, &msg->u.redis);
+		else
+			redis_response_put(out, &msg->u.redis);
+		break;
+	case PROTO_DNS:
+		if (request)
+			dns_request_put(out, &msg->u.dns);
+		else
+			dns_response_put(out, &msg->u.dns);
+		break;
+	case PROTO_TLS:
+		tls_put(out, &msg->u.tls);
+		break;
+	case PROTO_POSTGRES:
+		pg_put(out, &msg->u.pg);
+		break;
+	default:
+		break;
+	}
+}
+
+void human_exchange_format(struct strbuf *out, const struct event *ev,
+			   const struct exchange *exchange)
+{
+	char latency[32];
+
+	identity_put(out, ev, "exchange");
+	strbuf_printf(out, "%s ", protocol_names[exchange->protocol]);
+	if (exchange->request)
+		message_put(out, exchange->request, true);
+	else
+		strbuf_puts(out, "(request not seen)");
+	if (exchange->protocol != PROTO_HTTP2) {
+		strbuf_puts(out, " -> ");
+		if (exchange->response)
+			message_put(out, exchange->response, false);
+		else
+			strbuf_puts(out, "(no response)");
+	}
+	if (exchange->request && exchange->response) {
+		format_duration(exchange->response_ts_ns - exchange->request_ts_ns, latency,
+				sizeof(latency));
+		strbuf_printf(out, "  %s", latency);
+	}
+	strbuf_printf(out, "  req %" PRIu64 "B resp %" PRIu64 "B\n", exchange->request_bytes,
+		      exchange->response_bytes);
 }

@@ -43,14 +43,13 @@ static void json_bool(struct strbuf *out, const char *key, bool value)
 	strbuf_puts(out, value ? "true" : "false");
 }
 
-void json_event_format(struct strbuf *out, const struct event *ev,
-		       const struct output_style *style)
+/* The keys every event has: "{" up to "preexisting". */
+static void identity_put(struct strbuf *out, const struct event *ev, const char *event_name)
 {
 	char time[40];
-	char scratch[24];
 
 	format_time_rfc3339(ev->wall_ns, time, sizeof(time));
-	strbuf_printf(out, "{\"event\":\"%s\"", event_kind_names[ev->kind]);
+	strbuf_printf(out, "{\"event\":\"%s\"", event_name);
 	json_text(out, "time", time);
 	json_u64(out, "ts_ns", ev->ts_ns);
 	json_u64(out, "pid", ev->pid);
@@ -63,7 +62,14 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 	json_text(out, "role", output_role(ev->sock_flags));
 	json_text(out, "remote", ev->remote);
 	json_bool(out, "preexisting", ev->sock_flags & ST_SOCK_PREEXISTING);
+}
 
+void json_event_format(struct strbuf *out, const struct event *ev,
+		       const struct output_style *style)
+{
+	char scratch[24];
+
+	identity_put(out, ev, event_kind_names[ev->kind]);
 	if (ev->kind != ST_EV_DATA) {
 		json_key(out, "result");
 		strbuf_printf(out, "%" PRId64, ev->result);
@@ -85,6 +91,9 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		json_u64(out, "gap_bytes", ev->gap_bytes);
 		if (ev->gap_bytes)
 			json_u64(out, "gap_pos", ev->gap_pos);
+		if (ev->protocol)
+			json_text(out, "protocol", protocol_names[ev->protocol]);
+		json_bool(out, "encrypted", ev->encrypted);
 		json_string(out, "data", ev->data, ev->captured);
 		if (style->json_b64) {
 			json_key(out, "data_b64");
@@ -93,5 +102,169 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 			strbuf_putc(out, '"');
 		}
 	}
+	strbuf_puts(out, "}\n");
+}
+
+/* Raw decoder text as a JSON string value. */
+static void json_raw(struct strbuf *out, const char *key, const char *value)
+{
+	json_string(out, key, (const uint8_t *)value, strlen(value));
+}
+
+static void json_int(struct strbuf *out, const char *key, int64_t value)
+{
+	json_key(out, key);
+	strbuf_printf(out, "%" PRId64, value);
+}
+
+/* Each object starts with "kind" so that keys after it take a comma. */
+static void http_put(struct strbuf *out, const struct http_message *http)
+{
+	if (http->is_request) {
+		json_raw(out, "method", http->method);
+		json_raw(out, "target", http->target);
+		json_raw(out, "host", http->host);
+	} else {
+		json_int(out, "status", http->status);
+		json_raw(out, "reason", http->reason);
+	}
+	json_raw(out, "version", http->version);
+	json_int(out, "content_length", http->content_length);
+	json_bool(out, "chunked", http->chunked);
+	json_bool(out, "keep_alive", http->keep_alive);
+	json_string(out, "body", http->body, http->body_len);
+}
+
+static void redis_put(struct strbuf *out, const struct redis_message *redis)
+{
+	if (redis->is_request) {
+		json_raw(out, "command", redis->command);
+		json_key(out, "args");
+		strbuf_putc(out, '[');
+		for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++) {
+			if (i)
+				strbuf_putc(out, ',');
+			strbuf_putc(out, '"');
+			escape_json(out, (const uint8_t *)redis->args[i], strlen(redis->args[i]));
+			strbuf_putc(out, '"');
+		}
+		strbuf_putc(out, ']');
+		json_u64(out, "n_args", redis->n_args);
+	} else {
+		json_raw(out, "reply_type", redis->reply_type);
+		json_raw(out, "reply", redis->reply);
+	}
+}
+
+static void dns_put(struct strbuf *out, const struct dns_message *dns)
+{
+	json_u64(out, "id", dns->id);
+	json_raw(out, "name", dns->name);
+	json_raw(out, "type", dns->type);
+	if (!dns->is_response)
+		return;
+	json_raw(out, "rcode", dns->rcode);
+	json_key(out, "answers");
+	strbuf_putc(out, '[');
+	for (uint32_t i = 0; i < dns->n_answers && i < DECODER_MAX_ANSWERS && dns->answers[i][0];
+	     i++) {
+		if (i)
+			strbuf_putc(out, ',');
+		strbuf_putc(out, '"');
+		escape_json(out, (const uint8_t *)dns->answers[i], strlen(dns->answers[i]));
+		strbuf_putc(out, '"');
+	}
+	strbuf_putc(out, ']');
+	json_u64(out, "n_answers", dns->n_answers);
+}
+
+static void tls_put(struct strbuf *out, const struct tls_message *tls)
+{
+	json_text(out, "handshake", tls->client_hello ? "client_hello" : "server_hello");
+	json_raw(out, "sni", tls->sni);
+	json_raw(out, "version", tls->version);
+}
+
+static void pg_put(struct strbuf *out, const struct pg_message *pg)
+{
+	static const char *const kinds[] = {
+		[PG_STARTUP] = "startup", [PG_SSL_REQUEST] = "ssl_request", [PG_QUERY] = "query",
+		[PG_COMMAND_COMPLETE] = "command_complete", [PG_ERROR] = "error",
+		[PG_READY] = "ready", [PG_AUTH] = "auth", [PG_OTHER] = "other",
+	};
+
+	json_text(out, "type", kinds[pg->kind <= PG_OTHER ? pg->kind : PG_OTHER]);
+	switch (pg->kind) {
+	case PG_STARTUP:
+		json_raw(out, "user", pg->user);
+		json_raw(out, "database", pg->database);
+		break;
+	case PG_QUERY:
+		json_raw(out, "query", pg->query);
+		break;
+	case PG_COMMAND_COMPLETE:
+		json_raw(out, "tag", pg->tag);
+		break;
+	case PG_ERROR:
+		json_raw(out, "severity", pg->severity);
+		json_raw(out, "code", pg->code);
+		json_raw(out, "error", pg->error);
+		break;
+	default:
+		if (pg->tag[0])
+			json_raw(out, "tag", pg->tag);
+		break;
+	}
+}
+
+static void message_put(struct strbuf *out, const char *key, const struct message *msg)
+{
+	json_key(out, key);
+	if (!msg) {
+		strbuf_puts(out, "null");
+		return;
+	}
+	strbuf_printf(out, "{\"protocol\":\"%s\"", protocol_names[msg->protocol]);
+	switch (msg->protocol) {
+	case PROTO_HTTP:
+		http_put(out, &msg->u.http);
+		break;
+	case PROTO_HTTP2:
+		json_bool(out, "preface", true);
+		break;
+	case PROTO_REDIS:
+		redis_put(out, &msg->u.redis);
+		break;
+	case PROTO_DNS:
+		dns_put(out, &msg->u.dns);
+		break;
+	case PROTO_TLS:
+		tls_put(out, &msg->u.tls);
+		break;
+	case PROTO_POSTGRES:
+		pg_put(out, &msg->u.pg);
+		break;
+	default:
+		break;
+	}
+	strbuf_putc(out, '}');
+}
+
+void json_exchange_format(struct strbuf *out, const struct event *ev,
+			  const struct exchange *exchange)
+{
+	identity_put(out, ev, "exchange");
+	json_text(out, "protocol", protocol_names[exchange->protocol]);
+	json_key(out, "latency_ns");
+	if (exchange->request && exchange->response)
+		strbuf_printf(out, "%" PRIu64, exchange->response_ts_ns - exchange->request_ts_ns);
+	else
+		strbuf_puts(out, "null");
+	json_u64(out, "request_ts_ns", exchange->request_ts_ns);
+	json_u64(out, "response_ts_ns", exchange->response_ts_ns);
+	json_u64(out, "request_bytes", exchange->request_bytes);
+	json_u64(out, "response_bytes", exchange->response_bytes);
+	message_put(out, "request", exchange->request);
+	message_put(out, "response", exchange->response);
 	strbuf_puts(out, "}\n");
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "event.h"
+#include "exchange.h"
 #include "output/strbuf.h"
 
 struct output_style {
@@ -14,6 +15,13 @@ struct output_style {
 	bool hex;       /* hex dump under human data lines */
 	uint32_t data_chars; /* payload characters in a human line */
 };
+
+/* An exchange: identity columns, then "http GET / -> 200 OK  1.84ms ...". */
+void human_exchange_format(struct strbuf *out, const struct event *ev,
+			   const struct exchange *exchange);
+/* An exchange as a JSON object with request and response objects. */
+void json_exchange_format(struct strbuf *out, const struct event *ev,
+			  const struct exchange *exchange);
 
 /* "client", "server" or "unknown", from the sock_flags. */
 const char *output_role(uint32_t sock_flags);

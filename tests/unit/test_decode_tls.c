@@ -1,0 +1,582 @@
+/* tls_detect and tls_parse on recorded and hand-built records. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "decode/decoder.h"
+
+/*
+ * Recorded: `openssl s_client -connect 127.0.0.1:PORT -servername localhost
+ * -groups X25519 -min_protocol TLSv1.2` (OpenSSL 3.0.19) talking to
+ * `openssl s_server` with a self-signed localhost certificate, through a
+ * loopback TCP relay that wrote each direction to a file.
+ *
+ * The client's first record: its ClientHello, 293 bytes, offering TLS 1.3
+ * and TLS 1.2 with SNI "localhost".
+ */
+static const uint8_t client_hello[] = {
+	/* record: handshake (0x16), version 0x0301, length 288 */
+	0x16, 0x03, 0x01, 0x01, 0x20,
+	/* handshake: ClientHello (1), length 284 */
+	0x01, 0x00, 0x01, 0x1c,
+	/* legacy_version 0x0303 */
+	0x03, 0x03,
+	/* random */
+	0xd0, 0x21, 0x07, 0x77, 0xcf, 0x95, 0xc5, 0x5c, 0x78, 0xff, 0x03, 0xc7, 0xc3, 0xab, 0x03, 0x09,
+	0xe6, 0x9e, 0x78, 0xe1, 0x0d, 0xc7, 0x1f, 0x97, 0x40, 0xb6, 0x68, 0x64, 0x09, 0x59, 0x00, 0xcc,
+	/* legacy_session_id: length 32, then the id */
+	0x20, 0x27, 0x33, 0x01, 0x54, 0x90, 0x56, 0x29, 0xcf, 0x59, 0xf1, 0xa0, 0x9f, 0xbe, 0x39, 0xf1,
+	0x62, 0x02, 0x91, 0x49, 0x5f, 0x7e, 0x45, 0x7b, 0x29, 0x4c, 0x11, 0x5c, 0x68, 0x0a, 0x17, 0x29,
+	0x49,
+	/* cipher_suites: length 62 (31 suites: TLS_AES_256_GCM_SHA384 0x1302 first) */
+	0x00, 0x3e, 0x13, 0x02, 0x13, 0x03, 0x13, 0x01, 0xc0, 0x2c, 0xc0, 0x30, 0x00, 0x9f, 0xcc, 0xa9,
+	0xcc, 0xa8, 0xcc, 0xaa, 0xc0, 0x2b, 0xc0, 0x2f, 0x00, 0x9e, 0xc0, 0x24, 0xc0, 0x28, 0x00, 0x6b,
+	0xc0, 0x23, 0xc0, 0x27, 0x00, 0x67, 0xc0, 0x0a, 0xc0, 0x14, 0x00, 0x39, 0xc0, 0x09, 0xc0, 0x13,
+	0x00, 0x33, 0x00, 0x9d, 0x00, 0x9c, 0x00, 0x3d, 0x00, 0x3c, 0x00, 0x35, 0x00, 0x2f, 0x00, 0xff,
+	/* compression_methods: length 1, null */
+	0x01, 0x00,
+	/* extensions: length 149 */
+	0x00, 0x95,
+	/* extension server_name (0), length 14: list length 14, host_name (0), length 9, "localhost" */
+	0x00, 0x00, 0x00, 0x0e, 0x00, 0x0c, 0x00, 0x00, 0x09, 0x6c, 0x6f, 0x63, 0x61, 0x6c, 0x68, 0x6f,
+	0x73, 0x74,
+	/* extension ec_point_formats (11), length 4 */
+	0x00, 0x0b, 0x00, 0x04, 0x03, 0x00, 0x01, 0x02,
+	/* extension supported_groups (10), length 4 */
+	0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x1d,
+	/* extension session_ticket (35), length 0 */
+	0x00, 0x23, 0x00, 0x00,
+	/* extension encrypt_then_mac (22), length 0 */
+	0x00, 0x16, 0x00, 0x00,
+	/* extension extended_master_secret (23), length 0 */
+	0x00, 0x17, 0x00, 0x00,
+	/* extension signature_algorithms (13), length 42 */
+	0x00, 0x0d, 0x00, 0x2a, 0x00, 0x28, 0x04, 0x03, 0x05, 0x03, 0x06, 0x03, 0x08, 0x07, 0x08, 0x08,
+	0x08, 0x09, 0x08, 0x0a, 0x08, 0x0b, 0x08, 0x04, 0x08, 0x05, 0x08, 0x06, 0x04, 0x01, 0x05, 0x01,
+	0x06, 0x01, 0x03, 0x03, 0x03, 0x01, 0x03, 0x02, 0x04, 0x02, 0x05, 0x02, 0x06, 0x02,
+	/* extension supported_versions (43), length 5: list length 4, TLS1.3 0x0304, TLS1.2 0x0303 */
+	0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03,
+	/* extension psk_key_exchange_modes (45), length 2 */
+	0x00, 0x2d, 0x00, 0x02, 0x01, 0x01,
+	/* extension key_share (51), length 38: client_shares length 36, x25519 (0x001d), 32-byte key */
+	0x00, 0x33, 0x00, 0x26, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, 0x46, 0x55, 0x95, 0x98, 0x61, 0xda,
+	0x1f, 0xe3, 0xca, 0x2e, 0x70, 0xd5, 0xc5, 0x25, 0x3b, 0xc4, 0xf5, 0xa8, 0xdb, 0xfd, 0x57, 0xb6,
+	0xa0, 0x63, 0xca, 0xe5, 0xb7, 0x8b, 0xe0, 0x2c, 0x62, 0x03,
+};
+
+/* The server's first bytes: its ServerHello selecting TLS 1.3, the
+ * middlebox-compatibility change_cipher_spec, then encrypted records. */
+static const uint8_t server_flight[] = {
+	/* record: handshake (0x16), version 0x0303, length 122 */
+	0x16, 0x03, 0x03, 0x00, 0x7a,
+	/* handshake: ServerHello (2), length 118 */
+	0x02, 0x00, 0x00, 0x76,
+	/* legacy_version 0x0303 */
+	0x03, 0x03,
+	/* random */
+	0xe1, 0x99, 0x0f, 0x12, 0x85, 0xa2, 0x5c, 0x52, 0x50, 0x1b, 0x4e, 0xfd, 0x17, 0xca, 0xc2, 0x9f,
+	0x1a, 0x2a, 0x46, 0xba, 0xaa, 0xf7, 0x3e, 0x21, 0xc3, 0x68, 0x90, 0xdf, 0xae, 0x38, 0xfc, 0x21,
+	/* legacy_session_id: length 32, then the id */
+	0x20, 0x27, 0x33, 0x01, 0x54, 0x90, 0x56, 0x29, 0xcf, 0x59, 0xf1, 0xa0, 0x9f, 0xbe, 0x39, 0xf1,
+	0x62, 0x02, 0x91, 0x49, 0x5f, 0x7e, 0x45, 0x7b, 0x29, 0x4c, 0x11, 0x5c, 0x68, 0x0a, 0x17, 0x29,
+	0x49,
+	/* cipher_suite 0x1302 (TLS_AES_256_GCM_SHA384), compression_method null */
+	0x13, 0x02, 0x00,
+	/* extensions: length 46 */
+	0x00, 0x2e,
+	/* extension supported_versions (43), length 2: selected TLS1.3 0x0304 */
+	0x00, 0x2b, 0x00, 0x02, 0x03, 0x04,
+	/* extension key_share (51), length 36: x25519 (0x001d), 32-byte key */
+	0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, 0xc6, 0x82, 0xda, 0xa3, 0xd0, 0x7b, 0xda, 0x74,
+	0xbd, 0xba, 0x30, 0x70, 0xa8, 0x4c, 0x0a, 0xda, 0x2a, 0x19, 0xe3, 0xf8, 0xb6, 0x16, 0xfb, 0xb6,
+	0xe4, 0xb9, 0xd8, 0x6a, 0x8d, 0xc5, 0xc7, 0x42,
+	/* record: change_cipher_spec (0x14), version 0x0303, length 1, value 1 */
+	0x14, 0x03, 0x03, 0x00, 0x01, 0x01,
+	/* record: application_data (0x17), version 0x0303, length 23 (EncryptedExtensions, encrypted) */
+	0x17, 0x03, 0x03, 0x00, 0x17,
+	0x1c, 0xc1, 0xcc, 0xe8, 0x7a, 0x39, 0x20, 0x17, 0x3e, 0x11, 0xc3, 0x8f, 0xa5, 0x11, 0x79, 0xf8,
+	0x86, 0x1e, 0x9e, 0x8e, 0x9e, 0x59, 0xdb,
+	/* record: application_data, length 811 (Certificate, encrypted): header and first 11 bytes only */
+	0x17, 0x03, 0x03, 0x03, 0x2b, 0x39, 0x64, 0x05, 0x57, 0x11, 0xf4, 0xca, 0x00, 0xa2, 0xdf, 0x2e,
+};
+
+/* The client's records after its ClientHello (same recording). */
+static const uint8_t client_after_hello[] = {
+	/* record: change_cipher_spec (0x14), version 0x0303, length 1, value 1 */
+	0x14, 0x03, 0x03, 0x00, 0x01, 0x01,
+	/* record: application_data (0x17), version 0x0303, length 23 ("hello\n", encrypted) */
+	0x17, 0x03, 0x03, 0x00, 0x17,
+	0xd5, 0x7e, 0xdb, 0xa0, 0x15, 0xdd, 0x3f, 0xe8, 0xf2, 0x4b, 0xfc, 0x0d, 0x54, 0xdd, 0xcc, 0x05,
+	0xaa, 0x02, 0xe6, 0x9b, 0x86, 0x6c, 0x0f,
+	/* record: application_data, length 19 (close_notify alert, encrypted) */
+	0x17, 0x03, 0x03, 0x00, 0x13,
+	0x3f, 0x70, 0xd7, 0xd2, 0xf0, 0xab, 0x41, 0x2e, 0x5e, 0x4f, 0x4e, 0xd1, 0x53, 0x64, 0x0f, 0x4d,
+	0xfd, 0xed, 0x3f,
+};
+
+/*
+ * Built by hand, field by field as commented: a ClientHello the way Chrome
+ * shapes one, with GREASE values (RFC 8701) among the cipher suites, the
+ * extensions and the supported versions.
+ */
+static const uint8_t grease_client_hello[] = {
+	/* record: handshake, version 0x0301, length 96 */
+	0x16, 0x03, 0x01, 0x00, 0x60,
+	/* handshake: ClientHello, length 92 */
+	0x01, 0x00, 0x00, 0x5c,
+	/* legacy_version 0x0303 */
+	0x03, 0x03,
+	/* random: 0x20..0x3f */
+	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+	/* legacy_session_id: empty */
+	0x00,
+	/* cipher_suites: length 6: GREASE 0x0a0a, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 */
+	0x00, 0x06, 0x0a, 0x0a, 0x13, 0x01, 0x13, 0x02,
+	/* compression_methods: length 1, null */
+	0x01, 0x00,
+	/* extensions: length 45 */
+	0x00, 0x2d,
+	/* extension GREASE 0x2a2a, length 0 */
+	0x2a, 0x2a, 0x00, 0x00,
+	/* extension server_name, length 21: list length 19, host_name, length 16, "www.example.test" */
+	0x00, 0x00, 0x00, 0x15, 0x00, 0x13, 0x00, 0x00, 0x10, 0x77, 0x77, 0x77, 0x2e, 0x65, 0x78, 0x61,
+	0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x74, 0x65, 0x73, 0x74,
+	/* extension supported_versions, length 7: list length 6, GREASE 0x7a7a, TLS1.3, TLS1.2 */
+	0x00, 0x2b, 0x00, 0x07, 0x06, 0x7a, 0x7a, 0x03, 0x04, 0x03, 0x03,
+	/* extension GREASE 0xdada, length 1, one zero byte */
+	0xda, 0xda, 0x00, 0x01, 0x00,
+};
+
+/*
+ * Built by hand: a TLS 1.2 server's first record, which holds the
+ * ServerHello (no supported_versions: the version is legacy_version) and
+ * the Certificate after it; only its first 74 of 1262 bytes are here.
+ */
+static const uint8_t tls12_server_flight[] = {
+	/* record: handshake, version 0x0303, length 1257: ServerHello, then Certificate */
+	0x16, 0x03, 0x03, 0x04, 0xe9,
+	/* handshake: ServerHello, length 49 */
+	0x02, 0x00, 0x00, 0x31,
+	/* legacy_version 0x0303 (TLS 1.2 chosen) */
+	0x03, 0x03,
+	/* random: 0x40..0x5f */
+	0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+	0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+	/* legacy_session_id: empty; cipher_suite 0xc02f
+	 * (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), compression null */
+	0x00, 0xc0, 0x2f, 0x00,
+	/* extensions: length 9: renegotiation_info (0xff01), length 1, empty;
+	 * extended_master_secret (23), length 0 */
+	0x00, 0x09, 0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x17, 0x00, 0x00,
+	/* handshake: Certificate (11), length 1200, then its first 12 bytes:
+	 * certificate_list length 1197, first certificate length 1194, DER SEQUENCE */
+	0x0b, 0x00, 0x04, 0xb0, 0x00, 0x04, 0xad, 0x00, 0x04, 0xaa, 0x30, 0x82, 0x04, 0xa6, 0x30, 0x82,
+};
+
+static struct message msg;
+
+static struct parse_result parse(const uint8_t *buf, size_t len, bool from_client)
+{
+	memset(&msg, 0, sizeof(msg));
+	return tls_parse(buf, len, from_client, NULL, &msg);
+}
+
+/* parse on an exact-size heap copy, so ASan sees any read past len. */
+static struct parse_result parse_copy(const uint8_t *buf, size_t len, bool from_client)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct parse_result r;
+
+	memcpy(copy, buf, len);
+	r = parse(copy, len, from_client);
+	free(copy);
+	return r;
+}
+
+static void test_client_hello(void)
+{
+	struct parse_result r;
+
+	CHECK(tls_detect(client_hello, sizeof(client_hello), true));
+	CHECK(!tls_detect(client_hello, sizeof(client_hello), false));
+	r = parse(client_hello, sizeof(client_hello), true);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, 293);
+	CHECK_INT(r.skip, 0);
+	CHECK(!r.until_close);
+	CHECK_INT(msg.protocol, PROTO_TLS);
+	CHECK(msg.u.tls.client_hello);
+	CHECK(!msg.u.tls.server_hello);
+	CHECK(!msg.u.tls.application_data);
+	CHECK_STR(msg.u.tls.sni, "localhost");
+	CHECK_STR(msg.u.tls.version, "TLS1.3");
+}
+
+/* The ClientHello arriving a byte at a time: every prefix needs more. */
+static void test_client_hello_split(void)
+{
+	struct parse_result r;
+	size_t have = 0;
+
+	for (size_t len = 0; len < sizeof(client_hello); len++) {
+		r = parse_copy(client_hello, len, true);
+		CHECK_INT(r.state, PARSE_NEED_MORE);
+		CHECK_INT(r.consumed, 0);
+		CHECK_INT(r.skip, 0);
+		CHECK(tls_detect(client_hello, len, true) == (len >= 3));
+	}
+	/* As three segments, the caller appending each to what it holds. */
+	for (int call = 0; call < 3; call++) {
+		have = call == 2 ? sizeof(client_hello) : have + 100;
+		r = parse_copy(client_hello, have, true);
+		CHECK_INT(r.state, call == 2 ? PARSE_COMPLETE : PARSE_NEED_MORE);
+	}
+	CHECK_STR(msg.u.tls.sni, "localhost");
+	CHECK_STR(msg.u.tls.version, "TLS1.3");
+
+	/* More than the record: the next record's bytes are left alone. */
+	{
+		uint8_t stream[sizeof(client_hello) + sizeof(client_after_hello)];
+
+		memcpy(stream, client_hello, sizeof(client_hello));
+		memcpy(stream + sizeof(client_hello), client_after_hello,
+		       sizeof(client_after_hello));
+		r = parse(stream, sizeof(stream), true);
+		CHECK_INT(r.state, PARSE_COMPLETE);
+		CHECK_INT(r.consumed, 293);
+		CHECK_INT(r.skip, 0);
+	}
+}
+
+/* The client's records after the hello: each consumed and ignored. */
+static void test_client_after_hello(void)
+{
+	static const struct {
+		size_t consumed;
+		bool application_data;
+	} expect[] = { { 6, false }, { 28, true }, { 24, true } };
+	size_t off = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct parse_result r = parse(client_after_hello + off,
+					      sizeof(client_after_hello) - off, true);
+
+		CHECK_INT(r.state, PARSE_IGNORED);
+		CHECK_INT(r.consumed, expect[i].consumed);
+		CHECK_INT(r.skip, 0);
+		CHECK(msg.u.tls.application_data == expect[i].application_data);
+		CHECK(!msg.u.tls.client_hello && !msg.u.tls.server_hello);
+		off += r.consumed;
+	}
+	CHECK_INT(off, sizeof(client_after_hello));
+}
+
+static void test_server_flight(void)
+{
+	struct parse_result r;
+	size_t off = 0;
+
+	CHECK(tls_detect(server_flight, sizeof(server_flight), false));
+	CHECK(!tls_detect(server_flight, sizeof(server_flight), true));
+
+	r = parse(server_flight, sizeof(server_flight), false);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, 127);
+	CHECK_INT(r.skip, 0);
+	CHECK_INT(msg.protocol, PROTO_TLS);
+	CHECK(msg.u.tls.server_hello);
+	CHECK(!msg.u.tls.client_hello);
+	CHECK_STR(msg.u.tls.version, "TLS1.3");
+	CHECK_STR(msg.u.tls.sni, "");
+	off += r.consumed;
+
+	/* change_cipher_spec */
+	r = parse(server_flight + off, sizeof(server_flight) - off, false);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.consumed, 6);
+	CHECK_INT(r.skip, 0);
+	CHECK(!msg.u.tls.application_data);
+	off += r.consumed;
+
+	/* A whole encrypted record. */
+	r = parse(server_flight + off, sizeof(server_flight) - off, false);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.consumed, 28);
+	CHECK_INT(r.skip, 0);
+	CHECK(msg.u.tls.application_data);
+	off += r.consumed;
+
+	/* The start of an 816-byte one: what is there is consumed, the rest
+	 * skipped, nothing buffered. */
+	CHECK_INT(sizeof(server_flight) - off, 16);
+	r = parse(server_flight + off, sizeof(server_flight) - off, false);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.consumed, 16);
+	CHECK_INT(r.skip, 5 + 811 - 16);
+	CHECK(msg.u.tls.application_data);
+	/* Its header alone is enough to skip it; less is not. */
+	r = parse(server_flight + off, 5, false);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.consumed, 5);
+	CHECK_INT(r.skip, 811);
+	for (size_t len = 0; len < 5; len++)
+		CHECK_INT(parse_copy(server_flight + off, len, false).state, PARSE_NEED_MORE);
+
+	/* Every prefix of the ServerHello record needs more. */
+	for (size_t len = 0; len < 127; len++)
+		CHECK_INT(parse_copy(server_flight, len, false).state, PARSE_NEED_MORE);
+}
+
+static void test_grease(void)
+{
+	uint8_t buf[sizeof(grease_client_hello)];
+	/* Offset of the supported_versions extension's type, its first
+	 * listed version after GREASE. */
+	const size_t sv = 5 + 4 + 2 + 32 + 1 + 8 + 2 + 2 + 4 + 25, first = sv + 7;
+	struct parse_result r;
+
+	CHECK(tls_detect(grease_client_hello, sizeof(grease_client_hello), true));
+	r = parse(grease_client_hello, sizeof(grease_client_hello), true);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, sizeof(grease_client_hello));
+	CHECK_STR(msg.u.tls.sni, "www.example.test");
+	CHECK_STR(msg.u.tls.version, "TLS1.3");
+
+	/* A TLS 1.3 draft code point does not outrank TLS 1.2. */
+	memcpy(buf, grease_client_hello, sizeof(buf));
+	CHECK_INT(buf[sv + 1], 43);
+	buf[first] = 0x7f;
+	buf[first + 1] = 0x1c;
+	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
+	CHECK_STR(msg.u.tls.version, "TLS1.2");
+
+	/* Unknown versions are shown by number. */
+	memcpy(buf, grease_client_hello, sizeof(buf));
+	buf[first + 1] = 0x05;
+	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
+	CHECK_STR(msg.u.tls.version, "0x0305");
+
+	/* Without supported_versions: legacy_version. */
+	memcpy(buf, grease_client_hello, sizeof(buf));
+	buf[sv + 1] = 44;
+	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
+	CHECK_STR(msg.u.tls.version, "TLS1.2");
+	CHECK_STR(msg.u.tls.sni, "www.example.test");
+	buf[9 + 1] = 0x01;
+	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
+	CHECK_STR(msg.u.tls.version, "TLS1.0");
+}
+
+static void test_tls12_server_flight(void)
+{
+	const size_t hello_end = 5 + 4 + 49, record_end = 5 + 1257;
+	struct parse_result r;
+
+	CHECK(tls_detect(tls12_server_flight, sizeof(tls12_server_flight), false));
+	r = parse(tls12_server_flight, sizeof(tls12_server_flight), false);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, sizeof(tls12_server_flight));
+	CHECK_INT(r.skip, record_end - sizeof(tls12_server_flight));
+	CHECK(r.consumed + r.skip == record_end);
+	CHECK(msg.u.tls.server_hello);
+	CHECK_STR(msg.u.tls.version, "TLS1.2");
+
+	/* The ServerHello is what must be there; the Certificate is not. */
+	for (size_t len = 0; len <= sizeof(tls12_server_flight); len++) {
+		r = parse_copy(tls12_server_flight, len, false);
+		if (len < hello_end) {
+			CHECK_INT(r.state, PARSE_NEED_MORE);
+			CHECK_INT(r.consumed, 0);
+		} else {
+			CHECK_INT(r.state, PARSE_COMPLETE);
+			CHECK_INT(r.consumed, len);
+			CHECK_INT(r.skip, record_end - len);
+			CHECK_STR(msg.u.tls.version, "TLS1.2");
+		}
+	}
+}
+
+/* Handshake records that are not hellos, and hellos that do not parse. */
+static void test_other_handshake(void)
+{
+	/* A Certificate message in its own record (the bytes after the
+	 * ServerHello in tls12_server_flight, under a record header). */
+	uint8_t certificate[5 + 16] = { 0x16, 0x03, 0x03, 0x04, 0xb4 };
+	/* A TLS 1.2 encrypted Finished whose first ciphertext byte happens to
+	 * be 1: it does not parse as a ClientHello. */
+	static const uint8_t finished[] = {
+		0x16, 0x03, 0x03, 0x00, 0x28, 0x01, 0x00, 0x00, 0x24, 0x8d, 0x3a, 0x51, 0x09, 0xe2,
+		0x77, 0x4c, 0x18, 0x6b, 0xf0, 0x2e, 0x93, 0xd5, 0x4a, 0x0c, 0x61, 0xb8, 0x3f, 0x27,
+		0x9e, 0x05, 0xc2, 0x71, 0xaa, 0x14, 0x68, 0xfd, 0x30, 0x8b, 0x56, 0xe1, 0x2c, 0x9f,
+		0x43, 0xb7, 0x0d,
+	};
+	struct parse_result r;
+
+	memcpy(certificate + 5, tls12_server_flight + 58, 16);
+	CHECK(!tls_detect(certificate, sizeof(certificate), false));
+	r = parse(certificate, sizeof(certificate), false);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.consumed, sizeof(certificate));
+	CHECK_INT(r.skip, 5 + 1204 - sizeof(certificate));
+	CHECK(!msg.u.tls.server_hello);
+
+	r = parse(finished, sizeof(finished), true);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.consumed, sizeof(finished));
+	CHECK_INT(r.skip, 0);
+	CHECK(!msg.u.tls.client_hello);
+	CHECK_STR(msg.u.tls.version, "");
+
+	/* A ClientHello cut short inside its fixed fields by the record end:
+	 * the record is whole, the hello is not one. */
+	{
+		uint8_t cut[5 + 4 + 20];
+
+		memcpy(cut, client_hello, sizeof(cut));
+		cut[3] = 0;
+		cut[4] = 24;
+		r = parse(cut, sizeof(cut), true);
+		CHECK_INT(r.state, PARSE_IGNORED);
+		CHECK_INT(r.consumed, sizeof(cut));
+		CHECK(!msg.u.tls.client_hello);
+	}
+
+	/* Lengths inside the hello that overrun it. */
+	{
+		uint8_t buf[sizeof(client_hello)];
+		/* The extensions length at 0x8e..0x8f, the host_name
+		 * length at 0x97..0x98, the session id length at 0x2b. */
+		memcpy(buf, client_hello, sizeof(buf));
+		buf[0x8e] = 0x0f; /* 0x0f95: past the record; read to its end */
+		r = parse(buf, sizeof(buf), true);
+		CHECK_INT(r.state, PARSE_COMPLETE);
+		CHECK_STR(msg.u.tls.sni, "localhost");
+		CHECK_STR(msg.u.tls.version, "TLS1.3");
+
+		memcpy(buf, client_hello, sizeof(buf));
+		buf[0x98] = 0x0a; /* host_name length 10 in a list of 12 */
+		r = parse(buf, sizeof(buf), true);
+		CHECK_INT(r.state, PARSE_COMPLETE);
+		CHECK_STR(msg.u.tls.sni, "");
+		CHECK_STR(msg.u.tls.version, "TLS1.3");
+
+		memcpy(buf, client_hello, sizeof(buf));
+		buf[0x2b] = 33; /* session id longer than 32 */
+		CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_IGNORED);
+	}
+}
+
+static void test_not_tls(void)
+{
+	static const char *const texts[] = {
+		"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n",
+		"*1\r\n$4\r\nPING\r\n",
+		"G",
+	};
+	/* An SSLv2-format ClientHello header, a handshake with version 2.0,
+	 * a record longer than TLS allows, an empty handshake record. */
+	static const uint8_t sslv2[] = { 0x80, 0x2e, 0x01, 0x00, 0x02, 0x00, 0x15, 0x00, 0x00 };
+	static const uint8_t v2[] = { 0x16, 0x02, 0x00, 0x00, 0x10, 0x01 };
+	static const uint8_t too_long[] = { 0x17, 0x03, 0x03, 0x48, 0x01, 0x00 };
+	static const uint8_t empty[] = { 0x16, 0x03, 0x03, 0x00, 0x00 };
+	static const uint8_t longest[] = { 0x17, 0x03, 0x03, 0x48, 0x00 };
+	struct parse_result r;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		const uint8_t *buf = (const uint8_t *)texts[i];
+
+		CHECK(!tls_detect(buf, strlen(texts[i]), true));
+		CHECK(!tls_detect(buf, strlen(texts[i]), false));
+		r = parse(buf, strlen(texts[i]), true);
+		CHECK_INT(r.state, PARSE_INVALID);
+		CHECK_INT(r.consumed, 0);
+	}
+	CHECK(!tls_detect(sslv2, sizeof(sslv2), true));
+	CHECK_INT(parse(sslv2, sizeof(sslv2), true).state, PARSE_INVALID);
+	CHECK(!tls_detect(v2, sizeof(v2), true));
+	CHECK_INT(parse(v2, sizeof(v2), true).state, PARSE_INVALID);
+	CHECK_INT(parse(v2, 2, true).state, PARSE_INVALID);
+	CHECK_INT(parse(too_long, sizeof(too_long), true).state, PARSE_INVALID);
+	CHECK_INT(parse(empty, sizeof(empty), true).state, PARSE_INVALID);
+	CHECK(!tls_detect(empty, sizeof(empty), true));
+	r = parse(longest, sizeof(longest), false);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	CHECK_INT(r.skip, 16384 + 2048);
+
+	/* The content type byte of the ClientHello changed: only 0x14..0x18
+	 * are records. */
+	for (int v = 0; v < 256; v++) {
+		uint8_t buf[sizeof(client_hello)];
+
+		memcpy(buf, client_hello, sizeof(buf));
+		buf[0] = (uint8_t)v;
+		r = parse(buf, sizeof(buf), true);
+		if (v == 0x16)
+			CHECK_INT(r.state, PARSE_COMPLETE);
+		else if (v >= 0x14 && v <= 0x18)
+			CHECK_INT(r.state, PARSE_IGNORED);
+		else
+			CHECK_INT(r.state, PARSE_INVALID);
+		CHECK(tls_detect(buf, sizeof(buf), true) == (v == 0x16));
+		/* And its version major byte. */
+		memcpy(buf, client_hello, sizeof(buf));
+		buf[1] = (uint8_t)v;
+		CHECK_INT(parse(buf, sizeof(buf), true).state,
+			  v == 3 ? PARSE_COMPLETE : PARSE_INVALID);
+	}
+}
+
+/* Every byte of every fixture set to every value: no crash, nothing read
+ * past len (ASan), consumed within len, text fields terminated. */
+static void test_flipped(void)
+{
+	const struct {
+		const uint8_t *buf;
+		size_t len;
+	} fixtures[] = {
+		{ client_hello, sizeof(client_hello) },
+		{ server_flight, sizeof(server_flight) },
+		{ grease_client_hello, sizeof(grease_client_hello) },
+		{ tls12_server_flight, sizeof(tls12_server_flight) },
+	};
+
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		uint8_t *copy = malloc(fixtures[f].len);
+
+		for (size_t i = 0; i < fixtures[f].len; i++) {
+			for (int v = 0; v < 256; v++) {
+				for (int side = 0; side < 2; side++) {
+					struct parse_result r;
+
+					memcpy(copy, fixtures[f].buf, fixtures[f].len);
+					copy[i] = (uint8_t)v;
+					tls_detect(copy, fixtures[f].len, side);
+					r = parse(copy, fixtures[f].len, side);
+					CHECK(r.consumed <= fixtures[f].len);
+					if (r.state == PARSE_NEED_MORE || r.state == PARSE_INVALID)
+						CHECK(r.consumed == 0 && r.skip == 0);
+					CHECK(memchr(msg.u.tls.sni, 0, sizeof(msg.u.tls.sni)));
+					CHECK(memchr(msg.u.tls.version, 0, sizeof(msg.u.tls.version)));
+				}
+			}
+		}
+		free(copy);
+	}
+}
+
+int main(void)
+{
+	test_client_hello();
+	test_client_hello_split();
+	test_client_after_hello();
+	test_server_flight();
+	test_grease();
+	test_tls12_server_flight();
+	test_other_handshake();
+	test_not_tls();
+	test_flipped();
+	return check_report("test_decode_tls");
+}

@@ -1,0 +1,216 @@
+/* exchange: reassembly, detection and pairing, fed synthetic data events the
+ * way the session feeds real ones. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "exchange.h"
+
+#define MAX_SEEN 16
+
+struct seen {
+	struct exchange exchanges[MAX_SEEN];
+	struct message requests[MAX_SEEN];
+	struct message responses[MAX_SEEN];
+	int count;
+};
+
+static void exchange_record(void *ctx, const struct event *ev, const struct exchange *exchange)
+{
+	struct seen *seen = ctx;
+
+	(void)ev;
+	if (seen->count == MAX_SEEN)
+		return;
+	seen->exchanges[seen->count] = *exchange;
+	if (exchange->request)
+		seen->requests[seen->count] = *exchange->request;
+	if (exchange->response)
+		seen->responses[seen->count] = *exchange->response;
+	seen->count++;
+}
+
+/* A data event of a client TCP connection: send = requests. */
+static struct event data_event(uint8_t direction, uint64_t pos, const char *text, uint64_t bytes,
+			       uint64_t ts)
+{
+	struct event ev = { 0 };
+
+	ev.kind = ST_EV_DATA;
+	ev.pid = 1;
+	ev.fd = 3;
+	ev.family = 2;
+	ev.sock_type = 1;
+	ev.sock_flags = ST_SOCK_CLIENT | ST_SOCK_REPORTED;
+	ev.direction = direction;
+	ev.syscall = direction == ST_DIR_SEND ? ST_SYS_WRITE : ST_SYS_READ;
+	ev.pos = pos;
+	ev.data = (const uint8_t *)text;
+	ev.captured = strlen(text);
+	ev.bytes = bytes ? bytes : ev.captured;
+	ev.ts_ns = ts;
+	snprintf(ev.remote, sizeof(ev.remote), "127.0.0.1:8080");
+	return ev;
+}
+
+static void feed(struct exchange_tracker *tracker, struct proto_conn **state, struct event ev)
+{
+	exchange_classify(tracker, state, &ev);
+	exchange_on_data(tracker, *state, &ev);
+}
+
+static void http_keepalive_and_pipelining(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *get1 = "GET /one HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char *get2 = "GET /two HTTP/1.1\r\nHost: h\r\n\r\n";
+	/* Two pipelined requests, the first split across two writes. */
+	char both[128];
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET /one HTTP/1.1\r\nHo", 0, 100));
+	snprintf(both, sizeof(both), "%s%s", "st: h\r\n\r\n", get2);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 21, both, 0, 110));
+	CHECK_INT(seen.count, 0);
+	/* First response: a body of 10000 bytes of which 20 were captured. */
+	const char *resp1 = "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n01234567890123456789";
+	uint64_t head1 = strlen(resp1) - 20;
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, resp1, head1 + 4000, 200));
+	CHECK_INT(seen.count, 0); /* body not over yet */
+	feed(&tracker, &state, data_event(ST_DIR_RECV, head1 + 4000, "", 6000, 300));
+	CHECK_INT(seen.count, 1);
+	CHECK_STR(seen.requests[0].u.http.target, "/one");
+	CHECK_INT(seen.responses[0].u.http.status, 200);
+	CHECK_INT(seen.exchanges[0].request_ts_ns, 100);
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 300);
+	CHECK_INT(seen.exchanges[0].request_bytes, strlen(get1));
+	CHECK_INT(seen.exchanges[0].response_bytes, head1 + 10000);
+	/* Second response right after the first body. */
+	const char *resp2 = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	feed(&tracker, &state, data_event(ST_DIR_RECV, head1 + 10000, resp2, 0, 400));
+	CHECK_INT(seen.count, 2);
+	CHECK_STR(seen.requests[1].u.http.target, "/two");
+	CHECK_INT(seen.responses[1].u.http.status, 404);
+	CHECK_INT(seen.exchanges[1].request_ts_ns, 110);
+	exchange_forget(&tracker, &state);
+	CHECK_INT(tracker.memory_used, 0);
+}
+
+static void http_until_close_and_unanswered(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	struct event close_ev = { 0 };
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET / HTTP/1.0\r\n\r\n", 0, 10));
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 18, "GET /b HTTP/1.0\r\n\r\n", 0, 11));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.0 200 OK\r\n\r\nbody...", 0, 20));
+	CHECK_INT(seen.count, 0);
+	close_ev.kind = ST_EV_CLOSE;
+	close_ev.ts_ns = 30;
+	exchange_on_close(&tracker, &state, &close_ev);
+	/* The close ends the first response; the second request got none. */
+	CHECK_INT(seen.count, 2);
+	CHECK_INT(seen.responses[0].u.http.status, 200);
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 30);
+	CHECK_STR(seen.requests[1].u.http.target, "/b");
+	CHECK(seen.exchanges[1].response == NULL);
+	CHECK(state == NULL);
+	CHECK_INT(tracker.memory_used, 0);
+}
+
+static void gap_resyncs(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	/* A request cut by a gap is lost; the next one after the gap parses. */
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET /lost HTTP/1.1\r\n", 0, 1));
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 100, "GET /next HTTP/1.1\r\n\r\n", 0, 2));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.1 204 No Content\r\n\r\n", 0, 3));
+	CHECK_INT(seen.count, 1);
+	CHECK_STR(seen.requests[0].u.http.target, "/next");
+	CHECK_INT(tracker.streams_resynced, 1);
+	exchange_forget(&tracker, &state);
+}
+
+static void unknown_protocol_gives_up(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	static char noise[DETECT_BYTES_MAX + 1];
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	memset(noise, 'z', sizeof(noise) - 1);
+	struct event ev = data_event(ST_DIR_SEND, 0, noise, 0, 1);
+	exchange_classify(&tracker, &state, &ev);
+	CHECK_INT(ev.protocol, PROTO_UNKNOWN);
+	ev = data_event(ST_DIR_SEND, DETECT_BYTES_MAX, "GET / HTTP/1.1\r\n\r\n", 0, 2);
+	exchange_classify(&tracker, &state, &ev);
+	CHECK_INT(ev.protocol, PROTO_UNKNOWN); /* gave up: not detected mid-stream */
+	exchange_forget(&tracker, &state);
+}
+
+/* dig's query for example.com A (id 0x1234) and an answer 93.184.216.34. */
+static const uint8_t dns_query[] = {
+	0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x07, 'e',  'x',  'a',  'm',  'p',  'l',  'e',  0x03, 'c',  'o',  'm',
+	0x00, 0x00, 0x01, 0x00, 0x01,
+};
+static const uint8_t dns_answer[] = {
+	0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+	0x07, 'e',  'x',  'a',  'm',  'p',  'l',  'e',  0x03, 'c',  'o',  'm',
+	0x00, 0x00, 0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00,
+	0x00, 0x0e, 0x10, 0x00, 0x04, 93,   184,  216,  34,
+};
+
+static void dns_paired_by_id(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	struct event ev = { 0 };
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	ev.kind = ST_EV_DATA;
+	ev.family = 2;
+	ev.sock_type = 2; /* SOCK_DGRAM */
+	ev.sock_flags = ST_SOCK_REPORTED;
+	ev.direction = ST_DIR_SEND;
+	ev.syscall = ST_SYS_SENDTO;
+	ev.data = dns_query;
+	ev.captured = ev.bytes = sizeof(dns_query);
+	ev.ts_ns = 1000;
+	snprintf(ev.remote, sizeof(ev.remote), "127.0.0.1:53");
+	exchange_classify(&tracker, &state, &ev);
+	CHECK_INT(ev.protocol, PROTO_DNS);
+	exchange_on_data(&tracker, state, &ev);
+	ev.direction = ST_DIR_RECV;
+	ev.syscall = ST_SYS_RECVFROM;
+	ev.data = dns_answer;
+	ev.captured = ev.bytes = sizeof(dns_answer);
+	ev.ts_ns = 1500;
+	exchange_classify(&tracker, &state, &ev);
+	exchange_on_data(&tracker, state, &ev);
+	CHECK_INT(seen.count, 1);
+	CHECK_STR(seen.requests[0].u.dns.name, "example.com");
+	CHECK_STR(seen.responses[0].u.dns.answers[0], "93.184.216.34");
+	CHECK_INT(seen.exchanges[0].response_ts_ns - seen.exchanges[0].request_ts_ns, 500);
+	exchange_forget(&tracker, &state);
+}
+
+int main(void)
+{
+	http_keepalive_and_pipelining();
+	http_until_close_and_unanswered();
+	gap_resyncs();
+	unknown_protocol_gives_up();
+	dns_paired_by_id();
+	return check_report("test_exchange");
+}
