@@ -440,7 +440,6 @@ static __always_inline __u32 payload_copy(__u8 *data, __u32 off, __u64 src, __u6
 static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt, __u64 bytes)
 {
 	__u32 off = 0;
-#pragma unroll
 	for (int i = 0; i < ST_IOV_MAX; i++) {
 		struct abi_iovec vec = {};
 		if (i >= iovcnt || off >= ST_DATA_SIZE || bytes == 0)

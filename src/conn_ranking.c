@@ -44,6 +44,7 @@ void conn_ranking_print(const struct conn_ranking *ranking, FILE *out)
 			"  %7" PRIu32 " %-16s fd %-4" PRId32 " %-26s sent %" PRIu64 "B, recv %" PRIu64
 			"B%s\n",
 			conn->pid, comm, conn->fd, conn->remote[0] ? conn->remote : "-",
-			conn->bytes_sent, conn->bytes_recv, conn->open ? " (open)" : "");
+			conn->bytes_sent, conn->bytes_recv,
+			conn->exited ? " (process exited without close)" : conn->open ? " (open)" : "");
 	}
 }

@@ -18,7 +18,8 @@ struct ranked_conn {
 	char remote[ADDR_TEXT_MAX];
 	uint64_t bytes_sent;
 	uint64_t bytes_recv;
-	bool open; /* still open at exit */
+	bool open;   /* not closed when the trace ended */
+	bool exited; /* open, but its process is gone: it exited without close() */
 };
 
 struct conn_ranking {

@@ -153,14 +153,13 @@ static int trace(const struct options *opts)
 	}
 	err = events_process(&poller, &session, opts->duration_s);
 
-	/* Detach, print what is still buffered, then report */
-	probes_detach(&program.probes);
+	/* Print what is still buffered, report, then detach */
 	if (!err)
 		perf_poller_poll(&poller, 0);
 	session_flush(&session);
 	session_summary(&session, &poller, program.socks_fd);
-	perf_poller_close(&poller);
 	bpf_program_unload(&program);
+	perf_poller_close(&poller);
 	session_free(&session);
 	return err ? EXIT_RUNTIME_ERROR : 0;
 

@@ -9,6 +9,11 @@
 
 #include "log.h"
 
+/* The kernel wakes the reader once per this many samples instead of once
+ * per sample: waking is most of a traced syscall's cost. A quiet buffer is
+ * read when the poll times out. */
+#define PERF_WAKEUP_EVENTS 64
+
 static void sample_received(void *cookie, void *raw, int size)
 {
 	struct perf_poller_cookie *c = cookie;
@@ -39,7 +44,11 @@ int perf_poller_open(struct perf_poller *poller, int events_fd, int page_count,
 		return limit;
 	}
 	for (int cpu = 0; cpu < limit; cpu++) {
-		struct bcc_perf_buffer_opts opts = { .pid = -1, .cpu = cpu, .wakeup_events = 1 };
+		struct bcc_perf_buffer_opts opts = {
+			.pid = -1,
+			.cpu = cpu,
+			.wakeup_events = PERF_WAKEUP_EVENTS,
+		};
 		struct perf_poller_cookie *cookie = &poller->cookies[poller->count];
 		struct perf_reader *reader;
 		int fd;
@@ -76,6 +85,8 @@ int perf_poller_poll(struct perf_poller *poller, int timeout_ms)
 		log_error("polling the perf buffers failed: %s", strerror(-err));
 		return err;
 	}
+	/* Fewer than PERF_WAKEUP_EVENTS samples wake nobody: read them anyway. */
+	perf_reader_consume(poller->count, poller->readers);
 	return 0;
 }
 

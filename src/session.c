@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 
 #include "log.h"
@@ -105,6 +106,7 @@ static void open_conns_rank(struct session *session, int socks_fd)
 			.bytes_recv = sock.bytes_recv,
 			.open = true,
 		};
+		conn.exited = kill(conn.pid, 0) && errno == ESRCH;
 		struct conn *known = conn_table_lookup(&session->conns, conn.pid, conn.fd);
 		if (known) {
 			memcpy(conn.comm, known->comm, sizeof(conn.comm));
