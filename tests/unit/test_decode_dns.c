@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "decoder_test.h"
 #include "decode/decoder.h"
 
 /*
@@ -484,10 +485,9 @@ static void test_truncated(void)
 	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
 		for (size_t len = 0; len <= fixtures[f].len; len++) {
 			/* An exact-size copy, so ASan sees a read past len. */
-			uint8_t *copy = malloc(len ? len : 1);
+			uint8_t *copy = exact_copy(fixtures[f].buf, len);
 			struct parse_result r;
 
-			memcpy(copy, fixtures[f].buf, len);
 			r = parse(copy, len, false);
 			if (len < fixtures[f].question_end) {
 				CHECK_INT(r.state, PARSE_INVALID);

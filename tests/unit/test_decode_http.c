@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "decoder_test.h"
 #include "decode/decoder.h"
 
 /* curl 7.88.1, `curl http://127.0.0.1:18081/index.html -H 'Host: example.com'`,
@@ -129,12 +130,8 @@ static const uint8_t h2_preface_settings[] = {
 static struct parse_result parse(const uint8_t *bytes, size_t len, bool from_client,
 				 const struct message *request, struct message *msg)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	struct parse_result r;
+	struct parse_result r = parse_exact(http_parse, bytes, len, from_client, request, msg);
 
-	memcpy(copy, bytes, len);
-	r = http_parse(copy, len, from_client, request, msg);
-	free(copy);
 	CHECK(r.consumed <= len);
 	return r;
 }
@@ -840,24 +837,12 @@ static void test_headers(void)
 
 static bool detect(const char *s, size_t len, bool from_client)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	bool ret;
-
-	memcpy(copy, s, len);
-	ret = http_detect(copy, len, from_client);
-	free(copy);
-	return ret;
+	return detect_exact(http_detect, s, len, from_client);
 }
 
 static bool detect2(const uint8_t *s, size_t len, bool from_client)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	bool ret;
-
-	memcpy(copy, s, len);
-	ret = http2_detect(copy, len, from_client);
-	free(copy);
-	return ret;
+	return detect_exact(http2_detect, s, len, from_client);
 }
 
 static void test_detect(void)

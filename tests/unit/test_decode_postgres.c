@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "decoder_test.h"
 #include "decode/decoder.h"
 
 static struct message msg;
@@ -23,24 +24,12 @@ static struct message msg;
 static struct parse_result parse(const uint8_t *buf, size_t len, bool from_client,
 				 const struct message *request)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	struct parse_result result;
-
-	memcpy(copy, buf, len);
-	result = postgres_parse(copy, len, from_client, request, &msg);
-	free(copy);
-	return result;
+	return parse_exact(postgres_parse, buf, len, from_client, request, &msg);
 }
 
 static bool detect(const void *buf, size_t len, bool from_client)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	bool found;
-
-	memcpy(copy, buf, len);
-	found = postgres_detect(copy, len, from_client);
-	free(copy);
-	return found;
+	return detect_exact(postgres_detect, buf, len, from_client);
 }
 
 /* A client message as the pending request of a server reply. */

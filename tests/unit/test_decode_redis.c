@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "decoder_test.h"
 #include "decode/decoder.h"
 
 /* A string literal as bytes and length, its NUL left out. */
@@ -22,24 +23,12 @@ static struct message msg;
  */
 static struct parse_result parse(const uint8_t *buf, size_t len, bool from_client)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	struct parse_result result;
-
-	memcpy(copy, buf, len);
-	result = redis_parse(copy, len, from_client, NULL, &msg);
-	free(copy);
-	return result;
+	return parse_exact(redis_parse, buf, len, from_client, NULL, &msg);
 }
 
 static bool detect(const void *buf, size_t len, bool from_client)
 {
-	uint8_t *copy = malloc(len ? len : 1);
-	bool found;
-
-	memcpy(copy, buf, len);
-	found = redis_detect(copy, len, from_client);
-	free(copy);
-	return found;
+	return detect_exact(redis_detect, buf, len, from_client);
 }
 
 /* The first proper prefix of buf that is not PARSE_NEED_MORE, or -1. */
