@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bpf_source.h"
+#include "compiler_memory.h"
 #include "log.h"
 #include "socket_tracer_abi.h"
 
@@ -125,6 +126,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 	if (err)
 		goto close_socks;
 	bpf_module_destroy(module);
+	compiler_memory_release();
 	return 0;
 
 close_socks:

@@ -260,6 +260,9 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 		queue_pop(conn);
 	if (msg->protocol == PROTO_TLS && msg->u.tls.server_hello)
 		conn->encrypted = true;
+	/* 101 Switching Protocols: what follows is another protocol. */
+	if (msg->protocol == PROTO_HTTP && msg->u.http.status == 101)
+		conn->given_up = true;
 }
 
 static void message_finish(struct exchange_tracker *tracker, struct proto_conn *conn,
