@@ -120,12 +120,29 @@ static void time_split(uint64_t wall_ns, struct tm *tm, unsigned *usec, int utc)
 
 void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
 {
-	struct tm tm;
-	unsigned usec;
+	/* Events come many to a second: the date and time to the second are
+	 * formatted once per second, the microseconds by hand. */
+	static uint64_t cached_second = UINT64_MAX;
+	static char cached[64];
+	static size_t cached_len;
+	uint64_t second = wall_ns / 1000000000ULL;
+	unsigned usec = (wall_ns % 1000000000ULL) / 1000;
+	if (second != cached_second) {
+		struct tm tm;
+		unsigned ignored;
 
-	time_split(wall_ns, &tm, &usec, 1);
-	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+		time_split(wall_ns, &tm, &ignored, 1);
+		snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		cached_len = strlen(cached);
+		cached_second = second;
+	}
+	char fraction[9] = ".000000Z";
+	for (int i = 6; i >= 1; i--) {
+		fraction[i] = '0' + usec % 10;
+		usec /= 10;
+	}
+	snprintf(out, size, "%.*s%s", (int)cached_len, cached, fraction);
 }
 
 void format_time_local(uint64_t wall_ns, char *out, size_t size)

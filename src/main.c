@@ -24,8 +24,10 @@
 
 #define EXIT_RUNTIME_ERROR 1
 #define EXIT_USAGE_ERROR 2
-/* Per-CPU perf buffer size in pages (a power of two): 2 MiB. */
-#define PERF_PAGE_COUNT 512
+/* Per-CPU perf buffer size in pages (a power of two): 4 MiB, about 4000
+ * data events of a small HTTP exchange: room for the reader to fall behind
+ * for tens of milliseconds without losing any. */
+#define PERF_PAGE_COUNT 1024
 /* A quiet trace still prints within this many milliseconds. */
 #define POLL_TIMEOUT_MS 100
 

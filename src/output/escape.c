@@ -11,13 +11,33 @@ static void hex_byte_put(struct strbuf *out, const char *prefix, uint8_t byte)
 	strbuf_putc(out, hex_digits[byte & 0xf]);
 }
 
+/* Bytes from in[0] that print as themselves: printable ASCII but the
+ * backslash, and the double quote when in JSON. */
+static size_t plain_run(const uint8_t *in, size_t len, bool json)
+{
+	size_t n = 0;
+
+	while (n < len && in[n] >= 0x20 && in[n] < 0x7f && in[n] != '\\' &&
+	       !(json && in[n] == '"'))
+		n++;
+	return n;
+}
+
 size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len && i < max_chars; i++) {
-		uint8_t byte = in[i];
+	if (len > max_chars)
+		len = max_chars;
+	while (i < len) {
+		size_t run = plain_run(in + i, len - i, false);
+		uint8_t byte;
 
+		strbuf_append(out, (const char *)in + i, run);
+		i += run;
+		if (i == len)
+			break;
+		byte = in[i++];
 		switch (byte) {
 		case '\\':
 			strbuf_puts(out, "\\\\");
@@ -32,10 +52,7 @@ size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max
 			strbuf_puts(out, "\\t");
 			break;
 		default:
-			if (byte >= 0x20 && byte < 0x7f)
-				strbuf_putc(out, byte);
-			else
-				hex_byte_put(out, "\\x", byte);
+			hex_byte_put(out, "\\x", byte);
 		}
 	}
 	return i;
@@ -82,9 +99,15 @@ void escape_json(struct strbuf *out, const uint8_t *in, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		uint8_t byte = in[i];
+		size_t run = plain_run(in + i, len - i, true);
+		uint8_t byte;
 		size_t seq;
 
+		strbuf_append(out, (const char *)in + i, run);
+		i += run;
+		if (i == len)
+			break;
+		byte = in[i];
 		if (byte >= 0x20 && byte < 0x7f) {
 			if (byte == '"')
 				strbuf_puts(out, "\\\"");

@@ -6,7 +6,9 @@
 
 static void json_key(struct strbuf *out, const char *key)
 {
-	strbuf_printf(out, ",\"%s\":", key);
+	strbuf_append(out, ",\"", 2);
+	strbuf_puts(out, key);
+	strbuf_append(out, "\":", 2);
 }
 
 static void json_string(struct strbuf *out, const char *key, const uint8_t *value, size_t len)
@@ -23,10 +25,14 @@ static void json_text(struct strbuf *out, const char *key, const char *value)
 {
 	json_key(out, key);
 	strbuf_putc(out, '"');
-	for (; *value; value++) {
-		if (*value == '"' || *value == '\\')
-			strbuf_putc(out, '\\');
-		strbuf_putc(out, *value);
+	while (*value) {
+		size_t run = strcspn(value, "\"\\");
+		strbuf_append(out, value, run);
+		value += run;
+		if (!*value)
+			break;
+		strbuf_putc(out, '\\');
+		strbuf_putc(out, *value++);
 	}
 	strbuf_putc(out, '"');
 }
@@ -34,7 +40,7 @@ static void json_text(struct strbuf *out, const char *key, const char *value)
 static void json_u64(struct strbuf *out, const char *key, uint64_t value)
 {
 	json_key(out, key);
-	strbuf_printf(out, "%" PRIu64, value);
+	strbuf_put_u64(out, value);
 }
 
 static void json_bool(struct strbuf *out, const char *key, bool value)
@@ -49,14 +55,16 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	char time[40];
 
 	format_time_rfc3339(ev->wall_ns, time, sizeof(time));
-	strbuf_printf(out, "{\"event\":\"%s\"", event_name);
+	strbuf_puts(out, "{\"event\":\"");
+	strbuf_puts(out, event_name);
+	strbuf_putc(out, '"');
 	json_text(out, "time", time);
 	json_u64(out, "ts_ns", ev->ts_ns);
 	json_u64(out, "pid", ev->pid);
 	json_u64(out, "tid", ev->tid);
 	json_string(out, "comm", ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN));
 	json_key(out, "fd");
-	strbuf_printf(out, "%" PRId32, ev->fd);
+	strbuf_put_i64(out, ev->fd);
 	json_text(out, "family", format_family(ev->family));
 	json_text(out, "transport", format_transport(ev->family, ev->sock_type));
 	json_text(out, "role", output_role(ev->sock_flags));
@@ -72,7 +80,7 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 	identity_put(out, ev, event_kind_names[ev->kind]);
 	if (ev->kind != ST_EV_DATA) {
 		json_key(out, "result");
-		strbuf_printf(out, "%" PRId64, ev->result);
+		strbuf_put_i64(out, ev->result);
 		if (ev->result < 0)
 			json_text(out, "error", format_errno_name(ev->result, scratch, sizeof(scratch)));
 	}
@@ -114,7 +122,7 @@ static void json_raw(struct strbuf *out, const char *key, const char *value)
 static void json_int(struct strbuf *out, const char *key, int64_t value)
 {
 	json_key(out, key);
-	strbuf_printf(out, "%" PRId64, value);
+	strbuf_put_i64(out, value);
 }
 
 /* Each object starts with "kind" so that keys after it take a comma. */

@@ -32,9 +32,26 @@ void strbuf_puts(struct strbuf *buf, const char *text)
 	strbuf_append(buf, text, strlen(text));
 }
 
-void strbuf_putc(struct strbuf *buf, char c)
+void strbuf_put_u64(struct strbuf *buf, uint64_t value)
 {
-	strbuf_append(buf, &c, 1);
+	char digits[20];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = '0' + value % 10;
+		value /= 10;
+	} while (value);
+	strbuf_append(buf, digits + n, sizeof(digits) - n);
+}
+
+void strbuf_put_i64(struct strbuf *buf, int64_t value)
+{
+	if (value < 0) {
+		strbuf_putc(buf, '-');
+		strbuf_put_u64(buf, -(uint64_t)value);
+	} else {
+		strbuf_put_u64(buf, value);
+	}
 }
 
 void strbuf_printf(struct strbuf *buf, const char *fmt, ...)

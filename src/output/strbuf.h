@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	char *text;
@@ -16,7 +17,19 @@ struct strbuf {
 void strbuf_init(struct strbuf *buf, char *storage, size_t cap);
 void strbuf_append(struct strbuf *buf, const char *text, size_t len);
 void strbuf_puts(struct strbuf *buf, const char *text);
-void strbuf_putc(struct strbuf *buf, char c);
+/* Decimal, without printf: these run several times per event. */
+void strbuf_put_u64(struct strbuf *buf, uint64_t value);
+void strbuf_put_i64(struct strbuf *buf, int64_t value);
+
+static inline void strbuf_putc(struct strbuf *buf, char c)
+{
+	if (buf->len + 1 < buf->cap) {
+		buf->text[buf->len++] = c;
+		buf->text[buf->len] = '\0';
+	} else {
+		buf->truncated = true;
+	}
+}
 void strbuf_printf(struct strbuf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
