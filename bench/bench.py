@@ -1,0 +1,915 @@
+#!/usr/bin/env python3
+"""Measure what socket-tracer costs a busy server.
+
+nginx (one worker) serves a 612-byte file and a 64 KiB file on 127.0.0.1; wrk drives
+it with three workloads (keep-alive 612 B, keep-alive 64 KiB, Connection: close
+612 B) while one condition runs: nothing, a bpftrace do-nothing floor on the same 34
+syscall tracepoints, socket-tracer in three ways, strace on the nginx worker, and a
+bpftrace peer that prints every event. Runs are interleaved round by round, so slow
+drift of the machine spreads over every condition.
+
+The result is printed as Markdown and written into docs/performance.md between
+<!-- bench:begin --> and <!-- bench:end -->.
+
+    python3 bench/bench.py [--quick] [--tracer PATH] [--rounds R] [--seconds S]
+
+Needs root, nginx, wrk, strace and bpftrace (scripts/setup.sh installs them).
+Standard library only. Every process it starts is stopped on exit, Ctrl-C included.
+"""
+
+import argparse
+import datetime
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_DIR = os.path.join(REPO, "bench")
+DOC_DEFAULT = os.path.join(REPO, "docs", "performance.md")
+BEGIN = "<!-- bench:begin -->"
+END = "<!-- bench:end -->"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+ST_READY = "Reading perf buffers"
+ST_SUMMARY = re.compile(
+    r"socket-tracer: (\d+) events \(connect (\d+), accept (\d+), close (\d+), data (\d+)\), "
+    r"lost samples (\d+), malformed samples (\d+)")
+BT_ATTACHING = re.compile(r"Attaching (\d+) probes")
+BT_LOST = re.compile(rb"^Lost (\d+) events", re.M)
+BT_ATTACHING_LINE = re.compile(rb"^Attaching \d+ probes", re.M)
+BT_BLANK_LINE = re.compile(rb"^\n", re.M)
+
+TRACER_READY_TIMEOUT = 120.0   # bcc and bpftrace compile with clang/LLVM at startup
+STOP_TIMEOUT = 20.0            # SIGINT to exit, before SIGKILL
+EXPECTED_PROBES = 34
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- processes
+
+class Procs:
+    """Every process the bench starts, each in its own session, so that a Ctrl-C on
+    the terminal reaches only the bench, which then stops them in order."""
+
+    def __init__(self):
+        self.started = []       # Popen, newest last
+        self.extra = []         # (pid, starttime): nginx workers, not our children
+
+    def start(self, argv, **kw):
+        p = subprocess.Popen(argv, start_new_session=True, **kw)
+        self.started.append(p)
+        return p
+
+    def start_to_files(self, argv, out, err):
+        """Start argv with stdout to out (a path, or None for /dev/null), stderr to err."""
+        fo = open(out, "wb") if out else subprocess.DEVNULL
+        fe = open(err, "wb")
+        try:
+            return self.start(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe)
+        finally:
+            fe.close()
+            if out:
+                fo.close()
+
+    @staticmethod
+    def stop(p, sig=signal.SIGINT, timeout=STOP_TIMEOUT):
+        """Signal p, wait up to timeout, then SIGKILL. Returns its exit code."""
+        if p.poll() is None:
+            try:
+                p.send_signal(sig)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log(f"pid {p.pid} ({os.path.basename(str(p.args[0]))}) ignored "
+                    f"{signal.Signals(sig).name} for {timeout:.0f} s: SIGKILL")
+                p.kill()
+                p.wait(10)
+        return p.returncode
+
+    def cleanup(self):
+        for p in reversed(self.started):
+            if p.poll() is None:
+                sig = signal.SIGTERM if os.path.basename(str(p.args[0])) in ("nginx", "sleep", "wrk") \
+                    else signal.SIGINT
+                try:
+                    self.stop(p, sig, timeout=10)
+                except Exception as e:          # keep going: stop the rest
+                    log(f"could not stop pid {p.pid}: {e}")
+        for pid, start in self.extra:
+            st = proc_stat(pid)
+            if st and st["starttime"] == start:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def proc_stat(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            data = f.read()
+    except OSError:
+        return None
+    rest = data[data.rindex(")") + 2:].split()
+    # rest[0] is field 3 (state): field n is rest[n - 3]
+    return {
+        "comm": data[data.index("(") + 1:data.rindex(")")],
+        "ppid": int(rest[1]),
+        "utime": int(rest[11]), "stime": int(rest[12]),
+        "cutime": int(rest[13]), "cstime": int(rest[14]),
+        "starttime": int(rest[19]),
+    }
+
+
+def ppid_map():
+    kids = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = proc_stat(int(name))
+            if st:
+                kids.setdefault(st["ppid"], []).append(int(name))
+    return kids
+
+
+def children_of(pid):
+    return ppid_map().get(pid, [])
+
+
+def cpu_seconds(pid):
+    """utime + stime of pid and of its live descendants, plus cutime + cstime
+    (children it has waited for)."""
+    kids = ppid_map()
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        st = proc_stat(p)
+        if st:
+            total += st["utime"] + st["stime"] + st["cutime"] + st["cstime"]
+            todo.extend(kids.get(p, []))
+    return total / CLK_TCK
+
+
+TRACER_COMMS = ("socket-tracer", "bpftrace", "strace", "ltrace", "perf", "trace-cmd")
+
+
+def other_tracers(procs):
+    """Tracers running on the machine that the bench did not start: {pid: cmdline}.
+    Their probes fire in every process, so they load every condition, 'none' included."""
+    ours = {p.pid for p in procs.started}
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in ours:
+            continue
+        st = proc_stat(int(name))
+        if st and st["comm"] in TRACER_COMMS:
+            cmd = read_text(f"/proc/{name}/cmdline").replace("\0", " ").strip()
+            found[int(name)] = cmd[:120] or st["comm"]
+    return found
+
+
+def vm_status(pid):
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmHWM:", "VmRSS:")):
+                    k, v = line.split(":", 1)
+                    out[k] = int(v.split()[0])   # kB
+    except OSError:
+        pass
+    return out
+
+
+def read_text(path):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def count_lines(path, bpftrace_out=False):
+    """(event lines, lost events) of an output file. In bpftrace's output its own
+    status lines ("Attaching N probes...", "Lost N events", blank lines) are not
+    events; the Lost ones are summed."""
+    lines = lost = 0
+    tail = b""
+    try:
+        f = open(path, "rb")
+    except OSError:
+        return 0, 0
+    with f:
+        while True:
+            chunk = f.read(1 << 22)
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            if bpftrace_out:
+                data = tail + chunk
+                cut = data.rfind(b"\n") + 1
+                complete, tail = data[:cut], data[cut:]
+                lines -= len(BT_ATTACHING_LINE.findall(complete))
+                lines -= len(BT_BLANK_LINE.findall(complete))   # printed at exit
+                for m in BT_LOST.finditer(complete):
+                    lost += int(m.group(1))
+                    lines -= 1
+    return lines, lost
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout, step=0.02, what="condition", proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        if proc is not None and proc.poll() is not None:
+            raise BenchError(f"{what}: process exited with status {proc.returncode}")
+        time.sleep(step)
+    raise BenchError(f"{what}: not after {timeout:.0f} s")
+
+
+# --------------------------------------------------------------------------- nginx
+
+NGINX_CONF = """\
+daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+lock_file {tmp}/nginx.lock;
+error_log {tmp}/error.log warn;
+
+events {{
+    worker_connections 1024;
+}}
+
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 65s;
+    sendfile {sendfile};
+    default_type application/octet-stream;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+
+    server {{
+        listen 127.0.0.1:{port};
+        root {tmp}/www;
+        location / {{ }}
+    }}
+}}
+"""
+
+FILES = {"612.html": 612, "64k.html": 65536}
+
+
+class Nginx:
+    def __init__(self, procs, tmp, sendfile):
+        self.procs, self.tmp = procs, tmp
+        www = os.path.join(tmp, "www")
+        os.makedirs(www)
+        os.chmod(tmp, 0o755)        # the worker runs as nobody
+        os.chmod(www, 0o755)
+        for name, size in FILES.items():
+            line = b"socket-tracer benchmark payload 0123456789abcdefghijklmnopqrstuvwxyz\n"
+            body = (line * (size // len(line) + 1))[:size - 1] + b"\n"
+            path = os.path.join(www, name)
+            with open(path, "wb") as f:
+                f.write(body)
+            os.chmod(path, 0o644)
+        self.port = free_port()
+        self.conf = os.path.join(tmp, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(NGINX_CONF.format(tmp=tmp, port=self.port, sendfile="on" if sendfile else "off"))
+        self.master = procs.start_to_files(
+            ["nginx", "-c", self.conf, "-p", tmp + "/", "-e", os.path.join(tmp, "error.log")],
+            None, os.path.join(tmp, "nginx.stderr"))
+        try:
+            wait_for(self._accepts, 15, 0.05, "nginx listening", self.master)
+            self.worker = self.find_worker()
+        except BenchError as e:
+            raise BenchError(f"{e}\n{read_text(os.path.join(tmp, 'nginx.stderr'))}"
+                             f"{read_text(os.path.join(tmp, 'error.log'))}")
+        for name, size in FILES.items():
+            got = self.get(name)
+            if len(got) != size:
+                raise BenchError(f"GET /{name}: {len(got)} bytes, expected {size}")
+
+    def _accepts(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def find_worker(self):
+        def one():
+            kids = [k for k in children_of(self.master.pid)
+                    if "worker" in read_text(f"/proc/{k}/cmdline")]
+            return kids[0] if len(kids) == 1 else None
+        pid = wait_for(one, 10, 0.05, "nginx worker", self.master)
+        self.procs.extra.append((pid, proc_stat(pid)["starttime"]))
+        return pid
+
+    def get(self, name):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(f"GET /{name} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            data = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                chunk = s.recv(1 << 16)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise BenchError(f"GET /{name}: {head[:80]!r}")
+        return body
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+
+# --------------------------------------------------------------------------- conditions
+
+WORKLOADS = [
+    # key, title, file, extra wrk arguments
+    ("ka612", "keep-alive, 612 B", "612.html", []),
+    ("ka64k", "keep-alive, 64 KiB", "64k.html", []),
+    ("close612", "Connection: close, 612 B", "612.html", ["-H", "Connection: close"]),
+]
+
+CONDITIONS = [
+    # key, label
+    ("none", "none (untraced)"),
+    ("floor", "bpftrace floor.bt: 34 empty probes"),
+    ("st_nodata", "socket-tracer --no-data"),
+    ("st_json", "socket-tracer --json (full capture)"),
+    ("st_pid", "socket-tracer --json -p &lt;idle pid&gt;"),
+    ("strace", "strace -f -p &lt;worker&gt;"),
+    ("peer", "bpftrace peer.bt (printf per event)"),
+]
+
+
+class Running:
+    """One started tracer condition."""
+
+    def __init__(self, key, proc, out_path, err_path, kind):
+        self.key, self.proc, self.out_path, self.err_path, self.kind = key, proc, out_path, err_path, kind
+        self.probes = None
+
+
+def start_condition(key, ctx, run_dir, devnull=False):
+    """Start the tracer of condition key and wait until it is ready. None for 'none'.
+    devnull: socket-tracer's stdout to /dev/null whatever the condition. A tracer
+    that does not get ready is stopped, and BenchError raised."""
+    if key == "none":
+        return None
+    procs = ctx["procs"]
+    n = len(procs.started)
+    try:
+        return _start_condition(key, ctx, run_dir, devnull)
+    except BenchError as e:
+        for p in procs.started[n:]:
+            Procs.stop(p, signal.SIGINT, 10)
+        err = read_text(os.path.join(run_dir, key + ".err")).strip()
+        raise BenchError(f"{e}" + (f"; its stderr ends: {err[-600:]}" if err else ""))
+
+
+def _start_condition(key, ctx, run_dir, devnull):
+    procs, tracer = ctx["procs"], ctx["tracer"]
+    out = os.path.join(run_dir, key + ".out")
+    err = os.path.join(run_dir, key + ".err")
+    if key in ("floor", "peer"):
+        script = os.path.join(BENCH_DIR, key + ".bt")
+        p = procs.start_to_files(["bpftrace", script], out, err)
+        r = Running(key, p, out, err, "bpftrace")
+
+        def attached():
+            m = BT_ATTACHING.search(read_text(out)[:4096]) or BT_ATTACHING.search(read_text(err))
+            return m
+        m = wait_for(attached, TRACER_READY_TIMEOUT, 0.05, f"{key}: 'Attaching N probes'", p)
+        r.probes = int(m.group(1))
+        time.sleep(1.0)
+    elif key.startswith("st_"):
+        argv = [tracer] + (["--no-data"] if key == "st_nodata" else ["--json"])
+        if key == "st_nodata" or devnull:
+            out = None          # stdout to /dev/null
+        if key == "st_pid":
+            argv += ["-p", str(ctx["sleeper"].pid)]
+        p = procs.start_to_files(argv, out, err)
+        r = Running(key, p, out, err, "socket-tracer")
+        wait_for(lambda: ST_READY in read_text(err), TRACER_READY_TIMEOUT, 0.02,
+                 f"{key}: '{ST_READY}'", p)
+    elif key == "strace":
+        p = procs.start_to_files(["strace", "-f", "-p", str(ctx["nginx"].worker), "-o", out],
+                                 None, err)
+        r = Running(key, p, out, err, "strace")
+        time.sleep(0.5)
+        if p.poll() is not None:
+            raise BenchError(f"strace exited with status {p.returncode}")
+    else:
+        raise ValueError(key)
+    return r
+
+
+def run_wrk(ctx, workload, seconds):
+    _, _, name, extra = workload
+    argv = ["wrk", "-t1", "-c16", f"-d{seconds}s"] + extra + [ctx["nginx"].url(name)]
+    p = ctx["procs"].start(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    try:
+        out, _ = p.communicate(timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        Procs.stop(p, signal.SIGTERM, 5)
+        raise BenchError(f"wrk did not finish within {seconds + 60} s")
+    out = out.decode(errors="replace")
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if p.returncode != 0 or not m:
+        raise BenchError(f"wrk failed (status {p.returncode}):\n{out}")
+    res = {"rps": float(m.group(1)), "errors": 0, "non2xx": 0}
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] = sum(int(x) for x in m.groups())
+        res["errors_text"] = m.group(0)
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        res["non2xx"] = int(m.group(1))
+    return res
+
+
+def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
+    """Start cond, run wrk for seconds, stop cond. Returns a result dict."""
+    res = {"workload": workload[0], "cond": cond}
+    r = start_condition(cond, ctx, run_dir, devnull)
+    try:
+        if r:
+            bt = r.kind == "bpftrace"
+            lines0 = count_lines(r.out_path, bt)[0] if r.out_path else 0
+            cpu0 = cpu_seconds(r.proc.pid)
+        others = other_tracers(ctx["procs"])
+        t0 = time.monotonic()
+        res.update(run_wrk(ctx, workload, seconds))
+        elapsed = time.monotonic() - t0
+        others.update(other_tracers(ctx["procs"]))
+        if others:
+            res["others"] = others
+        if r:
+            cpu1 = cpu_seconds(r.proc.pid)
+            res["cpu"] = cpu1 - cpu0
+            vm = vm_status(r.proc.pid)
+            if vm:
+                res["vm"] = vm
+            if r.proc.poll() is not None:
+                res["died"] = f"{r.key} exited during the run (status {r.proc.returncode})"
+    finally:
+        if r:
+            Procs.stop(r.proc, signal.SIGINT)
+    if r:
+        res["probes"] = r.probes
+        err = read_text(r.err_path)
+        if r.out_path:
+            lines1, lost = count_lines(r.out_path, r.kind == "bpftrace")
+            try:
+                res["bytes_written"] = os.path.getsize(r.out_path)
+            except OSError:
+                pass
+            res["lines"] = lines1 - lines0
+            res["lines_per_s"] = (lines1 - lines0) / elapsed
+            if r.kind == "bpftrace":
+                lost += sum(int(x) for x in re.findall(r"^Lost (\d+) events", err, re.M))
+                res["lost"] = lost
+            try:
+                os.unlink(r.out_path)   # --json of 64 KiB bodies grows fast
+            except OSError:
+                pass
+        if r.kind == "socket-tracer":
+            m = ST_SUMMARY.search(err)
+            if m:
+                res["st_events"] = int(m.group(1))
+                res["lost"] = int(m.group(6))
+                res["malformed"] = int(m.group(7))
+                if not r.out_path:
+                    res["events_per_s_summary"] = int(m.group(1)) / elapsed
+            else:
+                res["no_summary"] = err[-800:]
+        if r.proc.returncode not in (0, None) and r.kind != "strace":
+            res["exit"] = r.proc.returncode
+    return res
+
+
+# --------------------------------------------------------------------------- startup, RSS
+
+def measure_startup(ctx, n=3):
+    times = []
+    for i in range(n):
+        t0 = time.monotonic()
+        p = ctx["procs"].start([ctx["tracer"], "--json"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        buf = b""
+        ready = None
+        try:
+            deadline = t0 + TRACER_READY_TIMEOUT
+            while ready is None and time.monotonic() < deadline:
+                rl, _, _ = select.select([p.stderr], [], [], 0.5)
+                if rl:
+                    chunk = os.read(p.stderr.fileno(), 65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+                    if ST_READY.encode() in buf:
+                        ready = time.monotonic() - t0
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+            try:
+                rest, _ = p.communicate(timeout=STOP_TIMEOUT)
+                buf += rest or b""
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate(timeout=10)
+        if ready is None:
+            raise BenchError("socket-tracer never printed 'Reading perf buffers':\n"
+                             + buf.decode(errors="replace")[-1500:])
+        times.append(ready)
+        log(f"startup {i + 1}/{n}: {ready:.2f} s")
+    return times
+
+
+def measure_rss(ctx, seconds, run_dir):
+    ka = WORKLOADS[0]
+    log(f"RSS: socket-tracer --json > /dev/null under {ka[1]} for {seconds} s")
+    return one_run(ctx, ka, "st_json", seconds, run_dir, devnull=True)
+
+
+# --------------------------------------------------------------------------- report
+
+def fmt_num(x, digits=0):
+    if x is None:
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def med_range(vals, digits=0):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "—"
+    med = statistics.median(vals)
+    if len(vals) == 1 or min(vals) == max(vals):
+        return fmt_num(med, digits)
+    return f"{fmt_num(med, digits)} ({fmt_num(min(vals), digits)}–{fmt_num(max(vals), digits)})"
+
+
+def tool_version(argv, pattern=None):
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    text = (p.stdout + p.stderr).decode(errors="replace")
+    if pattern:
+        m = re.search(pattern, text)
+        return m.group(1) if m else "?"
+    return text.strip().splitlines()[0] if text.strip() else "?"
+
+
+def machine_line(tracer):
+    model = "?"
+    for line in read_text("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    distro = "?"
+    for line in read_text("/etc/os-release").splitlines():
+        if line.startswith("PRETTY_NAME="):
+            distro = line.split("=", 1)[1].strip('"')
+    parts = [
+        f"nproc {len(os.sched_getaffinity(0))} ({model})",
+        f"kernel {os.uname().release}",
+        distro,
+        datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    ]
+    tools = [
+        tool_version([tracer, "--version"]),
+        "nginx " + tool_version(["nginx", "-v"], r"nginx/(\S+)"),
+        "wrk " + tool_version(["wrk", "--version"], r"wrk (\S+)"),
+        "bpftrace " + tool_version(["bpftrace", "--version"], r"(v[\d.]+)"),
+        "strace " + tool_version(["strace", "-V"], r"version (\S+)"),
+    ]
+    return "Machine: " + ", ".join(parts) + ". Tools: " + ", ".join(tools) + "."
+
+
+def report(ctx, results, startup, rss, args):
+    S, R = args.seconds, args.rounds
+    out = []
+    quick = " (`--quick`: a smoke test, too short to quote)" if args.quick else ""
+    cmd = " ".join(["bench/bench.py"] + ctx["argv"])
+    out.append(f"Last run: `{cmd}`" +
+               f" — {R} round(s) × {S} s per run, runs interleaved{quick}. "
+               f"nginx: 1 worker, `sendfile {'on' if args.sendfile else 'off'}`, keep-alive "
+               f"requests unlimited; wrk `-t1 -c16`.")
+    out.append("")
+    out.append(machine_line(ctx["tracer"]))
+    notes = []
+    for wkey, title, fname, extra in WORKLOADS:
+        base = [x["rps"] for x in results if x["workload"] == wkey and x["cond"] == "none" and "rps" in x]
+        base_med = statistics.median(base) if base else None
+        hdr = " ".join(["wrk", "-t1", "-c16", f"-d{S}s"] +
+                       [f'-H "{e}"' for e in extra[1::2]] + [f"http://127.0.0.1:PORT/{fname}"])
+        out += ["", f"### {title}", "", f"`{hdr}`", "",
+                "| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | lost samples |",
+                "|---|---:|---:|---:|---:|---:|"]
+        for ckey, label in CONDITIONS:
+            rs = [x for x in results if x["workload"] == wkey and x["cond"] == ckey]
+            ok = [x for x in rs if "rps" in x]
+            rps = [x["rps"] for x in ok]
+            if not ok:
+                out.append(f"| {label} | failed | — | — | — | — |")
+                continue
+            ratio = f"{statistics.median(rps) / base_med:.2f}" if base_med else "—"
+            cpu = med_range([x.get("cpu") for x in ok], 2) if ckey != "none" else "—"
+            if ckey == "st_nodata":
+                ev = med_range([x.get("events_per_s_summary") for x in ok])
+                ev = ev + " †" if ev != "—" else ev
+            elif ckey in ("none", "floor"):
+                ev = "—"
+            else:
+                ev = med_range([x.get("lines_per_s") for x in ok])
+            if ckey.startswith("st_") or ckey == "peer":
+                lost = med_range([x.get("lost") for x in ok])
+            else:
+                lost = "—"
+            out.append(f"| {label} | {med_range(rps)} | {ratio} | {cpu} | {ev} | {lost} |")
+            for x in rs:
+                for k in ("error", "died", "no_summary"):
+                    if k in x:
+                        notes.append(f"{title} / {label}: {k}: {x[k].strip()}")
+                if x.get("errors"):
+                    notes.append(f"{title} / {label}: wrk {x.get('errors_text')}")
+                if x.get("non2xx"):
+                    notes.append(f"{title} / {label}: wrk non-2xx responses: {x['non2xx']}")
+                if x.get("malformed"):
+                    notes.append(f"{title} / {label}: {x['malformed']} malformed samples")
+                if x.get("probes") is not None and x["probes"] != EXPECTED_PROBES:
+                    notes.append(f"{title} / {label}: bpftrace attached {x['probes']} probes, "
+                                 f"expected {EXPECTED_PROBES}")
+                if x.get("exit") not in (None, 0):
+                    notes.append(f"{title} / {label}: tracer exit status {x['exit']}")
+    out += ["",
+            "Tracer CPU s: user + system CPU seconds of the tracer process during the wrk run "
+            "(the BPF programs themselves run in the traced processes' context, so their cost "
+            "shows up as lost req/s, not here). Events/s written: lines the tracer wrote to its "
+            "output file per second of wrk run (peer.bt prints every call of every process "
+            "except bpftrace, sockets or not; strace every syscall of the nginx worker). "
+            "† `--no-data` writes to /dev/null: socket-tracer's own event count from its "
+            "summary, per second. Lost samples: socket-tracer's summary (perf buffer overruns); "
+            "for peer.bt the sum of bpftrace's `Lost N events`.", ""]
+    if startup:
+        out.append(f"Startup (exec of `socket-tracer --json` to `{ST_READY}`, bcc compiles the "
+                   f"full program): median {statistics.median(startup):.2f} s "
+                   f"(runs: {', '.join(f'{t:.2f}' for t in startup)}).")
+    if rss:
+        out.append("")
+        out.append(rss)
+    others = {}
+    for i, x in enumerate(results):
+        for pid, cmd in x.get("others", {}).items():
+            others.setdefault((pid, cmd), []).append(i + 1)
+    if others:
+        lst = sorted(others.items(), key=lambda kv: kv[1][0])
+        desc = "; ".join(f"pid {pid} `{cmd}` (runs {runs[0]}–{runs[-1]})" if len(runs) > 1
+                         else f"pid {pid} `{cmd}` (run {runs[0]})" for (pid, cmd), runs in lst[:10])
+        more = f"; and {len(lst) - 10} more" if len(lst) > 10 else ""
+        notes.append(f"Other tracers were running during {len({r for v in others.values() for r in v})} "
+                     f"of {len(results)} runs (not started by the bench; their probes fire in "
+                     f"every process, so they load every condition, 'none' included): "
+                     f"{desc}{more}.")
+    if notes:
+        out += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    return "\n".join(out) + "\n"
+
+
+INTRO = """\
+# Performance
+
+What socket-tracer costs a busy server, measured by `bench/bench.py`: nginx (one
+worker, on 127.0.0.1) serves a 612-byte and a 64 KiB file while `wrk -t1 -c16`
+drives it with three workloads — keep-alive 612 B, keep-alive 64 KiB, and
+`Connection: close` 612 B (one connection per request, so connect/accept/close
+events dominate). Each workload runs under each condition:
+
+- **none**: untraced;
+- **floor**: `bench/floor.bt`, bpftrace on the same 34 syscall tracepoints as
+  socket-tracer's full program with empty bodies — the price of merely being
+  attached;
+- **socket-tracer --no-data**: connection events only, data probes not attached;
+- **socket-tracer --json**: full capture and decoding, JSON lines to a file;
+- **socket-tracer --json -p** an idle pid: every probe attached, everything
+  filtered out in the kernel;
+- **strace -f -p** the nginx worker: a ptrace-based peer;
+- **bpftrace peer.bt**: `bench/peer.bt`, a bpftrace peer printing one line per
+  event to a file.
+
+Runs are interleaved (round, then workload, then condition), so drift spreads over
+every condition; each cell gives the median over rounds and the range. Each tracer
+is started and waited for before wrk starts and stopped after it ends. The table
+also gives the tracer's own CPU time, the lines it wrote per second, and the
+samples socket-tracer (or bpftrace) reported lost, then socket-tracer's startup
+time and memory.
+
+Run it, as root, on an otherwise idle machine:
+
+```sh
+bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~15 min)
+bench/run.sh --quick    # smoke test: 1 round × 3 s, no 60 s RSS run
+python3 bench/bench.py --tracer PATH --rounds R --seconds S   # no setup or build
+```
+
+The numbers below are from the last run, written there by `bench/bench.py`;
+everything between the markers is replaced on every run.
+
+"""
+
+
+def write_doc(path, block):
+    body = f"{BEGIN}\n{block}{END}\n"
+    if os.path.exists(path):
+        text = read_text(path)
+        b, e = text.find(BEGIN), text.find(END)
+        if b != -1 and e != -1 and b < e:
+            text = text[:b] + body.rstrip("\n") + text[e + len(END):]
+        else:
+            text = text.rstrip("\n") + "\n\n" + body
+    else:
+        text = INTRO + body
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: 1 round, 3 s per run, no 60 s RSS run")
+    ap.add_argument("--rounds", type=int, help="rounds (default 3; 1 with --quick)")
+    ap.add_argument("--seconds", type=int, help="seconds per wrk run (default 8; 3 with --quick)")
+    ap.add_argument("--tracer", default=os.path.join(REPO, "build", "socket-tracer"),
+                    help="socket-tracer binary (default: build/socket-tracer)")
+    ap.add_argument("--rss-seconds", type=int, default=60,
+                    help="length of the RSS run (default 60; skipped with --quick)")
+    ap.add_argument("--sendfile", action="store_true", help="nginx with sendfile on")
+    ap.add_argument("--doc", default=DOC_DEFAULT, help="Markdown file to update")
+    ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
+    a = ap.parse_args(argv)
+    a.rounds = a.rounds or (1 if a.quick else 3)
+    a.seconds = a.seconds or (3 if a.quick else 8)
+    if a.rounds < 1 or a.seconds < 1:
+        ap.error("--rounds and --seconds must be positive")
+    return a
+
+
+def check_env(args):
+    if os.geteuid() != 0:
+        raise BenchError("must run as root (BPF, strace -p)")
+    for tool in ("nginx", "wrk", "strace", "bpftrace"):
+        if not shutil.which(tool):
+            raise BenchError(f"{tool} not found: run scripts/setup.sh")
+    if not os.access(args.tracer, os.X_OK):
+        raise BenchError(f"{args.tracer}: not an executable (build it, or pass --tracer)")
+    for bt in ("floor.bt", "peer.bt"):
+        if not os.path.exists(os.path.join(BENCH_DIR, bt)):
+            raise BenchError(f"bench/{bt} missing")
+
+
+def raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv):
+    args = parse_args(argv)
+    args.tracer = os.path.abspath(args.tracer)
+    check_env(args)
+    # even when started with SIGINT ignored (a background job of a script)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, raise_interrupt)
+    signal.signal(signal.SIGHUP, raise_interrupt)
+
+    procs = Procs()
+    tmp = tempfile.mkdtemp(prefix="st-bench-")
+    status = 0
+    try:
+        ctx = {"procs": procs, "tracer": args.tracer, "argv": argv}
+        ctx["nginx"] = Nginx(procs, tmp, args.sendfile)
+        log(f"nginx on 127.0.0.1:{ctx['nginx'].port}, worker pid {ctx['nginx'].worker}")
+        ctx["sleeper"] = procs.start(["sleep", "infinity"], stdin=subprocess.DEVNULL)
+        run_dir = os.path.join(tmp, "runs")
+        os.makedirs(run_dir)
+
+        startup = measure_startup(ctx)
+
+        results = []
+        total = args.rounds * len(WORKLOADS) * len(CONDITIONS)
+        n = 0
+        for rnd in range(1, args.rounds + 1):
+            for wl in WORKLOADS:
+                for ckey, label in CONDITIONS:
+                    n += 1
+                    if ckey == "strace":   # nginx may have replaced its worker
+                        w = ctx["nginx"].find_worker()
+                        if w != ctx["nginx"].worker:
+                            log(f"nginx worker is now pid {w}")
+                            ctx["nginx"].worker = w
+                    try:
+                        res = one_run(ctx, wl, ckey, args.seconds, run_dir)
+                    except BenchError as e:
+                        res = {"workload": wl[0], "cond": ckey, "error": str(e)}
+                        log(f"[{n}/{total}] round {rnd}, {wl[1]}, {ckey}: FAILED: {e}")
+                    else:
+                        log(f"[{n}/{total}] round {rnd}, {wl[1]}, {ckey}: "
+                            f"{res['rps']:,.0f} req/s"
+                            + (f", cpu {res['cpu']:.2f} s" if "cpu" in res else "")
+                            + (f", {res['lines_per_s']:,.0f} lines/s" if "lines_per_s" in res else "")
+                            + (f", lost {res['lost']}" if "lost" in res else "")
+                            + (f", {res['bytes_written'] / 1e6:,.0f} MB written"
+                               if "bytes_written" in res else "")
+                            + (f", other tracers running: {len(res['others'])}"
+                               if res.get("others") else ""))
+                    results.append(res)
+                    time.sleep(0.5)
+
+        if args.quick:
+            vms = [x["vm"] for x in results if x["cond"] == "st_json" and "vm" in x]
+            if vms:
+                rss = (f"RSS of `socket-tracer --json` (`--quick`: no 60 s run; the highest "
+                       f"seen at the end of the {args.seconds} s runs above, not after 60 s "
+                       f"of load): peak (VmHWM) "
+                       f"{max(v.get('VmHWM', 0) for v in vms) / 1024:.1f} MiB, "
+                       f"VmRSS {max(v.get('VmRSS', 0) for v in vms) / 1024:.1f} MiB.")
+            else:
+                rss = "RSS: not measured (every socket-tracer --json run failed)."
+        else:
+            try:
+                r = measure_rss(ctx, args.rss_seconds, run_dir)
+                vm = r.get("vm", {})
+                rss = (f"RSS of `socket-tracer --json > /dev/null` (full capture and decoding; "
+                       f"/dev/null spares the disk gigabytes of JSON) after {args.rss_seconds} s "
+                       f"of keep-alive 612 B load ({r['rps']:,.0f} req/s, lost samples "
+                       f"{r.get('lost', '?')}): "
+                       f"peak (VmHWM) {vm.get('VmHWM', 0) / 1024:.1f} MiB, "
+                       f"steady (VmRSS) {vm.get('VmRSS', 0) / 1024:.1f} MiB.")
+            except BenchError as e:
+                rss = f"RSS: run failed: {e}"
+
+        block = report(ctx, results, startup, rss, args)
+        print(block)
+        write_doc(args.doc, block)
+        log(f"written to {args.doc}")
+    except KeyboardInterrupt:
+        log("interrupted: stopping everything started")
+        status = 130
+    except BenchError as e:
+        log(f"error: {e}")
+        status = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        procs.cleanup()
+        if not args.keep_tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            log(f"kept {tmp}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
