@@ -29,9 +29,10 @@ void compiler_memory_release(void)
 
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &start, &end, perms, path) < 3)
 			continue;
-		/* Read-only or executable file pages only: never written, so
-		 * dropping them loses nothing. */
-		if (perms[1] == 'w' || !compiler_library(path))
+		/* Code only: never written, so dropping it loses nothing. Not the
+		 * read-only data: its relocated part (RELRO) was written at load
+		 * time and would revert to the file's unrelocated bytes. */
+		if (perms[2] != 'x' || perms[1] == 'w' || !compiler_library(path))
 			continue;
 		madvise((void *)start, end - start, MADV_DONTNEED);
 	}

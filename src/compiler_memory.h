@@ -4,9 +4,9 @@
 
 /*
  * Call once the compiled module is destroyed. Returns the heap to the
- * system, and drops this process's pages of the clang/LLVM libraries
- * (tens of MB of code touched only by the compile; they stay in the page
- * cache and fault back in should anything call them again).
+ * system, and drops this process's pages of the clang/LLVM libraries' code
+ * (tens of MB touched only by the compile; they stay in the page cache and
+ * fault back in should anything call them again).
  */
 void compiler_memory_release(void);
 

@@ -259,6 +259,17 @@ class Truncation(unittest.TestCase):
             self.assertEqual(received[1]["gap_pos"], 16)
 
 
+    def test_largest_capture(self):
+        with Tracer("--data-size", "30720", "--json-b64", "-c", "python3") as tracer:
+            pid, (bulk,) = run_python(BULK_PAIR, 30720, 10)
+            self.assertEqual(tracer.stop(), 0)
+        sent = select(tracer.events(), event="data", pid=pid, fd=bulk["client_fd"],
+                      direction="send")
+        self.assertEqual(sum(e["captured"] for e in sent), 30720)
+        self.assertTrue(all(not e["truncated"] for e in sent))
+        self.assertEqual(sum(len(base64.b64decode(e["data_b64"])) for e in sent), 30720)
+
+
 class PreexistingConnection(unittest.TestCase):
     def test_traced_from_its_next_write(self):
         peer = subprocess.Popen([sys.executable, "-c", LONG_LIVED], stdin=subprocess.PIPE,
