@@ -90,8 +90,10 @@ struct pending_call {
 	__u16 syscall;  /* enum st_syscall; 0 for connection syscalls */
 };
 
-/* Scratch for one data event: the payload area is doubled so a copy at any
- * offset below ST_DATA_MAX of up to ST_DATA_MAX bytes stays inside. */
+/* Scratch for one data event. The verifier bounds a copy by its masked
+ * offset (< ST_DATA_MAX) plus its masked length (< 2 * ST_DATA_MAX), not by
+ * the capture limit they really stay within: the room after data[] covers
+ * that bound. */
 struct data_scratch {
 	struct st_data_event ev;
 	__u8 overflow[2 * ST_DATA_MAX];
