@@ -47,6 +47,9 @@ struct proto_conn {
 	uint32_t queue_head;
 	uint32_t queue_count;
 	bool encrypted;       /* TLS handshake done */
+	/* Bytes of a stream were lost: which response answers which request
+	 * is no longer known, so messages are reported one by one. */
+	bool desynced;
 };
 
 static const struct {
@@ -237,6 +240,20 @@ static void exchange_emit(struct exchange_tracker *tracker, const struct event *
 	tracker->on_exchange(tracker->ctx, ev, &exchange);
 }
 
+/* After a gap nothing is paired any more: a lost request would make every
+ * later response answer the wrong one. Waiting requests are reported. */
+static void conn_desync(struct exchange_tracker *tracker, struct proto_conn *conn,
+			const struct event *ev)
+{
+	if (!conn->desynced)
+		tracker->conns_desynced++;
+	conn->desynced = true;
+	while (conn->queue_count) {
+		exchange_emit(tracker, ev, queue_head(conn), NULL, 0, 0);
+		queue_pop(conn);
+	}
+}
+
 /* A message of one direction is whole: queue it or pair it. */
 static void message_deliver(struct exchange_tracker *tracker, struct proto_conn *conn,
 			    const struct event *ev, bool from_client, const struct message *msg,
@@ -252,9 +269,11 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 	}
 	if (from_client) {
 		request_push(tracker, conn, msg, first_ts, ev->ts_ns, bytes);
+		if (conn->desynced)
+			conn_desync(tracker, conn, ev); /* reported alone, at once */
 		return;
 	}
-	struct pending_request *request = queue_head(conn);
+	struct pending_request *request = conn->desynced ? NULL : queue_head(conn);
 	exchange_emit(tracker, ev, request, msg, ev->ts_ns, bytes);
 	if (request)
 		queue_pop(conn);
@@ -348,17 +367,19 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 		pos += cut;
 		data += cut < captured ? cut : captured;
 		captured = cut < captured ? captured - cut : 0;
+		s->base = pos; /* the buffer is empty while skipping */
 		if (pos >= s->skip_to && s->finish_at_skip)
 			message_finish(tracker, conn, s, ev, from_client);
 		if (pos == end)
 			return;
-		s->base = pos; /* the buffer was empty while skipping */
 	}
 	if (s->base + s->len != pos) {
-		/* Bytes were not seen: whatever was half parsed is lost. */
+		/* Bytes were not seen: whatever was half parsed is lost, and with
+		 * it the order of requests and responses. */
 		if (s->len || s->in_message)
 			tracker->streams_resynced++;
 		stream_reset(s, pos);
+		conn_desync(tracker, conn, ev);
 	}
 	if (captured > STREAM_BUFFER_MAX - s->len) {
 		tracker->streams_resynced++;

@@ -44,6 +44,7 @@ struct exchange_tracker {
 	uint64_t conns_not_decoded; /* refused for memory */
 	uint64_t streams_resynced;  /* buffers dropped: a gap, an overflow, or invalid bytes */
 	uint64_t requests_dropped;  /* queue full */
+	uint64_t conns_desynced;    /* stopped pairing after a gap */
 };
 
 void exchange_tracker_init(struct exchange_tracker *tracker, exchange_fn on_exchange, void *ctx);

@@ -266,10 +266,11 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 	if (session->exchanges_seen || session->exchanges.streams_resynced)
 		fprintf(stderr,
 			"socket-tracer: %" PRIu64 " exchanges; protocol streams resynced %" PRIu64
-			", requests dropped %" PRIu64 ", connections not decoded %" PRIu64 "\n",
+			", requests dropped %" PRIu64 ", connections not decoded %" PRIu64
+			", connections unpaired after a gap %" PRIu64 "\n",
 			session->exchanges_seen, session->exchanges.streams_resynced,
-			session->exchanges.requests_dropped,
-			session->exchanges.conns_not_decoded);
+			session->exchanges.requests_dropped, session->exchanges.conns_not_decoded,
+			session->exchanges.conns_desynced);
 	for (int i = 0; i < poller->count && lost_samples; i++) {
 		int cpu = poller->cookies[i].cpu;
 		if (poller->lost_by_cpu[cpu])
