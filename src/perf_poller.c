@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -13,6 +14,7 @@
  * per sample: waking is most of a traced syscall's cost. A quiet buffer is
  * read when the poll times out. */
 #define PERF_WAKEUP_EVENTS 64
+#define LOST_REPORT_INTERVAL_MS 1000
 
 static void sample_received(void *cookie, void *raw, int size)
 {
@@ -21,13 +23,31 @@ static void sample_received(void *cookie, void *raw, int size)
 	c->poller->on_sample(c->poller->ctx, raw, size);
 }
 
+static uint64_t monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000ULL + now.tv_nsec / 1000000;
+}
+
+/* Reported as they happen, but at most one line per CPU a second: under
+ * overload the kernel sends a lost record every few samples. */
 static void samples_lost(void *cookie, uint64_t lost)
 {
 	struct perf_poller_cookie *c = cookie;
+	struct perf_poller *poller = c->poller;
+	uint64_t now = monotonic_ms();
 
-	c->poller->lost_by_cpu[c->cpu] += lost;
-	c->poller->lost_total += lost;
-	log_error("lost %" PRIu64 " samples on CPU %d (perf buffer full)", lost, c->cpu);
+	poller->lost_by_cpu[c->cpu] += lost;
+	poller->lost_total += lost;
+	poller->lost_unreported[c->cpu] += lost;
+	if (now - poller->lost_reported_ms[c->cpu] < LOST_REPORT_INTERVAL_MS)
+		return;
+	log_error("lost %" PRIu64 " samples on CPU %d (perf buffer full; %" PRIu64 " so far)",
+		  poller->lost_unreported[c->cpu], c->cpu, poller->lost_by_cpu[c->cpu]);
+	poller->lost_unreported[c->cpu] = 0;
+	poller->lost_reported_ms[c->cpu] = now;
 }
 
 int perf_poller_open(struct perf_poller *poller, int events_fd, int page_count,

@@ -20,6 +20,8 @@ struct perf_poller {
 	struct perf_reader *readers[CPUS_MAX];
 	struct perf_poller_cookie cookies[CPUS_MAX];
 	uint64_t lost_by_cpu[CPUS_MAX];
+	uint64_t lost_unreported[CPUS_MAX];  /* since the last stderr line */
+	uint64_t lost_reported_ms[CPUS_MAX]; /* CLOCK_MONOTONIC of that line */
 	uint64_t lost_total;
 	int count;
 	perf_sample_fn on_sample;
