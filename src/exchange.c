@@ -35,6 +35,7 @@ struct pending_request {
 typedef bool (*detect_fn)(const uint8_t *buf, size_t len, bool from_client);
 typedef struct parse_result (*parse_fn)(const uint8_t *buf, size_t len, bool from_client,
 					const struct message *request, struct message *msg);
+typedef void (*skipped_fn)(struct message *msg, const uint8_t *bytes, size_t len);
 
 struct proto_conn {
 	enum protocol protocol;
@@ -55,15 +56,16 @@ struct proto_conn {
 static const struct {
 	detect_fn detect;
 	parse_fn parse;
+	skipped_fn skipped;   /* optional: sees the captured bytes of skips */
 	uint16_t port;        /* a hint only: tried first when the peer uses it */
 	bool datagram;        /* decoded per datagram, not as a stream */
 } decoders[PROTO_NR] = {
-	[PROTO_HTTP] = { http_detect, http_parse, 80, false },
-	[PROTO_HTTP2] = { http2_detect, http2_parse, 0, false },
-	[PROTO_REDIS] = { redis_detect, redis_parse, 6379, false },
-	[PROTO_DNS] = { dns_detect, dns_parse, 53, true },
-	[PROTO_TLS] = { tls_detect, tls_parse, 443, false },
-	[PROTO_POSTGRES] = { postgres_detect, postgres_parse, 5432, false },
+	[PROTO_HTTP] = { http_detect, http_parse, http_skipped, 80, false },
+	[PROTO_HTTP2] = { http2_detect, http2_parse, NULL, 0, false },
+	[PROTO_REDIS] = { redis_detect, redis_parse, NULL, 6379, false },
+	[PROTO_DNS] = { dns_detect, dns_parse, NULL, 53, true },
+	[PROTO_TLS] = { tls_detect, tls_parse, NULL, 443, false },
+	[PROTO_POSTGRES] = { postgres_detect, postgres_parse, NULL, 5432, false },
 };
 
 /* Order of detection when no port hint applies: the most specific first. */
@@ -364,6 +366,8 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 		return;
 	if (s->skip_to > pos) {
 		uint64_t cut = (s->skip_to < end ? s->skip_to : end) - pos;
+		if (decoders[conn->protocol].skipped && s->in_message)
+			decoders[conn->protocol].skipped(&s->msg, data, cut < captured ? cut : captured);
 		pos += cut;
 		data += cut < captured ? cut : captured;
 		captured = cut < captured ? captured - cut : 0;

@@ -144,6 +144,11 @@ struct message {
  *     to HEAD has no body). msg is zeroed by the caller before a new
  *     message, and kept between PARSE_CONTINUE calls.
  */
+/*
+ * Optional: <name>_skipped(msg, bytes, len) is given the captured bytes of a
+ * skipped part (a body that arrives after its headers), for excerpts.
+ */
+void http_skipped(struct message *msg, const uint8_t *bytes, size_t len);
 bool http_detect(const uint8_t *buf, size_t len, bool from_client);
 struct parse_result http_parse(const uint8_t *buf, size_t len, bool from_client,
 			       const struct message *request, struct message *msg);

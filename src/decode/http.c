@@ -110,6 +110,8 @@ static void text_copy(char *dst, size_t cap, const uint8_t *p, size_t n)
 /* Appends the first body bytes seen, up to the size of the body field. */
 static void body_copy(struct http_message *h, const uint8_t *p, size_t n)
 {
+	if (!n)
+		return;
 	size_t room = sizeof(h->body) - h->body_len;
 
 	if (n > room)
@@ -597,4 +599,10 @@ struct parse_result http_parse(const uint8_t *buf, size_t len, bool from_client,
 	if (msg->u.http.chunk_state == CHUNK_SIZE)
 		return chunk_parse(buf, len, &msg->u.http);
 	return message_head_parse(buf, len, from_client, request, &msg->u.http);
+}
+
+void http_skipped(struct message *msg, const uint8_t *bytes, size_t len)
+{
+	if (msg->protocol == PROTO_HTTP && !msg->u.http.chunk_state)
+		body_copy(&msg->u.http, bytes, len);
 }

@@ -97,6 +97,24 @@ static void http_keepalive_and_pipelining(void)
 	CHECK_INT(tracker.memory_used, 0);
 }
 
+static void http_body_excerpt_from_a_later_event(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET / HTTP/1.1\r\n\r\n", 0, 1));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, head, 0, 2));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, strlen(head), "hello", 0, 3));
+	CHECK_INT(seen.count, 1);
+	CHECK_INT(seen.responses[0].u.http.body_len, 5);
+	CHECK(!memcmp(seen.responses[0].u.http.body, "hello", 5));
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 3);
+	exchange_forget(&tracker, &state);
+}
+
 static void http_until_close_and_unanswered(void)
 {
 	struct exchange_tracker tracker;
@@ -214,6 +232,7 @@ static void dns_paired_by_id(void)
 int main(void)
 {
 	http_keepalive_and_pipelining();
+	http_body_excerpt_from_a_later_event();
 	http_until_close_and_unanswered();
 	gap_stops_pairing();
 	unknown_protocol_gives_up();
