@@ -44,4 +44,49 @@ static inline bool detect_exact(decoder_detect_fn detect, const void *buf, size_
 	return found;
 }
 
+static inline bool text_terminated(const char *text, size_t size)
+{
+	return memchr(text, '\0', size) != NULL;
+}
+
+/*
+ * Flips every byte of buf with a few masks and parses each result (from an
+ * exact-size copy). Whatever the decoder says, it keeps the contract:
+ * consumed within len, skip only past a fully consumed buf, INVALID and
+ * NEED_MORE consume nothing, and texts_check (the decoder's text fields
+ * NUL-terminated) holds for every message. Returns how many were INVALID.
+ * Needs check.h included first.
+ */
+static inline int flips_check_decoder(decoder_parse_fn parse, const uint8_t *buf, size_t len,
+				      bool from_client, const struct message *request,
+				      struct message *msg,
+				      void (*texts_check)(const struct message *msg))
+{
+	static const uint8_t masks[] = { 0x01, 0x20, 0x80, 0xff };
+	int invalid = 0;
+
+	for (size_t at = 0; at < len; at++) {
+		for (size_t m = 0; m < sizeof(masks); m++) {
+			uint8_t *copy = exact_copy(buf, len);
+			struct parse_result result;
+
+			copy[at] ^= masks[m];
+			memset(msg, 0, sizeof(*msg));
+			result = parse(copy, len, from_client, request, msg);
+			free(copy);
+			CHECK(result.consumed <= len);
+			CHECK(!result.skip || result.consumed == len);
+			if (result.state == PARSE_INVALID || result.state == PARSE_NEED_MORE) {
+				CHECK(!result.consumed && !result.skip);
+				invalid += result.state == PARSE_INVALID;
+				continue;
+			}
+			CHECK(result.state == PARSE_COMPLETE || result.state == PARSE_IGNORED);
+			CHECK(result.consumed || result.skip);
+			texts_check(msg);
+		}
+	}
+	return invalid;
+}
+
 #endif
