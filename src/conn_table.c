@@ -98,7 +98,9 @@ void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd)
 			hole_index = index;
 		}
 	}
-	table->slots[hole_index].used = false;
+	/* Clear the vacated slot whole: it may hold a copy of an entry that
+	 * moved, whose proto pointer now belongs to that entry alone. */
+	memset(&table->slots[hole_index], 0, sizeof(table->slots[hole_index]));
 	table->count--;
 }
 

@@ -53,7 +53,8 @@ void session_free(struct session *session)
 {
 	if (session->conns.slots)
 		for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++)
-			exchange_forget(&session->exchanges, &session->conns.slots[i].proto);
+			if (session->conns.slots[i].used)
+				exchange_forget(&session->exchanges, &session->conns.slots[i].proto);
 	conn_table_free(&session->conns);
 	free(session->line);
 	free(session->batch_bytes);
