@@ -117,6 +117,19 @@ BPF_TABLE("lru_hash", __u32, __u8, comm_tgids, 4096);
 BPF_ARRAY(data_scratch, struct data_scratch, ST_NR_CPUS);
 /* Events to userspace, one perf buffer per CPU. */
 BPF_PERF_OUTPUT(events);
+/* Events perf_submit refused (the kernel counts a full buffer as lost
+ * samples itself; this counts every other refusal). Key 0; read at exit. */
+BPF_PERCPU_ARRAY(submit_failures, __u64, 1);
+
+static __always_inline void event_submit(void *ctx, void *ev, __u32 size)
+{
+	if (events.perf_submit(ctx, ev, size)) {
+		__u32 zero = 0;
+		__u64 *failures = submit_failures.lookup(&zero);
+		if (failures)
+			(*failures)++;
+	}
+}
 
 static __always_inline __u64 sock_key(__u64 pid_tgid, __u64 fd)
 {
@@ -259,7 +272,7 @@ int exit_socketpair(struct syscall_exit_ctx *ctx)
 
 static __always_inline void conn_emit(void *ctx, struct st_conn_event *ev)
 {
-	events.perf_submit(ctx, ev, sizeof(*ev));
+	event_submit(ctx, ev, sizeof(*ev));
 }
 
 int enter_connect(struct syscall_enter_ctx *ctx)
@@ -566,7 +579,7 @@ static __always_inline int data_exit(struct syscall_exit_ctx *ctx, enum capture_
 	__u32 size = offsetof(struct st_data_event, data) + (captured & (ST_DATA_MAX * 2 - 1));
 	if (size > sizeof(*scratch))
 		return 0;
-	events.perf_submit(ctx, ev, size);
+	event_submit(ctx, ev, size);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "bpf_source.h"
 #include "compiler_memory.h"
+#include "cpus.h"
 #include "log.h"
 #include "socket_tracer_abi.h"
 
@@ -88,7 +89,8 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 	int n_flags;
 	int err;
 
-	program->events_fd = program->socks_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
+	program->nr_cpus = nr_cpus;
 	program->probes.count = 0;
 
 	err = bpf_source_compose(opts->bpf_file, &text);
@@ -122,20 +124,27 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 		err = program->socks_fd;
 		goto close_events;
 	}
+	program->submit_failures_fd = map_fd_keep(module, "submit_failures");
+	if (program->submit_failures_fd < 0) {
+		err = program->submit_failures_fd;
+		goto close_socks;
+	}
 	err = probes_load(module, !opts->no_data, &program->probes);
 	if (err)
-		goto close_socks;
+		goto close_failures;
 	bpf_module_destroy(module);
 	compiler_memory_release();
 	return 0;
 
+close_failures:
+	close(program->submit_failures_fd);
 close_socks:
 	close(program->socks_fd);
 close_events:
 	close(program->events_fd);
 destroy_module:
 	bpf_module_destroy(module);
-	program->events_fd = program->socks_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
 	return err;
 }
 
@@ -144,12 +153,28 @@ int bpf_program_attach(struct bpf_program *program, bool verbose)
 	return probes_attach(&program->probes, verbose);
 }
 
+uint64_t bpf_program_submit_failures(const struct bpf_program *program)
+{
+	uint64_t per_cpu[CPUS_MAX] = { 0 };
+	uint32_t zero = 0;
+	uint64_t total = 0;
+
+	if (program->submit_failures_fd < 0 ||
+	    bpf_lookup_elem(program->submit_failures_fd, &zero, per_cpu))
+		return 0;
+	for (int cpu = 0; cpu < program->nr_cpus && cpu < CPUS_MAX; cpu++)
+		total += per_cpu[cpu];
+	return total;
+}
+
 void bpf_program_unload(struct bpf_program *program)
 {
 	probes_detach(&program->probes);
+	if (program->submit_failures_fd >= 0)
+		close(program->submit_failures_fd);
 	if (program->socks_fd >= 0)
 		close(program->socks_fd);
 	if (program->events_fd >= 0)
 		close(program->events_fd);
-	program->events_fd = program->socks_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
 }

@@ -10,6 +10,8 @@
 struct bpf_program {
 	int events_fd; /* perf event array "events" */
 	int socks_fd;  /* hash "socks" (struct st_sock by tgid<<32|fd) */
+	int submit_failures_fd; /* per-CPU array "submit_failures" */
+	int nr_cpus;   /* possible CPUs: values of a per-CPU map */
 	struct probe_set probes;
 };
 
@@ -22,6 +24,10 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 /* Attaches the loaded probes: events flow from here on, so the perf
  * buffers must be open first. Returns 0 or a negative errno. */
 int bpf_program_attach(struct bpf_program *program, bool verbose);
+
+/* Events the BPF program could not submit for another reason than a full
+ * perf buffer (which the kernel reports as lost samples). */
+uint64_t bpf_program_submit_failures(const struct bpf_program *program);
 
 /* Detaches every probe and closes every fd. */
 void bpf_program_unload(struct bpf_program *program);

@@ -159,7 +159,8 @@ static int trace(const struct options *opts)
 	if (!err)
 		perf_poller_poll(&poller, 0);
 	session_flush(&session);
-	session_summary(&session, &poller, program.socks_fd);
+	session_summary(&session, &poller, program.socks_fd,
+			bpf_program_submit_failures(&program));
 	bpf_program_unload(&program);
 	perf_poller_close(&poller);
 	session_free(&session);

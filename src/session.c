@@ -251,7 +251,8 @@ void session_flush(struct session *session)
 	}
 }
 
-void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd)
+void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
+		     uint64_t submit_failures)
 {
 	const uint64_t *by_kind = session->events_by_kind;
 	uint64_t lost_samples = poller->lost_total;
@@ -259,11 +260,11 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 	fprintf(stderr,
 		"socket-tracer: %" PRIu64 " events (connect %" PRIu64 ", accept %" PRIu64
 		", close %" PRIu64 ", data %" PRIu64 "), lost samples %" PRIu64
-		", malformed samples %" PRIu64 "\n",
+		", malformed samples %" PRIu64 ", refused samples %" PRIu64 "\n",
 		by_kind[ST_EV_CONNECT] + by_kind[ST_EV_ACCEPT] + by_kind[ST_EV_CLOSE] +
 			by_kind[ST_EV_DATA],
 		by_kind[ST_EV_CONNECT], by_kind[ST_EV_ACCEPT], by_kind[ST_EV_CLOSE],
-		by_kind[ST_EV_DATA], lost_samples, session->malformed);
+		by_kind[ST_EV_DATA], lost_samples, session->malformed, submit_failures);
 	if (session->exchanges_seen || session->exchanges.streams_resynced)
 		fprintf(stderr,
 			"socket-tracer: %" PRIu64 " exchanges; protocol streams resynced %" PRIu64

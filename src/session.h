@@ -66,6 +66,7 @@ struct perf_poller;
 /* The exit summary, on stderr: events by kind, lost samples (by CPU), and
  * the connections that moved the most bytes, open ones read from the BPF
  * map socks_fd. */
-void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd);
+void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
+		     uint64_t submit_failures);
 
 #endif
