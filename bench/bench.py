@@ -638,7 +638,7 @@ def report(ctx, results, startup, rss, args):
     out.append("")
     out.append(machine_line(ctx["tracer"]))
     notes = []
-    for wkey, title, fname, extra in WORKLOADS:
+    for wkey, title, fname, extra in args.workloads:
         base = [x["rps"] for x in results if x["workload"] == wkey and x["cond"] == "none" and "rps" in x]
         base_med = statistics.median(base) if base else None
         hdr = " ".join(["wrk", "-t1", "-c16", f"-d{S}s"] +
@@ -646,7 +646,7 @@ def report(ctx, results, startup, rss, args):
         out += ["", f"### {title}", "", f"`{hdr}`", "",
                 "| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | lost samples |",
                 "|---|---:|---:|---:|---:|---:|"]
-        for ckey, label in CONDITIONS:
+        for ckey, label in args.conditions:
             rs = [x for x in results if x["workload"] == wkey and x["cond"] == ckey]
             ok = [x for x in rs if "rps" in x]
             rps = [x["rps"] for x in ok]
@@ -786,16 +786,35 @@ def parse_args(argv):
     ap.add_argument("--tracer", default=os.path.join(REPO, "build", "socket-tracer"),
                     help="socket-tracer binary (default: build/socket-tracer)")
     ap.add_argument("--rss-seconds", type=int, default=60,
-                    help="length of the RSS run (default 60; skipped with --quick)")
+                    help="length of the RSS run (default 60; 0 or --quick skip it)")
     ap.add_argument("--sendfile", action="store_true", help="nginx with sendfile on")
     ap.add_argument("--doc", default=DOC_DEFAULT, help="Markdown file to update")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--workloads", help="comma-separated subset of: "
+                    + ", ".join(w[0] for w in WORKLOADS))
+    ap.add_argument("--conditions", help="comma-separated subset of: "
+                    + ", ".join(c[0] for c in CONDITIONS) + " ('none' is always run)")
     a = ap.parse_args(argv)
+    a.workloads = pick_rows(ap, "--workloads", a.workloads, WORKLOADS)
+    a.conditions = pick_rows(ap, "--conditions", a.conditions, CONDITIONS)
+    if a.conditions[0][0] != "none":
+        a.conditions.insert(0, CONDITIONS[0])
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.seconds = a.seconds or (3 if a.quick else 8)
     if a.rounds < 1 or a.seconds < 1:
         ap.error("--rounds and --seconds must be positive")
     return a
+
+
+def pick_rows(ap, flag, value, table):
+    """The rows of table whose keys value lists, in table order; all without value."""
+    if not value:
+        return list(table)
+    keys = value.split(",")
+    unknown = [k for k in keys if k not in {row[0] for row in table}]
+    if unknown:
+        ap.error(f"{flag}: unknown {', '.join(unknown)}")
+    return [row for row in table if row[0] in keys]
 
 
 def check_env(args):
@@ -838,11 +857,11 @@ def main(argv):
         startup = measure_startup(ctx)
 
         results = []
-        total = args.rounds * len(WORKLOADS) * len(CONDITIONS)
+        total = args.rounds * len(args.workloads) * len(args.conditions)
         n = 0
         for rnd in range(1, args.rounds + 1):
-            for wl in WORKLOADS:
-                for ckey, label in CONDITIONS:
+            for wl in args.workloads:
+                for ckey, label in args.conditions:
                     n += 1
                     if ckey == "strace":   # nginx may have replaced its worker
                         w = ctx["nginx"].find_worker()
@@ -867,10 +886,10 @@ def main(argv):
                     results.append(res)
                     time.sleep(0.5)
 
-        if args.quick:
+        if args.quick or args.rss_seconds <= 0:
             vms = [x["vm"] for x in results if x["cond"] == "st_json" and "vm" in x]
             if vms:
-                rss = (f"RSS of `socket-tracer --json` (`--quick`: no 60 s run; the highest "
+                rss = (f"RSS of `socket-tracer --json` (no long RSS run; the highest "
                        f"seen at the end of the {args.seconds} s runs above, not after 60 s "
                        f"of load): peak (VmHWM) "
                        f"{max(v.get('VmHWM', 0) for v in vms) / 1024:.1f} MiB, "

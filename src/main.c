@@ -1,5 +1,6 @@
 /* socket-tracer: shows what every process says over its sockets. */
 #include <errno.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,7 +92,7 @@ static int events_process(struct perf_poller *poller, struct session *session, d
 				timeout = (int)(left * 1000) + 1;
 		}
 		err = perf_poller_poll(poller, timeout);
-		session_flush(session);
+		session_flush(session, false);
 		if (err)
 			break;
 	}
@@ -127,7 +128,7 @@ static int trace(const struct options *opts)
 	if (err)
 		return EXIT_RUNTIME_ERROR;
 
-	err = session_init(&session, opts, stdout);
+	err = session_init(&session, opts, STDOUT_FILENO);
 	if (err) {
 		log_error("out of memory");
 		goto unload;
@@ -147,24 +148,22 @@ static int trace(const struct options *opts)
 
 	/* Process events */
 	fprintf(stderr, "Reading perf buffers\n");
-	if (!opts->json && !session.done) {
-		struct strbuf line;
-		strbuf_init(&line, session.line, SESSION_LINE_MAX);
-		human_header_format(&line);
-		fputs(line.text, stdout);
-	}
+	if (!opts->json && !session.done)
+		session_print_header(&session);
 	err = events_process(&poller, &session, opts->duration_s);
 
 	/* Print what is still buffered, report, then detach */
 	if (!err)
 		perf_poller_poll(&poller, 0);
-	session_flush(&session);
+	session_flush(&session, true);
+	if (session.out_error)
+		log_error("cannot write the output: %s", strerror(-session.out_error));
 	session_summary(&session, &poller, program.socks_fd,
 			bpf_program_submit_failures(&program));
 	bpf_program_unload(&program);
 	perf_poller_close(&poller);
 	session_free(&session);
-	return err ? EXIT_RUNTIME_ERROR : 0;
+	return err || session.out_error ? EXIT_RUNTIME_ERROR : 0;
 
 close_poller:
 	perf_poller_close(&poller);
@@ -202,6 +201,5 @@ int main(int argc, char **argv)
 	}
 
 	signals_install();
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	return trace(&opts);
 }

@@ -25,7 +25,7 @@ static int64_t mono_to_wall_offset(void)
 	return ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000LL + (wall.tv_nsec - mono.tv_nsec);
 }
 
-int session_init(struct session *session, const struct options *opts, FILE *out)
+int session_init(struct session *session, const struct options *opts, int out_fd)
 {
 	memset(session, 0, sizeof(*session));
 	session->style.json = opts->json;
@@ -36,13 +36,11 @@ int session_init(struct session *session, const struct options *opts, FILE *out)
 	session->exchanges_only = opts->exchanges_only;
 	session->protocols = opts->protocols;
 	exchange_tracker_init(&session->exchanges, exchange_print, session);
-	session->out = out;
 	session->mono_to_wall_ns = mono_to_wall_offset();
-	session->line = malloc(SESSION_LINE_MAX);
 	session->batch_bytes = malloc(SESSION_BATCH_BYTES);
 	session->batch = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->batch));
-	if (!session->line || !session->batch_bytes || !session->batch ||
-	    conn_table_init(&session->conns)) {
+	if (writer_open(&session->out, out_fd, SESSION_LINE_MAX) || !session->batch_bytes ||
+	    !session->batch || conn_table_init(&session->conns)) {
 		session_free(session);
 		return -ENOMEM;
 	}
@@ -56,22 +54,36 @@ void session_free(struct session *session)
 			if (session->conns.slots[i].used)
 				exchange_forget(&session->exchanges, &session->conns.slots[i].proto);
 	conn_table_free(&session->conns);
-	free(session->line);
+	writer_close(&session->out);
 	free(session->batch_bytes);
 	free(session->batch);
-	session->line = NULL;
 	session->batch_bytes = NULL;
 	session->batch = NULL;
 }
 
+static void output_check(struct session *session)
+{
+	if (session->out.closed) {
+		session->out_closed = true;
+		session->done = true;
+	} else if (session->out.error && !session->out_error) {
+		session->out_error = session->out.error;
+		session->done = true;
+	}
+}
+
 static void line_write(struct session *session, const struct strbuf *line)
 {
-	if (fwrite(line->text, 1, line->len, session->out) != line->len) {
-		if (errno == EPIPE) {
-			session->out_closed = true;
-			session->done = true;
-		}
-	}
+	writer_line_end(&session->out, line);
+	output_check(session);
+}
+
+void session_print_header(struct session *session)
+{
+	struct strbuf line = writer_line_begin(&session->out);
+
+	human_header_format(&line);
+	line_write(session, &line);
 }
 
 static void closed_conn_rank(struct session *session, const struct event *ev)
@@ -131,15 +143,13 @@ static void line_count(struct session *session)
 
 static void event_print(struct session *session, const struct event *ev)
 {
-	struct strbuf line;
-
 	if (session->done || session->exchanges_only)
 		return;
 	/* With --protocol, only events of connections known to speak one. */
 	if (session->protocols && (ev->kind == ST_EV_CONNECT || ev->kind == ST_EV_ACCEPT ||
 				   !protocol_shown(session, ev->protocol)))
 		return;
-	strbuf_init(&line, session->line, SESSION_LINE_MAX);
+	struct strbuf line = writer_line_begin(&session->out);
 	output_event_format(&line, ev, &session->style);
 	line_write(session, &line);
 	line_count(session);
@@ -148,12 +158,11 @@ static void event_print(struct session *session, const struct event *ev)
 static void exchange_print(void *ctx, const struct event *ev, const struct exchange *exchange)
 {
 	struct session *session = ctx;
-	struct strbuf line;
 
 	session->exchanges_seen++;
 	if (session->done || !protocol_shown(session, exchange->protocol))
 		return;
-	strbuf_init(&line, session->line, SESSION_LINE_MAX);
+	struct strbuf line = writer_line_begin(&session->out);
 	if (session->style.json)
 		json_exchange_format(&line, ev, exchange);
 	else
@@ -242,13 +251,11 @@ void session_sample(void *ctx, const void *data, int size)
 	session->batch_used += aligned;
 }
 
-void session_flush(struct session *session)
+void session_flush(struct session *session, bool final)
 {
 	batch_handle(session);
-	if (fflush(session->out) && errno == EPIPE) {
-		session->out_closed = true;
-		session->done = true;
-	}
+	writer_flush(&session->out, final);
+	output_check(session);
 }
 
 void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,

@@ -12,6 +12,7 @@
 #include "exchange.h"
 #include "options.h"
 #include "output/output.h"
+#include "output/writer.h"
 
 /* One formatted line's room: a full capture escaped, plus a hex dump. */
 #define SESSION_LINE_MAX (1u << 20)
@@ -31,7 +32,7 @@ struct batch_sample {
 struct session {
 	struct output_style style;
 	struct conn_table conns;
-	FILE *out;
+	struct writer out;
 	int64_t mono_to_wall_ns;
 	uint64_t max_events;    /* 0: unlimited */
 	bool exchanges_only;
@@ -42,24 +43,28 @@ struct session {
 	uint64_t printed;
 	uint64_t malformed;
 	struct conn_ranking ranking; /* of closed connections */
-	bool done;          /* -n reached or stdout closed */
+	bool done;          /* -n reached, stdout closed or unwritable */
 	bool out_closed;    /* the reader of stdout went away (EPIPE) */
-	char *line;         /* SESSION_LINE_MAX bytes */
+	int out_error;      /* a write to stdout failed otherwise: -errno */
 	uint8_t *batch_bytes; /* SESSION_BATCH_BYTES */
 	struct batch_sample *batch; /* SESSION_BATCH_SAMPLES */
 	uint32_t batch_count;
 	uint32_t batch_used;
 };
 
-int session_init(struct session *session, const struct options *opts, FILE *out);
+int session_init(struct session *session, const struct options *opts, int out_fd);
 void session_free(struct session *session);
 
 /* perf_sample_fn: holds one sample for session_flush. */
 void session_sample(void *session, const void *data, int size);
 
 /* Decodes, tracks and prints the held samples in timestamp order, then
- * flushes stdout; notes a closed stdout. */
-void session_flush(struct session *session);
+ * writes the output if it is due (always when final); notes a closed or
+ * failing stdout. */
+void session_flush(struct session *session, bool final);
+
+/* A line outside the event stream (the human column header). */
+void session_print_header(struct session *session);
 
 struct perf_poller;
 

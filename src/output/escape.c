@@ -11,14 +11,22 @@ static void hex_byte_put(struct strbuf *out, const char *prefix, uint8_t byte)
 	strbuf_putc(out, hex_digits[byte & 0xf]);
 }
 
-/* Bytes from in[0] that print as themselves: printable ASCII but the
- * backslash, and the double quote when in JSON. */
+/* Bytes that print as themselves: printable ASCII but the backslash, and
+ * the double quote when in JSON. A table: this runs over every payload byte. */
+enum { PLAIN_TEXT = 1, PLAIN_JSON = 2 };
+static const uint8_t plain_bytes[256] = {
+	[' ' ... '!'] = PLAIN_TEXT | PLAIN_JSON,
+	['"'] = PLAIN_TEXT,
+	['#' ... '['] = PLAIN_TEXT | PLAIN_JSON,
+	[']' ... '~'] = PLAIN_TEXT | PLAIN_JSON,
+};
+
 static size_t plain_run(const uint8_t *in, size_t len, bool json)
 {
+	uint8_t want = json ? PLAIN_JSON : PLAIN_TEXT;
 	size_t n = 0;
 
-	while (n < len && in[n] >= 0x20 && in[n] < 0x7f && in[n] != '\\' &&
-	       !(json && in[n] == '"'))
+	while (n < len && (plain_bytes[in[n]] & want))
 		n++;
 	return n;
 }

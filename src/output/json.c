@@ -4,16 +4,18 @@
 #include "output/escape.h"
 #include "output/output.h"
 
-static void json_key(struct strbuf *out, const char *key)
+/* Keys are literals: KEY("pid") passes ",\"pid\":" and its length, both made
+ * at compile time. */
+#define KEY(name) ",\"" name "\":", sizeof(name) + 3
+
+static void json_key(struct strbuf *out, const char *key, size_t key_len)
 {
-	strbuf_append(out, ",\"", 2);
-	strbuf_puts(out, key);
-	strbuf_append(out, "\":", 2);
+	strbuf_append(out, key, key_len);
 }
 
-static void json_string(struct strbuf *out, const char *key, const uint8_t *value, size_t len)
+static void json_string(struct strbuf *out, const char *key, size_t key_len, const uint8_t *value, size_t len)
 {
-	json_key(out, key);
+	json_key(out, key, key_len);
 	strbuf_putc(out, '"');
 	escape_json(out, value, len);
 	strbuf_putc(out, '"');
@@ -21,9 +23,9 @@ static void json_string(struct strbuf *out, const char *key, const uint8_t *valu
 
 /* Text we made (names, numbers, addresses already escaped for display):
  * only the quote and the backslash need JSON escaping. */
-static void json_text(struct strbuf *out, const char *key, const char *value)
+static void json_text(struct strbuf *out, const char *key, size_t key_len, const char *value)
 {
-	json_key(out, key);
+	json_key(out, key, key_len);
 	strbuf_putc(out, '"');
 	while (*value) {
 		size_t run = strcspn(value, "\"\\");
@@ -37,15 +39,15 @@ static void json_text(struct strbuf *out, const char *key, const char *value)
 	strbuf_putc(out, '"');
 }
 
-static void json_u64(struct strbuf *out, const char *key, uint64_t value)
+static void json_u64(struct strbuf *out, const char *key, size_t key_len, uint64_t value)
 {
-	json_key(out, key);
+	json_key(out, key, key_len);
 	strbuf_put_u64(out, value);
 }
 
-static void json_bool(struct strbuf *out, const char *key, bool value)
+static void json_bool(struct strbuf *out, const char *key, size_t key_len, bool value)
 {
-	json_key(out, key);
+	json_key(out, key, key_len);
 	strbuf_puts(out, value ? "true" : "false");
 }
 
@@ -58,18 +60,18 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	strbuf_puts(out, "{\"event\":\"");
 	strbuf_puts(out, event_name);
 	strbuf_putc(out, '"');
-	json_text(out, "time", time);
-	json_u64(out, "ts_ns", ev->ts_ns);
-	json_u64(out, "pid", ev->pid);
-	json_u64(out, "tid", ev->tid);
-	json_string(out, "comm", ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN));
-	json_key(out, "fd");
+	json_text(out, KEY("time"), time);
+	json_u64(out, KEY("ts_ns"), ev->ts_ns);
+	json_u64(out, KEY("pid"), ev->pid);
+	json_u64(out, KEY("tid"), ev->tid);
+	json_string(out, KEY("comm"), ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN));
+	json_key(out, KEY("fd"));
 	strbuf_put_i64(out, ev->fd);
-	json_text(out, "family", format_family(ev->family));
-	json_text(out, "transport", format_transport(ev->family, ev->sock_type));
-	json_text(out, "role", output_role(ev->sock_flags));
-	json_text(out, "remote", ev->remote);
-	json_bool(out, "preexisting", ev->sock_flags & ST_SOCK_PREEXISTING);
+	json_text(out, KEY("family"), format_family(ev->family));
+	json_text(out, KEY("transport"), format_transport(ev->family, ev->sock_type));
+	json_text(out, KEY("role"), output_role(ev->sock_flags));
+	json_text(out, KEY("remote"), ev->remote);
+	json_bool(out, KEY("preexisting"), ev->sock_flags & ST_SOCK_PREEXISTING);
 }
 
 void json_event_format(struct strbuf *out, const struct event *ev,
@@ -79,32 +81,32 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 
 	identity_put(out, ev, event_kind_names[ev->kind]);
 	if (ev->kind != ST_EV_DATA) {
-		json_key(out, "result");
+		json_key(out, KEY("result"));
 		strbuf_put_i64(out, ev->result);
 		if (ev->result < 0)
-			json_text(out, "error", format_errno_name(ev->result, scratch, sizeof(scratch)));
+			json_text(out, KEY("error"), format_errno_name(ev->result, scratch, sizeof(scratch)));
 	}
 	if (ev->kind == ST_EV_CLOSE) {
-		json_u64(out, "duration_ns", ev->duration_ns);
-		json_u64(out, "bytes_sent", ev->bytes_sent);
-		json_u64(out, "bytes_recv", ev->bytes_recv);
+		json_u64(out, KEY("duration_ns"), ev->duration_ns);
+		json_u64(out, KEY("bytes_sent"), ev->bytes_sent);
+		json_u64(out, KEY("bytes_recv"), ev->bytes_recv);
 	}
 	if (ev->kind == ST_EV_DATA) {
-		json_text(out, "direction", event_direction_names[ev->direction]);
-		json_text(out, "syscall", event_syscall_names[ev->syscall]);
-		json_u64(out, "bytes", ev->bytes);
-		json_u64(out, "captured", ev->captured);
-		json_bool(out, "truncated", ev->captured < ev->bytes);
-		json_u64(out, "pos", ev->pos);
-		json_u64(out, "gap_bytes", ev->gap_bytes);
+		json_text(out, KEY("direction"), event_direction_names[ev->direction]);
+		json_text(out, KEY("syscall"), event_syscall_names[ev->syscall]);
+		json_u64(out, KEY("bytes"), ev->bytes);
+		json_u64(out, KEY("captured"), ev->captured);
+		json_bool(out, KEY("truncated"), ev->captured < ev->bytes);
+		json_u64(out, KEY("pos"), ev->pos);
+		json_u64(out, KEY("gap_bytes"), ev->gap_bytes);
 		if (ev->gap_bytes)
-			json_u64(out, "gap_pos", ev->gap_pos);
+			json_u64(out, KEY("gap_pos"), ev->gap_pos);
 		if (ev->protocol)
-			json_text(out, "protocol", protocol_names[ev->protocol]);
-		json_bool(out, "encrypted", ev->encrypted);
-		json_string(out, "data", ev->data, ev->captured);
+			json_text(out, KEY("protocol"), protocol_names[ev->protocol]);
+		json_bool(out, KEY("encrypted"), ev->encrypted);
+		json_string(out, KEY("data"), ev->data, ev->captured);
 		if (style->json_b64) {
-			json_key(out, "data_b64");
+			json_key(out, KEY("data_b64"));
 			strbuf_putc(out, '"');
 			escape_base64(out, ev->data, ev->captured);
 			strbuf_putc(out, '"');
@@ -114,14 +116,14 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 }
 
 /* Raw decoder text as a JSON string value. */
-static void json_raw(struct strbuf *out, const char *key, const char *value)
+static void json_raw(struct strbuf *out, const char *key, size_t key_len, const char *value)
 {
-	json_string(out, key, (const uint8_t *)value, strlen(value));
+	json_string(out, key, key_len, (const uint8_t *)value, strlen(value));
 }
 
-static void json_int(struct strbuf *out, const char *key, int64_t value)
+static void json_int(struct strbuf *out, const char *key, size_t key_len, int64_t value)
 {
-	json_key(out, key);
+	json_key(out, key, key_len);
 	strbuf_put_i64(out, value);
 }
 
@@ -129,25 +131,25 @@ static void json_int(struct strbuf *out, const char *key, int64_t value)
 static void http_put(struct strbuf *out, const struct http_message *http)
 {
 	if (http->is_request) {
-		json_raw(out, "method", http->method);
-		json_raw(out, "target", http->target);
-		json_raw(out, "host", http->host);
+		json_raw(out, KEY("method"), http->method);
+		json_raw(out, KEY("target"), http->target);
+		json_raw(out, KEY("host"), http->host);
 	} else {
-		json_int(out, "status", http->status);
-		json_raw(out, "reason", http->reason);
+		json_int(out, KEY("status"), http->status);
+		json_raw(out, KEY("reason"), http->reason);
 	}
-	json_raw(out, "version", http->version);
-	json_int(out, "content_length", http->content_length);
-	json_bool(out, "chunked", http->chunked);
-	json_bool(out, "keep_alive", http->keep_alive);
-	json_string(out, "body", http->body, http->body_len);
+	json_raw(out, KEY("version"), http->version);
+	json_int(out, KEY("content_length"), http->content_length);
+	json_bool(out, KEY("chunked"), http->chunked);
+	json_bool(out, KEY("keep_alive"), http->keep_alive);
+	json_string(out, KEY("body"), http->body, http->body_len);
 }
 
 static void redis_put(struct strbuf *out, const struct redis_message *redis)
 {
 	if (redis->is_request) {
-		json_raw(out, "command", redis->command);
-		json_key(out, "args");
+		json_raw(out, KEY("command"), redis->command);
+		json_key(out, KEY("args"));
 		strbuf_putc(out, '[');
 		for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++) {
 			if (i)
@@ -157,22 +159,22 @@ static void redis_put(struct strbuf *out, const struct redis_message *redis)
 			strbuf_putc(out, '"');
 		}
 		strbuf_putc(out, ']');
-		json_u64(out, "n_args", redis->n_args);
+		json_u64(out, KEY("n_args"), redis->n_args);
 	} else {
-		json_raw(out, "reply_type", redis->reply_type);
-		json_raw(out, "reply", redis->reply);
+		json_raw(out, KEY("reply_type"), redis->reply_type);
+		json_raw(out, KEY("reply"), redis->reply);
 	}
 }
 
 static void dns_put(struct strbuf *out, const struct dns_message *dns)
 {
-	json_u64(out, "id", dns->id);
-	json_raw(out, "name", dns->name);
-	json_raw(out, "type", dns->type);
+	json_u64(out, KEY("id"), dns->id);
+	json_raw(out, KEY("name"), dns->name);
+	json_raw(out, KEY("type"), dns->type);
 	if (!dns->is_response)
 		return;
-	json_raw(out, "rcode", dns->rcode);
-	json_key(out, "answers");
+	json_raw(out, KEY("rcode"), dns->rcode);
+	json_key(out, KEY("answers"));
 	strbuf_putc(out, '[');
 	for (uint32_t i = 0; i < dns->n_answers && i < DECODER_MAX_ANSWERS && dns->answers[i][0];
 	     i++) {
@@ -183,14 +185,14 @@ static void dns_put(struct strbuf *out, const struct dns_message *dns)
 		strbuf_putc(out, '"');
 	}
 	strbuf_putc(out, ']');
-	json_u64(out, "n_answers", dns->n_answers);
+	json_u64(out, KEY("n_answers"), dns->n_answers);
 }
 
 static void tls_put(struct strbuf *out, const struct tls_message *tls)
 {
-	json_text(out, "handshake", tls->client_hello ? "client_hello" : "server_hello");
-	json_raw(out, "sni", tls->sni);
-	json_raw(out, "version", tls->version);
+	json_text(out, KEY("handshake"), tls->client_hello ? "client_hello" : "server_hello");
+	json_raw(out, KEY("sni"), tls->sni);
+	json_raw(out, KEY("version"), tls->version);
 }
 
 static void pg_put(struct strbuf *out, const struct pg_message *pg)
@@ -201,44 +203,46 @@ static void pg_put(struct strbuf *out, const struct pg_message *pg)
 		[PG_READY] = "ready", [PG_AUTH] = "auth", [PG_OTHER] = "other",
 	};
 
-	json_text(out, "type", kinds[pg->kind <= PG_OTHER ? pg->kind : PG_OTHER]);
+	json_text(out, KEY("type"), kinds[pg->kind <= PG_OTHER ? pg->kind : PG_OTHER]);
 	switch (pg->kind) {
 	case PG_STARTUP:
-		json_raw(out, "user", pg->user);
-		json_raw(out, "database", pg->database);
+		json_raw(out, KEY("user"), pg->user);
+		json_raw(out, KEY("database"), pg->database);
 		break;
 	case PG_QUERY:
-		json_raw(out, "query", pg->query);
+		json_raw(out, KEY("query"), pg->query);
 		break;
 	case PG_COMMAND_COMPLETE:
-		json_raw(out, "tag", pg->tag);
+		json_raw(out, KEY("tag"), pg->tag);
 		break;
 	case PG_ERROR:
-		json_raw(out, "severity", pg->severity);
-		json_raw(out, "code", pg->code);
-		json_raw(out, "error", pg->error);
+		json_raw(out, KEY("severity"), pg->severity);
+		json_raw(out, KEY("code"), pg->code);
+		json_raw(out, KEY("error"), pg->error);
 		break;
 	default:
 		if (pg->tag[0])
-			json_raw(out, "tag", pg->tag);
+			json_raw(out, KEY("tag"), pg->tag);
 		break;
 	}
 }
 
-static void message_put(struct strbuf *out, const char *key, const struct message *msg)
+static void message_put(struct strbuf *out, const char *key, size_t key_len, const struct message *msg)
 {
-	json_key(out, key);
+	json_key(out, key, key_len);
 	if (!msg) {
 		strbuf_puts(out, "null");
 		return;
 	}
-	strbuf_printf(out, "{\"protocol\":\"%s\"", protocol_names[msg->protocol]);
+	strbuf_puts(out, "{\"protocol\":\"");
+	strbuf_puts(out, protocol_names[msg->protocol]);
+	strbuf_putc(out, '"');
 	switch (msg->protocol) {
 	case PROTO_HTTP:
 		http_put(out, &msg->u.http);
 		break;
 	case PROTO_HTTP2:
-		json_bool(out, "preface", true);
+		json_bool(out, KEY("preface"), true);
 		break;
 	case PROTO_REDIS:
 		redis_put(out, &msg->u.redis);
@@ -262,17 +266,17 @@ void json_exchange_format(struct strbuf *out, const struct event *ev,
 			  const struct exchange *exchange)
 {
 	identity_put(out, ev, "exchange");
-	json_text(out, "protocol", protocol_names[exchange->protocol]);
-	json_key(out, "latency_ns");
+	json_text(out, KEY("protocol"), protocol_names[exchange->protocol]);
+	json_key(out, KEY("latency_ns"));
 	if (exchange->request && exchange->response)
-		strbuf_printf(out, "%" PRIu64, exchange->response_ts_ns - exchange->request_ts_ns);
+		strbuf_put_u64(out, exchange->response_ts_ns - exchange->request_ts_ns);
 	else
 		strbuf_puts(out, "null");
-	json_u64(out, "request_ts_ns", exchange->request_ts_ns);
-	json_u64(out, "response_ts_ns", exchange->response_ts_ns);
-	json_u64(out, "request_bytes", exchange->request_bytes);
-	json_u64(out, "response_bytes", exchange->response_bytes);
-	message_put(out, "request", exchange->request);
-	message_put(out, "response", exchange->response);
+	json_u64(out, KEY("request_ts_ns"), exchange->request_ts_ns);
+	json_u64(out, KEY("response_ts_ns"), exchange->response_ts_ns);
+	json_u64(out, KEY("request_bytes"), exchange->request_bytes);
+	json_u64(out, KEY("response_bytes"), exchange->response_bytes);
+	message_put(out, KEY("request"), exchange->request);
+	message_put(out, KEY("response"), exchange->response);
 	strbuf_puts(out, "}\n");
 }

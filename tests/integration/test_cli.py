@@ -224,6 +224,26 @@ class Stopping(unittest.TestCase):
         self.assertEqual(len(ids), 12)
         self.assertEqual(ids & loaded_program_ids(), set())
 
+    def test_full_disk_is_an_error(self):
+        # /dev/full refuses every write with ENOSPC: one line, exit 1, nothing left loaded.
+        with open("/dev/full", "w") as full:
+            proc = subprocess.Popen([BINARY, "--no-data", "-d", "30"], stdout=full,
+                                    stderr=subprocess.PIPE)
+            time.sleep(1)
+            deadline = time.time() + 60
+            while proc.poll() is None and time.time() < deadline:
+                run_python(TRAFFIC, 3)
+                time.sleep(0.2)
+            _, err = proc.communicate(timeout=30)
+        err = err.decode()
+        self.assertEqual(proc.returncode, 1, err)
+        errors = [l for l in err.splitlines() if "cannot write" in l]
+        self.assertEqual(errors, ["socket-tracer: cannot write the output: "
+                                  "No space left on device"], err)
+        ids = {int(i) for i in re.findall(r"Probe loaded: id (\d+),", err)}
+        self.assertEqual(len(ids), 12)
+        self.assertEqual(ids & loaded_program_ids(), set())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,78 @@
+#include "writer.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
+}
+
+int writer_open(struct writer *writer, int fd, size_t line_max)
+{
+	*writer = (struct writer){ .fd = fd, .line_max = line_max, .terminal = isatty(fd) };
+	writer->buf = malloc(WRITER_CHUNK + line_max + 1);
+	return writer->buf ? 0 : -ENOMEM;
+}
+
+void writer_close(struct writer *writer)
+{
+	free(writer->buf);
+	writer->buf = NULL;
+	writer->len = 0;
+}
+
+struct strbuf writer_line_begin(struct writer *writer)
+{
+	struct strbuf line;
+
+	strbuf_init(&line, writer->buf + writer->len, writer->line_max + 1);
+	return line;
+}
+
+static int writer_write(struct writer *writer)
+{
+	size_t done = 0;
+
+	while (done < writer->len && !writer->closed && !writer->error) {
+		ssize_t n = write(writer->fd, writer->buf + done, writer->len - done);
+		if (n >= 0) {
+			done += n;
+		} else if (errno == EPIPE) {
+			writer->closed = true;
+		} else if (errno == EAGAIN) {
+			/* a non-blocking stdout we were handed: wait for room */
+			struct pollfd out = { .fd = writer->fd, .events = POLLOUT };
+			poll(&out, 1, 1000);
+		} else if (errno != EINTR) {
+			writer->error = -errno;
+		}
+	}
+	writer->len = 0;
+	return writer->closed ? -EPIPE : writer->error;
+}
+
+void writer_line_end(struct writer *writer, const struct strbuf *line)
+{
+	if (!writer->len)
+		writer->held_since_ns = writer->terminal ? 0 : monotonic_ns();
+	writer->len += line->len;
+	if (writer->len >= WRITER_CHUNK)
+		writer_write(writer);
+}
+
+int writer_flush(struct writer *writer, bool force)
+{
+	if (!writer->len)
+		return writer->closed ? -EPIPE : writer->error;
+	if (!force && !writer->terminal &&
+	    monotonic_ns() - writer->held_since_ns < WRITER_HOLD_MS * 1000000ull)
+		return 0;
+	return writer_write(writer);
+}
