@@ -54,7 +54,7 @@ struct syscall_exit_ctx {
 	__s64 ret;
 };
 
-/* User ABI structs (x86_64 layout), read with bpf_probe_read_user. */
+/* User ABI structs (x86_64 layout), read with user_read(). */
 struct abi_iovec {
 	__u64 base;
 	__u64 len;
@@ -173,6 +173,14 @@ static __always_inline void header_fill(struct st_event_header *hdr, __u32 kind,
 	bpf_get_current_comm(&hdr->comm, sizeof(hdr->comm));
 }
 
+/* The one call of bpf_probe_read_user in the source. bcc checks each call
+ * of it against /proc/kallsyms, re-reading the whole file every time
+ * (about 40 ms each here): one call site makes that one read. */
+static __always_inline long user_read(void *dst, __u32 size, const void *src)
+{
+	return bpf_probe_read_user(dst, size, src);
+}
+
 /* Copies a user sockaddr of addr_len bytes; returns the bytes copied. */
 static __always_inline __u32 sockaddr_copy(__u8 *dst, __u64 src, __u64 addr_len)
 {
@@ -181,7 +189,7 @@ static __always_inline __u32 sockaddr_copy(__u8 *dst, __u64 src, __u64 addr_len)
 	BOUNDS_OPAQUE(addr_len);
 	if (addr_len > ST_ADDR_MAX)
 		addr_len = ST_ADDR_MAX;
-	if (bpf_probe_read_user(dst, addr_len, (void *)src))
+	if (user_read(dst, addr_len, (void *)src))
 		return 0;
 	return addr_len;
 }
@@ -254,7 +262,7 @@ int exit_socketpair(struct syscall_exit_ctx *ctx)
 	struct pending_call call;
 	__s32 fds[2];
 	if (!pending_take(pid_tgid, &call) || ctx->ret < 0 ||
-	    bpf_probe_read_user(fds, sizeof(fds), (void *)call.buf))
+	    user_read(fds, sizeof(fds), (void *)call.buf))
 		return 0;
 	struct st_sock sock = {
 		.open_ts_ns = bpf_ktime_get_ns(),
@@ -343,7 +351,7 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 	if (ctx->ret >= 0) {
 		__u32 addr_len = 0;
 		if (call.addr_len)
-			bpf_probe_read_user(&addr_len, sizeof(addr_len), (void *)call.addr_len);
+			user_read(&addr_len, sizeof(addr_len), (void *)call.addr_len);
 		ev.addr_len = sockaddr_copy(ev.addr, call.addr, addr_len);
 		if (ev.addr_len >= sizeof(__u16))
 			ev.family = *(__u16 *)ev.addr;
@@ -445,7 +453,7 @@ static __always_inline __u32 payload_copy(__u8 *data, __u32 off, __u64 src, __u6
 	__u64 start = off;
 	BOUNDS_OPAQUE(start);
 	start &= ST_DATA_MAX - 1;
-	if (bpf_probe_read_user(data + start, n, (void *)src))
+	if (user_read(data + start, n, (void *)src))
 		return 0;
 	return n;
 }
@@ -459,7 +467,7 @@ static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt,
 		struct abi_iovec vec = {};
 		if (i >= iovcnt || off >= ST_DATA_SIZE || bytes == 0)
 			break;
-		bpf_probe_read_user(&vec, sizeof(vec), (void *)(iov + i * sizeof(vec)));
+		user_read(&vec, sizeof(vec), (void *)(iov + i * sizeof(vec)));
 		__u64 len = vec.len < bytes ? vec.len : bytes;
 		__u64 n = ST_DATA_SIZE - off;
 		if (len < n)
@@ -469,7 +477,7 @@ static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt,
 		__u64 start = off;
 		BOUNDS_OPAQUE(start);
 		start &= ST_DATA_MAX - 1;
-		bpf_probe_read_user(data + start, n, (void *)vec.base);
+		user_read(data + start, n, (void *)vec.base);
 		off += n;
 		bytes -= len;
 	}
@@ -522,14 +530,14 @@ static __always_inline int data_exit(struct syscall_exit_ctx *ctx, enum capture_
 	case CAPTURE_RECVFROM:
 		peer = call.addr;
 		if (call.addr && call.addr_len)
-			bpf_probe_read_user(&peer_len, sizeof(__u32), (void *)call.addr_len);
+			user_read(&peer_len, sizeof(__u32), (void *)call.addr_len);
 		captured = payload_copy(ev->data, 0, call.buf, bytes);
 		break;
 	case CAPTURE_IOVEC:
 		captured = payload_gather(ev->data, call.buf, call.count, bytes);
 		break;
 	case CAPTURE_MSGHDR:
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)call.buf))
+		if (user_read(&msg, sizeof(msg), (void *)call.buf))
 			break;
 		peer = msg.name;
 		peer_len = msg.namelen;
@@ -544,14 +552,14 @@ static __always_inline int data_exit(struct syscall_exit_ctx *ctx, enum capture_
 			if (i >= messages)
 				break;
 			__u32 len = 0;
-			bpf_probe_read_user(&len, sizeof(len),
+			user_read(&len, sizeof(len),
 					    (void *)(call.buf + i * sizeof(struct abi_mmsghdr) +
 						     offsetof(struct abi_mmsghdr, len)));
 			if (i == 0)
 				first_len = len;
 			bytes += len;
 		}
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)call.buf))
+		if (user_read(&msg, sizeof(msg), (void *)call.buf))
 			break;
 		peer = msg.name;
 		peer_len = msg.namelen;

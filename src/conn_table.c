@@ -113,6 +113,11 @@ void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,
 		snprintf(conn->remote, sizeof(conn->remote), "%s", remote);
 }
 
+/* Both hold a NUL-terminated address text of the same capacity: copied
+ * whole, once per event. */
+_Static_assert(sizeof(((struct event *)0)->remote) == sizeof(((struct conn *)0)->remote),
+	       "event and connection remote sizes differ");
+
 static struct conn *data_apply(struct conn_table *table, struct event *ev)
 {
 	struct conn *conn = conn_table_upsert(table, ev->pid, ev->fd);
@@ -122,7 +127,7 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 		return NULL;
 	memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 	if (!ev->remote[0])
-		snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
+		memcpy(ev->remote, conn->remote, sizeof(ev->remote));
 	if (conn->seen[dir] || conn->remote[0]) {
 		/* The connection was known from its start: any missing stream
 		 * bytes before this event are a gap. */
@@ -148,13 +153,13 @@ struct conn *conn_table_apply(struct conn_table *table, struct event *ev)
 		conn = conn_table_upsert(table, ev->pid, ev->fd);
 		if (conn) {
 			memcpy(conn->comm, ev->comm, sizeof(conn->comm));
-			snprintf(conn->remote, sizeof(conn->remote), "%s", ev->remote);
+			memcpy(conn->remote, ev->remote, sizeof(conn->remote));
 		}
 		return conn;
 	case ST_EV_CLOSE:
 		conn = conn_table_lookup(table, ev->pid, ev->fd);
 		if (conn)
-			snprintf(ev->remote, sizeof(ev->remote), "%s", conn->remote);
+			memcpy(ev->remote, conn->remote, sizeof(ev->remote));
 		return conn;
 	case ST_EV_DATA:
 		return data_apply(table, ev);

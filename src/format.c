@@ -137,12 +137,20 @@ void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
 		cached_len = strlen(cached);
 		cached_second = second;
 	}
-	char fraction[9] = ".000000Z";
+	char text[sizeof(cached) + 8];
+	memcpy(text, cached, cached_len);
+	memcpy(text + cached_len, ".000000Z", 9);
 	for (int i = 6; i >= 1; i--) {
-		fraction[i] = '0' + usec % 10;
+		text[cached_len + i] = '0' + usec % 10;
 		usec /= 10;
 	}
-	snprintf(out, size, "%.*s%s", (int)cached_len, cached, fraction);
+	size_t len = cached_len + 8;
+	if (!size)
+		return;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
 }
 
 void format_time_local(uint64_t wall_ns, char *out, size_t size)

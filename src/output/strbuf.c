@@ -34,13 +34,26 @@ void strbuf_puts(struct strbuf *buf, const char *text)
 
 void strbuf_put_u64(struct strbuf *buf, uint64_t value)
 {
+	/* Two digits per division: timestamps have 13 to 19 digits. */
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
 	char digits[20];
 	size_t n = sizeof(digits);
 
-	do {
-		digits[--n] = '0' + value % 10;
-		value /= 10;
-	} while (value);
+	while (value >= 100) {
+		unsigned pair = value % 100;
+		value /= 100;
+		n -= 2;
+		memcpy(digits + n, pairs + 2 * pair, 2);
+	}
+	if (value >= 10) {
+		n -= 2;
+		memcpy(digits + n, pairs + 2 * value, 2);
+	} else {
+		digits[--n] = '0' + value;
+	}
 	strbuf_append(buf, digits + n, sizeof(digits) - n);
 }
 

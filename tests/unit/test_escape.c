@@ -194,8 +194,36 @@ static void test_strbuf_truncation(void)
 	CHECK_STR(storage, "1234567");
 }
 
+/* Decimal against printf over every digit count and its edges. */
+static void test_strbuf_numbers(void)
+{
+	char storage[32], expected[32];
+	struct strbuf buf;
+	uint64_t value = 1;
+
+	for (int digits = 1; digits <= 20; digits++) {
+		uint64_t samples[] = { value - 1, value, value + 1, value * 7 + 3, UINT64_MAX };
+		for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+			strbuf_init(&buf, storage, sizeof(storage));
+			strbuf_put_u64(&buf, samples[i]);
+			snprintf(expected, sizeof(expected), "%" PRIu64, samples[i]);
+			CHECK_STR(storage, expected);
+			strbuf_init(&buf, storage, sizeof(storage));
+			strbuf_put_i64(&buf, -(int64_t)(samples[i] >> 1));
+			snprintf(expected, sizeof(expected), "%" PRId64, -(int64_t)(samples[i] >> 1));
+			CHECK_STR(storage, expected);
+		}
+		if (digits < 20)
+			value *= 10;
+	}
+	strbuf_init(&buf, storage, sizeof(storage));
+	strbuf_put_i64(&buf, INT64_MIN);
+	CHECK_STR(storage, "-9223372036854775808");
+}
+
 int main(void)
 {
+	test_strbuf_numbers();
 	test_escape_text();
 	test_escape_json();
 	test_escape_base64();
