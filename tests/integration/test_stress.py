@@ -66,12 +66,16 @@ class Stress(unittest.TestCase):
         data = {}
         for e in select(events, event="data"):
             data.setdefault((e["fd"], e["direction"]), []).append(e)
+        opens = [e for e in events if e["event"] in ("connect", "accept") and e["result"] >= 0]
         unexplained = 0
         previous_close = {}
         for close in sorted(closes, key=lambda e: e["ts_ns"]):
-            # fds are reused: a connection's events come after the previous
-            # close on the same fd and up to its own.
-            start = previous_close.get(close["fd"], 0)
+            # fds are reused: a connection's events come after its own
+            # connect or accept and after the previous close on the same fd
+            # (either one alone could have been lost), up to its own close.
+            opened = [e["ts_ns"] for e in opens
+                      if e["fd"] == close["fd"] and e["ts_ns"] < close["ts_ns"]]
+            start = max([previous_close.get(close["fd"], 0)] + opened)
             previous_close[close["fd"]] = close["ts_ns"]
             for direction, total in (("send", close["bytes_sent"]),
                                      ("recv", close["bytes_recv"])):
