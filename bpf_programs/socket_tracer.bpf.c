@@ -11,6 +11,10 @@
  *   ST_FILTER_COMM  only comms in map filter_comms
  *   ST_DATA_SIZE    payload bytes captured per data event (<= ST_DATA_MAX)
  *   ST_NR_CPUS      possible CPUs (rows of the data scratch array)
+ *   ST_RING_BUFFER  events through one BPF ring buffer of ST_RING_PAGES
+ *                   pages (a power of two) instead of per-CPU perf buffers
+ *   ST_RING_WAKEUP_EVENTS  with ST_RING_BUFFER: events of one CPU per
+ *                   reader wakeup (default 64)
  */
 #ifndef SOCKET_TRACER_H
 #include "socket_tracer.h" /* the build prepends it; this serves editors */
@@ -115,15 +119,57 @@ BPF_TABLE("lru_hash", __u32, __u8, comm_tgids, 4096);
 /* One data_scratch row per CPU, indexed by CPU id: too large for a
  * per-CPU array's 32 KiB value limit. */
 BPF_ARRAY(data_scratch, struct data_scratch, ST_NR_CPUS);
+#ifdef ST_RING_BUFFER
+/* Events to userspace: one ring buffer shared by every CPU, registered by
+ * userspace (ring_poller_open). */
+BPF_RINGBUF_OUTPUT(events, ST_RING_PAGES);
+/* Events this CPU submitted since it last woke the reader. Key 0. */
+BPF_PERCPU_ARRAY(ring_unwoken, __u32, 1);
+#else
 /* Events to userspace, one perf buffer per CPU. */
 BPF_PERF_OUTPUT(events);
-/* Events perf_submit refused (the kernel counts a full buffer as lost
- * samples itself; this counts every other refusal). Key 0; read at exit. */
+#endif
+/* Events the kernel refused. With perf buffers it counts a full buffer as
+ * lost samples itself and this counts every other refusal; a full ring
+ * buffer is counted here only. Key 0; read at exit. */
 BPF_PERCPU_ARRAY(submit_failures, __u64, 1);
+
+#ifdef ST_RING_BUFFER
+/* The perf buffers wake the reader once per 64 samples of a CPU
+ * (wakeup_events in src/perf_poller.c): waking per event was most of a
+ * traced syscall's cost. The ring buffer does the same per CPU, so the two
+ * compare fairly; the reader drains the rest on its poll timeout. (bcc 0.26
+ * cannot pass this map to bpf_ringbuf_query, which would allow waking on the
+ * bytes waiting instead.) */
+#ifndef ST_RING_WAKEUP_EVENTS
+#define ST_RING_WAKEUP_EVENTS 64
+#endif
+
+static __always_inline int event_output(void *ctx, void *ev, __u32 size)
+{
+	__u32 zero = 0;
+	__u32 *unwoken = ring_unwoken.lookup(&zero);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	int err;
+
+	if (unwoken && ++*unwoken >= ST_RING_WAKEUP_EVENTS)
+		flags = BPF_RB_FORCE_WAKEUP;
+	err = events.ringbuf_output(ev, size, flags);
+	/* A refused event keeps the wakeup due for the next one. */
+	if (!err && unwoken && flags == BPF_RB_FORCE_WAKEUP)
+		*unwoken = 0;
+	return err;
+}
+#else
+static __always_inline int event_output(void *ctx, void *ev, __u32 size)
+{
+	return events.perf_submit(ctx, ev, size);
+}
+#endif
 
 static __always_inline void event_submit(void *ctx, void *ev, __u32 size)
 {
-	if (events.perf_submit(ctx, ev, size)) {
+	if (event_output(ctx, ev, size)) {
 		__u32 zero = 0;
 		__u64 *failures = submit_failures.lookup(&zero);
 		if (failures)

@@ -19,7 +19,7 @@
 #define CFLAG_LEN KERNEL_HEADERS_CFLAG_LEN
 
 static int cflags_build(const struct options *opts, const struct kernel_headers *headers,
-			int nr_cpus, char flags[][CFLAG_LEN])
+			int nr_cpus, int ring_pages, char flags[][CFLAG_LEN])
 {
 	int n = kernel_headers_cflags(headers, flags, 8);
 
@@ -29,6 +29,10 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
 		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_PID");
 	if (opts->n_comms)
 		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_COMM");
+	if (ring_pages) {
+		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_BUFFER");
+		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_PAGES=%d", ring_pages);
+	}
 	for (int i = 0; i < opts->n_defines; i++)
 		snprintf(flags[n++], CFLAG_LEN, "-D%s", opts->defines[i]);
 	return n;
@@ -80,7 +84,7 @@ static int map_fd_keep(void *module, const char *name)
 }
 
 int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
-		     int nr_cpus, struct bpf_program *program)
+		     int nr_cpus, int ring_pages, struct bpf_program *program)
 {
 	char flags[CFLAGS_MAX][CFLAG_LEN];
 	const char *flag_ptrs[CFLAGS_MAX];
@@ -96,7 +100,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 	err = bpf_source_compose(opts->bpf_file, &text);
 	if (err)
 		return err;
-	n_flags = cflags_build(opts, headers, nr_cpus, flags);
+	n_flags = cflags_build(opts, headers, nr_cpus, ring_pages, flags);
 	for (int i = 0; i < n_flags; i++)
 		flag_ptrs[i] = flags[i];
 	if (opts->verbose)

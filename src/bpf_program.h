@@ -8,25 +8,28 @@
 #include "probes.h"
 
 struct bpf_program {
-	int events_fd; /* perf event array "events" */
+	int events_fd; /* "events": perf event array, or ring buffer */
 	int socks_fd;  /* hash "socks" (struct st_sock by tgid<<32|fd) */
 	int submit_failures_fd; /* per-CPU array "submit_failures" */
 	int nr_cpus;   /* possible CPUs: values of a per-CPU map */
 	struct probe_set probes;
 };
 
-/* Compiles and loads, without attaching. The LLVM module is freed before
- * returning: only the map and program fds stay. Returns 0 or a negative
- * errno after printing why. */
+/* Compiles and loads, without attaching; with ring_pages (> 0, a power of
+ * two) events is a ring buffer of that many pages, else a perf event array.
+ * The LLVM module is freed before returning: only the map and program fds
+ * stay. Returns 0 or a negative errno after printing why. */
 int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
-		     int nr_cpus, struct bpf_program *program);
+		     int nr_cpus, int ring_pages, struct bpf_program *program);
 
 /* Attaches the loaded probes: events flow from here on, so the perf
- * buffers must be open first. Returns 0 or a negative errno. */
+ * buffers (or the ring buffer) must be open first. Returns 0 or a negative
+ * errno. */
 int bpf_program_attach(struct bpf_program *program, bool verbose);
 
-/* Events the BPF program could not submit for another reason than a full
- * perf buffer (which the kernel reports as lost samples). */
+/* Events the BPF program could not submit: with perf buffers for another
+ * reason than a full buffer (which the kernel reports as lost samples), with
+ * a ring buffer every one, a full ring included. */
 uint64_t bpf_program_submit_failures(const struct bpf_program *program);
 
 /* Detaches every probe and closes every fd. */

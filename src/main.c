@@ -16,6 +16,7 @@
 #include "perf_poller.h"
 #include "preexisting.h"
 #include "privileges.h"
+#include "ring_poller.h"
 #include "session.h"
 #include "tracefs.h"
 
@@ -27,7 +28,8 @@
 #define EXIT_USAGE_ERROR 2
 /* Per-CPU perf buffer size in pages (a power of two): 4 MiB, about 4000
  * data events of a small HTTP exchange: room for the reader to fall behind
- * for tens of milliseconds without losing any. */
+ * for tens of milliseconds without losing any. A ring buffer gets as much
+ * for every online CPU. */
 #define PERF_PAGE_COUNT 1024
 /* A quiet trace still prints within this many milliseconds. */
 #define POLL_TIMEOUT_MS 100
@@ -75,8 +77,45 @@ static double monotonic_seconds(void)
 	return now.tv_sec + now.tv_nsec / 1e9;
 }
 
+/* Where the events arrive: per-CPU perf buffers, or with --ring-buffer one
+ * ring buffer. The summary reads the perf poller's lost counts, which stay
+ * zero with a ring buffer: the kernel refuses an event the ring has no room
+ * for, and the BPF program counts that as a refused sample. */
+struct transport {
+	bool ring_buffer;
+	struct perf_poller perf;
+	struct ring_poller ring;
+};
+
+static int transport_open(struct transport *transport, bool ring_buffer, int events_fd,
+			  struct session *session)
+{
+	memset(transport, 0, sizeof(*transport));
+	transport->ring_buffer = ring_buffer;
+	if (ring_buffer)
+		return ring_poller_open(&transport->ring, events_fd, session_sample, session);
+	return perf_poller_open(&transport->perf, events_fd, PERF_PAGE_COUNT, session_sample,
+				session);
+}
+
+static int transport_poll(struct transport *transport, int timeout_ms)
+{
+	if (transport->ring_buffer)
+		return ring_poller_poll(&transport->ring, timeout_ms);
+	return perf_poller_poll(&transport->perf, timeout_ms);
+}
+
+static void transport_close(struct transport *transport)
+{
+	if (transport->ring_buffer)
+		ring_poller_close(&transport->ring);
+	else
+		perf_poller_close(&transport->perf);
+}
+
 /* Polls until Ctrl-C, the duration, the event limit or a closed stdout. */
-static int events_process(struct perf_poller *poller, struct session *session, double duration_s)
+static int events_process(struct transport *transport, struct session *session,
+			  double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
 	int err = 0;
@@ -91,7 +130,7 @@ static int events_process(struct perf_poller *poller, struct session *session, d
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
-		err = perf_poller_poll(poller, timeout);
+		err = transport_poll(transport, timeout);
 		session_flush(session, false);
 		if (err)
 			break;
@@ -103,9 +142,10 @@ static int trace(const struct options *opts)
 {
 	struct kernel_headers headers;
 	struct bpf_program program;
-	struct perf_poller poller;
+	struct transport transport;
 	struct session session;
 	bool possible[CPUS_MAX];
+	int ring_pages = 0;
 	int nr_cpus;
 	int err;
 
@@ -123,8 +163,15 @@ static int trace(const struct options *opts)
 		return EXIT_RUNTIME_ERROR;
 	headers_report(&headers);
 
+	/* Size the ring buffer, if asked for, like the perf buffers it replaces */
+	if (opts->ring_buffer) {
+		ring_pages = ring_poller_pages(PERF_PAGE_COUNT);
+		if (ring_pages < 0)
+			return EXIT_RUNTIME_ERROR;
+	}
+
 	/* Compile and load */
-	err = bpf_program_load(opts, &headers, nr_cpus, &program);
+	err = bpf_program_load(opts, &headers, nr_cpus, ring_pages, &program);
 	if (err)
 		return EXIT_RUNTIME_ERROR;
 
@@ -134,39 +181,38 @@ static int trace(const struct options *opts)
 		goto unload;
 	}
 
-	/* Open the perf buffers, then attach: no event is sent before a reader exists */
-	err = perf_poller_open(&poller, program.events_fd, PERF_PAGE_COUNT, session_sample,
-			       &session);
+	/* Open the buffers, then attach: no event is sent before a reader exists */
+	err = transport_open(&transport, opts->ring_buffer, program.events_fd, &session);
 	if (err)
 		goto free_session;
 	err = bpf_program_attach(&program, opts->verbose);
 	if (err)
-		goto close_poller;
+		goto close_transport;
 
 	/* Enter the sockets that were open before we attached */
 	preexisting_scan(opts, program.socks_fd, &session.conns);
 
 	/* Process events */
-	fprintf(stderr, "Reading perf buffers\n");
+	fprintf(stderr, opts->ring_buffer ? "Reading the ring buffer\n" : "Reading perf buffers\n");
 	if (!opts->json && !session.done)
 		session_print_header(&session);
-	err = events_process(&poller, &session, opts->duration_s);
+	err = events_process(&transport, &session, opts->duration_s);
 
 	/* Print what is still buffered, report, then detach */
 	if (!err)
-		perf_poller_poll(&poller, 0);
+		transport_poll(&transport, 0);
 	session_flush(&session, true);
 	if (session.out_error)
 		log_error("cannot write the output: %s", strerror(-session.out_error));
-	session_summary(&session, &poller, program.socks_fd,
+	session_summary(&session, &transport.perf, program.socks_fd,
 			bpf_program_submit_failures(&program));
 	bpf_program_unload(&program);
-	perf_poller_close(&poller);
+	transport_close(&transport);
 	session_free(&session);
 	return err || session.out_error ? EXIT_RUNTIME_ERROR : 0;
 
-close_poller:
-	perf_poller_close(&poller);
+close_transport:
+	transport_close(&transport);
 free_session:
 	session_free(&session);
 unload:

@@ -24,6 +24,7 @@ enum long_only_option {
 	OPT_VERSION,
 	OPT_EXCHANGES_ONLY,
 	OPT_PROTOCOL,
+	OPT_RING_BUFFER,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
 	{ "dump-bpf", no_argument, NULL, OPT_DUMP_BPF },
 	{ "define", required_argument, NULL, 'D' },
 	{ "kernel-headers", required_argument, NULL, OPT_KERNEL_HEADERS },
+	{ "ring-buffer", no_argument, NULL, OPT_RING_BUFFER },
 	{ "exchanges-only", no_argument, NULL, OPT_EXCHANGES_ONLY },
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ NULL, 0, NULL, 0 },
@@ -81,6 +83,7 @@ void options_print_help(void)
 	       "      --dump-bpf           print the embedded program and exit\n"
 	       "  -D, --define NAME[=VAL]  define a macro for the BPF compile (repeatable)\n"
 	       "      --kernel-headers DIR kernel headers for the BPF compile\n"
+	       "      --ring-buffer        one BPF ring buffer instead of per-CPU perf buffers\n"
 	       "\n"
 	       "  -h, --help               this help\n"
 	       "      --version            version\n"
@@ -191,6 +194,9 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		return 0;
 	case OPT_KERNEL_HEADERS:
 		opts->kernel_headers = arg;
+		return 0;
+	case OPT_RING_BUFFER:
+		opts->ring_buffer = true;
 		return 0;
 	case OPT_EXCHANGES_ONLY:
 		opts->exchanges_only = true;

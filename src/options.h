@@ -28,6 +28,7 @@ struct options {
 	bool json_b64;
 	bool verbose;
 	bool no_data;
+	bool ring_buffer;        /* one BPF ring buffer, not per-CPU perf buffers */
 	bool hex;
 	uint32_t data_size;      /* payload bytes captured per data event */
 	uint32_t data_chars;     /* payload characters in a human line */

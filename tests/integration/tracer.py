@@ -11,7 +11,7 @@ import time
 
 BINARY = os.environ.get("SOCKET_TRACER") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "socket-tracer")
-READY_LINE = "Reading perf buffers"
+READY_LINES = ("Reading perf buffers", "Reading the ring buffer")  # default, --ring-buffer
 SKIP_EXIT_CODE = 77  # ctest SKIP_RETURN_CODE
 
 
@@ -44,7 +44,7 @@ class Tracer:
         for raw in self.proc.stderr:
             line = raw.decode("utf-8", "replace")
             self.stderr_lines.append(line)
-            if line.startswith(READY_LINE):
+            if line.startswith(READY_LINES):
                 self._ready.set()
         self._ready.set()
 
@@ -68,6 +68,10 @@ class Tracer:
         self.proc.stdout.close()
         self.proc.stderr.close()
         return code
+
+    def stdout_so_far(self):
+        """What the tracer has written to stdout up to now, while it runs."""
+        return b"".join(self._stdout_chunks)
 
     @property
     def stderr(self):

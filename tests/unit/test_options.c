@@ -32,6 +32,7 @@ static void test_defaults(void)
 	CHECK(opts.duration_s == 0);
 	CHECK_INT(opts.max_events, 0);
 	CHECK(!opts.json && !opts.json_b64 && !opts.verbose && !opts.no_data && !opts.hex);
+	CHECK(!opts.ring_buffer); /* perf buffers by default */
 	CHECK(opts.bpf_file == NULL && opts.kernel_headers == NULL);
 }
 
@@ -90,6 +91,9 @@ static void test_each_option(void)
 	CHECK_STR(opts.bpf_file, "/tmp/x.bpf.c");
 	CHECK_STR(opts.kernel_headers, "/usr/src/h");
 
+	CHECK_INT(parse(ARGS("--ring-buffer", "--no-data")), 0);
+	CHECK(opts.ring_buffer && opts.no_data);
+
 	CHECK_INT(parse(ARGS("-D", "DEBUG", "--define", "LEVEL=2", "-DX=1")), 0);
 	CHECK_INT(opts.n_defines, 3);
 	CHECK_STR(opts.defines[0], "DEBUG");
@@ -127,6 +131,7 @@ static void test_errors(void)
 	CHECK_INT(parse(ARGS("stray")), -EINVAL);
 	CHECK_INT(parse(ARGS("--json", "stray")), -EINVAL);
 	CHECK_INT(parse(ARGS("--json-b64")), -EINVAL);
+	CHECK_INT(parse(ARGS("--ring-buffer=1")), -EINVAL);
 }
 
 static void test_limits(void)
