@@ -37,6 +37,7 @@
 #define ST_SOCK_TYPE_MASK 0xf /* strips SOCK_NONBLOCK / SOCK_CLOEXEC */
 #define ST_EAGAIN 11
 #define ST_EBADF 9
+#define ST_ENOSPC 28
 
 /* Hides a value's known range from clang, so that the bound checks after it
  * stay in the code for the verifier to see. */
@@ -129,10 +130,10 @@ BPF_PERCPU_ARRAY(ring_unwoken, __u32, 1);
 /* Events to userspace, one perf buffer per CPU. */
 BPF_PERF_OUTPUT(events);
 #endif
-/* Events the kernel refused. With perf buffers it counts a full buffer as
- * lost samples itself and this counts every other refusal; a full ring
- * buffer is counted here only. Key 0; read at exit. */
-BPF_PERCPU_ARRAY(submit_failures, __u64, 1);
+/* Events the kernel refused, by enum st_submit_failure: exact counts, also
+ * of a full buffer (the kernel's own lost-sample records can arrive late or,
+ * at exit, never). Read at exit. */
+BPF_PERCPU_ARRAY(submit_failures, __u64, ST_SUBMIT_NR);
 
 #ifdef ST_RING_BUFFER
 /* The perf buffers wake the reader once per 64 samples of a CPU
@@ -169,9 +170,11 @@ static __always_inline int event_output(void *ctx, void *ev, __u32 size)
 
 static __always_inline void event_submit(void *ctx, void *ev, __u32 size)
 {
-	if (event_output(ctx, ev, size)) {
-		__u32 zero = 0;
-		__u64 *failures = submit_failures.lookup(&zero);
+	int err = event_output(ctx, ev, size);
+	if (err) {
+		__u32 why = err == -ST_ENOSPC || err == -ST_EAGAIN ? ST_SUBMIT_NO_ROOM
+								   : ST_SUBMIT_OTHER;
+		__u64 *failures = submit_failures.lookup(&why);
 		if (failures)
 			(*failures)++;
 	}

@@ -51,6 +51,17 @@ enum st_direction {
 	ST_DIR_NR
 };
 
+/* Why the kernel refused an event: the key of map "submit_failures".
+ * Append only. */
+enum st_submit_failure {
+	/* No room: a full perf buffer (-ENOSPC; the kernel also reports these to
+	 * the reader as lost samples, possibly later) or ring buffer (-EAGAIN). */
+	ST_SUBMIT_NO_ROOM = 0,
+	/* Any other error. */
+	ST_SUBMIT_OTHER = 1,
+	ST_SUBMIT_NR
+};
+
 /* st_sock.flags and st_conn_event.sock_flags bits. */
 enum st_sock_flag {
 	/* A connect/accept/data event was emitted, or the startup scan found it

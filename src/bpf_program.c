@@ -157,18 +157,19 @@ int bpf_program_attach(struct bpf_program *program, bool verbose)
 	return probes_attach(&program->probes, verbose);
 }
 
-uint64_t bpf_program_submit_failures(const struct bpf_program *program)
+void bpf_program_submit_failures(const struct bpf_program *program,
+				 uint64_t failures[ST_SUBMIT_NR])
 {
-	uint64_t per_cpu[CPUS_MAX] = { 0 };
-	uint32_t zero = 0;
-	uint64_t total = 0;
+	for (uint32_t why = 0; why < ST_SUBMIT_NR; why++) {
+		uint64_t per_cpu[CPUS_MAX] = { 0 };
 
-	if (program->submit_failures_fd < 0 ||
-	    bpf_lookup_elem(program->submit_failures_fd, &zero, per_cpu))
-		return 0;
-	for (int cpu = 0; cpu < program->nr_cpus && cpu < CPUS_MAX; cpu++)
-		total += per_cpu[cpu];
-	return total;
+		failures[why] = 0;
+		if (program->submit_failures_fd < 0 ||
+		    bpf_lookup_elem(program->submit_failures_fd, &why, per_cpu))
+			continue;
+		for (int cpu = 0; cpu < program->nr_cpus && cpu < CPUS_MAX; cpu++)
+			failures[why] += per_cpu[cpu];
+	}
 }
 
 void bpf_program_unload(struct bpf_program *program)

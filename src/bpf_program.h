@@ -4,6 +4,7 @@
 #define ST_BPF_PROGRAM_H
 
 #include "kernel_headers.h"
+#include "socket_tracer_abi.h"
 #include "options.h"
 #include "probes.h"
 
@@ -27,10 +28,10 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
  * errno. */
 int bpf_program_attach(struct bpf_program *program, bool verbose);
 
-/* Events the BPF program could not submit: with perf buffers for another
- * reason than a full buffer (which the kernel reports as lost samples), with
- * a ring buffer every one, a full ring included. */
-uint64_t bpf_program_submit_failures(const struct bpf_program *program);
+/* Events the kernel refused to the BPF program, summed over CPUs, by enum
+ * st_submit_failure. Zeros when the map cannot be read. */
+void bpf_program_submit_failures(const struct bpf_program *program,
+				 uint64_t failures[ST_SUBMIT_NR]);
 
 /* Detaches every probe and closes every fd. */
 void bpf_program_unload(struct bpf_program *program);

@@ -78,9 +78,9 @@ static double monotonic_seconds(void)
 }
 
 /* Where the events arrive: per-CPU perf buffers, or with --ring-buffer one
- * ring buffer. The summary reads the perf poller's lost counts, which stay
- * zero with a ring buffer: the kernel refuses an event the ring has no room
- * for, and the BPF program counts that as a refused sample. */
+ * ring buffer. The perf poller's lost counts stay zero with a ring buffer,
+ * which sends no lost records: the summary takes the BPF program's count of
+ * events refused for want of room. */
 struct transport {
 	bool ring_buffer;
 	struct perf_poller perf;
@@ -145,6 +145,7 @@ static int trace(const struct options *opts)
 	struct transport transport;
 	struct session session;
 	bool possible[CPUS_MAX];
+	uint64_t submit_failures[ST_SUBMIT_NR];
 	int ring_pages = 0;
 	int nr_cpus;
 	int err;
@@ -204,8 +205,8 @@ static int trace(const struct options *opts)
 	session_flush(&session, true);
 	if (session.out_error)
 		log_error("cannot write the output: %s", strerror(-session.out_error));
-	session_summary(&session, &transport.perf, program.socks_fd,
-			bpf_program_submit_failures(&program));
+	bpf_program_submit_failures(&program, submit_failures);
+	session_summary(&session, &transport.perf, program.socks_fd, submit_failures);
 	bpf_program_unload(&program);
 	transport_close(&transport);
 	session_free(&session);

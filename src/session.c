@@ -259,10 +259,14 @@ void session_flush(struct session *session, bool final)
 }
 
 void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
-		     uint64_t submit_failures)
+		     const uint64_t submit_failures[ST_SUBMIT_NR])
 {
 	const uint64_t *by_kind = session->events_by_kind;
-	uint64_t lost_samples = poller->lost_total;
+	/* The BPF program's count of events a full buffer refused is exact; the
+	 * kernel's lost records only say so when it next writes to that buffer. */
+	uint64_t lost_samples = poller->lost_total > submit_failures[ST_SUBMIT_NO_ROOM]
+					? poller->lost_total
+					: submit_failures[ST_SUBMIT_NO_ROOM];
 
 	fprintf(stderr,
 		"socket-tracer: %" PRIu64 " events (connect %" PRIu64 ", accept %" PRIu64
@@ -271,7 +275,8 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 		by_kind[ST_EV_CONNECT] + by_kind[ST_EV_ACCEPT] + by_kind[ST_EV_CLOSE] +
 			by_kind[ST_EV_DATA],
 		by_kind[ST_EV_CONNECT], by_kind[ST_EV_ACCEPT], by_kind[ST_EV_CLOSE],
-		by_kind[ST_EV_DATA], lost_samples, session->malformed, submit_failures);
+		by_kind[ST_EV_DATA], lost_samples, session->malformed,
+		submit_failures[ST_SUBMIT_OTHER]);
 	if (session->exchanges_seen || session->exchanges.streams_resynced)
 		fprintf(stderr,
 			"socket-tracer: %" PRIu64 " exchanges; protocol streams resynced %" PRIu64
@@ -280,7 +285,7 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			session->exchanges_seen, session->exchanges.streams_resynced,
 			session->exchanges.requests_dropped, session->exchanges.conns_not_decoded,
 			session->exchanges.conns_desynced);
-	for (int i = 0; i < poller->count && lost_samples; i++) {
+	for (int i = 0; i < poller->count && poller->lost_total; i++) {
 		int cpu = poller->cookies[i].cpu;
 		if (poller->lost_by_cpu[cpu])
 			fprintf(stderr, "socket-tracer: lost %" PRIu64 " samples on CPU %d\n",

@@ -68,10 +68,12 @@ void session_print_header(struct session *session);
 
 struct perf_poller;
 
-/* The exit summary, on stderr: events by kind, lost samples (by CPU), and
+/* The exit summary, on stderr: events by kind, lost samples (the larger of
+ * the kernel's lost records and the BPF program's count of events a full
+ * buffer refused), events refused for another reason, and
  * the connections that moved the most bytes, open ones read from the BPF
  * map socks_fd. */
 void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
-		     uint64_t submit_failures);
+		     const uint64_t submit_failures[ST_SUBMIT_NR]);
 
 #endif
