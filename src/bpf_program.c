@@ -1,17 +1,21 @@
 #include "bpf_program.h"
 
-#include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bcc_compiler.h"
 #include "bpf_source.h"
-#include "compiler_memory.h"
 #include "cpus.h"
+#include "fd_passing.h"
 #include "log.h"
 #include "socket_tracer_abi.h"
 
@@ -38,10 +42,14 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
 	return n;
 }
 
-static int filters_fill(void *module, const struct options *opts)
+/* The maps the tracer keeps, in the order the compile child sends them,
+ * before the programs' fds. */
+#define KEPT_MAPS 3
+
+static int filters_fill(const struct bcc_compiler *bcc, void *module, const struct options *opts)
 {
-	int pids_fd = bpf_table_fd(module, "filter_pids");
-	int comms_fd = bpf_table_fd(module, "filter_comms");
+	int pids_fd = bcc->table_fd(module, "filter_pids");
+	int comms_fd = bcc->table_fd(module, "filter_comms");
 	__u8 one = 1;
 
 	if ((opts->n_pids && pids_fd < 0) || (opts->n_comms && comms_fd < 0)) {
@@ -67,9 +75,9 @@ static int filters_fill(void *module, const struct options *opts)
 }
 
 /* Keeps a map past bpf_module_destroy, which closes the module's copies. */
-static int map_fd_keep(void *module, const char *name)
+static int map_fd_keep(const struct bcc_compiler *bcc, void *module, const char *name)
 {
-	int fd = bpf_table_fd(module, name);
+	int fd = bcc->table_fd(module, name);
 
 	if (fd < 0) {
 		log_error("the BPF program lacks the map %s", name);
@@ -83,8 +91,10 @@ static int map_fd_keep(void *module, const char *name)
 	return fd;
 }
 
-int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
-		     int nr_cpus, int ring_pages, struct bpf_program *program)
+/* Compiles with bcc and loads the programs; in the compile child. */
+static int program_compile(const struct bcc_compiler *bcc, const struct options *opts,
+			   const struct kernel_headers *headers, int nr_cpus, int ring_pages,
+			   struct bpf_program *program)
 {
 	char flags[CFLAGS_MAX][CFLAG_LEN];
 	const char *flag_ptrs[CFLAGS_MAX];
@@ -107,7 +117,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 		for (int i = 0; i < n_flags; i++)
 			fprintf(stderr, "BPF compile flag: %s\n", flags[i]);
 
-	module = bpf_module_create_c_from_string(text, 0, flag_ptrs, n_flags, true, NULL);
+	module = bcc->module_create(text, 0, flag_ptrs, n_flags, true, NULL);
 	free(text);
 	if (!module) {
 		log_error("failed to compile the BPF program %s (diagnostics above)",
@@ -115,29 +125,28 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 		return -EINVAL;
 	}
 
-	err = filters_fill(module, opts);
+	err = filters_fill(bcc, module, opts);
 	if (err)
 		goto destroy_module;
-	program->events_fd = map_fd_keep(module, "events");
+	program->events_fd = map_fd_keep(bcc, module, "events");
 	if (program->events_fd < 0) {
 		err = program->events_fd;
 		goto destroy_module;
 	}
-	program->socks_fd = map_fd_keep(module, "socks");
+	program->socks_fd = map_fd_keep(bcc, module, "socks");
 	if (program->socks_fd < 0) {
 		err = program->socks_fd;
 		goto close_events;
 	}
-	program->submit_failures_fd = map_fd_keep(module, "submit_failures");
+	program->submit_failures_fd = map_fd_keep(bcc, module, "submit_failures");
 	if (program->submit_failures_fd < 0) {
 		err = program->submit_failures_fd;
 		goto close_socks;
 	}
-	err = probes_load(module, !opts->no_data, &program->probes);
+	err = probes_load(bcc, module, !opts->no_data, &program->probes);
 	if (err)
 		goto close_failures;
-	bpf_module_destroy(module);
-	compiler_memory_release();
+	bcc->module_destroy(module);
 	return 0;
 
 close_failures:
@@ -147,9 +156,109 @@ close_socks:
 close_events:
 	close(program->events_fd);
 destroy_module:
-	bpf_module_destroy(module);
+	bcc->module_destroy(module);
 	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
 	return err;
+}
+
+/* The compile child: compiles, loads, sends the fds to the tracer on sock
+ * and exits; every error is printed here. */
+static void compile_child(int sock, const struct options *opts,
+			  const struct kernel_headers *headers, int nr_cpus, int ring_pages)
+{
+	struct bcc_compiler bcc;
+	struct bpf_program program;
+	int fds[KEPT_MAPS + PROBES_MAX];
+	int err;
+
+	err = bcc_compiler_open(&bcc);
+	if (!err)
+		err = program_compile(&bcc, opts, headers, nr_cpus, ring_pages, &program);
+	if (err)
+		_exit(EXIT_FAILURE);
+	fds[0] = program.events_fd;
+	fds[1] = program.socks_fd;
+	fds[2] = program.submit_failures_fd;
+	for (int i = 0; i < program.probes.count; i++)
+		fds[KEPT_MAPS + i] = program.probes.probes[i].prog_fd;
+	err = fds_send(sock, &program.probes, sizeof(program.probes), fds,
+		       KEPT_MAPS + program.probes.count);
+	if (err) {
+		log_error("cannot hand the loaded BPF program to the tracer: %s", strerror(-err));
+		_exit(EXIT_FAILURE);
+	}
+	_exit(EXIT_SUCCESS);
+}
+
+static void compile_report(const struct rusage *usage)
+{
+	fprintf(stderr, "BPF compile process: %.2f s CPU, peak RSS %.1f MiB\n",
+		usage->ru_utime.tv_sec + usage->ru_stime.tv_sec +
+			(usage->ru_utime.tv_usec + usage->ru_stime.tv_usec) / 1e6,
+		usage->ru_maxrss / 1024.0);
+}
+
+int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
+		     int nr_cpus, int ring_pages, struct bpf_program *program)
+{
+	int fds[KEPT_MAPS + PROBES_MAX];
+	struct rusage usage;
+	int sock[2];
+	int status;
+	pid_t child;
+	int n;
+
+	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
+	program->nr_cpus = nr_cpus;
+	program->probes.count = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock)) {
+		log_error("cannot create a socket for the compile process: %s", strerror(errno));
+		return -errno;
+	}
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		log_error("cannot start the compile process: %s", strerror(errno));
+		close(sock[0]);
+		close(sock[1]);
+		return -EAGAIN;
+	}
+	if (child == 0) {
+		close(sock[0]);
+		compile_child(sock[1], opts, headers, nr_cpus, ring_pages);
+	}
+	close(sock[1]);
+	n = fds_receive(sock[0], &program->probes, sizeof(program->probes), fds,
+			KEPT_MAPS + PROBES_MAX);
+	close(sock[0]);
+	while (wait4(child, &status, 0, &usage) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status))
+		log_error("the BPF compile process died: %s", strsignal(WTERMSIG(status)));
+	if (n < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		/* the child printed why, unless it died; drop what arrived anyway */
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+		program->probes.count = 0;
+		return n < 0 ? n : -EINVAL;
+	}
+	if (n != KEPT_MAPS + program->probes.count) {
+		log_error("the compile process sent %d fds for %d probes", n, program->probes.count);
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+		program->probes.count = 0;
+		return -EBADMSG;
+	}
+	program->events_fd = fds[0];
+	program->socks_fd = fds[1];
+	program->submit_failures_fd = fds[2];
+	for (int i = 0; i < program->probes.count; i++) {
+		program->probes.probes[i].prog_fd = fds[KEPT_MAPS + i];
+		program->probes.probes[i].event_fd = -1;
+	}
+	if (opts->verbose)
+		compile_report(&usage);
+	return 0;
 }
 
 int bpf_program_attach(struct bpf_program *program, bool verbose)

@@ -18,8 +18,9 @@ struct bpf_program {
 
 /* Compiles and loads, without attaching; with ring_pages (> 0, a power of
  * two) events is a ring buffer of that many pages, else a perf event array.
- * The LLVM module is freed before returning: only the map and program fds
- * stay. Returns 0 or a negative errno after printing why. */
+ * bcc compiles in a child process, which sends back the map and program
+ * fds and exits: LLVM and clang are never mapped in the tracer. Returns 0
+ * or a negative errno after printing why. */
 int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
 		     int nr_cpus, int ring_pages, struct bpf_program *program);
 

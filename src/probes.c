@@ -1,6 +1,5 @@
 #include "probes.h"
 
-#include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bcc_compiler.h"
 #include "log.h"
 
 #define VERIFIER_LOG_SIZE (16u << 20)
@@ -42,16 +42,18 @@ static int prog_id(int prog_fd)
 	return info.id;
 }
 
-static int prog_load(void *module, const char *function, void *start, char *log, unsigned log_size)
+static int prog_load(const struct bcc_compiler *bcc, void *module, const char *function,
+		     void *start, char *log, unsigned log_size)
 {
-	return bcc_func_load(module, BPF_PROG_TYPE_TRACEPOINT, function, start,
-			     bpf_function_size(module, function), bpf_module_license(module),
-			     bpf_module_kern_version(module), log ? 1 : 0, log, log_size, NULL, 0);
+	return bcc->func_load(module, BPF_PROG_TYPE_TRACEPOINT, function, start,
+			      bcc->function_size(module, function), bcc->module_license(module),
+			      bcc->module_kern_version(module), log ? 1 : 0, log, log_size, NULL, 0);
 }
 
 /* Loads again with the verifier's log on, and prints its last lines: the
  * reason is at the end. */
-static void verifier_log_print(void *module, const char *function, void *start)
+static void verifier_log_print(const struct bcc_compiler *bcc, void *module, const char *function,
+			       void *start)
 {
 	char *log = calloc(1, VERIFIER_LOG_SIZE);
 	const char *tail;
@@ -60,7 +62,7 @@ static void verifier_log_print(void *module, const char *function, void *start)
 
 	if (!log)
 		return;
-	fd = prog_load(module, function, start, log, VERIFIER_LOG_SIZE);
+	fd = prog_load(bcc, module, function, start, log, VERIFIER_LOG_SIZE);
 	if (fd >= 0)
 		close(fd);
 	tail = log + strlen(log);
@@ -71,9 +73,9 @@ static void verifier_log_print(void *module, const char *function, void *start)
 	free(log);
 }
 
-static int probe_load(void *module, struct probe *probe)
+static int probe_load(const struct bcc_compiler *bcc, void *module, struct probe *probe)
 {
-	void *start = bpf_function_start(module, probe->function);
+	void *start = bcc->function_start(module, probe->function);
 	int err;
 
 	if (!start) {
@@ -81,10 +83,10 @@ static int probe_load(void *module, struct probe *probe)
 		return -ENOENT;
 	}
 	probe->event_fd = -1;
-	probe->prog_fd = prog_load(module, probe->function, start, NULL, 0);
+	probe->prog_fd = prog_load(bcc, module, probe->function, start, NULL, 0);
 	if (probe->prog_fd < 0) {
 		err = probe->prog_fd;
-		verifier_log_print(module, probe->function, start);
+		verifier_log_print(bcc, module, probe->function, start);
 		log_error("failed to load %s: %s", probe->function, strerror(-err));
 		return err;
 	}
@@ -92,7 +94,8 @@ static int probe_load(void *module, struct probe *probe)
 	return 0;
 }
 
-int probes_load(void *module, bool with_data, struct probe_set *set)
+int probes_load(const struct bcc_compiler *bcc, void *module, bool with_data,
+		struct probe_set *set)
 {
 	static const char *const sides[] = { "enter", "exit" };
 
@@ -108,7 +111,7 @@ int probes_load(void *module, bool with_data, struct probe_set *set)
 				 probe_specs[i].syscall);
 			snprintf(probe->tracepoint, sizeof(probe->tracepoint), "sys_%s_%s",
 				 sides[side], probe_specs[i].syscall);
-			err = probe_load(module, probe);
+			err = probe_load(bcc, module, probe);
 			if (err) {
 				probes_detach(set);
 				return err;

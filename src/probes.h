@@ -18,10 +18,14 @@ struct probe_set {
 	int count;
 };
 
+struct bcc_compiler;
+
 /* Loads the connection probes, and the data probes when with_data, from the
- * compiled module. On failure prints which probe and why (with the end of
- * the verifier's log), closes what was loaded and returns a negative errno. */
-int probes_load(void *module, bool with_data, struct probe_set *set);
+ * module bcc compiled. On failure prints which probe and why (with the end
+ * of the verifier's log), closes what was loaded and returns a negative
+ * errno. */
+int probes_load(const struct bcc_compiler *bcc, void *module, bool with_data,
+		struct probe_set *set);
 
 /* Attaches every loaded probe to its tracepoint. On failure prints which
  * and why, detaches and closes everything, returns a negative errno. */

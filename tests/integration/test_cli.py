@@ -8,7 +8,7 @@ import tempfile
 import time
 import unittest
 
-from tracer import BINARY, Tracer, require_root, run_python
+from tracer import BINARY, Tracer, require_root, run_python, select
 
 require_root()
 
@@ -156,6 +156,31 @@ class EditedBpfProgram(unittest.TestCase):
             os.unlink(f.name)
         # AF_INET is no longer traced: no IPv4 connect from the traffic.
         self.assertEqual([e for e in events if e["pid"] == pid and e["family"] == "inet"], [])
+
+
+class CompileProcess(unittest.TestCase):
+    def test_compiler_never_mapped_in_the_tracer(self):
+        # bcc compiles in a child that hands over the fds and exits: the
+        # running tracer has no LLVM or clang mapped, and stays small.
+        with Tracer("-v", "--no-data") as tracer:
+            with open(f"/proc/{tracer.proc.pid}/maps") as f:
+                maps = f.read()
+            with open(f"/proc/{tracer.proc.pid}/status") as f:
+                status = f.read()
+            pid, _ = run_python(TRAFFIC, 2)
+            time.sleep(0.5)
+            self.assertEqual(tracer.stop(), 0)
+        self.assertNotIn("libLLVM", maps)
+        self.assertNotIn("libclang", maps)
+        self.assertIn("libbcc_bpf", maps)
+        hwm_kb = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+        self.assertLess(hwm_kb, 32 * 1024)
+        report = re.search(r"BPF compile process: ([\d.]+) s CPU, peak RSS ([\d.]+) MiB",
+                           tracer.stderr)
+        self.assertIsNotNone(report, tracer.stderr)
+        self.assertGreater(float(report.group(2)), 50)  # clang and LLVM were there
+        # the programs the child loaded are the ones that traced
+        self.assertEqual(len(select(tracer.events(), pid=pid, event="connect")), 2)
 
 
 class Stopping(unittest.TestCase):
