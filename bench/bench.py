@@ -39,6 +39,7 @@ END = "<!-- bench:end -->"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 ST_READY = "Reading perf buffers"
+ST_READY_RING = "Reading the ring buffer"
 ST_SUMMARY = re.compile(
     r"socket-tracer: (\d+) events \(connect (\d+), accept (\d+), close (\d+), data (\d+)\), "
     r"lost samples (\d+), malformed samples (\d+)")
@@ -373,6 +374,7 @@ CONDITIONS = [
     ("floor", "bpftrace floor.bt: 34 empty probes"),
     ("st_nodata", "socket-tracer --no-data"),
     ("st_json", "socket-tracer --json (full capture)"),
+    ("st_ring", "socket-tracer --json --ring-buffer (full capture)"),
     ("st_pid", "socket-tracer --json -p &lt;idle pid&gt;"),
     ("strace", "strace -f -p &lt;worker&gt;"),
     ("peer", "bpftrace peer.bt (printf per event)"),
@@ -421,14 +423,17 @@ def _start_condition(key, ctx, run_dir, devnull):
         time.sleep(1.0)
     elif key.startswith("st_"):
         argv = [tracer] + (["--no-data"] if key == "st_nodata" else ["--json"])
+        if key == "st_ring":
+            argv.append("--ring-buffer")
         if key == "st_nodata" or devnull:
             out = None          # stdout to /dev/null
         if key == "st_pid":
             argv += ["-p", str(ctx["sleeper"].pid)]
         p = procs.start_to_files(argv, out, err)
         r = Running(key, p, out, err, "socket-tracer")
-        wait_for(lambda: ST_READY in read_text(err), TRACER_READY_TIMEOUT, 0.02,
-                 f"{key}: '{ST_READY}'", p)
+        ready = ST_READY_RING if key == "st_ring" else ST_READY
+        wait_for(lambda: ready in read_text(err), TRACER_READY_TIMEOUT, 0.02,
+                 f"{key}: '{ready}'", p)
     elif key == "strace":
         p = procs.start_to_files(["strace", "-f", "-p", str(ctx["nginx"].worker), "-o", out],
                                  None, err)
