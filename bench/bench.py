@@ -43,6 +43,7 @@ ST_READY_RING = "Reading the ring buffer"
 ST_SUMMARY = re.compile(
     r"socket-tracer: (\d+) events \(connect (\d+), accept (\d+), close (\d+), data (\d+)\), "
     r"lost samples (\d+), malformed samples (\d+)")
+ST_COMPILE = re.compile(rb"BPF compile process: ([\d.]+) s CPU, peak RSS ([\d.]+) MiB")
 BT_ATTACHING = re.compile(r"Attaching (\d+) probes")
 BT_LOST = re.compile(rb"^Lost (\d+) events", re.M)
 BT_ATTACHING_LINE = re.compile(rb"^Attaching \d+ probes", re.M)
@@ -534,10 +535,11 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
 # --------------------------------------------------------------------------- startup, RSS
 
 def measure_startup(ctx, n=3):
-    times = []
+    """Seconds from exec to ready, and the compile child's (CPU s, peak RSS MiB), per run."""
+    times, compiles = [], []
     for i in range(n):
         t0 = time.monotonic()
-        p = ctx["procs"].start([ctx["tracer"], "--json"], stdin=subprocess.DEVNULL,
+        p = ctx["procs"].start([ctx["tracer"], "--json", "-v"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         buf = b""
         ready = None
@@ -565,8 +567,11 @@ def measure_startup(ctx, n=3):
             raise BenchError("socket-tracer never printed 'Reading perf buffers':\n"
                              + buf.decode(errors="replace")[-1500:])
         times.append(ready)
+        m = ST_COMPILE.search(buf)
+        if m:
+            compiles.append((float(m.group(1)), float(m.group(2))))
         log(f"startup {i + 1}/{n}: {ready:.2f} s")
-    return times
+    return times, compiles
 
 
 def measure_rss(ctx, seconds, run_dir):
@@ -696,10 +701,15 @@ def report(ctx, results, startup, rss, args):
             "† `--no-data` writes to /dev/null: socket-tracer's own event count from its "
             "summary, per second. Lost samples: socket-tracer's summary (perf buffer overruns); "
             "for peer.bt the sum of bpftrace's `Lost N events`.", ""]
-    if startup:
-        out.append(f"Startup (exec of `socket-tracer --json` to `{ST_READY}`, bcc compiles the "
-                   f"full program): median {statistics.median(startup):.2f} s "
-                   f"(runs: {', '.join(f'{t:.2f}' for t in startup)}).")
+    times, compiles = startup
+    if times:
+        out.append(f"Startup (exec of `socket-tracer --json -v` to `{ST_READY}`, bcc compiles the "
+                   f"full program in a child process): median {statistics.median(times):.2f} s "
+                   f"(runs: {', '.join(f'{t:.2f}' for t in times)}).")
+    if compiles:
+        out.append(f"The compile child (its `-v` line): median "
+                   f"{statistics.median(c[0] for c in compiles):.2f} CPU s, peak RSS "
+                   f"{max(c[1] for c in compiles):.1f} MiB; it exits before tracing starts.")
     if rss:
         out.append("")
         out.append(rss)
