@@ -654,14 +654,14 @@ def report(ctx, results, startup, rss, args):
         hdr = " ".join(["wrk", "-t1", "-c16", f"-d{S}s"] +
                        [f'-H "{e}"' for e in extra[1::2]] + [f"http://127.0.0.1:PORT/{fname}"])
         out += ["", f"### {title}", "", f"`{hdr}`", "",
-                "| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | lost samples |",
-                "|---|---:|---:|---:|---:|---:|"]
+                "| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | events per tracer CPU s | lost samples |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
         for ckey, label in args.conditions:
             rs = [x for x in results if x["workload"] == wkey and x["cond"] == ckey]
             ok = [x for x in rs if "rps" in x]
             rps = [x["rps"] for x in ok]
             if not ok:
-                out.append(f"| {label} | failed | — | — | — | — |")
+                out.append(f"| {label} | failed | — | — | — | — | — |")
                 continue
             ratio = f"{statistics.median(rps) / base_med:.2f}" if base_med else "—"
             cpu = med_range([x.get("cpu") for x in ok], 2) if ckey != "none" else "—"
@@ -676,7 +676,11 @@ def report(ctx, results, startup, rss, args):
                 lost = med_range([x.get("lost") for x in ok])
             else:
                 lost = "—"
-            out.append(f"| {label} | {med_range(rps)} | {ratio} | {cpu} | {ev} | {lost} |")
+            per_cpu = "—"
+            if ckey not in ("none", "floor"):
+                key = "st_events" if ckey == "st_nodata" else "lines"
+                per_cpu = med_range([x[key] / x["cpu"] for x in ok if x.get(key) and x.get("cpu")])
+            out.append(f"| {label} | {med_range(rps)} | {ratio} | {cpu} | {ev} | {per_cpu} | {lost} |")
             for x in rs:
                 for k in ("error", "died", "no_summary"):
                     if k in x:
@@ -698,6 +702,8 @@ def report(ctx, results, startup, rss, args):
             "shows up as lost req/s, not here). Events/s written: lines the tracer wrote to its "
             "output file per second of wrk run (peer.bt prints every call of every process "
             "except bpftrace, sockets or not; strace every syscall of the nginx worker). "
+            "Events per tracer CPU s: lines written divided by the tracer's CPU seconds (decoded, "
+            "formatted and written, for socket-tracer). "
             "† `--no-data` writes to /dev/null: socket-tracer's own event count from its "
             "summary, per second. Lost samples: socket-tracer's summary (perf buffer overruns); "
             "for peer.bt the sum of bpftrace's `Lost N events`.", ""]

@@ -1,5 +1,6 @@
 /* socket-tracer: shows what every process says over its sockets. */
 #include <errno.h>
+#include <inttypes.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,11 +114,32 @@ static void transport_close(struct transport *transport)
 		perf_poller_close(&transport->perf);
 }
 
+/* A ring buffer sends no lost records: its losses are read from the BPF
+ * program's count, once a second, and reported like the perf poller's. */
+static void ring_losses_report(const struct bpf_program *program, double *checked_at,
+			       uint64_t *reported)
+{
+	uint64_t failures[ST_SUBMIT_NR];
+	double now = monotonic_seconds();
+
+	if (now - *checked_at < 1.0)
+		return;
+	*checked_at = now;
+	bpf_program_submit_failures(program, failures);
+	if (failures[ST_SUBMIT_NO_ROOM] > *reported) {
+		log_error("lost %" PRIu64 " samples (ring buffer full; %" PRIu64 " so far)",
+			  failures[ST_SUBMIT_NO_ROOM] - *reported, failures[ST_SUBMIT_NO_ROOM]);
+		*reported = failures[ST_SUBMIT_NO_ROOM];
+	}
+}
+
 /* Polls until Ctrl-C, the duration, the event limit or a closed stdout. */
-static int events_process(struct transport *transport, struct session *session,
-			  double duration_s)
+static int events_process(struct transport *transport, const struct bpf_program *program,
+			  struct session *session, double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
+	double ring_checked_at = monotonic_seconds();
+	uint64_t ring_lost_reported = 0;
 	int err = 0;
 
 	while (!exiting && !session->done) {
@@ -134,6 +156,8 @@ static int events_process(struct transport *transport, struct session *session,
 		session_flush(session, false);
 		if (err)
 			break;
+		if (transport->ring_buffer)
+			ring_losses_report(program, &ring_checked_at, &ring_lost_reported);
 	}
 	return err;
 }
@@ -197,7 +221,7 @@ static int trace(const struct options *opts)
 	fprintf(stderr, opts->ring_buffer ? "Reading the ring buffer\n" : "Reading perf buffers\n");
 	if (!opts->json && !session.done)
 		session_print_header(&session);
-	err = events_process(&transport, &session, opts->duration_s);
+	err = events_process(&transport, &program, &session, opts->duration_s);
 
 	/* Print what is still buffered, report, then detach */
 	if (!err)

@@ -242,8 +242,15 @@ class RingBufferFull(unittest.TestCase):
         # its 100 ms timeout: most of the 200 writes over ~1 s are refused.
         with Tracer("--ring-buffer", "-D", "ST_RING_PAGES=2", "-c", "python3") as tracer:
             pid, (info,) = run_python(TRICKLE, 200, 0.005)
+            time.sleep(1.2)  # the loss is checked once a second while tracing
             self.assertEqual(tracer.stop(), 0)
         lost, malformed, refused = summary_counts(tracer)
+        live = [int(n) for n in re.findall(
+            r"^socket-tracer: lost \d+ samples \(ring buffer full; (\d+) so far\)$",
+            tracer.stderr, re.M)]
+        self.assertTrue(live, tracer.stderr)
+        self.assertEqual(live, sorted(live))
+        self.assertLessEqual(live[-1], lost)
         # A full ring sends no lost records: the BPF program counts each
         # event the ring had no room for, and the summary reports them lost.
         self.assertEqual((malformed, refused), (0, 0))
