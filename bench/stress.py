@@ -26,6 +26,7 @@ Needs root, nginx, wrk and curl (scripts/setup.sh installs them).
 """
 
 import argparse
+import bisect
 import collections
 import json
 import os
@@ -99,29 +100,41 @@ def start_tracer(procs, args, out_path, err_path):
 
 def account(events, worker):
     """Per connection of the nginx worker: bytes seen against the close totals."""
-    mine = [e for e in events if e["pid"] == worker]
-    opens = collections.defaultdict(list)
-    data = collections.defaultdict(list)
+    opens = collections.defaultdict(list)       # fd -> accept times
+    data = collections.defaultdict(list)        # (fd, direction) -> events
     closes = []
-    for e in mine:
+    for e in events:
+        if e["pid"] != worker:
+            continue
         if e["event"] == "accept" and e["result"] >= 0:
             opens[e["fd"]].append(e["ts_ns"])
         elif e["event"] == "data":
             data[(e["fd"], e["direction"])].append(e)
         elif e["event"] == "close" and e["family"] in ("inet", "inet6"):
             closes.append(e)
+    for times in opens.values():
+        times.sort()
+    data_ts = {}
+    for key, evs in data.items():
+        evs.sort(key=lambda e: e["ts_ns"])
+        data_ts[key] = [e["ts_ns"] for e in evs]
     r = collections.Counter()
     r["accepts"] = sum(len(v) for v in opens.values())
     last_close = {}
     for close in sorted(closes, key=lambda e: e["ts_ns"]):
-        fd = close["fd"]
-        start = max([last_close.get(fd, 0)] + [t for t in opens[fd] if t < close["ts_ns"]])
-        last_close[fd] = close["ts_ns"]
+        fd, end = close["fd"], close["ts_ns"]
+        # the connection starts at its accept or after the previous close on
+        # the fd, whichever is later (either may have been lost)
+        i = bisect.bisect_left(opens[fd], end)
+        start = max(last_close.get(fd, 0), opens[fd][i - 1] if i else 0)
+        last_close[fd] = end
         r["connections"] += 1
         complete = True
         for direction, total in (("send", close["bytes_sent"]), ("recv", close["bytes_recv"])):
-            seen = sorted((e for e in data[(fd, direction)] if start < e["ts_ns"] <= close["ts_ns"]),
-                          key=lambda e: e["pos"])
+            key = (fd, direction)
+            times = data_ts.get(key, [])
+            lo, hi = bisect.bisect_right(times, start), bisect.bisect_right(times, end)
+            seen = sorted(data[key][lo:hi], key=lambda e: e["pos"])
             r["bytes"] += total
             # stream_end: where the events seen so far end; captured_end:
             # where their captured bytes end. The tracer's gap_bytes counts
@@ -165,9 +178,12 @@ def stress(args, procs, tmp):
     with open(out_path, "rb") as f:
         for line in f:
             try:
-                events.append(json.loads(line))
+                e = json.loads(line)
             except ValueError:
                 bad_lines += 1
+                continue
+            e.pop("data", None)     # the payload is not needed here
+            events.append(e)
     r = account(events, nginx.worker)
     # Without any loss in the summary, every byte must be in an event and every
     # reported gap must match; with loss, a connection whose accept was lost is

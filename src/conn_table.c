@@ -118,6 +118,24 @@ void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,
 _Static_assert(sizeof(((struct event *)0)->remote) == sizeof(((struct conn *)0)->remote),
 	       "event and connection remote sizes differ");
 
+bool conn_table_new_socket(const struct conn *conn, const struct event *ev)
+{
+	if (ev->kind == ST_EV_ACCEPT)
+		return ev->result >= 0;
+	/* Stream positions only grow on one socket: going back means the fd
+	 * now names another socket. */
+	return ev->kind == ST_EV_DATA && ev->direction < ST_DIR_NR &&
+	       ev->pos < conn->next_pos[ev->direction];
+}
+
+/* Forgets what belonged to the previous socket on this (pid, fd); the
+ * caller has released conn->proto. */
+static void conn_restart(struct conn *conn)
+{
+	memset(conn->next_pos, 0, sizeof(conn->next_pos));
+	memset(conn->seen, 0, sizeof(conn->seen));
+}
+
 static struct conn *data_apply(struct conn_table *table, struct event *ev)
 {
 	struct conn *conn = conn_table_upsert(table, ev->pid, ev->fd);
@@ -125,6 +143,8 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 
 	if (!conn)
 		return NULL;
+	if (conn_table_new_socket(conn, ev))
+		conn_restart(conn);
 	memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 	if (!ev->remote[0])
 		memcpy(ev->remote, conn->remote, sizeof(ev->remote));
@@ -152,6 +172,8 @@ struct conn *conn_table_apply(struct conn_table *table, struct event *ev)
 			return NULL; /* ev->fd is the listener */
 		conn = conn_table_upsert(table, ev->pid, ev->fd);
 		if (conn) {
+			if (conn_table_new_socket(conn, ev))
+				conn_restart(conn);
 			memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 			memcpy(conn->remote, ev->remote, sizeof(conn->remote));
 		}

@@ -39,6 +39,12 @@ struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t f
 
 void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd);
 
+/* Whether ev starts another socket on conn's (pid, fd) although no close
+ * was seen (it was lost): an accept returned this fd, or a stream position
+ * went back. conn_table_apply then restarts the entry; its proto must be
+ * released first. */
+bool conn_table_new_socket(const struct conn *conn, const struct event *ev);
+
 /*
  * Applies an event: connect/accept record the peer; close fills it in; data
  * fills in the peer (unless the datagram has its own) and the gap since the

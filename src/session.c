@@ -184,6 +184,9 @@ static void sample_handle(struct session *session, const void *data, int size)
 		return;
 	}
 	session->events_by_kind[ev.kind]++;
+	conn = conn_table_lookup(&session->conns, ev.pid, ev.fd);
+	if (conn && conn->proto && conn_table_new_socket(conn, &ev))
+		exchange_forget(&session->exchanges, &conn->proto);
 	conn = conn_table_apply(&session->conns, &ev);
 	switch (ev.kind) {
 	case ST_EV_DATA:

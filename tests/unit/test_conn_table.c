@@ -242,8 +242,62 @@ static void test_apply(void)
 	conn_table_free(&table);
 }
 
+/* A close that never arrived (lost): the next socket on the same fd must
+ * not inherit the old one's stream positions. */
+static void test_lost_close(void)
+{
+	struct conn_table table;
+	struct event ev;
+
+	CHECK_INT(conn_table_init(&table), 0);
+	ev = event_make(ST_EV_ACCEPT, 30, 6, "10.0.0.1:1000");
+	ev.result = 6;
+	conn_table_apply(&table, &ev);
+	ev = data_make(30, 6, ST_DIR_RECV, 0, 500, 500, "");
+	conn_table_apply(&table, &ev);
+	ev = data_make(30, 6, ST_DIR_SEND, 0, 900, 900, "");
+	conn_table_apply(&table, &ev);
+
+	/* The close was lost; accept hands out fd 6 again: a new socket. */
+	ev = event_make(ST_EV_ACCEPT, 30, 6, "10.0.0.2:2000");
+	ev.result = 6;
+	CHECK(conn_table_new_socket(conn_table_lookup(&table, 30, 6), &ev));
+	conn_table_apply(&table, &ev);
+	CHECK_STR(conn_table_lookup(&table, 30, 6)->remote, "10.0.0.2:2000");
+	/* Its first bytes are no gap, and a real gap is measured from 0. */
+	ev = data_make(30, 6, ST_DIR_RECV, 0, 100, 100, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+	ev = data_make(30, 6, ST_DIR_SEND, 50, 10, 10, "");
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 50);
+	CHECK_INT(ev.gap_pos, 0);
+
+	/* Close and accept both lost (socket() then connect() on fd 7 here):
+	 * a position going back tells. */
+	ev = event_make(ST_EV_CONNECT, 31, 7, "10.0.0.3:3000");
+	conn_table_apply(&table, &ev);
+	ev = data_make(31, 7, ST_DIR_SEND, 0, 800, 800, "");
+	conn_table_apply(&table, &ev);
+	ev = data_make(31, 7, ST_DIR_SEND, 0, 20, 20, "");
+	CHECK(conn_table_new_socket(conn_table_lookup(&table, 31, 7), &ev));
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+	ev = data_make(31, 7, ST_DIR_SEND, 20, 5, 5, "");
+	CHECK(!conn_table_new_socket(conn_table_lookup(&table, 31, 7), &ev));
+	conn_table_apply(&table, &ev);
+	CHECK_INT(ev.gap_bytes, 0);
+
+	/* A failed accept names the listener: nothing restarts. */
+	ev = event_make(ST_EV_ACCEPT, 31, 7, "");
+	ev.result = -11;
+	CHECK(!conn_table_new_socket(conn_table_lookup(&table, 31, 7), &ev));
+	conn_table_free(&table);
+}
+
 int main(void)
 {
+	test_lost_close();
 	test_basic();
 	test_many(5000);
 	test_many(60000); /* ~92% load: long probe runs */
