@@ -118,6 +118,17 @@ static void time_split(uint64_t wall_ns, struct tm *tm, unsigned *usec, int utc)
 		localtime_r(&seconds, tm);
 }
 
+/* Copies len bytes of text to out, cut to fit, NUL-terminated. */
+static void bounded_copy(char *out, size_t size, const char *text, size_t len)
+{
+	if (!size)
+		return;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
+}
+
 void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
 {
 	/* Events come many to a second: the date and time to the second are
@@ -144,22 +155,32 @@ void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
 		text[cached_len + i] = '0' + usec % 10;
 		usec /= 10;
 	}
-	size_t len = cached_len + 8;
-	if (!size)
-		return;
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, text, len);
-	out[len] = '\0';
+	bounded_copy(out, size, text, cached_len + 8);
 }
 
 void format_time_local(uint64_t wall_ns, char *out, size_t size)
 {
-	struct tm tm;
-	unsigned usec;
+	/* As for RFC 3339: the local time to the second once per second. */
+	static uint64_t cached_second = UINT64_MAX;
+	static char cached[16];
+	uint64_t second = wall_ns / 1000000000ULL;
+	unsigned usec = (wall_ns % 1000000000ULL) / 1000;
 
-	time_split(wall_ns, &tm, &usec, 0);
-	snprintf(out, size, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	if (second != cached_second) {
+		struct tm tm;
+		unsigned ignored;
+
+		time_split(wall_ns, &tm, &ignored, 0);
+		snprintf(cached, sizeof(cached), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		cached_second = second;
+	}
+	char text[16] = "HH:MM:SS.000000";
+	memcpy(text, cached, 8);
+	for (int i = 14; i >= 9; i--) {
+		text[i] = '0' + usec % 10;
+		usec /= 10;
+	}
+	bounded_copy(out, size, text, sizeof(text) - 1);
 }
 
 void format_duration(uint64_t ns, char *out, size_t size)

@@ -1,7 +1,9 @@
 /* format_sockaddr, format_family/transport, errno names, times, durations. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "check.h"
 #include "format.h"
@@ -146,6 +148,23 @@ static void test_time(void)
 	CHECK_STR(text, "1970-01-01T00:00:00.000000Z");
 	format_time_rfc3339(951782400000000999ULL, text, sizeof(text)); /* leap day */
 	CHECK_STR(text, "2000-02-29T00:00:00.000000Z");
+	/* Cut to the room given, like snprintf. */
+	format_time_rfc3339(1700000000123456789ULL, text, 11);
+	CHECK_STR(text, "2023-11-14");
+
+	/* Local time, in a fixed zone: the cached second changes on time. */
+	setenv("TZ", "UTC-2", 1);
+	tzset();
+	format_time_local(1700000000123456789ULL, text, sizeof(text));
+	CHECK_STR(text, "00:13:20.123456");
+	format_time_local(1700000000999999999ULL, text, sizeof(text));
+	CHECK_STR(text, "00:13:20.999999");
+	format_time_local(1700000001000000000ULL, text, sizeof(text));
+	CHECK_STR(text, "00:13:21.000000");
+	format_time_local(1700000000000001000ULL, text, sizeof(text)); /* back again */
+	CHECK_STR(text, "00:13:20.000001");
+	format_time_local(1700000000123456789ULL, text, 9);
+	CHECK_STR(text, "00:13:20");
 }
 
 static void test_duration(void)
