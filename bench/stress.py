@@ -129,12 +129,21 @@ def account(events, worker):
         start = max(last_close.get(fd, 0), opens[fd][i - 1] if i else 0)
         last_close[fd] = end
         r["connections"] += 1
-        complete = True
-        for direction, total in (("send", close["bytes_sent"]), ("recv", close["bytes_recv"])):
+        windows = {}
+        for direction in ("send", "recv"):
             key = (fd, direction)
             times = data_ts.get(key, [])
             lo, hi = bisect.bisect_right(times, start), bisect.bisect_right(times, end)
-            seen = sorted(data[key][lo:hi], key=lambda e: e["pos"])
+            windows[direction] = data[key][lo:hi]
+        # Every data event moves its socket's position forward (it carries at
+        # least one byte): a position that does not grow means the window
+        # holds two sockets, the close and the accept between them both lost.
+        if any(b["pos"] <= a["pos"] for evs in windows.values() for a, b in zip(evs, evs[1:])):
+            r["merged"] += 1
+            continue
+        complete = True
+        for direction, total in (("send", close["bytes_sent"]), ("recv", close["bytes_recv"])):
+            seen = windows[direction]
             r["bytes"] += total
             # stream_end: where the events seen so far end; captured_end:
             # where their captured bytes end. The tracer's gap_bytes counts
@@ -200,6 +209,9 @@ def stress(args, procs, tmp):
         ("JSON lines written", f"{len(events):,} ({bad_lines} unparsable)"),
         ("lost samples / refused / malformed (summary)", f"{lost:,} / {refused:,} / {malformed}"),
         ("nginx connections accepted / closed (events)", f"{r['accepts']:,} / {r['connections']:,}"),
+        ("closes whose connection cannot be told apart from the one before it "
+         "(that one's close and this one's accept both lost; not counted below)",
+         f"{r['merged']:,}"),
         ("connections with every byte in a data event", f"{r['complete']:,}"),
         ("stream bytes (close totals) / in data events",
          f"{r['bytes']:,} / {r['bytes_in_events']:,}"),
