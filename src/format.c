@@ -129,58 +129,64 @@ static void bounded_copy(char *out, size_t size, const char *text, size_t len)
 	out[len] = '\0';
 }
 
-void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
+/* The text of one second, kept until the next: events come many to a
+ * second, and gmtime/localtime plus a printf per event cost more than the
+ * rest of the line. */
+struct second_text {
+	uint64_t second; /* UINT64_MAX before the first */
+	char text[40];
+	size_t len;
+};
+
+/* "<second>.uuuuuu", then "Z" for RFC 3339 (UTC, with the date). */
+static void time_usec_format(struct second_text *cache, bool rfc3339, uint64_t wall_ns,
+			     char *out, size_t size)
 {
-	/* Events come many to a second: the date and time to the second are
-	 * formatted once per second, the microseconds by hand. */
-	static uint64_t cached_second = UINT64_MAX;
-	static char cached[64];
-	static size_t cached_len;
 	uint64_t second = wall_ns / 1000000000ULL;
 	unsigned usec = (wall_ns % 1000000000ULL) / 1000;
-	if (second != cached_second) {
+	char text[sizeof(cache->text) + 8];
+	size_t len;
+
+	if (second != cache->second) {
 		struct tm tm;
 		unsigned ignored;
 
-		time_split(wall_ns, &tm, &ignored, 1);
-		snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		cached_len = strlen(cached);
-		cached_second = second;
+		time_split(wall_ns, &tm, &ignored, rfc3339);
+		if (rfc3339)
+			snprintf(cache->text, sizeof(cache->text), "%04d-%02d-%02dT%02d:%02d:%02d",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+				 tm.tm_sec);
+		else
+			snprintf(cache->text, sizeof(cache->text), "%02d:%02d:%02d", tm.tm_hour,
+				 tm.tm_min, tm.tm_sec);
+		cache->len = strlen(cache->text);
+		cache->second = second;
 	}
-	char text[sizeof(cached) + 8];
-	memcpy(text, cached, cached_len);
-	memcpy(text + cached_len, ".000000Z", 9);
+	memcpy(text, cache->text, cache->len);
+	len = cache->len;
+	text[len] = '.';
 	for (int i = 6; i >= 1; i--) {
-		text[cached_len + i] = '0' + usec % 10;
+		text[len + i] = '0' + usec % 10;
 		usec /= 10;
 	}
-	bounded_copy(out, size, text, cached_len + 8);
+	len += 7;
+	if (rfc3339)
+		text[len++] = 'Z';
+	bounded_copy(out, size, text, len);
+}
+
+void format_time_rfc3339(uint64_t wall_ns, char *out, size_t size)
+{
+	static struct second_text utc = { .second = UINT64_MAX };
+
+	time_usec_format(&utc, true, wall_ns, out, size);
 }
 
 void format_time_local(uint64_t wall_ns, char *out, size_t size)
 {
-	/* As for RFC 3339: the local time to the second once per second. */
-	static uint64_t cached_second = UINT64_MAX;
-	static char cached[16];
-	uint64_t second = wall_ns / 1000000000ULL;
-	unsigned usec = (wall_ns % 1000000000ULL) / 1000;
+	static struct second_text local = { .second = UINT64_MAX };
 
-	if (second != cached_second) {
-		struct tm tm;
-		unsigned ignored;
-
-		time_split(wall_ns, &tm, &ignored, 0);
-		snprintf(cached, sizeof(cached), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-		cached_second = second;
-	}
-	char text[16] = "HH:MM:SS.000000";
-	memcpy(text, cached, 8);
-	for (int i = 14; i >= 9; i--) {
-		text[i] = '0' + usec % 10;
-		usec /= 10;
-	}
-	bounded_copy(out, size, text, sizeof(text) - 1);
+	time_usec_format(&local, false, wall_ns, out, size);
 }
 
 void format_duration(uint64_t ns, char *out, size_t size)

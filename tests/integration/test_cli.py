@@ -41,6 +41,15 @@ def run(*args, timeout=60, **kwargs):
     return subprocess.run([BINARY] + list(args), capture_output=True, timeout=timeout, **kwargs)
 
 
+def traffic_until_exit(proc, limit=60):
+    """Connections every 0.2 s until proc exits (at most limit seconds)."""
+    time.sleep(1)
+    deadline = time.time() + limit
+    while proc.poll() is None and time.time() < deadline:
+        run_python(TRAFFIC, 3)
+        time.sleep(0.2)
+
+
 class Usage(unittest.TestCase):
     def test_help_and_version(self):
         result = run("--help")
@@ -234,11 +243,7 @@ class Stopping(unittest.TestCase):
                   % (BINARY, STDERR_FILE))
         shell = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
-        time.sleep(1)
-        deadline = time.time() + 60
-        while shell.poll() is None and time.time() < deadline:
-            run_python(TRAFFIC, 3)
-            time.sleep(0.2)
+        traffic_until_exit(shell)
         out, err = shell.communicate(timeout=30)
         with open(STDERR_FILE) as f:
             stderr = f.read()
@@ -254,11 +259,7 @@ class Stopping(unittest.TestCase):
         with open("/dev/full", "w") as full:
             proc = subprocess.Popen([BINARY, "--no-data", "-d", "30"], stdout=full,
                                     stderr=subprocess.PIPE)
-            time.sleep(1)
-            deadline = time.time() + 60
-            while proc.poll() is None and time.time() < deadline:
-                run_python(TRAFFIC, 3)
-                time.sleep(0.2)
+            traffic_until_exit(proc)
             _, err = proc.communicate(timeout=30)
         err = err.decode()
         self.assertEqual(proc.returncode, 1, err)
