@@ -254,6 +254,20 @@ class Stopping(unittest.TestCase):
         self.assertEqual(len(ids), 12)
         self.assertEqual(ids & loaded_program_ids(), set())
 
+    def test_sigint_during_the_compile(self):
+        # The compile child finishes and hands over; the tracer then stops at
+        # once, prints its summary and leaves nothing loaded.
+        proc = subprocess.Popen([BINARY, "--no-data"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        err = err.decode()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("lost samples 0", err)
+        ids = {int(i) for i in re.findall(r"Probe loaded: id (\d+),", err)}
+        self.assertEqual(ids & loaded_program_ids(), set())
+
     def test_full_disk_is_an_error(self):
         # /dev/full refuses every write with ENOSPC: one line, exit 1, nothing left loaded.
         with open("/dev/full", "w") as full:
