@@ -752,6 +752,7 @@ events dominate). Each workload runs under each condition:
   attached;
 - **socket-tracer --no-data**: connection events only, data probes not attached;
 - **socket-tracer --json**: full capture and decoding, JSON lines to a file;
+- **socket-tracer --json --ring-buffer**: the same through one BPF ring buffer;
 - **socket-tracer --json -p** an idle pid: every probe attached, everything
   filtered out in the kernel;
 - **strace -f -p** the nginx worker: a ptrace-based peer;
@@ -768,7 +769,7 @@ time and memory.
 Run it, as root, on an otherwise idle machine:
 
 ```sh
-bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~15 min)
+bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~20 min)
 bench/run.sh --quick    # smoke test: 1 round × 3 s, no 60 s RSS run
 python3 bench/bench.py --tracer PATH --rounds R --seconds S   # no setup or build
 ```
