@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -163,7 +164,7 @@ destroy_module:
 
 /* The compile child: compiles, loads, sends the fds to the tracer on sock
  * and exits; every error is printed here. */
-static void compile_child(int sock, const struct options *opts,
+static void compile_child(pid_t parent, int sock, const struct options *opts,
 			  const struct kernel_headers *headers, int nr_cpus, int ring_pages)
 {
 	struct bcc_compiler bcc;
@@ -171,6 +172,9 @@ static void compile_child(int sock, const struct options *opts,
 	int fds[KEPT_MAPS + PROBES_MAX];
 	int err;
 
+	/* Nobody to compile for once the tracer is gone (killed, for one). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(EXIT_FAILURE);
 	err = bcc_compiler_open(&bcc);
 	if (!err)
 		err = program_compile(&bcc, opts, headers, nr_cpus, ring_pages, &program);
@@ -205,7 +209,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 	struct rusage usage;
 	int sock[2];
 	int status;
-	pid_t child;
+	pid_t parent, child;
 	int n;
 
 	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
@@ -216,6 +220,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 		return -errno;
 	}
 	fflush(NULL);
+	parent = getpid();
 	child = fork();
 	if (child < 0) {
 		log_error("cannot start the compile process: %s", strerror(errno));
@@ -225,7 +230,7 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 	}
 	if (child == 0) {
 		close(sock[0]);
-		compile_child(sock[1], opts, headers, nr_cpus, ring_pages);
+		compile_child(parent, sock[1], opts, headers, nr_cpus, ring_pages);
 	}
 	close(sock[1]);
 	n = fds_receive(sock[0], &program->probes, sizeof(program->probes), fds,

@@ -268,6 +268,21 @@ class Stopping(unittest.TestCase):
         ids = {int(i) for i in re.findall(r"Probe loaded: id (\d+),", err)}
         self.assertEqual(ids & loaded_program_ids(), set())
 
+    def test_compile_child_dies_with_the_tracer(self):
+        proc = subprocess.Popen([BINARY, "--no-data"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(0.2)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        self.assertEqual(len(children), 1)  # the compile child, still compiling
+        proc.kill()
+        _, err = proc.communicate(timeout=30)
+        deadline = time.time() + 10
+        while os.path.exists(f"/proc/{children[0]}") and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists(f"/proc/{children[0]}"))
+        self.assertNotIn(b"cannot hand", err)
+
     def test_full_disk_is_an_error(self):
         # /dev/full refuses every write with ENOSPC: one line, exit 1, nothing left loaded.
         with open("/dev/full", "w") as full:
