@@ -1,6 +1,7 @@
 #include "escape.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 static const char hex_digits[] = "0123456789abcdef";
 
@@ -21,11 +22,39 @@ static const uint8_t plain_bytes[256] = {
 	[']' ... '~'] = PLAIN_TEXT | PLAIN_JSON,
 };
 
+/* Eight bytes at a time while none of them needs escaping: payloads are
+ * mostly plain text, and this loop sees every byte of every capture. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static bool word_has_byte(uint64_t word, uint8_t byte)
+{
+	uint64_t x = word ^ (ONES * byte);
+
+	return (x - ONES) & ~x & HIGHS;
+}
+
+static bool word_plain(uint64_t word, bool json)
+{
+	/* a byte >= 0x80, or below 0x20 */
+	if ((word & HIGHS) || ((word - ONES * 0x20) & ~word & HIGHS))
+		return false;
+	return !word_has_byte(word, 0x7f) && !word_has_byte(word, '\\') &&
+	       !(json && word_has_byte(word, '"'));
+}
+
 static size_t plain_run(const uint8_t *in, size_t len, bool json)
 {
 	uint8_t want = json ? PLAIN_JSON : PLAIN_TEXT;
 	size_t n = 0;
+	uint64_t word;
 
+	while (n + sizeof(word) <= len) {
+		memcpy(&word, in + n, sizeof(word));
+		if (!word_plain(word, json))
+			break;
+		n += sizeof(word);
+	}
 	while (n < len && (plain_bytes[in[n]] & want))
 		n++;
 	return n;

@@ -221,8 +221,47 @@ static void test_strbuf_numbers(void)
 	CHECK_STR(storage, "-9223372036854775808");
 }
 
+/* Every byte value at every offset of a longer plain run escapes exactly as
+ * it does alone: the eight-bytes-at-a-time scan must stop at each one. */
+static void test_escape_every_byte_everywhere(void)
+{
+	char alone_text[64], got[256], expected[256];
+	uint8_t in[24];
+
+	for (int json = 0; json <= 1; json++) {
+		for (int byte = 0; byte < 256; byte++) {
+			struct strbuf buf;
+			uint8_t one = byte;
+
+			strbuf_init(&buf, alone_text, sizeof(alone_text));
+			if (json)
+				escape_json(&buf, &one, 1);
+			else
+				escape_text(&buf, &one, 1, 1);
+			for (size_t at = 0; at < sizeof(in); at++) {
+				memset(in, 'a', sizeof(in));
+				in[at] = byte;
+				strbuf_init(&buf, got, sizeof(got));
+				if (json)
+					escape_json(&buf, in, sizeof(in));
+				else
+					escape_text(&buf, in, sizeof(in), sizeof(in));
+				snprintf(expected, sizeof(expected), "%.*s%s%.*s", (int)at,
+					 "aaaaaaaaaaaaaaaaaaaaaaaa", alone_text,
+					 (int)(sizeof(in) - at - 1), "aaaaaaaaaaaaaaaaaaaaaaaa");
+				/* bytes >= 0x80 alone are never valid UTF-8: escaped both ways */
+				if (strcmp(got, expected)) {
+					CHECK_STR(got, expected);
+					return;
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
+	test_escape_every_byte_everywhere();
 	test_strbuf_numbers();
 	test_escape_text();
 	test_escape_json();
