@@ -7,7 +7,8 @@
  * The BPF side captures, filters and counts; all parsing is in userspace.
  *
  * Compile-time switches (set by userspace with -D):
- *   ST_FILTER_PID   only tgids in map filter_pids
+ *   ST_FILTER_PID   only tgids t for which ST_PID_SELECTED(t) holds (a
+ *                   comparison userspace builds from the -p list)
  *   ST_FILTER_COMM  only comms in map filter_comms
  *   ST_DATA_SIZE    payload bytes captured per data event (<= ST_DATA_MAX)
  *   ST_NR_CPUS      possible CPUs (rows of the data scratch array)
@@ -109,8 +110,6 @@ struct data_scratch {
 BPF_HASH(pending, __u64, struct pending_call, 16384);
 /* Known sockets, see struct st_sock in socket_tracer.h. */
 BPF_TABLE("lru_hash", __u64, struct st_sock, socks, ST_SOCKS_MAX);
-/* -p filter: key tgid, value unused. Filled by userspace before attach. */
-BPF_HASH(filter_pids, __u32, __u8, ST_FILTER_MAX);
 /* -c filter: key comm, value unused. Filled by userspace before attach. */
 BPF_HASH(filter_comms, struct st_comm_key, __u8, ST_FILTER_MAX);
 /* -c filter: tgids selected because one of their threads had a wanted comm,
@@ -185,13 +184,23 @@ static __always_inline __u64 sock_key(__u64 pid_tgid, __u64 fd)
 	return (pid_tgid & 0xffffffff00000000ULL) | (fd & 0xffffffffULL);
 }
 
-static __always_inline int task_selected(__u64 pid_tgid)
+/* The -p filter is compiled in as constants: every syscall of every
+ * process runs this, and a comparison costs nothing next to a map lookup.
+ * Exits check it too, before looking for a saved entry. */
+static __always_inline int pid_selected(__u64 pid_tgid)
 {
 #ifdef ST_FILTER_PID
 	__u32 tgid = pid_tgid >> 32;
-	if (!filter_pids.lookup(&tgid))
-		return 0;
+	return ST_PID_SELECTED(tgid);
+#else
+	return 1;
 #endif
+}
+
+static __always_inline int task_selected(__u64 pid_tgid)
+{
+	if (!pid_selected(pid_tgid))
+		return 0;
 #ifdef ST_FILTER_COMM
 	__u32 process = pid_tgid >> 32;
 	if (comm_tgids.lookup(&process))
@@ -261,6 +270,8 @@ static __always_inline void pending_save(__u64 fd, __u64 buf, __u64 count, __u64
 /* Takes the entry's saved arguments; 0 when there are none. */
 static __always_inline int pending_take(__u64 pid_tgid, struct pending_call *call)
 {
+	if (!pid_selected(pid_tgid))
+		return 0;
 	struct pending_call *saved = pending.lookup(&pid_tgid);
 	if (!saved)
 		return 0;

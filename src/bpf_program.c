@@ -30,8 +30,18 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
 
 	snprintf(flags[n++], CFLAG_LEN, "-DST_DATA_SIZE=%u", opts->data_size);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", nr_cpus);
-	if (opts->n_pids)
+	if (opts->n_pids) {
+		size_t len;
+
 		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_PID");
+		len = snprintf(flags[n], CFLAG_LEN, "-DST_PID_SELECTED(t)=(");
+		for (int i = 0; i < opts->n_pids && len < CFLAG_LEN; i++)
+			len += snprintf(flags[n] + len, CFLAG_LEN - len, "%s(t) == %uu",
+					i ? " || " : "", (unsigned)opts->pids[i]);
+		if (len < CFLAG_LEN)
+			snprintf(flags[n] + len, CFLAG_LEN - len, ")");
+		n++;
+	}
 	if (opts->n_comms)
 		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_COMM");
 	if (ring_pages) {
@@ -47,22 +57,15 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
  * before the programs' fds. */
 #define KEPT_MAPS 3
 
+/* The -c names go into filter_comms; the -p tgids are compiled in. */
 static int filters_fill(const struct bcc_compiler *bcc, void *module, const struct options *opts)
 {
-	int pids_fd = bcc->table_fd(module, "filter_pids");
 	int comms_fd = bcc->table_fd(module, "filter_comms");
 	__u8 one = 1;
 
-	if ((opts->n_pids && pids_fd < 0) || (opts->n_comms && comms_fd < 0)) {
-		log_error("the BPF program lacks the filter_pids/filter_comms maps");
+	if (opts->n_comms && comms_fd < 0) {
+		log_error("the BPF program lacks the filter_comms map");
 		return -ENOENT;
-	}
-	for (int i = 0; i < opts->n_pids; i++) {
-		__u32 pid = opts->pids[i];
-		if (bpf_update_elem(pids_fd, &pid, &one, BPF_ANY)) {
-			log_error("failed to set pid filter: %s", strerror(errno));
-			return -errno;
-		}
 	}
 	for (int i = 0; i < opts->n_comms; i++) {
 		struct st_comm_key key = {};

@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -165,6 +166,47 @@ class EditedBpfProgram(unittest.TestCase):
             os.unlink(f.name)
         # AF_INET is no longer traced: no IPv4 connect from the traffic.
         self.assertEqual([e for e in events if e["pid"] == pid and e["family"] == "inet"], [])
+
+
+WAIT_THEN_CONNECT = r"""
+import socket, sys
+sys.stdin.readline()
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
+for _ in range(2):
+    c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+    c.close(); a.close()
+"""
+
+
+class PidFilter(unittest.TestCase):
+    def test_only_the_given_pids(self):
+        # -p is compiled into the program as constants: two selected
+        # processes are traced, a third is not.
+        procs = [subprocess.Popen([sys.executable, "-c", WAIT_THEN_CONNECT],
+                                  stdin=subprocess.PIPE) for _ in range(3)]
+        try:
+            with Tracer("--no-data", "-v", "-p", str(procs[0].pid),
+                        "-p", str(procs[1].pid)) as tracer:
+                for p in procs:
+                    p.stdin.write(b"go\n")
+                    p.stdin.flush()
+                for p in procs:
+                    p.wait(30)
+                time.sleep(0.3)
+                self.assertEqual(tracer.stop(), 0)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
+                p.stdin.close()
+        self.assertIn("BPF compile flag: -DST_PID_SELECTED(t)=((t) == %du || (t) == %du)"
+                      % (procs[0].pid, procs[1].pid), tracer.stderr)
+        events = tracer.events()
+        for selected in procs[:2]:
+            self.assertEqual(len(select(events, pid=selected.pid, event="connect")), 2)
+            self.assertEqual(len(select(events, pid=selected.pid, event="accept")), 2)
+        self.assertEqual({e["pid"] for e in events}, {procs[0].pid, procs[1].pid})
 
 
 class CompileProcess(unittest.TestCase):
