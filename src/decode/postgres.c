@@ -174,6 +174,21 @@ static enum step message_readable(const uint8_t *buf, const struct pg_header *he
 	return header->in_buf - PG_HEADER >= PG_PEEK ? STEP_OK : STEP_NEED_MORE;
 }
 
+/* A message whose body is one string (Query, CommandComplete): emitted as
+ * kind, the string cut to fit into dst. */
+static struct parse_result string_message(const uint8_t *buf, const struct pg_header *header,
+					  struct pg_message *pg, enum pg_kind kind, char *dst,
+					  size_t size)
+{
+	enum step step = message_readable(buf, header);
+
+	if (step != STEP_OK)
+		return header_fail(step);
+	pg->kind = kind;
+	text_cut(dst, size, buf + PG_HEADER, string_len(buf + PG_HEADER, header->in_buf - PG_HEADER));
+	return message_take(PARSE_COMPLETE, header);
+}
+
 /* --- client --- */
 
 /*
@@ -295,13 +310,7 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len, struct p
 			return result_make(PARSE_INVALID, 0, 0);
 		return message_take(PARSE_IGNORED, &header);
 	case 'Q':
-		step = message_readable(buf, &header);
-		if (step != STEP_OK)
-			return header_fail(step);
-		pg->kind = PG_QUERY;
-		text_cut(pg->query, sizeof(pg->query), buf + PG_HEADER,
-			 string_len(buf + PG_HEADER, header.in_buf - PG_HEADER));
-		return message_take(PARSE_COMPLETE, &header);
+		return string_message(buf, &header, pg, PG_QUERY, pg->query, sizeof(pg->query));
 	default:
 		return message_take(PARSE_IGNORED, &header);
 	}
@@ -372,13 +381,8 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 	pg->kind = PG_OTHER;
 	switch (header.type) {
 	case 'C':
-		step = message_readable(buf, &header);
-		if (step != STEP_OK)
-			return header_fail(step);
-		pg->kind = PG_COMMAND_COMPLETE;
-		text_cut(pg->tag, sizeof(pg->tag), buf + PG_HEADER,
-			 string_len(buf + PG_HEADER, header.in_buf - PG_HEADER));
-		return message_take(PARSE_COMPLETE, &header);
+		return string_message(buf, &header, pg, PG_COMMAND_COMPLETE, pg->tag,
+				      sizeof(pg->tag));
 	case 'E':
 		step = message_readable(buf, &header);
 		if (step != STEP_OK)

@@ -127,6 +127,17 @@ static void json_int(struct strbuf *out, const char *key, size_t key_len, int64_
 	strbuf_put_i64(out, value);
 }
 
+/* Element index of a JSON array of strings, with the comma before all but
+ * the first. */
+static void json_array_string(struct strbuf *out, uint32_t index, const char *value)
+{
+	if (index)
+		strbuf_putc(out, ',');
+	strbuf_putc(out, '"');
+	escape_json(out, (const uint8_t *)value, strlen(value));
+	strbuf_putc(out, '"');
+}
+
 /* Each object starts with "kind" so that keys after it take a comma. */
 static void http_put(struct strbuf *out, const struct http_message *http)
 {
@@ -151,13 +162,8 @@ static void redis_put(struct strbuf *out, const struct redis_message *redis)
 		json_raw(out, KEY("command"), redis->command);
 		json_key(out, KEY("args"));
 		strbuf_putc(out, '[');
-		for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++) {
-			if (i)
-				strbuf_putc(out, ',');
-			strbuf_putc(out, '"');
-			escape_json(out, (const uint8_t *)redis->args[i], strlen(redis->args[i]));
-			strbuf_putc(out, '"');
-		}
+		for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++)
+			json_array_string(out, i, redis->args[i]);
 		strbuf_putc(out, ']');
 		json_u64(out, KEY("n_args"), redis->n_args);
 	} else {
@@ -177,13 +183,8 @@ static void dns_put(struct strbuf *out, const struct dns_message *dns)
 	json_key(out, KEY("answers"));
 	strbuf_putc(out, '[');
 	for (uint32_t i = 0; i < dns->n_answers && i < DECODER_MAX_ANSWERS && dns->answers[i][0];
-	     i++) {
-		if (i)
-			strbuf_putc(out, ',');
-		strbuf_putc(out, '"');
-		escape_json(out, (const uint8_t *)dns->answers[i], strlen(dns->answers[i]));
-		strbuf_putc(out, '"');
-	}
+	     i++)
+		json_array_string(out, i, dns->answers[i]);
 	strbuf_putc(out, ']');
 	json_u64(out, KEY("n_answers"), dns->n_answers);
 }
