@@ -128,15 +128,18 @@ bool conn_table_new_socket(const struct conn *conn, const struct event *ev)
 	       ev->pos < conn->next_pos[ev->direction];
 }
 
-/* Forgets what belonged to the previous socket on this (pid, fd); the
- * caller has released conn->proto. */
-static void conn_restart(struct conn *conn)
+/* Forgets what belonged to the previous socket on this (pid, fd); its
+ * protocol state goes to *released, for the caller to free. */
+static void conn_restart(struct conn *conn, struct proto_conn **released)
 {
 	memset(conn->next_pos, 0, sizeof(conn->next_pos));
 	memset(conn->seen, 0, sizeof(conn->seen));
+	*released = conn->proto;
+	conn->proto = NULL;
 }
 
-static struct conn *data_apply(struct conn_table *table, struct event *ev)
+static struct conn *data_apply(struct conn_table *table, struct event *ev,
+			       struct proto_conn **released)
 {
 	struct conn *conn = conn_table_upsert(table, ev->pid, ev->fd);
 	uint8_t dir = ev->direction;
@@ -144,7 +147,7 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 	if (!conn)
 		return NULL;
 	if (conn_table_new_socket(conn, ev))
-		conn_restart(conn);
+		conn_restart(conn, released);
 	memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 	if (!ev->remote[0])
 		memcpy(ev->remote, conn->remote, sizeof(ev->remote));
@@ -161,10 +164,12 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 	return conn;
 }
 
-struct conn *conn_table_apply(struct conn_table *table, struct event *ev)
+struct conn *conn_table_apply(struct conn_table *table, struct event *ev,
+			      struct proto_conn **released)
 {
 	struct conn *conn;
 
+	*released = NULL;
 	switch (ev->kind) {
 	case ST_EV_CONNECT:
 	case ST_EV_ACCEPT:
@@ -173,7 +178,7 @@ struct conn *conn_table_apply(struct conn_table *table, struct event *ev)
 		conn = conn_table_upsert(table, ev->pid, ev->fd);
 		if (conn) {
 			if (conn_table_new_socket(conn, ev))
-				conn_restart(conn);
+				conn_restart(conn, released);
 			memcpy(conn->comm, ev->comm, sizeof(conn->comm));
 			memcpy(conn->remote, ev->remote, sizeof(conn->remote));
 		}
@@ -184,7 +189,7 @@ struct conn *conn_table_apply(struct conn_table *table, struct event *ev)
 			memcpy(ev->remote, conn->remote, sizeof(ev->remote));
 		return conn;
 	case ST_EV_DATA:
-		return data_apply(table, ev);
+		return data_apply(table, ev, released);
 	default:
 		return NULL;
 	}

@@ -41,8 +41,7 @@ void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd);
 
 /* Whether ev starts another socket on conn's (pid, fd) although no close
  * was seen (it was lost): an accept returned this fd, or a stream position
- * went back. conn_table_apply then restarts the entry; its proto must be
- * released first. */
+ * went back. conn_table_apply then restarts the entry. */
 bool conn_table_new_socket(const struct conn *conn, const struct event *ev);
 
 /*
@@ -50,9 +49,13 @@ bool conn_table_new_socket(const struct conn *conn, const struct event *ev);
  * fills in the peer (unless the datagram has its own) and the gap since the
  * previous captured byte. Returns the connection's entry, or NULL (a failed
  * accept, a close of an unknown socket, a full table). The caller removes a
- * closed connection's entry once done with it.
+ * closed connection's entry once done with it. When ev starts another
+ * socket on an entry whose close was lost (conn_table_new_socket), the entry
+ * restarts and *released gets the old socket's protocol state for the
+ * caller to free; otherwise *released is NULL.
  */
-struct conn *conn_table_apply(struct conn_table *table, struct event *ev);
+struct conn *conn_table_apply(struct conn_table *table, struct event *ev,
+			      struct proto_conn **released);
 
 /* Sets the peer of a connection learned outside the event stream. */
 void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,

@@ -173,6 +173,7 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 
 static void sample_handle(struct session *session, const void *data, int size)
 {
+	struct proto_conn *released;
 	struct event ev;
 	struct conn *conn;
 
@@ -184,10 +185,9 @@ static void sample_handle(struct session *session, const void *data, int size)
 		return;
 	}
 	session->events_by_kind[ev.kind]++;
-	conn = conn_table_lookup(&session->conns, ev.pid, ev.fd);
-	if (conn && conn->proto && conn_table_new_socket(conn, &ev))
-		exchange_forget(&session->exchanges, &conn->proto);
-	conn = conn_table_apply(&session->conns, &ev);
+	conn = conn_table_apply(&session->conns, &ev, &released);
+	if (released)
+		exchange_forget(&session->exchanges, &released);
 	switch (ev.kind) {
 	case ST_EV_DATA:
 		if (conn)

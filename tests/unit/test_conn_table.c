@@ -157,6 +157,7 @@ static struct event data_make(uint32_t pid, int32_t fd, uint8_t dir, uint64_t po
 
 static void test_apply(void)
 {
+	struct proto_conn *released;
 	struct conn_table table;
 	struct event ev;
 
@@ -165,20 +166,20 @@ static void test_apply(void)
 	/* connect records the remote; data and close get it. */
 	ev = event_make(ST_EV_CONNECT, 10, 3, "1.2.3.4:80");
 	ev.result = -115; /* EINPROGRESS: still a connection */
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK(conn_table_lookup(&table, 10, 3) != NULL);
 	CHECK_STR(conn_table_lookup(&table, 10, 3)->remote, "1.2.3.4:80");
 	ev = data_make(10, 3, ST_DIR_SEND, 0, 10, 10, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_STR(ev.remote, "1.2.3.4:80");
 	CHECK_INT(ev.gap_bytes, 0);
 	/* A datagram with its own peer keeps it. */
 	ev = data_make(10, 3, ST_DIR_RECV, 0, 10, 10, "8.8.8.8:53");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_STR(ev.remote, "8.8.8.8:53");
 	CHECK_STR(conn_table_lookup(&table, 10, 3)->remote, "1.2.3.4:80");
 	ev = event_make(ST_EV_CLOSE, 10, 3, "");
-	CHECK(conn_table_apply(&table, &ev) == conn_table_lookup(&table, 10, 3));
+	CHECK(conn_table_apply(&table, &ev, &released) == conn_table_lookup(&table, 10, 3));
 	CHECK_STR(ev.remote, "1.2.3.4:80");
 	/* The caller removes the closed connection when done with it. */
 	conn_table_remove(&table, 10, 3);
@@ -189,53 +190,53 @@ static void test_apply(void)
 	 * the listener and records nothing. */
 	ev = event_make(ST_EV_ACCEPT, 11, 5, "10.0.0.9:5555");
 	ev.result = 5;
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_STR(conn_table_lookup(&table, 11, 5)->remote, "10.0.0.9:5555");
 	ev = event_make(ST_EV_ACCEPT, 11, 4, "");
 	ev.result = -11;
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK(conn_table_lookup(&table, 11, 4) == NULL);
 
 	/* A close of an unknown socket keeps what it has. */
 	ev = event_make(ST_EV_CLOSE, 12, 3, "");
-	CHECK(conn_table_apply(&table, &ev) == NULL);
+	CHECK(conn_table_apply(&table, &ev, &released) == NULL);
 	CHECK_STR(ev.remote, "");
 	CHECK(conn_table_lookup(&table, 12, 3) == NULL);
 
 	/* Gaps on a socket seen first through its data. */
 	ev = data_make(20, 4, ST_DIR_SEND, 0, 10, 10, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 	ev = data_make(20, 4, ST_DIR_SEND, 25, 5, 5, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 15);
 	CHECK_INT(ev.gap_pos, 10);
 	ev = data_make(20, 4, ST_DIR_SEND, 30, 5, 5, ""); /* contiguous */
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 	/* The other direction has its own position. */
 	ev = data_make(20, 4, ST_DIR_RECV, 0, 7, 7, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 
 	/* A truncated capture leaves its uncaptured bytes as the next gap. */
 	ev = data_make(21, 4, ST_DIR_RECV, 0, 100, 40, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 	ev = data_make(21, 4, ST_DIR_RECV, 100, 10, 10, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 60);
 	CHECK_INT(ev.gap_pos, 40);
 
 	/* Seen mid-stream (opened before the tracer): its first event has no
 	 * gap; a connection known from its connect does. */
 	ev = data_make(22, 4, ST_DIR_SEND, 5000, 10, 10, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 	ev = event_make(ST_EV_CONNECT, 23, 4, "1.1.1.1:443");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	ev = data_make(23, 4, ST_DIR_SEND, 8, 10, 10, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 8);
 	CHECK_INT(ev.gap_pos, 0);
 
@@ -246,46 +247,53 @@ static void test_apply(void)
  * not inherit the old one's stream positions. */
 static void test_lost_close(void)
 {
+	struct proto_conn *released;
 	struct conn_table table;
 	struct event ev;
 
 	CHECK_INT(conn_table_init(&table), 0);
 	ev = event_make(ST_EV_ACCEPT, 30, 6, "10.0.0.1:1000");
 	ev.result = 6;
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	ev = data_make(30, 6, ST_DIR_RECV, 0, 500, 500, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	ev = data_make(30, 6, ST_DIR_SEND, 0, 900, 900, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 
-	/* The close was lost; accept hands out fd 6 again: a new socket. */
+	/* The close was lost; accept hands out fd 6 again: a new socket. Its
+	 * predecessor's protocol state is handed back to be freed. */
+	struct proto_conn *state = (struct proto_conn *)&table; /* any non-NULL marker */
+	conn_table_lookup(&table, 30, 6)->proto = state;
 	ev = event_make(ST_EV_ACCEPT, 30, 6, "10.0.0.2:2000");
 	ev.result = 6;
 	CHECK(conn_table_new_socket(conn_table_lookup(&table, 30, 6), &ev));
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
+	CHECK(released == state);
+	CHECK(conn_table_lookup(&table, 30, 6)->proto == NULL);
 	CHECK_STR(conn_table_lookup(&table, 30, 6)->remote, "10.0.0.2:2000");
 	/* Its first bytes are no gap, and a real gap is measured from 0. */
 	ev = data_make(30, 6, ST_DIR_RECV, 0, 100, 100, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
+	CHECK(released == NULL);
 	CHECK_INT(ev.gap_bytes, 0);
 	ev = data_make(30, 6, ST_DIR_SEND, 50, 10, 10, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 50);
 	CHECK_INT(ev.gap_pos, 0);
 
 	/* Close and accept both lost (socket() then connect() on fd 7 here):
 	 * a position going back tells. */
 	ev = event_make(ST_EV_CONNECT, 31, 7, "10.0.0.3:3000");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	ev = data_make(31, 7, ST_DIR_SEND, 0, 800, 800, "");
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	ev = data_make(31, 7, ST_DIR_SEND, 0, 20, 20, "");
 	CHECK(conn_table_new_socket(conn_table_lookup(&table, 31, 7), &ev));
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 	ev = data_make(31, 7, ST_DIR_SEND, 20, 5, 5, "");
 	CHECK(!conn_table_new_socket(conn_table_lookup(&table, 31, 7), &ev));
-	conn_table_apply(&table, &ev);
+	conn_table_apply(&table, &ev, &released);
 	CHECK_INT(ev.gap_bytes, 0);
 
 	/* A failed accept names the listener: nothing restarts. */
