@@ -499,21 +499,18 @@ static __always_inline int data_enter(__u64 fd, __u64 buf, __u64 count, __u64 ad
 	return 0;
 }
 
-/* Copies up to len user bytes to data[off]; returns the bytes copied. */
-static __always_inline __u32 payload_copy(__u8 *data, __u32 off, __u64 src, __u64 len)
+/* Copies up to len user bytes to data[]; returns the bytes copied. */
+static __always_inline __u32 payload_copy(__u8 *data, __u64 src, __u64 len)
 {
-	if (off >= ST_DATA_SIZE || !src)
+	if (!src)
 		return 0;
-	__u64 n = ST_DATA_SIZE - off;
+	__u64 n = ST_DATA_SIZE;
 	if (len < n)
 		n = len;
 	BOUNDS_OPAQUE(n);
 	if (n > ST_DATA_MAX)
 		n = ST_DATA_MAX;
-	__u64 start = off;
-	BOUNDS_OPAQUE(start);
-	start &= ST_DATA_MAX - 1;
-	if (user_read(data + start, n, (void *)src))
+	if (user_read(data, n, (void *)src))
 		return 0;
 	return n;
 }
@@ -544,20 +541,35 @@ static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt,
 	return off;
 }
 
-/* Where a syscall's payload is; a constant argument of data_exit, so each
- * exit program holds only its own capture path. */
-enum capture_kind {
-	CAPTURE_NONE,     /* sendfile: the payload is a file */
-	CAPTURE_BUFFER,   /* read, write */
-	CAPTURE_SENDTO,   /* buffer, peer address and its length */
-	CAPTURE_RECVFROM, /* buffer, peer address and a pointer to its length */
-	CAPTURE_IOVEC,    /* readv, writev */
-	CAPTURE_MSGHDR,   /* sendmsg, recvmsg */
-	CAPTURE_MMSGHDR,  /* sendmmsg, recvmmsg */
-};
+/* Whether a data syscall sends: bit ST_SYS_<name> set. */
+#define SEND_SYSCALLS                                                                      \
+	((1u << ST_SYS_WRITE) | (1u << ST_SYS_WRITEV) | (1u << ST_SYS_SENDTO) |              \
+	 (1u << ST_SYS_SENDMSG) | (1u << ST_SYS_SENDMMSG) | (1u << ST_SYS_SENDFILE))
 
-static __always_inline int data_exit(struct syscall_exit_ctx *ctx, enum capture_kind capture,
-				     __u8 direction)
+/* sendmmsg/recvmmsg return a message count: the bytes are the sum of the
+ * messages' lengths (the first ST_IOV_MAX of them); *first_len gets the
+ * first's, the one captured. */
+static __always_inline __u64 mmsg_bytes(__u64 vec, __u64 messages, __u64 *first_len)
+{
+	__u64 bytes = 0;
+	for (int i = 0; i < ST_IOV_MAX; i++) {
+		if (i >= messages)
+			break;
+		__u32 len = 0;
+		user_read(&len, sizeof(len),
+			  (void *)(vec + i * sizeof(struct abi_mmsghdr) +
+				   offsetof(struct abi_mmsghdr, len)));
+		if (i == 0)
+			*first_len = len;
+		bytes += len;
+	}
+	return bytes;
+}
+
+/* One program for the exit of every data syscall: the entry saved which
+ * syscall it was. Eleven inlined copies of this body were most of what
+ * LLVM and the verifier spent at startup. */
+int exit_data(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pending_call call;
@@ -574,62 +586,52 @@ static __always_inline int data_exit(struct syscall_exit_ctx *ctx, enum capture_
 	if (!sock)
 		return 0;
 
+	/* Where the payload is: a buffer (buf, up to bytes), an iovec array
+	 * (iov, iovcnt, up to gather_bytes) or nowhere (sendfile's is a file). */
 	__u64 bytes = ctx->ret;
+	__u64 gather_bytes = bytes;
+	__u64 buf = call.buf;
+	__u64 iov = 0, iovcnt = 0;
 	__u64 peer = 0, peer_len = 0;
-	__u32 captured = 0;
 	struct abi_msghdr msg = {};
-	switch (capture) {
-	case CAPTURE_BUFFER:
-		captured = payload_copy(ev->data, 0, call.buf, bytes);
-		break;
-	case CAPTURE_SENDTO:
+	switch (call.syscall) {
+	case ST_SYS_SENDTO:
 		peer = call.addr;
 		peer_len = call.addr_len;
-		captured = payload_copy(ev->data, 0, call.buf, bytes);
 		break;
-	case CAPTURE_RECVFROM:
+	case ST_SYS_RECVFROM:
 		peer = call.addr;
 		if (call.addr && call.addr_len)
 			user_read(&peer_len, sizeof(__u32), (void *)call.addr_len);
-		captured = payload_copy(ev->data, 0, call.buf, bytes);
 		break;
-	case CAPTURE_IOVEC:
-		captured = payload_gather(ev->data, call.buf, call.count, bytes);
+	case ST_SYS_READV:
+	case ST_SYS_WRITEV:
+		iov = call.buf;
+		iovcnt = call.count;
+		buf = 0;
 		break;
-	case CAPTURE_MSGHDR:
-		if (user_read(&msg, sizeof(msg), (void *)call.buf))
-			break;
-		peer = msg.name;
-		peer_len = msg.namelen;
-		captured = payload_gather(ev->data, msg.iov, msg.iovlen, bytes);
-		break;
-	case CAPTURE_MMSGHDR: {
-		/* ret counts messages: sum their lengths; capture the first. */
-		__u64 messages = bytes;
-		__u32 first_len = 0;
-		bytes = 0;
-		for (int i = 0; i < ST_IOV_MAX; i++) {
-			if (i >= messages)
-				break;
-			__u32 len = 0;
-			user_read(&len, sizeof(len),
-					    (void *)(call.buf + i * sizeof(struct abi_mmsghdr) +
-						     offsetof(struct abi_mmsghdr, len)));
-			if (i == 0)
-				first_len = len;
-			bytes += len;
+	case ST_SYS_SENDMMSG:
+	case ST_SYS_RECVMMSG:
+		bytes = mmsg_bytes(call.buf, bytes, &gather_bytes);
+		/* fallthrough: the first message's msghdr leads its mmsghdr */
+	case ST_SYS_SENDMSG:
+	case ST_SYS_RECVMSG:
+		if (!user_read(&msg, sizeof(msg), (void *)call.buf)) {
+			peer = msg.name;
+			peer_len = msg.namelen;
+			iov = msg.iov;
+			iovcnt = msg.iovlen;
 		}
-		if (user_read(&msg, sizeof(msg), (void *)call.buf))
-			break;
-		peer = msg.name;
-		peer_len = msg.namelen;
-		captured = payload_gather(ev->data, msg.iov, msg.iovlen, first_len);
+		buf = 0;
+		break;
+	case ST_SYS_SENDFILE:
+		buf = 0;
 		break;
 	}
-	case CAPTURE_NONE:
-		break;
-	}
+	__u32 captured = iov ? payload_gather(ev->data, iov, iovcnt, gather_bytes)
+			     : payload_copy(ev->data, buf, bytes);
 
+	__u8 direction = (SEND_SYSCALLS >> call.syscall) & 1 ? ST_DIR_SEND : ST_DIR_RECV;
 	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
 	ev->pos = *total;
 	lock_xadd(total, bytes);
@@ -706,59 +708,4 @@ int enter_recvmmsg(struct syscall_enter_ctx *ctx)
 int enter_sendfile64(struct syscall_enter_ctx *ctx)
 {
 	return data_enter(ctx->args[0], 0, ctx->args[3], 0, 0, ST_SYS_SENDFILE);
-}
-
-int exit_read(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_BUFFER, ST_DIR_RECV);
-}
-
-int exit_write(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_BUFFER, ST_DIR_SEND);
-}
-
-int exit_readv(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_IOVEC, ST_DIR_RECV);
-}
-
-int exit_writev(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_IOVEC, ST_DIR_SEND);
-}
-
-int exit_sendto(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_SENDTO, ST_DIR_SEND);
-}
-
-int exit_recvfrom(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_RECVFROM, ST_DIR_RECV);
-}
-
-int exit_sendmsg(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_MSGHDR, ST_DIR_SEND);
-}
-
-int exit_recvmsg(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_MSGHDR, ST_DIR_RECV);
-}
-
-int exit_sendmmsg(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_MMSGHDR, ST_DIR_SEND);
-}
-
-int exit_recvmmsg(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_MMSGHDR, ST_DIR_RECV);
-}
-
-int exit_sendfile64(struct syscall_exit_ctx *ctx)
-{
-	return data_exit(ctx, CAPTURE_NONE, ST_DIR_SEND);
 }

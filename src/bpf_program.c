@@ -17,6 +17,7 @@
 #include "bpf_source.h"
 #include "cpus.h"
 #include "fd_passing.h"
+#include "kallsyms_stand_in.h"
 #include "log.h"
 #include "socket_tracer_abi.h"
 
@@ -28,6 +29,9 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
 {
 	int n = kernel_headers_cflags(headers, flags, 8);
 
+	/* bcc adds -g to build BTF, which here would only let bpftool print
+	 * the maps' types; the debug info cost about 0.06 s of every start. */
+	snprintf(flags[n++], CFLAG_LEN, "-g0");
 	snprintf(flags[n++], CFLAG_LEN, "-DST_DATA_SIZE=%u", opts->data_size);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", nr_cpus);
 	if (opts->n_pids) {
@@ -178,6 +182,9 @@ static void compile_child(pid_t parent, int sock, const struct options *opts,
 	/* Nobody to compile for once the tracer is gone (killed, for one). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(EXIT_FAILURE);
+	err = kallsyms_stand_in();
+	if (err && opts->verbose)
+		fprintf(stderr, "BPF compile reads the real /proc/kallsyms: %s\n", strerror(-err));
 	err = bcc_compiler_open(&bcc);
 	if (!err)
 		err = program_compile(&bcc, opts, headers, nr_cpus, ring_pages, &program);

@@ -2,6 +2,7 @@
 
 #include <bcc/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,12 +16,15 @@
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
 
-/* Each syscall gets enter_<name> on sys_enter_<name> and exit_<name> on
- * sys_exit_<name>. */
+/* Each syscall gets enter_<name> on sys_enter_<name> and, on
+ * sys_exit_<name>, exit_<name> or, for the data syscalls, the one exit_data
+ * they share (loaded once, attached to each). */
 struct probe_spec {
 	const char *syscall;
 	bool data;
 };
+
+#define DATA_EXIT_FUNCTION "exit_data"
 
 static const struct probe_spec probe_specs[] = {
 	{ "socket", false },   { "socketpair", false }, { "connect", false },  { "accept", false },
@@ -73,16 +77,37 @@ static void verifier_log_print(const struct bcc_compiler *bcc, void *module, con
 	free(log);
 }
 
-static int probe_load(const struct bcc_compiler *bcc, void *module, struct probe *probe)
+/* A function already loaded for an earlier probe of the set; NULL if none. */
+static const struct probe *probe_loaded(const struct probe_set *set, const char *function)
 {
-	void *start = bcc->function_start(module, probe->function);
+	for (int i = 0; i < set->count; i++)
+		if (!strcmp(set->probes[i].function, function))
+			return &set->probes[i];
+	return NULL;
+}
+
+static int probe_load(const struct bcc_compiler *bcc, void *module, const struct probe_set *set,
+		      struct probe *probe)
+{
+	const struct probe *loaded = probe_loaded(set, probe->function);
+	void *start;
 	int err;
 
+	probe->event_fd = -1;
+	if (loaded) {
+		probe->prog_fd = fcntl(loaded->prog_fd, F_DUPFD_CLOEXEC, 3);
+		if (probe->prog_fd < 0) {
+			err = -errno;
+			log_error("cannot share %s: %s", probe->function, strerror(-err));
+			return err;
+		}
+		return 0;
+	}
+	start = bcc->function_start(module, probe->function);
 	if (!start) {
 		log_error("the BPF program has no function %s", probe->function);
 		return -ENOENT;
 	}
-	probe->event_fd = -1;
 	probe->prog_fd = prog_load(bcc, module, probe->function, start, NULL, 0);
 	if (probe->prog_fd < 0) {
 		err = probe->prog_fd;
@@ -107,11 +132,15 @@ int probes_load(const struct bcc_compiler *bcc, void *module, bool with_data,
 			struct probe *probe = &set->probes[set->count];
 			int err;
 
-			snprintf(probe->function, sizeof(probe->function), "%s_%s", sides[side],
-				 probe_specs[i].syscall);
+			if (probe_specs[i].data && side == 1)
+				snprintf(probe->function, sizeof(probe->function), "%s",
+					 DATA_EXIT_FUNCTION);
+			else
+				snprintf(probe->function, sizeof(probe->function), "%s_%s",
+					 sides[side], probe_specs[i].syscall);
 			snprintf(probe->tracepoint, sizeof(probe->tracepoint), "sys_%s_%s",
 				 sides[side], probe_specs[i].syscall);
-			err = probe_load(bcc, module, probe);
+			err = probe_load(bcc, module, set, probe);
 			if (err) {
 				probes_detach(set);
 				return err;

@@ -233,6 +233,27 @@ class CompileProcess(unittest.TestCase):
         # the programs the child loaded are the ones that traced
         self.assertEqual(len(select(tracer.events(), pid=pid, event="connect")), 2)
 
+    def test_kallsyms_stand_in_stays_in_the_compile_child(self):
+        # The child swaps /proc/kallsyms for a short file in a mount
+        # namespace of its own: nothing of it may show outside.
+        def host_view():
+            with open("/proc/self/mountinfo") as f:
+                mounts = f.read()
+            with open("/proc/kallsyms") as f:
+                symbols = sum(1 for _ in f)
+            return mounts, symbols, sorted(os.listdir("/dev/shm"))
+        before = host_view()
+        with Tracer("-v", "--no-data") as tracer:
+            during = host_view()
+            self.assertEqual(tracer.stop(), 0)
+        after = host_view()
+        self.assertNotIn("reads the real /proc/kallsyms", tracer.stderr)
+        for view in (during, after):
+            self.assertEqual((view[0], view[2]), (before[0], before[2]))
+            # loaded programs add their own symbols; none go away
+            self.assertGreaterEqual(view[1], before[1])
+        self.assertGreater(before[1], 1000)
+
 
 class Stopping(unittest.TestCase):
     def test_max_events(self):

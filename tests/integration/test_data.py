@@ -79,6 +79,58 @@ print(json.dumps({"pid": os.getpid(), "server_fd": srv.fileno(), "client_fd": cl
                   "server_port": srv.getsockname()[1], "client_port": cli.getsockname()[1]}))
 """
 
+# sendmmsg/recvmmsg (through libc: Python has no wrapper) of two datagrams,
+# and sendfile on TCP: sizes, the first message's bytes, peers.
+MMSG_AND_SENDFILE = r"""
+import ctypes, json, os, socket, struct, tempfile
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+class msghdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+class mmsghdr(ctypes.Structure):
+    _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+libc = ctypes.CDLL(None, use_errno=True)
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(("127.0.0.1", 0))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.bind(("127.0.0.1", 0))
+peer = ctypes.create_string_buffer(struct.pack("<H", socket.AF_INET) +
+    struct.pack(">H", srv.getsockname()[1]) + socket.inet_aton("127.0.0.1") + bytes(8))
+payloads = [ctypes.create_string_buffer(b"first-datagram", 14),
+            ctypes.create_string_buffer(b"second!", 7)]
+iovs = [iovec(ctypes.cast(p, ctypes.c_void_p), len(p.raw)) for p in payloads]
+out = (mmsghdr * 2)()
+for i in range(2):
+    out[i].hdr.name = ctypes.cast(peer, ctypes.c_void_p)
+    out[i].hdr.namelen = 16
+    out[i].hdr.iov = ctypes.pointer(iovs[i])
+    out[i].hdr.iovlen = 1
+assert libc.sendmmsg(cli.fileno(), out, 2, 0) == 2, ctypes.get_errno()
+buffers = [ctypes.create_string_buffer(64) for _ in range(2)]
+names = [ctypes.create_string_buffer(16) for _ in range(2)]
+in_iovs = [iovec(ctypes.cast(b, ctypes.c_void_p), 64) for b in buffers]
+got = (mmsghdr * 2)()
+for i in range(2):
+    got[i].hdr.name = ctypes.cast(names[i], ctypes.c_void_p)
+    got[i].hdr.namelen = 16
+    got[i].hdr.iov = ctypes.pointer(in_iovs[i])
+    got[i].hdr.iovlen = 1
+assert libc.recvmmsg(srv.fileno(), got, 2, 0, None) == 2, ctypes.get_errno()
+listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(1)
+sender = socket.create_connection(listener.getsockname())
+receiver, _ = listener.accept()
+with tempfile.TemporaryFile() as f:
+    f.write(b"f" * 3000); f.flush()
+    assert os.sendfile(sender.fileno(), f.fileno(), 0, 3000) == 3000
+got_file = 0
+while got_file < 3000:
+    got_file += len(receiver.recv(4096))
+print(json.dumps({"pid": os.getpid(), "udp_client_fd": cli.fileno(),
+                  "udp_server_fd": srv.fileno(), "client_port": cli.getsockname()[1],
+                  "server_port": srv.getsockname()[1], "sender_fd": sender.fileno()}))
+"""
+
 HOSTILE = (b"\x1b[2J\x1b[31mRED\x1b[0m\x00\x00\x07bell\xff\xfe\xc3\x28 ok \xe2\x82\xac"
            b"\r\n\t\x9b\x08\x7f\xed\xa0\x80 end")
 HOSTILE_PAIR = r"""
@@ -125,6 +177,7 @@ class DataEvents(unittest.TestCase):
         cls.bulk_pid, (cls.bulk,) = run_python(BULK_PAIR, cls.bulk_size, cls.bulk_reply)
         cls.gather_pid, (cls.gather,) = run_python(GATHER_PAIR)
         cls.udp_pid, (cls.udp,) = run_python(UDP_EXCHANGE)
+        cls.mmsg_pid, (cls.mmsg,) = run_python(MMSG_AND_SENDFILE)
         cls.hostile_pid, (cls.hostile,) = run_python(
             HOSTILE_PAIR, base64.b64encode(HOSTILE).decode())
         cls.exit_code = cls.tracer.stop(settle=1.0)
@@ -217,6 +270,28 @@ class DataEvents(unittest.TestCase):
                           direction="recv")
         self.assertEqual((reply["bytes"], reply["remote"], base64.b64decode(reply["data_b64"])),
                          (501, "127.0.0.1:%d" % udp["server_port"], b"a" * 501))
+
+    def test_mmsg_counts_every_message_and_captures_the_first(self):
+        pid, ids = self.mmsg_pid, self.mmsg
+        (sent,) = select(self.events, event="data", pid=pid, fd=ids["udp_client_fd"])
+        self.assertEqual((sent["syscall"], sent["direction"], sent["bytes"], sent["captured"],
+                          base64.b64decode(sent["data_b64"]), sent["remote"]),
+                         ("sendmmsg", "send", 21, 14, b"first-datagram",
+                          "127.0.0.1:%d" % ids["server_port"]))
+        (received,) = select(self.events, event="data", pid=pid, fd=ids["udp_server_fd"])
+        self.assertEqual((received["syscall"], received["direction"], received["bytes"],
+                          base64.b64decode(received["data_b64"]), received["remote"]),
+                         ("recvmmsg", "recv", 21, b"first-datagram",
+                          "127.0.0.1:%d" % ids["client_port"]))
+
+    def test_sendfile_counts_bytes_without_capture(self):
+        (sent,) = select(self.events, event="data", pid=self.mmsg_pid,
+                         fd=self.mmsg["sender_fd"], direction="send")
+        self.assertEqual((sent["syscall"], sent["bytes"], sent["captured"], sent["pos"]),
+                         ("sendfile", 3000, 0, 0))
+        (close,) = select(self.events, event="close", pid=self.mmsg_pid,
+                          fd=self.mmsg["sender_fd"])
+        self.assertEqual(close["bytes_sent"], 3000)
 
     def test_hostile_payload_in_json(self):
         (sent,) = select(self.events, event="data", pid=self.hostile_pid, fd=self.hostile["a"])
