@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "decode/decoder.h"
+#include "byte_scan.h"
 
 /* A start line plus header block larger than this is not HTTP we follow. */
 #define HTTP_HEADER_MAX (64 * 1024)
@@ -83,6 +84,23 @@ static bool is_ctl(uint8_t c)
 	return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
+/* Every header byte goes through this, BYTE_SCAN_WIDTH at a time. */
+static bool has_ctl(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+
+	for (; k + BYTE_SCAN_WIDTH <= n; k += BYTE_SCAN_WIDTH) {
+		byte_lanes lanes = byte_lanes_load(p + k);
+
+		if (lane_mask_any(((lanes < 0x20) & (lanes != '\t')) | (lanes == 0x7f)))
+			return true;
+	}
+	for (; k < n; k++)
+		if (is_ctl(p[k]))
+			return true;
+	return false;
+}
+
 static bool is_ows(uint8_t c)
 {
 	return c == ' ' || c == '\t';
@@ -94,14 +112,18 @@ static uint8_t ascii_lower(uint8_t c)
 }
 
 /* p[0..n) equals the lower-case literal lit, ignoring ASCII case. */
-static bool token_is(const uint8_t *p, size_t n, const char *lit)
-{
-	size_t i;
+/* A case-insensitive match of p[0..n) against a lowercase literal;
+ * most names differ in length, compared first. */
+#define token_is(p, n, lit) token_match(p, n, lit, sizeof(lit) - 1)
 
-	for (i = 0; i < n; i++)
-		if (!lit[i] || ascii_lower(p[i]) != (uint8_t)lit[i])
+static bool token_match(const uint8_t *p, size_t n, const char *lit, size_t lit_len)
+{
+	if (n != lit_len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(p[i]) != (uint8_t)lit[i])
 			return false;
-	return lit[i] == '\0';
+	return true;
 }
 
 /* Copies p[0..n) into a text field of cap bytes, cut and NUL-terminated. */
@@ -343,9 +365,8 @@ static int header_line_parse(const uint8_t *p, size_t n, struct http_headers *hd
 {
 	size_t i = 0, name_len, vs, ve;
 
-	for (size_t k = 0; k < n; k++)
-		if (is_ctl(p[k]))
-			return -1;
+	if (has_ctl(p, n))
+		return -1;
 	/* obs-fold: a continuation of the previous value; not followed. */
 	if (n > 0 && is_ows(p[0]))
 		return 0;

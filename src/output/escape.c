@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "byte_scan.h"
+
 static const char hex_digits[] = "0123456789abcdef";
 
 static void hex_byte_put(struct strbuf *out, const char *prefix, uint8_t byte)
@@ -22,38 +24,30 @@ static const uint8_t plain_bytes[256] = {
 	[']' ... '~'] = PLAIN_TEXT | PLAIN_JSON,
 };
 
-/* Eight bytes at a time while none of them needs escaping: payloads are
- * mostly plain text, and this loop sees every byte of every capture. */
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-static bool word_has_byte(uint64_t word, uint8_t byte)
+/* How many of the BYTE_SCAN_WIDTH bytes at in lead without one that needs
+ * escaping: payloads are mostly plain text, and this sees every byte of
+ * every capture. */
+static size_t lanes_plain_prefix(const uint8_t *in, bool json)
 {
-	uint64_t x = word ^ (ONES * byte);
+	byte_lanes lanes = byte_lanes_load(in);
+	lane_mask special = (lanes < 0x20) | (lanes >= 0x7f) | (lanes == '\\');
 
-	return (x - ONES) & ~x & HIGHS;
-}
-
-static bool word_plain(uint64_t word, bool json)
-{
-	/* a byte >= 0x80, or below 0x20 */
-	if ((word & HIGHS) || ((word - ONES * 0x20) & ~word & HIGHS))
-		return false;
-	return !word_has_byte(word, 0x7f) && !word_has_byte(word, '\\') &&
-	       !(json && word_has_byte(word, '"'));
+	if (json)
+		special |= lanes == '"';
+	return lane_mask_first(special);
 }
 
 static size_t plain_run(const uint8_t *in, size_t len, bool json)
 {
 	uint8_t want = json ? PLAIN_JSON : PLAIN_TEXT;
 	size_t n = 0;
-	uint64_t word;
 
-	while (n + sizeof(word) <= len) {
-		memcpy(&word, in + n, sizeof(word));
-		if (!word_plain(word, json))
-			break;
-		n += sizeof(word);
+	while (n + BYTE_SCAN_WIDTH <= len) {
+		size_t run = lanes_plain_prefix(in + n, json);
+
+		n += run;
+		if (run < BYTE_SCAN_WIDTH)
+			return n;
 	}
 	while (n < len && (plain_bytes[in[n]] & want))
 		n++;
@@ -131,43 +125,103 @@ static size_t utf8_printable_len(const uint8_t *in, size_t len)
 	return need;
 }
 
-void escape_json(struct strbuf *out, const uint8_t *in, size_t len)
+/* The most one input byte becomes: "\\xNN" (five characters). */
+#define JSON_ESCAPED_MAX 5
+/* Input bytes escaped per piece near the end of the output buffer. */
+#define JSON_PIECE 64
+
+static char *hex_escape_write(char *o, uint8_t byte)
+{
+	memcpy(o, "\\\\x", 3);
+	o[3] = hex_digits[byte >> 4];
+	o[4] = hex_digits[byte & 0xf];
+	return o + 5;
+}
+
+/* Escapes the bytes that start before in[stop] (a UTF-8 sequence begun there
+ * may read on, up to len) into o, which has room for JSON_ESCAPED_MAX
+ * characters per byte. Writes straight to o: payloads break into short
+ * plain runs at every CR and LF, and a copy call per run cost more than
+ * the escaping. Returns the end of what it wrote; *consumed gets the input
+ * bytes used. */
+static char *json_escape_write(char *o, const uint8_t *in, size_t len, size_t stop,
+			       size_t *consumed)
 {
 	size_t i = 0;
 
-	while (i < len) {
-		size_t run = plain_run(in + i, len - i, true);
+	while (i < stop) {
 		uint8_t byte;
 		size_t seq;
 
-		strbuf_append(out, (const char *)in + i, run);
-		i += run;
-		if (i == len)
-			break;
-		byte = in[i];
-		if (byte >= 0x20 && byte < 0x7f) {
-			if (byte == '"')
-				strbuf_puts(out, "\\\"");
-			else if (byte == '\\')
-				strbuf_puts(out, "\\\\\\\\");
-			else
-				strbuf_putc(out, byte);
-			i++;
+		if (i + BYTE_SCAN_WIDTH <= stop) {
+			size_t run = lanes_plain_prefix(in + i, true);
+
+			/* o has room for the whole width; only the run counts */
+			memcpy(o, in + i, BYTE_SCAN_WIDTH);
+			o += run;
+			i += run;
+			if (run == BYTE_SCAN_WIDTH)
+				continue;
+		} else if (plain_bytes[in[i]] & PLAIN_JSON) {
+			*o++ = in[i++];
 			continue;
 		}
-		if (byte == '\n' || byte == '\r' || byte == '\t') {
-			strbuf_puts(out, byte == '\n' ? "\\n" : byte == '\r' ? "\\r" : "\\t");
+		byte = in[i];
+		switch (byte) {
+		case '"':
+			memcpy(o, "\\\"", 2);
+			o += 2;
+			i++;
+			continue;
+		case '\\':
+			memcpy(o, "\\\\\\\\", 4);
+			o += 4;
+			i++;
+			continue;
+		case '\n':
+		case '\r':
+		case '\t':
+			*o++ = '\\';
+			*o++ = byte == '\n' ? 'n' : byte == '\r' ? 'r' : 't';
 			i++;
 			continue;
 		}
 		seq = utf8_printable_len(in + i, len - i);
 		if (seq) {
-			strbuf_append(out, (const char *)in + i, seq);
+			memcpy(o, in + i, seq);
+			o += seq;
 			i += seq;
 			continue;
 		}
-		hex_byte_put(out, "\\\\x", byte);
+		o = hex_escape_write(o, byte);
 		i++;
+	}
+	*consumed = i;
+	return o;
+}
+
+void escape_json(struct strbuf *out, const uint8_t *in, size_t len)
+{
+	size_t room = out->cap - out->len - 1;
+	size_t i = 0;
+
+	if (len <= room / JSON_ESCAPED_MAX) {
+		char *end = json_escape_write(out->text + out->len, in, len, len, &i);
+
+		out->len = end - out->text;
+		out->text[out->len] = '\0';
+		return;
+	}
+	/* Near the end of the buffer: piece by piece through a scratch buffer,
+	 * so that the cut falls exactly where the buffer fills. */
+	while (i < len && !out->truncated) {
+		char piece[(JSON_PIECE + 3) * JSON_ESCAPED_MAX];
+		size_t stop = len - i < JSON_PIECE ? len - i : JSON_PIECE;
+		size_t used;
+		char *end = json_escape_write(piece, in + i, len - i, stop, &used);
+
+		strbuf_append(out, piece, end - piece);
+		i += used;
 	}
 }
 

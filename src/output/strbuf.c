@@ -14,24 +14,6 @@ void strbuf_init(struct strbuf *buf, char *storage, size_t cap)
 		storage[0] = '\0';
 }
 
-void strbuf_append(struct strbuf *buf, const char *text, size_t len)
-{
-	size_t room = buf->cap - buf->len - 1;
-
-	if (len > room) {
-		len = room;
-		buf->truncated = true;
-	}
-	memcpy(buf->text + buf->len, text, len);
-	buf->len += len;
-	buf->text[buf->len] = '\0';
-}
-
-void strbuf_puts(struct strbuf *buf, const char *text)
-{
-	strbuf_append(buf, text, strlen(text));
-}
-
 void strbuf_put_u64(struct strbuf *buf, uint64_t value)
 {
 	/* Two digits per division: timestamps have 13 to 19 digits. */

@@ -259,8 +259,40 @@ static void test_escape_every_byte_everywhere(void)
 	}
 }
 
+/* In a buffer of any size, escape_json's output is the full escape cut
+ * exactly where the buffer fills, whether the input fits the fast path or
+ * goes piece by piece; UTF-8 sequences and escapes straddle the pieces. */
+static void test_escape_json_cut_at_every_capacity(void)
+{
+	static char full[4096], cut[4096];
+	uint8_t in[300];
+	struct strbuf buf;
+
+	for (size_t i = 0; i < sizeof(in); i++) {
+		static const uint8_t pattern[] = "ab\"\\\r\n\x01\xe2\x82\xac cd\xf0\x9f\x98\x80\xff";
+		in[i] = pattern[i % (sizeof(pattern) - 1)];
+	}
+	strbuf_init(&buf, full, sizeof(full));
+	escape_json(&buf, in, sizeof(in));
+	CHECK(!buf.truncated);
+	for (size_t cap = 1; cap <= buf.len + 1; cap++) {
+		struct strbuf small;
+
+		strbuf_init(&small, cut, cap);
+		escape_json(&small, in, sizeof(in));
+		if (small.len != cap - 1 || memcmp(cut, full, cap - 1) ||
+		    small.truncated != (cap <= buf.len)) {
+			CHECK_INT(small.len, cap - 1);
+			CHECK(!memcmp(cut, full, cap - 1));
+			CHECK(small.truncated == (cap <= buf.len));
+			return;
+		}
+	}
+}
+
 int main(void)
 {
+	test_escape_json_cut_at_every_capacity();
 	test_escape_every_byte_everywhere();
 	test_strbuf_numbers();
 	test_escape_text();
