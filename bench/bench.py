@@ -534,7 +534,7 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
 
 # --------------------------------------------------------------------------- startup, RSS
 
-def measure_startup(ctx, n=3):
+def measure_startup(ctx, n=7):
     """Seconds from exec to ready, and the compile child's (CPU s, peak RSS MiB), per run."""
     times, compiles = [], []
     for i in range(n):

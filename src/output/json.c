@@ -39,6 +39,16 @@ static void json_text(struct strbuf *out, const char *key, size_t key_len, const
 	strbuf_putc(out, '"');
 }
 
+/* A name from one of our own tables or formatters (never a quote or a
+ * backslash in it): appended without the scan json_text makes. */
+static void json_name(struct strbuf *out, const char *key, size_t key_len, const char *name)
+{
+	json_key(out, key, key_len);
+	strbuf_putc(out, '"');
+	strbuf_puts(out, name);
+	strbuf_putc(out, '"');
+}
+
 static void json_u64(struct strbuf *out, const char *key, size_t key_len, uint64_t value)
 {
 	json_key(out, key, key_len);
@@ -60,16 +70,16 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	strbuf_puts(out, "{\"event\":\"");
 	strbuf_puts(out, event_name);
 	strbuf_putc(out, '"');
-	json_text(out, KEY("time"), time);
+	json_name(out, KEY("time"), time);
 	json_u64(out, KEY("ts_ns"), ev->ts_ns);
 	json_u64(out, KEY("pid"), ev->pid);
 	json_u64(out, KEY("tid"), ev->tid);
 	json_string(out, KEY("comm"), ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN));
 	json_key(out, KEY("fd"));
 	strbuf_put_i64(out, ev->fd);
-	json_text(out, KEY("family"), format_family(ev->family));
-	json_text(out, KEY("transport"), format_transport(ev->family, ev->sock_type));
-	json_text(out, KEY("role"), output_role(ev->sock_flags));
+	json_name(out, KEY("family"), format_family(ev->family));
+	json_name(out, KEY("transport"), format_transport(ev->family, ev->sock_type));
+	json_name(out, KEY("role"), output_role(ev->sock_flags));
 	json_text(out, KEY("remote"), ev->remote);
 	json_bool(out, KEY("preexisting"), ev->sock_flags & ST_SOCK_PREEXISTING);
 }
@@ -84,7 +94,7 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		json_key(out, KEY("result"));
 		strbuf_put_i64(out, ev->result);
 		if (ev->result < 0)
-			json_text(out, KEY("error"), format_errno_name(ev->result, scratch, sizeof(scratch)));
+			json_name(out, KEY("error"), format_errno_name(ev->result, scratch, sizeof(scratch)));
 	}
 	if (ev->kind == ST_EV_CLOSE) {
 		json_u64(out, KEY("duration_ns"), ev->duration_ns);
@@ -92,8 +102,8 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		json_u64(out, KEY("bytes_recv"), ev->bytes_recv);
 	}
 	if (ev->kind == ST_EV_DATA) {
-		json_text(out, KEY("direction"), event_direction_names[ev->direction]);
-		json_text(out, KEY("syscall"), event_syscall_names[ev->syscall]);
+		json_name(out, KEY("direction"), event_direction_names[ev->direction]);
+		json_name(out, KEY("syscall"), event_syscall_names[ev->syscall]);
 		json_u64(out, KEY("bytes"), ev->bytes);
 		json_u64(out, KEY("captured"), ev->captured);
 		json_bool(out, KEY("truncated"), ev->captured < ev->bytes);
@@ -102,7 +112,7 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		if (ev->gap_bytes)
 			json_u64(out, KEY("gap_pos"), ev->gap_pos);
 		if (ev->protocol)
-			json_text(out, KEY("protocol"), protocol_names[ev->protocol]);
+			json_name(out, KEY("protocol"), protocol_names[ev->protocol]);
 		json_bool(out, KEY("encrypted"), ev->encrypted);
 		json_string(out, KEY("data"), ev->data, ev->captured);
 		if (style->json_b64) {
@@ -191,7 +201,7 @@ static void dns_put(struct strbuf *out, const struct dns_message *dns)
 
 static void tls_put(struct strbuf *out, const struct tls_message *tls)
 {
-	json_text(out, KEY("handshake"), tls->client_hello ? "client_hello" : "server_hello");
+	json_name(out, KEY("handshake"), tls->client_hello ? "client_hello" : "server_hello");
 	json_raw(out, KEY("sni"), tls->sni);
 	json_raw(out, KEY("version"), tls->version);
 }
@@ -204,7 +214,7 @@ static void pg_put(struct strbuf *out, const struct pg_message *pg)
 		[PG_READY] = "ready", [PG_AUTH] = "auth", [PG_OTHER] = "other",
 	};
 
-	json_text(out, KEY("type"), kinds[pg->kind <= PG_OTHER ? pg->kind : PG_OTHER]);
+	json_name(out, KEY("type"), kinds[pg->kind <= PG_OTHER ? pg->kind : PG_OTHER]);
 	switch (pg->kind) {
 	case PG_STARTUP:
 		json_raw(out, KEY("user"), pg->user);
@@ -267,7 +277,7 @@ void json_exchange_format(struct strbuf *out, const struct event *ev,
 			  const struct exchange *exchange)
 {
 	identity_put(out, ev, "exchange");
-	json_text(out, KEY("protocol"), protocol_names[exchange->protocol]);
+	json_name(out, KEY("protocol"), protocol_names[exchange->protocol]);
 	json_key(out, KEY("latency_ns"));
 	if (exchange->request && exchange->response)
 		strbuf_put_u64(out, exchange->response_ts_ns - exchange->request_ts_ns);
