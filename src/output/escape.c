@@ -37,19 +37,19 @@ static size_t lanes_plain_prefix(const uint8_t *in, bool json)
 	return lane_mask_first(special);
 }
 
-static size_t plain_run(const uint8_t *in, size_t len, bool json)
+/* Leading bytes of in that print as themselves in terminal text. */
+static size_t plain_run(const uint8_t *in, size_t len)
 {
-	uint8_t want = json ? PLAIN_JSON : PLAIN_TEXT;
 	size_t n = 0;
 
 	while (n + BYTE_SCAN_WIDTH <= len) {
-		size_t run = lanes_plain_prefix(in + n, json);
+		size_t run = lanes_plain_prefix(in + n, false);
 
 		n += run;
 		if (run < BYTE_SCAN_WIDTH)
 			return n;
 	}
-	while (n < len && (plain_bytes[in[n]] & want))
+	while (n < len && (plain_bytes[in[n]] & PLAIN_TEXT))
 		n++;
 	return n;
 }
@@ -61,7 +61,7 @@ size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max
 	if (len > max_chars)
 		len = max_chars;
 	while (i < len) {
-		size_t run = plain_run(in + i, len - i, false);
+		size_t run = plain_run(in + i, len - i);
 		uint8_t byte;
 
 		strbuf_append(out, (const char *)in + i, run);
