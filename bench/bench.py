@@ -642,7 +642,7 @@ def report(ctx, results, startup, rss, args):
     quick = " (`--quick`: a smoke test, too short to quote)" if args.quick else ""
     cmd = " ".join(["bench/bench.py"] + ctx["argv"])
     out.append(f"Last run: `{cmd}`" +
-               f" — {R} round(s) × {S} s per run, runs interleaved{quick}. "
+               f" — {R} round(s) × {S} s per run, runs interleaved, condition order rotated each round{quick}. "
                f"nginx: 1 worker, `sendfile {'on' if args.sendfile else 'off'}`, keep-alive "
                f"requests unlimited; wrk `-t1 -c16`.")
     out.append("")
@@ -759,7 +759,8 @@ events dominate). Each workload runs under each condition:
 - **bpftrace peer.bt**: `bench/peer.bt`, a bpftrace peer printing one line per
   event to a file.
 
-Runs are interleaved (round, then workload, then condition), so drift spreads over
+Runs are interleaved (round, then workload, then condition; each round starts one
+condition later, so no condition always follows the same one), so drift spreads over
 every condition; each cell gives the median over rounds and the range. Each tracer
 is started and waited for before wrk starts and stopped after it ends. The table
 also gives the tracer's own CPU time, the lines it wrote per second, and the
@@ -882,8 +883,13 @@ def main(argv):
         total = args.rounds * len(args.workloads) * len(args.conditions)
         n = 0
         for rnd in range(1, args.rounds + 1):
+            # Each round starts one condition later, so that no condition
+            # always runs right after the same one (a tracer's teardown, a
+            # file of JSON just deleted).
+            shift = (rnd - 1) % len(args.conditions)
+            order = args.conditions[shift:] + args.conditions[:shift]
             for wl in args.workloads:
-                for ckey, label in args.conditions:
+                for ckey, label in order:
                     n += 1
                     if ckey == "strace":   # nginx may have replaced its worker
                         w = ctx["nginx"].find_worker()
