@@ -7,11 +7,11 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static void hex_byte_put(struct strbuf *out, const char *prefix, uint8_t byte)
+/* The two hex digits of byte at o. */
+static void hex_pair_write(char *o, uint8_t byte)
 {
-	strbuf_puts(out, prefix);
-	strbuf_putc(out, hex_digits[byte >> 4]);
-	strbuf_putc(out, hex_digits[byte & 0xf]);
+	o[0] = hex_digits[byte >> 4];
+	o[1] = hex_digits[byte & 0xf];
 }
 
 /* Bytes that print as themselves: printable ASCII but the backslash, and
@@ -82,8 +82,12 @@ size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max
 		case '\t':
 			strbuf_puts(out, "\\t");
 			break;
-		default:
-			hex_byte_put(out, "\\x", byte);
+		default: {
+			char escaped[4] = "\\x";
+
+			hex_pair_write(escaped + 2, byte);
+			strbuf_append(out, escaped, sizeof(escaped));
+		}
 		}
 	}
 	return i;
@@ -129,14 +133,6 @@ static size_t utf8_printable_len(const uint8_t *in, size_t len)
 #define JSON_ESCAPED_MAX 5
 /* Input bytes escaped per piece near the end of the output buffer. */
 #define JSON_PIECE 64
-
-static char *hex_escape_write(char *o, uint8_t byte)
-{
-	memcpy(o, "\\\\x", 3);
-	o[3] = hex_digits[byte >> 4];
-	o[4] = hex_digits[byte & 0xf];
-	return o + 5;
-}
 
 /* Escapes the bytes that start before in[stop] (a UTF-8 sequence begun there
  * may read on, up to len) into o, which has room for JSON_ESCAPED_MAX
@@ -193,7 +189,9 @@ static char *json_escape_write(char *o, const uint8_t *in, size_t len, size_t st
 			i += seq;
 			continue;
 		}
-		o = hex_escape_write(o, byte);
+		memcpy(o, "\\\\x", 3);
+		hex_pair_write(o + 3, byte);
+		o += 5;
 		i++;
 	}
 	*consumed = i;
