@@ -96,6 +96,12 @@ struct pending_call {
 	__u16 syscall;  /* enum st_syscall; 0 for connection syscalls */
 };
 
+/* A socket entry taken out of "socks" by enter_close, for exit_close. */
+struct closing_socket {
+	struct st_sock sock;
+	__u64 fd;
+};
+
 /* Scratch for one data event. The verifier bounds a copy by its masked
  * offset (< ST_DATA_MAX) plus its masked length (< 2 * ST_DATA_MAX), not by
  * the capture limit they really stay within: the room after data[] covers
@@ -108,6 +114,8 @@ struct data_scratch {
 /* Calls between entry and exit. Key: pid_tgid of the calling thread.
  * Created at entry, deleted at exit. */
 BPF_HASH(pending, __u64, struct pending_call, 16384);
+/* Sockets being closed, by calling thread: see enter_close. */
+BPF_HASH(closing, __u64, struct closing_socket, 4096);
 /* Known sockets, see struct st_sock in socket_tracer.h. */
 BPF_TABLE("lru_hash", __u64, struct st_sock, socks, ST_SOCKS_MAX);
 /* -c filter: key comm, value unused. Filled by userspace before attach. */
@@ -446,40 +454,47 @@ int exit_accept4(struct syscall_exit_ctx *ctx) { return accept_exit(ctx); }
 
 /* ---- close() ---- */
 
+/* The entry leaves "socks" when close() starts: the kernel frees the fd
+ * before the exit probe runs, and another thread's socket() or accept() may
+ * get the same number in between; the exit must neither report nor delete
+ * that new socket's entry. Bytes of other threads' calls still in flight on
+ * the closing fd are not counted. */
 int enter_close(struct syscall_enter_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 key = sock_key(pid_tgid, ctx->args[0]);
-	if (!socks.lookup(&key))
+	struct st_sock *sock = socks.lookup(&key);
+	if (!sock)
 		return 0;
-	pending_save(ctx->args[0], 0, 0, 0, 0, 0);
+	struct closing_socket closing_sock = { .sock = *sock, .fd = ctx->args[0] };
+	closing.update(&pid_tgid, &closing_sock);
+	socks.delete(&key);
 	return 0;
 }
 
 int exit_close(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call;
-	if (!pending_take(pid_tgid, &call) || ctx->ret == -ST_EBADF)
+	if (!pid_selected(pid_tgid))
 		return 0;
-	__u64 key = sock_key(pid_tgid, call.fd);
-	struct st_sock *sock = socks.lookup(&key);
-	if (!sock)
+	struct closing_socket *saved = closing.lookup(&pid_tgid);
+	if (!saved)
 		return 0;
-	if (sock->flags & ST_SOCK_REPORTED) {
-		struct st_conn_event ev = {};
-		header_fill(&ev.hdr, ST_EV_CLOSE, pid_tgid, call.fd);
-		ev.result = ctx->ret;
-		if (sock->open_ts_ns && sock->open_ts_ns <= ev.hdr.ts_ns)
-			ev.duration_ns = ev.hdr.ts_ns - sock->open_ts_ns;
-		ev.bytes_sent = sock->bytes_sent;
-		ev.bytes_recv = sock->bytes_recv;
-		ev.family = sock->family;
-		ev.sock_type = sock->sock_type;
-		ev.sock_flags = sock->flags;
-		conn_emit(ctx, &ev);
-	}
-	socks.delete(&key);
+	struct closing_socket closed = *saved;
+	closing.delete(&pid_tgid);
+	if (ctx->ret == -ST_EBADF || !(closed.sock.flags & ST_SOCK_REPORTED))
+		return 0;
+	struct st_conn_event ev = {};
+	header_fill(&ev.hdr, ST_EV_CLOSE, pid_tgid, closed.fd);
+	ev.result = ctx->ret;
+	if (closed.sock.open_ts_ns && closed.sock.open_ts_ns <= ev.hdr.ts_ns)
+		ev.duration_ns = ev.hdr.ts_ns - closed.sock.open_ts_ns;
+	ev.bytes_sent = closed.sock.bytes_sent;
+	ev.bytes_recv = closed.sock.bytes_recv;
+	ev.family = closed.sock.family;
+	ev.sock_type = closed.sock.sock_type;
+	ev.sock_flags = closed.sock.flags;
+	conn_emit(ctx, &ev);
 	return 0;
 }
 
