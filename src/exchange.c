@@ -353,6 +353,26 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 	}
 }
 
+/* Passes over the part of [*pos, end) that a skipped body covers (data
+ * holds the first *captured bytes of it), finishing the message when the
+ * skip ends inside. */
+static void skip_through(struct exchange_tracker *tracker, struct proto_conn *conn,
+			 struct stream *s, const struct event *ev, bool from_client, uint64_t *pos,
+			 uint64_t end, const uint8_t **data, uint64_t *captured)
+{
+	uint64_t cut = (s->skip_to < end ? s->skip_to : end) - *pos;
+	uint64_t cut_captured = cut < *captured ? cut : *captured;
+
+	if (decoders[conn->protocol].skipped && s->in_message)
+		decoders[conn->protocol].skipped(&s->msg, *data, cut_captured);
+	*pos += cut;
+	*data += cut_captured;
+	*captured -= cut_captured;
+	s->base = *pos; /* the buffer is empty while skipping */
+	if (*pos >= s->skip_to && s->finish_at_skip)
+		message_finish(tracker, conn, s, ev, from_client);
+}
+
 /* Adds an event's bytes to its direction's stream. */
 static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *conn,
 			struct stream *s, const struct event *ev, bool from_client)
@@ -361,19 +381,12 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 	uint64_t end = ev->pos + ev->bytes;
 	const uint8_t *data = ev->data;
 	uint64_t captured = ev->captured;
+	uint64_t tail;
 
 	if (s->until_close)
 		return;
 	if (s->skip_to > pos) {
-		uint64_t cut = (s->skip_to < end ? s->skip_to : end) - pos;
-		if (decoders[conn->protocol].skipped && s->in_message)
-			decoders[conn->protocol].skipped(&s->msg, data, cut < captured ? cut : captured);
-		pos += cut;
-		data += cut < captured ? cut : captured;
-		captured = cut < captured ? captured - cut : 0;
-		s->base = pos; /* the buffer is empty while skipping */
-		if (pos >= s->skip_to && s->finish_at_skip)
-			message_finish(tracker, conn, s, ev, from_client);
+		skip_through(tracker, conn, s, ev, from_client, &pos, end, &data, &captured);
 		if (pos == end)
 			return;
 	}
@@ -407,6 +420,14 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 	s->len += captured;
 	stream_segment_add(s, s->base + s->len, ev->ts_ns);
 	stream_parse(tracker, conn, s, ev, from_client);
+	/* The uncaptured rest of this event: a body the parser just started
+	 * skipping may end in it (a whole response in one read larger than
+	 * the capture). What no skip covers shows as a gap on the next event. */
+	tail = pos + captured;
+	if (tail < end && !s->len && s->skip_to > tail && !s->until_close) {
+		captured = 0;
+		skip_through(tracker, conn, s, ev, from_client, &tail, end, &data, &captured);
+	}
 }
 
 /* UDP: every datagram is one message; DNS pairs by id. */

@@ -97,6 +97,35 @@ static void http_keepalive_and_pipelining(void)
 	CHECK_INT(tracker.memory_used, 0);
 }
 
+/* A whole response in one read larger than the capture: the body's skip
+ * ends inside the same event, and the exchange is complete at once. */
+static void http_response_in_one_truncated_read(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *resp = "HTTP/1.0 200 OK\r\nContent-Length: 12071\r\n\r\nxxxxxxxx";
+	uint64_t head = strlen(resp) - 8;
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0, 100));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, resp, head + 12071, 200));
+	CHECK_INT(seen.count, 1);
+	CHECK_INT(seen.responses[0].u.http.status, 200);
+	CHECK_INT(seen.exchanges[0].response_bytes, head + 12071);
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 200);
+	/* The next response starts right after: nothing was lost. */
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 27, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n", 0, 300));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, head + 12071,
+					  "HTTP/1.0 204 No Content\r\n\r\n", 0, 400));
+	CHECK_INT(seen.count, 2);
+	CHECK_INT(seen.responses[1].u.http.status, 204);
+	CHECK_STR(seen.requests[1].u.http.target, "/b");
+	CHECK_INT(tracker.streams_resynced, 0);
+	CHECK_INT(tracker.conns_desynced, 0);
+	exchange_forget(&tracker, &state);
+}
+
 static void http_body_excerpt_from_a_later_event(void)
 {
 	struct exchange_tracker tracker;
@@ -232,6 +261,7 @@ static void dns_paired_by_id(void)
 int main(void)
 {
 	http_keepalive_and_pipelining();
+	http_response_in_one_truncated_read();
 	http_body_excerpt_from_a_later_event();
 	http_until_close_and_unanswered();
 	gap_stops_pairing();
