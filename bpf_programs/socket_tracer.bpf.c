@@ -100,6 +100,7 @@ struct pending_call {
 struct closing_socket {
 	struct st_sock sock;
 	__u64 fd;
+	__u64 ts_ns; /* when close() started: the fd was free from then on */
 };
 
 /* Scratch for one data event. The verifier bounds a copy by its masked
@@ -466,7 +467,11 @@ int enter_close(struct syscall_enter_ctx *ctx)
 	struct st_sock *sock = socks.lookup(&key);
 	if (!sock)
 		return 0;
-	struct closing_socket closing_sock = { .sock = *sock, .fd = ctx->args[0] };
+	struct closing_socket closing_sock = {
+		.sock = *sock,
+		.fd = ctx->args[0],
+		.ts_ns = bpf_ktime_get_ns(),
+	};
 	closing.update(&pid_tgid, &closing_sock);
 	socks.delete(&key);
 	return 0;
@@ -486,6 +491,9 @@ int exit_close(struct syscall_exit_ctx *ctx)
 		return 0;
 	struct st_conn_event ev = {};
 	header_fill(&ev.hdr, ST_EV_CLOSE, pid_tgid, closed.fd);
+	/* Stamped when the fd was given up: a socket that reuses the number
+	 * before this exit then sorts after this close, not before it. */
+	ev.hdr.ts_ns = closed.ts_ns;
 	ev.result = ctx->ret;
 	if (closed.sock.open_ts_ns && closed.sock.open_ts_ns <= ev.hdr.ts_ns)
 		ev.duration_ns = ev.hdr.ts_ns - closed.sock.open_ts_ns;

@@ -96,7 +96,7 @@ struct st_event_header {
 	__u32 pid;             /* tgid of the calling process */
 	__u32 tid;             /* thread id */
 	__s32 fd;              /* socket fd in that process */
-	__u64 ts_ns;           /* CLOCK_MONOTONIC ns at syscall exit */
+	__u64 ts_ns;           /* CLOCK_MONOTONIC ns at syscall exit (close: entry) */
 	__u8 comm[ST_COMM_LEN]; /* task comm, NUL-padded */
 };
 
