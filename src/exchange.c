@@ -398,6 +398,11 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 		stream_reset(s, pos);
 		conn_desync(tracker, conn, ev);
 	}
+	/* Nothing captured (sendfile): nothing to buffer or parse, and the
+	 * buffer may not exist yet. What no skip covered shows as a gap on the
+	 * next event, as for any uncaptured rest. */
+	if (!captured)
+		return;
 	if (captured > STREAM_BUFFER_MAX - s->len) {
 		tracker->streams_resynced++;
 		stream_reset(s, pos + captured);

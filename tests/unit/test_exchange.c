@@ -169,6 +169,36 @@ static void http_until_close_and_unanswered(void)
 	CHECK_INT(tracker.memory_used, 0);
 }
 
+/* An HTTP server answering with sendfile(): the response's bytes go by, none
+ * captured, as the first event of that direction (the stream has no buffer
+ * yet). Nothing is appended or parsed; the request is left unanswered. */
+static void http_response_by_sendfile(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	struct event close_ev = { 0 };
+	struct event ev;
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	ev = data_event(ST_DIR_RECV, 0, "GET /f HTTP/1.1\r\nHost: h\r\n\r\n", 0, 10);
+	ev.sock_flags = ST_SOCK_SERVER | ST_SOCK_REPORTED;
+	feed(&tracker, &state, ev);
+	ev = data_event(ST_DIR_SEND, 0, "", 12071, 20);
+	ev.sock_flags = ST_SOCK_SERVER | ST_SOCK_REPORTED;
+	ev.syscall = ST_SYS_SENDFILE;
+	feed(&tracker, &state, ev);
+	CHECK_INT(seen.count, 0);
+	CHECK_INT(tracker.streams_resynced, 0);
+	close_ev.kind = ST_EV_CLOSE;
+	close_ev.ts_ns = 30;
+	exchange_on_close(&tracker, &state, &close_ev);
+	CHECK_INT(seen.count, 1);
+	CHECK_STR(seen.requests[0].u.http.target, "/f");
+	CHECK(seen.exchanges[0].response == NULL);
+	CHECK_INT(tracker.memory_used, 0);
+}
+
 static void gap_stops_pairing(void)
 {
 	struct exchange_tracker tracker;
@@ -264,6 +294,7 @@ int main(void)
 	http_response_in_one_truncated_read();
 	http_body_excerpt_from_a_later_event();
 	http_until_close_and_unanswered();
+	http_response_by_sendfile();
 	gap_stops_pairing();
 	unknown_protocol_gives_up();
 	dns_paired_by_id();
