@@ -81,7 +81,9 @@ void options_print_help(void)
 	       "BPF program:\n"
 	       "      --bpf FILE           compile FILE instead of the embedded program\n"
 	       "      --dump-bpf           print the embedded program and exit\n"
-	       "  -D, --define NAME[=VAL]  define a macro for the BPF compile (repeatable)\n"
+	       "  -D, --define NAME[=VAL]  define a macro for the BPF compile (repeatable); names\n"
+	       "                           starting ST_ are socket-tracer's, except the tunables\n"
+	       "                           ST_RING_PAGES and ST_RING_WAKEUP_EVENTS\n"
 	       "      --kernel-headers DIR kernel headers for the BPF compile\n"
 	       "      --ring-buffer        one BPF ring buffer instead of per-CPU perf buffers\n"
 	       "\n"
@@ -117,10 +119,83 @@ static int usage_error(const char *fmt, const char *arg)
 	return -EINVAL;
 }
 
+/* Macros that socket-tracer defines itself, and what sets them instead.
+ * Userspace relies on their values (the decoder on ST_DATA_SIZE <= ST_DATA_MAX,
+ * the filters on ST_PID_SELECTED matching the -p list), so no -D may
+ * replace them. */
+static const struct {
+	const char *name;
+	const char *instead;
+} defines_set[] = {
+	{ "ST_DATA_SIZE", "use --data-size" },
+	{ "ST_NR_CPUS", "it is the number of possible CPUs" },
+	{ "ST_FILTER_PID", "use --pid" },
+	{ "ST_PID_SELECTED", "use --pid" },
+	{ "ST_FILTER_COMM", "use --comm" },
+	{ "ST_RING_BUFFER", "use --ring-buffer" },
+};
+
+/* Largest ST_RING_PAGES: the ring map's size in bytes is 32 bits, so 2 GiB of
+ * 4 KiB pages. */
+#define RING_PAGES_TUNED_MAX (1u << 19)
+
+static bool name_is(const char *name, size_t len, const char *macro)
+{
+	return strlen(macro) == len && !memcmp(name, macro, len);
+}
+
+/* Refuses a -D that is not NAME[=VALUE] (NAME a C identifier, or NAME(args)
+ * for a function-like macro), that the compile flag cannot hold whole, or
+ * whose NAME is socket-tracer's: every name starting ST_ (the limits and
+ * enum values of socket_tracer.h, the switches userspace sets) except the
+ * two tunables, which only size the ring buffer and its wakeups. */
+static int define_check(const char *arg)
+{
+	size_t len = strlen(arg);
+	size_t n = 0;
+	uint64_t pages;
+
+	if (len > OPTIONS_DEFINE_LEN_MAX) {
+		log_error("-D %.16s...: %zu characters, the BPF compile takes at most %d", arg, len,
+			  OPTIONS_DEFINE_LEN_MAX);
+		return -EINVAL;
+	}
+	if (isalpha((unsigned char)*arg) || *arg == '_')
+		while (isalnum((unsigned char)arg[n]) || arg[n] == '_')
+			n++;
+	if (!n || (arg[n] && arg[n] != '=' && arg[n] != '('))
+		return usage_error("invalid --define '%s': NAME[=VALUE], NAME a C identifier",
+				   arg);
+	if (strncmp(arg, "ST_", 3) || name_is(arg, n, "ST_RING_WAKEUP_EVENTS"))
+		return 0;
+	if (name_is(arg, n, "ST_RING_PAGES")) {
+		/* The kernel refuses a ring of any other size with only EINVAL. */
+		if (arg[n] != '=' || number_parse(arg + n + 1, 1, RING_PAGES_TUNED_MAX, &pages) ||
+		    (pages & (pages - 1))) {
+			log_error("-D ST_RING_PAGES needs =PAGES, a power of two from 1 to %u",
+				  RING_PAGES_TUNED_MAX);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(defines_set) / sizeof(defines_set[0]); i++) {
+		if (name_is(arg, n, defines_set[i].name)) {
+			log_error("-D %s: set by socket-tracer; %s", defines_set[i].name,
+				  defines_set[i].instead);
+			return -EINVAL;
+		}
+	}
+	log_error("-D %.*s: reserved (names starting ST_ are socket-tracer's; the tunables are "
+		  "ST_RING_PAGES and ST_RING_WAKEUP_EVENTS)",
+		  (int)n, arg);
+	return -EINVAL;
+}
+
 static int option_apply(int opt, const char *arg, struct options *opts)
 {
 	uint64_t value;
 	char *end;
+	int err;
 
 	switch (opt) {
 	case 'h':
@@ -186,10 +261,11 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		opts->bpf_file = arg;
 		return 0;
 	case 'D':
-		if (!*arg || *arg == '=')
-			return usage_error("invalid --define '%s': NAME[=VALUE]", arg);
 		if (opts->n_defines == OPTIONS_MAX_DEFINES)
 			return usage_error("too many --define options (max %s)", "64");
+		err = define_check(arg);
+		if (err)
+			return err;
 		opts->defines[opts->n_defines++] = arg;
 		return 0;
 	case OPT_KERNEL_HEADERS:

@@ -8,6 +8,10 @@
 #define OPTIONS_MAX_PIDS 64
 #define OPTIONS_MAX_COMMS 64
 #define OPTIONS_MAX_DEFINES 64
+/* Characters of one -D NAME[=VALUE]: longer ones are refused, not cut. The
+ * compile flag "-D" NAME[=VALUE] must fit in bpf_program.c's flag buffer,
+ * which asserts it. */
+#define OPTIONS_DEFINE_LEN_MAX 4096
 
 enum options_action {
 	ACTION_TRACE,
@@ -40,7 +44,9 @@ struct options {
 	uint32_t protocols;      /* --protocol: bit (1 << enum protocol); 0 all */
 };
 
-/* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error. */
+/* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error.
+ * A -D naming a macro socket-tracer sets or relies on (ST_*, except the
+ * tunables ST_RING_PAGES and ST_RING_WAKEUP_EVENTS) is a usage error. */
 int options_parse(int argc, char **argv, struct options *opts);
 
 /* Prints --help text to stdout. */

@@ -180,6 +180,88 @@ static void test_messages(void)
 	CHECK_STR(parse_stderr(ARGS("-q")), "socket-tracer: unknown option '-q' (try --help)\n");
 }
 
+/* -D: NAME a C identifier, no name socket-tracer sets or relies on (ST_*
+ * but the two tunables), and never longer than the compile flag holds. */
+static void test_defines(void)
+{
+	static char longest[OPTIONS_DEFINE_LEN_MAX + 2];
+
+	CHECK_INT(parse(ARGS("-D", "_x9", "-D", "F(a,b)=a", "-D", "EMPTY=", "-D", "ST")), 0);
+	CHECK_INT(opts.n_defines, 4);
+	CHECK_INT(parse(ARGS("-D", "st_data_size=1", "-D", "MY_ST_DATA_SIZE")), 0);
+	CHECK_INT(parse(ARGS("-D", "ST_RING_WAKEUP_EVENTS=8", "-D", "ST_RING_PAGES=2")), 0);
+	CHECK_STR(opts.defines[1], "ST_RING_PAGES=2");
+	CHECK_INT(parse(ARGS("-D", "ST_RING_PAGES=1", "-D", "ST_RING_PAGES=524288")), 0);
+
+	/* not NAME[=VALUE] */
+	CHECK_INT(parse(ARGS("-D", "1X=2")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "A B")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "A-B=1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "-DX")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "\xc3\xa9=1")), -EINVAL);
+
+	/* set by socket-tracer, from an option or the system */
+	CHECK_INT(parse(ARGS("-D", "ST_DATA_SIZE=999999")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_DATA_SIZE")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_NR_CPUS=0")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_FILTER_PID")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_PID_SELECTED(t)=1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_FILTER_COMM")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_RING_BUFFER")), -EINVAL);
+	/* the limits and enum values of socket_tracer.h */
+	CHECK_INT(parse(ARGS("-D", "ST_DATA_MAX=65536")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_IOV_MAX=64")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_COMM_LEN=8")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_ADDR_MAX=16")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_SOCKS_MAX=1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_EV_DATA=5")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_")), -EINVAL);
+	/* a tunable, but only a size the kernel accepts */
+	CHECK_INT(parse(ARGS("-D", "ST_RING_PAGES")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_RING_PAGES=0")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_RING_PAGES=3")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_RING_PAGES=1048576")), -EINVAL);
+	CHECK_INT(parse(ARGS("-D", "ST_RING_PAGES=2*2")), -EINVAL);
+	/* a refused -D fails the parse wherever it is */
+	CHECK_INT(parse(ARGS("-D", "DEBUG", "--define=ST_NR_CPUS=4", "--json")), -EINVAL);
+
+	/* as long as the compile flag holds, and no longer */
+	memset(longest, 'a', OPTIONS_DEFINE_LEN_MAX);
+	longest[0] = 'X';
+	longest[1] = '=';
+	CHECK_INT(parse(ARGS("-D", longest)), 0);
+	CHECK_INT(strlen(opts.defines[0]), OPTIONS_DEFINE_LEN_MAX);
+	longest[OPTIONS_DEFINE_LEN_MAX] = 'a';
+	CHECK_INT(parse(ARGS("-D", longest)), -EINVAL);
+}
+
+static void test_define_messages(void)
+{
+	static char too_long[OPTIONS_DEFINE_LEN_MAX + 2];
+
+	CHECK_STR(parse_stderr(ARGS("-D", "ST_DATA_SIZE=999999")),
+		  "socket-tracer: -D ST_DATA_SIZE: set by socket-tracer; use --data-size\n");
+	CHECK_STR(parse_stderr(ARGS("--define", "ST_PID_SELECTED(t)=1")),
+		  "socket-tracer: -D ST_PID_SELECTED: set by socket-tracer; use --pid\n");
+	CHECK_STR(parse_stderr(ARGS("-D", "ST_NR_CPUS=0")),
+		  "socket-tracer: -D ST_NR_CPUS: set by socket-tracer; it is the number of "
+		  "possible CPUs\n");
+	CHECK_STR(parse_stderr(ARGS("-D", "ST_IOV_MAX=64")),
+		  "socket-tracer: -D ST_IOV_MAX: reserved (names starting ST_ are "
+		  "socket-tracer's; the tunables are ST_RING_PAGES and ST_RING_WAKEUP_EVENTS)\n");
+	CHECK_STR(parse_stderr(ARGS("-D", "ST_RING_PAGES=3")),
+		  "socket-tracer: -D ST_RING_PAGES needs =PAGES, a power of two from 1 to "
+		  "524288\n");
+	CHECK_STR(parse_stderr(ARGS("-D", "1X=2")),
+		  "socket-tracer: invalid --define '1X=2': NAME[=VALUE], NAME a C identifier "
+		  "(try --help)\n");
+	memset(too_long, 'b', OPTIONS_DEFINE_LEN_MAX + 1);
+	memcpy(too_long, "LONGDEF=\"", 9);
+	CHECK_STR(parse_stderr(ARGS("-D", too_long)),
+		  "socket-tracer: -D LONGDEF=\"bbbbbbb...: 4097 characters, the BPF compile "
+		  "takes at most 4096\n");
+}
+
 /* A parse that fails in the middle of a short-option cluster must not leak
  * getopt state into the next parse. */
 static void test_reparse(void)
@@ -197,6 +279,8 @@ int main(void)
 	test_errors();
 	test_limits();
 	test_messages();
+	test_defines();
+	test_define_messages();
 	test_reparse();
 	test_defaults(); /* after all the errors, a clean parse again */
 	return check_report("test_options");
