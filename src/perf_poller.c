@@ -31,23 +31,37 @@ static uint64_t monotonic_ms(void)
 	return now.tv_sec * 1000ULL + now.tv_nsec / 1000000;
 }
 
-/* Reported as they happen, but at most one line per CPU a second: under
- * overload the kernel sends a lost record every few samples. */
+/* Counted here, reported by losses_report after the poll that read them. */
 static void samples_lost(void *cookie, uint64_t lost)
 {
 	struct perf_poller_cookie *c = cookie;
 	struct perf_poller *poller = c->poller;
-	uint64_t now = monotonic_ms();
 
 	poller->lost_by_cpu[c->cpu] += lost;
 	poller->lost_total += lost;
 	poller->lost_unreported[c->cpu] += lost;
-	if (now - poller->lost_reported_ms[c->cpu] < LOST_REPORT_INTERVAL_MS)
-		return;
-	log_error("lost %" PRIu64 " samples on CPU %d (perf buffer full; %" PRIu64 " so far)",
-		  poller->lost_unreported[c->cpu], c->cpu, poller->lost_by_cpu[c->cpu]);
-	poller->lost_unreported[c->cpu] = 0;
-	poller->lost_reported_ms[c->cpu] = now;
+}
+
+/* At most one line per CPU a second: under overload the kernel sends a lost
+ * record every few samples. What that second held back goes out at the first
+ * poll after it, lost records or not, so the lines add up to every loss the
+ * kernel has reported, at most a second late. */
+static void losses_report(struct perf_poller *poller)
+{
+	uint64_t now = monotonic_ms();
+
+	for (int i = 0; i < poller->count; i++) {
+		int cpu = poller->cookies[i].cpu;
+
+		if (!poller->lost_unreported[cpu] ||
+		    now - poller->lost_reported_ms[cpu] < LOST_REPORT_INTERVAL_MS)
+			continue;
+		log_error("lost %" PRIu64 " samples on CPU %d (perf buffer full; %" PRIu64
+			  " so far)",
+			  poller->lost_unreported[cpu], cpu, poller->lost_by_cpu[cpu]);
+		poller->lost_unreported[cpu] = 0;
+		poller->lost_reported_ms[cpu] = now;
+	}
 }
 
 int perf_poller_open(struct perf_poller *poller, int events_fd, int page_count,
@@ -107,6 +121,7 @@ int perf_poller_poll(struct perf_poller *poller, int timeout_ms)
 	}
 	/* Fewer than PERF_WAKEUP_EVENTS samples wake nobody: read them anyway. */
 	perf_reader_consume(poller->count, poller->readers);
+	losses_report(poller);
 	return 0;
 }
 

@@ -34,8 +34,10 @@ struct perf_poller {
 int perf_poller_open(struct perf_poller *poller, int events_fd, int page_count,
 		     perf_sample_fn on_sample, void *ctx);
 
-/* Waits up to timeout_ms and delivers what arrived. Returns 0 (also when a
- * signal interrupted the wait) or a negative errno. */
+/* Waits up to timeout_ms and delivers what arrived, then prints the losses
+ * the kernel reported that no line has yet (at most one line per CPU a
+ * second). Returns 0 (also when a signal interrupted the wait) or a negative
+ * errno. */
 int perf_poller_poll(struct perf_poller *poller, int timeout_ms);
 
 void perf_poller_close(struct perf_poller *poller);

@@ -288,12 +288,21 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			session->exchanges_seen, session->exchanges.streams_resynced,
 			session->exchanges.requests_dropped, session->exchanges.conns_not_decoded,
 			session->exchanges.conns_desynced);
+	/* By CPU as the kernel's lost records tell it. The program's count comes
+	 * here without CPUs, so what it has beyond those records gets a line of
+	 * its own, and the lines add up to the total. With a ring buffer the
+	 * poller has no CPUs and the total is the program's count alone. */
 	for (int i = 0; i < poller->count && poller->lost_total; i++) {
 		int cpu = poller->cookies[i].cpu;
 		if (poller->lost_by_cpu[cpu])
 			fprintf(stderr, "socket-tracer: lost %" PRIu64 " samples on CPU %d\n",
 				poller->lost_by_cpu[cpu], cpu);
 	}
+	if (poller->count && lost_samples > poller->lost_total)
+		fprintf(stderr,
+			"socket-tracer: lost %" PRIu64 " more samples that the kernel had not "
+			"reported by exit (counted by the BPF program)\n",
+			lost_samples - poller->lost_total);
 	if (socks_fd >= 0)
 		open_conns_rank(session, socks_fd);
 	conn_ranking_print(&session->ranking, stderr);
