@@ -28,6 +28,9 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_SEQPACKET 5
+#define MSG_TRUNC 0x20
 
 #ifndef ST_DATA_SIZE
 #define ST_DATA_SIZE 4096
@@ -39,6 +42,11 @@
 #define ST_EAGAIN 11
 #define ST_EBADF 9
 #define ST_ENOSPC 28
+/* Kernel-internal: a syscall interrupted by a signal, to be restarted or
+ * turned into EINTR after the exit tracepoint has seen it (ERESTARTSYS,
+ * ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK). */
+#define ST_ERESTARTSYS 512
+#define ST_ERESTART_RESTARTBLOCK 516
 
 /* Hides a value's known range from clang, so that the bound checks after it
  * stay in the code for the verifier to see. */
@@ -93,6 +101,7 @@ struct pending_call {
 	__u64 count;    /* byte count, iovec count or message count */
 	__u64 addr;     /* peer sockaddr pointer (sendto/recvfrom/accept) */
 	__u64 addr_len; /* sendto: its length; recvfrom/accept: pointer to it */
+	__u32 msg_flags; /* send/recv flags argument (MSG_*), 0 for read/write */
 	__u16 syscall;  /* enum st_syscall; 0 for connection syscalls */
 };
 
@@ -261,8 +270,15 @@ static __always_inline __u32 sockaddr_copy(__u8 *dst, __u64 src, __u64 addr_len)
 	return addr_len;
 }
 
+/* An exit the application never sees as a result: reported, it would be
+ * a failed call with a number no errno names. */
+static __always_inline int interrupted(__s64 ret)
+{
+	return ret <= -ST_ERESTARTSYS && ret >= -ST_ERESTART_RESTARTBLOCK;
+}
+
 static __always_inline void pending_save(__u64 fd, __u64 buf, __u64 count, __u64 addr,
-					 __u64 addr_len, __u16 syscall)
+					 __u64 addr_len, __u32 msg_flags, __u16 syscall)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pending_call call = {
@@ -271,6 +287,7 @@ static __always_inline void pending_save(__u64 fd, __u64 buf, __u64 count, __u64
 		.count = count,
 		.addr = addr,
 		.addr_len = addr_len,
+		.msg_flags = msg_flags,
 		.syscall = syscall,
 	};
 	pending.update(&pid_tgid, &call);
@@ -295,7 +312,7 @@ int enter_socket(struct syscall_enter_ctx *ctx)
 {
 	if (!family_traced(ctx->args[0]) || !task_selected(bpf_get_current_pid_tgid()))
 		return 0;
-	pending_save(0, 0, 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0);
+	pending_save(0, 0, 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0, 0);
 	return 0;
 }
 
@@ -321,7 +338,7 @@ int enter_socketpair(struct syscall_enter_ctx *ctx)
 {
 	if (!family_traced(ctx->args[0]) || !task_selected(bpf_get_current_pid_tgid()))
 		return 0;
-	pending_save(0, ctx->args[3], 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0);
+	pending_save(0, ctx->args[3], 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0, 0);
 	return 0;
 }
 
@@ -356,7 +373,7 @@ int enter_connect(struct syscall_enter_ctx *ctx)
 {
 	if (!task_selected(bpf_get_current_pid_tgid()))
 		return 0;
-	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0);
+	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0, 0);
 	return 0;
 }
 
@@ -364,7 +381,7 @@ int exit_connect(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pending_call call;
-	if (!pending_take(pid_tgid, &call))
+	if (!pending_take(pid_tgid, &call) || interrupted(ctx->ret))
 		return 0;
 
 	struct st_conn_event ev = {};
@@ -399,7 +416,7 @@ static __always_inline int accept_enter(struct syscall_enter_ctx *ctx)
 {
 	if (!task_selected(bpf_get_current_pid_tgid()))
 		return 0;
-	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0);
+	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0, 0);
 	return 0;
 }
 
@@ -407,7 +424,7 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pending_call call;
-	if (!pending_take(pid_tgid, &call) || ctx->ret == -ST_EAGAIN)
+	if (!pending_take(pid_tgid, &call) || ctx->ret == -ST_EAGAIN || interrupted(ctx->ret))
 		return 0;
 
 	__u64 listen_key = sock_key(pid_tgid, call.fd);
@@ -510,7 +527,7 @@ int exit_close(struct syscall_exit_ctx *ctx)
 
 /* Saves a data call's arguments when fd is a known socket. */
 static __always_inline int data_enter(__u64 fd, __u64 buf, __u64 count, __u64 addr,
-				      __u64 addr_len, __u16 syscall)
+				      __u64 addr_len, __u32 msg_flags, __u16 syscall)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!task_selected(pid_tgid))
@@ -518,7 +535,7 @@ static __always_inline int data_enter(__u64 fd, __u64 buf, __u64 count, __u64 ad
 	__u64 key = sock_key(pid_tgid, fd);
 	if (!socks.lookup(&key))
 		return 0;
-	pending_save(fd, buf, count, addr, addr_len, syscall);
+	pending_save(fd, buf, count, addr, addr_len, msg_flags, syscall);
 	return 0;
 }
 
@@ -589,6 +606,33 @@ static __always_inline __u64 mmsg_bytes(__u64 vec, __u64 messages, __u64 *first_
 	return bytes;
 }
 
+/* Bytes of an iovec array's buffers (its first ST_IOV_MAX), at most bytes. */
+static __always_inline __u64 iov_room(__u64 iov, __u64 iovcnt, __u64 bytes)
+{
+	__u64 room = 0;
+	for (int i = 0; i < ST_IOV_MAX; i++) {
+		struct abi_iovec vec = {};
+		if (i >= iovcnt || room >= bytes)
+			break;
+		user_read(&vec, sizeof(vec), (void *)(iov + i * sizeof(vec)));
+		room += vec.len;
+	}
+	return room < bytes ? room : bytes;
+}
+
+/* What a receive with MSG_TRUNC put in the caller's buffers. It returns a
+ * datagram's whole length, however little of it fit in the buffers (room,
+ * the buffer length or iovec total); on a stream socket it discards the
+ * bytes without copying them. Memory past what was delivered is the
+ * caller's, never the socket's, and is not captured. */
+static __always_inline __u64 truncating_receive_delivered(__u16 sock_type, __u64 bytes,
+							  __u64 room)
+{
+	if (sock_type != SOCK_DGRAM && sock_type != SOCK_SEQPACKET)
+		return 0;
+	return room < bytes ? room : bytes;
+}
+
 /* One program for the exit of every data syscall: the entry saved which
  * syscall it was. Eleven inlined copies of this body were most of what
  * LLVM and the verifier spent at startup. */
@@ -651,10 +695,22 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		buf = 0;
 		break;
 	}
-	__u32 captured = iov ? payload_gather(ev->data, iov, iovcnt, gather_bytes)
-			     : payload_copy(ev->data, buf, bytes);
-
 	__u8 direction = (SEND_SYSCALLS >> call.syscall) & 1 ? ST_DIR_SEND : ST_DIR_RECV;
+	/* gather_bytes is the captured message's length (the first of *mmsg);
+	 * a truncating receive delivered less of it. Later messages of a
+	 * recvmmsg are counted as delivered: none of them is captured. */
+	__u64 delivered = bytes;
+	if (direction == ST_DIR_RECV && (call.msg_flags & MSG_TRUNC)) {
+		__u64 room = iov ? iov_room(iov, iovcnt, gather_bytes) : call.count;
+		__u64 first = truncating_receive_delivered(sock->sock_type, gather_bytes, room);
+		delivered = bytes - (gather_bytes - first);
+		gather_bytes = first;
+	}
+	/* A buffer's length bounds its copy whatever the return value says. */
+	__u32 captured = iov ? payload_gather(ev->data, iov, iovcnt, gather_bytes)
+			     : payload_copy(ev->data, buf, delivered < call.count ? delivered
+										 : call.count);
+
 	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
 	ev->pos = *total;
 	lock_xadd(total, bytes);
@@ -662,6 +718,7 @@ int exit_data(struct syscall_exit_ctx *ctx)
 
 	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, call.fd);
 	ev->bytes = bytes;
+	ev->delivered = delivered;
 	ev->captured = captured;
 	ev->syscall = call.syscall;
 	ev->direction = direction;
@@ -678,57 +735,59 @@ int exit_data(struct syscall_exit_ctx *ctx)
 
 int enter_read(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_READ);
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_READ);
 }
 
 int enter_write(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_WRITE);
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_WRITE);
 }
 
 int enter_readv(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_READV);
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_READV);
 }
 
 int enter_writev(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_WRITEV);
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_WRITEV);
 }
 
 int enter_sendto(struct syscall_enter_ctx *ctx)
 {
 	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4], ctx->args[5],
-			  ST_SYS_SENDTO);
+			  ctx->args[3], ST_SYS_SENDTO);
 }
 
 int enter_recvfrom(struct syscall_enter_ctx *ctx)
 {
 	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4], ctx->args[5],
-			  ST_SYS_RECVFROM);
+			  ctx->args[3], ST_SYS_RECVFROM);
 }
 
 int enter_sendmsg(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ST_SYS_SENDMSG);
+	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ctx->args[2], ST_SYS_SENDMSG);
 }
 
 int enter_recvmsg(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ST_SYS_RECVMSG);
+	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ctx->args[2], ST_SYS_RECVMSG);
 }
 
 int enter_sendmmsg(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_SENDMMSG);
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ctx->args[3],
+			  ST_SYS_SENDMMSG);
 }
 
 int enter_recvmmsg(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ST_SYS_RECVMMSG);
+	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ctx->args[3],
+			  ST_SYS_RECVMMSG);
 }
 
 int enter_sendfile64(struct syscall_enter_ctx *ctx)
 {
-	return data_enter(ctx->args[0], 0, ctx->args[3], 0, 0, ST_SYS_SENDFILE);
+	return data_enter(ctx->args[0], 0, ctx->args[3], 0, 0, 0, ST_SYS_SENDFILE);
 }

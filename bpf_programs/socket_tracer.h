@@ -122,7 +122,11 @@ struct st_data_event {
 	struct st_event_header hdr;
 	__u64 bytes;       /* syscall's byte count (its return value) */
 	__u64 pos;         /* bytes in this direction before this call */
-	__u32 captured;    /* payload bytes in data[] (<= bytes) */
+	/* Bytes the call placed in (or took from) the caller's buffers, <= bytes.
+	 * Less only for recv*(MSG_TRUNC): a datagram longer than the buffer
+	 * (bytes is its length) or stream bytes discarded unread (0). */
+	__u64 delivered;
+	__u32 captured;    /* payload bytes in data[] (<= delivered) */
 	__u16 syscall;     /* enum st_syscall */
 	__u8 direction;    /* enum st_direction */
 	__u8 reserved;

@@ -3,6 +3,7 @@
 #include <bcc/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "bcc_compiler.h"
-#include "bpf_source.h"
+#include "compile_includes.h"
 #include "cpus.h"
 #include "fd_passing.h"
 #include "kallsyms_stand_in.h"
@@ -23,6 +24,10 @@
 
 #define CFLAGS_MAX (OPTIONS_MAX_DEFINES + 16)
 #define CFLAG_LEN KERNEL_HEADERS_CFLAG_LEN
+_Static_assert(sizeof("-D") + OPTIONS_DEFINE_LEN_MAX <= CFLAG_LEN,
+	       "a -D that options_parse accepts fits in a compile flag");
+/* How soon a stop request ends a compile that is still running. */
+#define COMPILE_STOP_CHECK_MS 100
 
 static int cflags_build(const struct options *opts, const struct kernel_headers *headers,
 			int nr_cpus, int ring_pages, char flags[][CFLAG_LEN])
@@ -32,6 +37,7 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
 	/* bcc adds -g to build BTF, which here would only let bpftool print
 	 * the maps' types; the debug info cost about 0.06 s of every start. */
 	snprintf(flags[n++], CFLAG_LEN, "-g0");
+	snprintf(flags[n++], CFLAG_LEN, COMPILE_INCLUDES_CFLAG);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_DATA_SIZE=%u", opts->data_size);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", nr_cpus);
 	if (opts->n_pids) {
@@ -101,12 +107,12 @@ static int map_fd_keep(const struct bcc_compiler *bcc, void *module, const char 
 
 /* Compiles with bcc and loads the programs; in the compile child. */
 static int program_compile(const struct bcc_compiler *bcc, const struct options *opts,
-			   const struct kernel_headers *headers, int nr_cpus, int ring_pages,
-			   struct bpf_program *program)
+			   const char *text, const struct kernel_headers *headers, int nr_cpus,
+			   int ring_pages, struct bpf_program *program)
 {
 	char flags[CFLAGS_MAX][CFLAG_LEN];
 	const char *flag_ptrs[CFLAGS_MAX];
-	char *text;
+	struct includes_capture capture;
 	void *module;
 	int n_flags;
 	int err;
@@ -115,9 +121,6 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	program->nr_cpus = nr_cpus;
 	program->probes.count = 0;
 
-	err = bpf_source_compose(opts->bpf_file, &text);
-	if (err)
-		return err;
 	n_flags = cflags_build(opts, headers, nr_cpus, ring_pages, flags);
 	for (int i = 0; i < n_flags; i++)
 		flag_ptrs[i] = flags[i];
@@ -125,8 +128,13 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 		for (int i = 0; i < n_flags; i++)
 			fprintf(stderr, "BPF compile flag: %s\n", flags[i]);
 
+	err = compile_includes_capture(&capture);
+	if (err)
+		return err;
 	module = bcc->module_create(text, 0, flag_ptrs, n_flags, true, NULL);
-	free(text);
+	err = compile_includes_release(&capture, headers, opts->verbose);
+	if (module && err)
+		goto destroy_module;
 	if (!module) {
 		log_error("failed to compile the BPF program %s (diagnostics above)",
 			  opts->bpf_file ? opts->bpf_file : "(embedded)");
@@ -171,7 +179,7 @@ destroy_module:
 
 /* The compile child: compiles, loads, sends the fds to the tracer on sock
  * and exits; every error is printed here. */
-static void compile_child(pid_t parent, int sock, const struct options *opts,
+static void compile_child(pid_t parent, int sock, const struct options *opts, const char *text,
 			  const struct kernel_headers *headers, int nr_cpus, int ring_pages)
 {
 	struct bcc_compiler bcc;
@@ -185,9 +193,11 @@ static void compile_child(pid_t parent, int sock, const struct options *opts,
 	err = kallsyms_stand_in();
 	if (err && opts->verbose)
 		fprintf(stderr, "BPF compile reads the real /proc/kallsyms: %s\n", strerror(-err));
-	err = bcc_compiler_open(&bcc);
+	err = compile_includes_confine();
 	if (!err)
-		err = program_compile(&bcc, opts, headers, nr_cpus, ring_pages, &program);
+		err = bcc_compiler_open(&bcc);
+	if (!err)
+		err = program_compile(&bcc, opts, text, headers, nr_cpus, ring_pages, &program);
 	if (err)
 		_exit(EXIT_FAILURE);
 	fds[0] = program.events_fd;
@@ -212,14 +222,30 @@ static void compile_report(const struct rusage *usage)
 		usage->ru_maxrss / 1024.0);
 }
 
-int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
-		     int nr_cpus, int ring_pages, struct bpf_program *program)
+/* Waits for the child's fds; a stop request kills the compile instead
+ * (a FIFO among the headers would block it for ever). Returns 1 when sock
+ * is readable, 0 on a stop. */
+static int compile_wait(int sock, pid_t child, const volatile sig_atomic_t *stop)
+{
+	struct pollfd ready = { .fd = sock, .events = POLLIN };
+
+	while (!*stop)
+		if (poll(&ready, 1, COMPILE_STOP_CHECK_MS) > 0)
+			return 1;
+	kill(child, SIGKILL);
+	return 0;
+}
+
+int bpf_program_load(const struct options *opts, const char *text,
+		     const struct kernel_headers *headers, int nr_cpus, int ring_pages,
+		     const volatile sig_atomic_t *stop, struct bpf_program *program)
 {
 	int fds[KEPT_MAPS + PROBES_MAX];
 	struct rusage usage;
 	int sock[2];
 	int status;
 	pid_t parent, child;
+	bool stopped;
 	int n;
 
 	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
@@ -240,14 +266,18 @@ int bpf_program_load(const struct options *opts, const struct kernel_headers *he
 	}
 	if (child == 0) {
 		close(sock[0]);
-		compile_child(parent, sock[1], opts, headers, nr_cpus, ring_pages);
+		compile_child(parent, sock[1], opts, text, headers, nr_cpus, ring_pages);
 	}
 	close(sock[1]);
-	n = fds_receive(sock[0], &program->probes, sizeof(program->probes), fds,
-			KEPT_MAPS + PROBES_MAX);
+	stopped = !compile_wait(sock[0], child, stop);
+	n = stopped ? -EINTR
+		    : fds_receive(sock[0], &program->probes, sizeof(program->probes), fds,
+				  KEPT_MAPS + PROBES_MAX);
 	close(sock[0]);
 	while (wait4(child, &status, 0, &usage) < 0 && errno == EINTR)
 		;
+	if (stopped)
+		return -EINTR;
 	if (WIFSIGNALED(status))
 		log_error("the BPF compile process died: %s", strsignal(WTERMSIG(status)));
 	if (n < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {

@@ -3,6 +3,8 @@
 #ifndef ST_BPF_PROGRAM_H
 #define ST_BPF_PROGRAM_H
 
+#include <signal.h>
+
 #include "kernel_headers.h"
 #include "socket_tracer_abi.h"
 #include "options.h"
@@ -16,13 +18,16 @@ struct bpf_program {
 	struct probe_set probes;
 };
 
-/* Compiles and loads, without attaching; with ring_pages (> 0, a power of
- * two) events is a ring buffer of that many pages, else a perf event array.
- * bcc compiles in a child process, which sends back the map and program
- * fds and exits: LLVM and clang are never mapped in the tracer. Returns 0
- * or a negative errno after printing why. */
-int bpf_program_load(const struct options *opts, const struct kernel_headers *headers,
-		     int nr_cpus, int ring_pages, struct bpf_program *program);
+/* Compiles text (from bpf_source_compose) and loads it, without attaching;
+ * with ring_pages (> 0, a power of two) events is a ring buffer of that
+ * many pages, else a perf event array. bcc compiles in a child process,
+ * confined to the include directories we name, which sends back the map
+ * and program fds and exits: LLVM and clang are never mapped in the
+ * tracer. Once *stop is set the compile is killed. Returns 0, -EINTR after
+ * a stop (nothing printed), or a negative errno after printing why. */
+int bpf_program_load(const struct options *opts, const char *text,
+		     const struct kernel_headers *headers, int nr_cpus, int ring_pages,
+		     const volatile sig_atomic_t *stop, struct bpf_program *program);
 
 /* Attaches the loaded probes: events flow from here on, so the perf
  * buffers (or the ring buffer) must be open first. Returns 0 or a negative

@@ -1,8 +1,11 @@
 #include "bpf_source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -15,17 +18,33 @@ extern const unsigned long st_embedded_program_len;
 #define EMBEDDED_HEADER_NAME "socket_tracer.h"
 #define EMBEDDED_PROGRAM_NAME "socket_tracer.bpf.c"
 
-/* Reads a whole file; NUL bytes are refused (they would cut the text). */
+/* Reads a whole regular file; NUL bytes are refused (they would cut the
+ * text). Opened without blocking and checked before any read: a FIFO, a
+ * directory or a device would hang the read or feed it garbage. */
 static int file_read(const char *path, char **content, size_t *len)
 {
-	FILE *file = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	size_t cap = 1 << 16;
 	size_t used = 0;
+	struct stat st;
+	FILE *file;
 	char *buf;
 
+	if (fd < 0) {
+		int err = -errno;
+		log_error("cannot read BPF program %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		log_error("cannot read BPF program %s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	file = fdopen(fd, "rb");
 	if (!file) {
 		int err = -errno;
 		log_error("cannot read BPF program %s: %s", path, strerror(-err));
+		close(fd);
 		return err;
 	}
 	buf = malloc(cap);
@@ -45,7 +64,7 @@ static int file_read(const char *path, char **content, size_t *len)
 	}
 	if (!buf || ferror(file)) {
 		log_error("cannot read BPF program %s: %s", path,
-			  buf ? "read error" : "too large (64 MiB at most)");
+			  buf ? strerror(errno) : "too large (64 MiB at most)");
 		free(buf);
 		fclose(file);
 		return buf ? -EIO : -EFBIG;

@@ -31,6 +31,9 @@ struct event {
 	/* data */
 	uint64_t bytes;
 	uint64_t pos;
+	/* bytes a recv*(MSG_TRUNC) did not place in the caller's buffer
+	 * (st_data_event.bytes - delivered); 0 for every other call */
+	uint64_t undelivered;
 	uint32_t captured;
 	uint16_t syscall;   /* enum st_syscall */
 	uint8_t direction;  /* enum st_direction */

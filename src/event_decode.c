@@ -64,7 +64,8 @@ static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	if ((size_t)size < ST_DATA_EVENT_HEADER_SIZE)
 		return -EINVAL;
 	memcpy(&data, raw, ST_DATA_EVENT_HEADER_SIZE);
-	if (data.captured > ST_DATA_MAX || data.captured > data.bytes ||
+	if (data.captured > ST_DATA_MAX || data.delivered > data.bytes ||
+	    data.captured > data.delivered ||
 	    ST_DATA_EVENT_HEADER_SIZE + data.captured > (size_t)size ||
 	    data.addr_len > ST_ADDR_MAX || data.syscall == 0 || data.syscall >= ST_SYS_NR ||
 	    data.direction == 0 || data.direction >= ST_DIR_NR)
@@ -72,6 +73,7 @@ static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	header_decode(&data.hdr, mono_to_wall_ns, ev);
 	ev->bytes = data.bytes;
 	ev->pos = data.pos;
+	ev->undelivered = data.bytes - data.delivered;
 	ev->captured = data.captured;
 	ev->syscall = data.syscall;
 	ev->direction = data.direction;

@@ -1,9 +1,11 @@
 /* socket-tracer: shows what every process says over its sockets. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -68,6 +70,24 @@ static void headers_report(const struct kernel_headers *headers)
 			"kernel %s\n",
 			headers->build_dir, headers->release[0] ? headers->release : "unknown",
 			headers->origin, uts.release);
+}
+
+/* Refused before any work: a closed stdout's number would be handed to
+ * the first fd opened (a BPF map's), and the events written into that. */
+static int stdout_check(void)
+{
+	int flags = fcntl(STDOUT_FILENO, F_GETFL);
+
+	if (flags < 0) {
+		log_error("stdout is closed: give the events somewhere to go (a file, a pipe "
+			  "or /dev/null)");
+		return -EBADF;
+	}
+	if ((flags & O_ACCMODE) == O_RDONLY) {
+		log_error("stdout is open for reading only: the events cannot be written");
+		return -EBADF;
+	}
+	return 0;
 }
 
 static double monotonic_seconds(void)
@@ -171,32 +191,43 @@ static int trace(const struct options *opts)
 	bool possible[CPUS_MAX];
 	uint64_t submit_failures[ST_SUBMIT_NR];
 	int ring_pages = 0;
+	char *text;
 	int nr_cpus;
 	int err;
 
+	/* Check where the events go, and read the program to compile */
+	if (stdout_check() || bpf_source_compose(opts->bpf_file, &text))
+		return EXIT_USAGE_ERROR;
+
 	/* Check privileges and the kernel's interfaces */
+	err = EXIT_RUNTIME_ERROR;
 	if (privileges_check() || tracefs_ensure())
-		return EXIT_RUNTIME_ERROR;
+		goto free_text;
 	nr_cpus = cpus_read("possible", possible);
 	if (nr_cpus < 0) {
 		log_error("cannot read the possible CPUs: %s", strerror(-nr_cpus));
-		return EXIT_RUNTIME_ERROR;
+		goto free_text;
 	}
 
 	/* Find kernel headers for the compile */
 	if (kernel_headers_find(opts->kernel_headers, &headers))
-		return EXIT_RUNTIME_ERROR;
+		goto free_text;
 	headers_report(&headers);
 
 	/* Size the ring buffer, if asked for, like the perf buffers it replaces */
 	if (opts->ring_buffer) {
 		ring_pages = ring_poller_pages(PERF_PAGE_COUNT);
 		if (ring_pages < 0)
-			return EXIT_RUNTIME_ERROR;
+			goto free_text;
 	}
 
 	/* Compile and load */
-	err = bpf_program_load(opts, &headers, nr_cpus, ring_pages, &program);
+	err = bpf_program_load(opts, text, &headers, nr_cpus, ring_pages, &exiting, &program);
+	free(text);
+	if (err == -EINTR) {
+		log_error("stopped during the BPF compile: nothing loaded");
+		return 0;
+	}
 	if (err)
 		return EXIT_RUNTIME_ERROR;
 
@@ -205,6 +236,7 @@ static int trace(const struct options *opts)
 		log_error("out of memory");
 		goto unload;
 	}
+	writer_stop_on(&session.out, &exiting);
 
 	/* Open the buffers, then attach: no event is sent before a reader exists */
 	err = transport_open(&transport, opts->ring_buffer, program.events_fd, &session);
@@ -227,6 +259,10 @@ static int trace(const struct options *opts)
 	if (!err)
 		transport_poll(&transport, 0);
 	session_flush(&session, true);
+	if (session.out.abandoned)
+		log_error("output cut short: stdout's reader stalled for %.1f s after the stop; "
+			  "%" PRIu64 " bytes of events not written",
+			  WRITER_STOP_GRACE_MS / 1000.0, session.out.abandoned);
 	if (session.out_error)
 		log_error("cannot write the output: %s", strerror(-session.out_error));
 	bpf_program_submit_failures(&program, submit_failures);
@@ -243,6 +279,10 @@ free_session:
 unload:
 	bpf_program_unload(&program);
 	return EXIT_RUNTIME_ERROR;
+
+free_text:
+	free(text);
+	return err;
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "output/escape.h"
 #include "output/output.h"
@@ -100,8 +101,17 @@ static void hexdump_put(struct strbuf *out, const uint8_t *data, uint32_t len)
 static void data_detail_put(struct strbuf *out, const struct event *ev,
 			    const struct output_style *style)
 {
-	strbuf_printf(out, "%s %" PRIu64 "B", event_syscall_names[ev->syscall], ev->bytes);
-	if (ev->captured < ev->bytes)
+	/* recv*(MSG_TRUNC) returns a datagram's whole length, or on a stream
+	 * the bytes it discarded unread. */
+	uint64_t delivered = ev->bytes - ev->undelivered;
+	bool datagram = ev->sock_type == SOCK_DGRAM || ev->sock_type == SOCK_SEQPACKET;
+
+	strbuf_printf(out, "%s %s%" PRIu64 "B", event_syscall_names[ev->syscall],
+		      ev->undelivered && datagram ? "datagram " : "", ev->bytes);
+	if (ev->undelivered)
+		strbuf_printf(out, ", %" PRIu64 "B delivered%s", delivered,
+			      datagram ? "" : " (MSG_TRUNC discards)");
+	if (ev->captured < delivered)
 		strbuf_printf(out, " (captured %" PRIu32 ")", ev->captured);
 	if (ev->gap_bytes)
 		strbuf_printf(out, " [gap: %" PRIu64 "B missing at %" PRIu64 "]", ev->gap_bytes,
@@ -121,21 +131,43 @@ static void data_detail_put(struct strbuf *out, const struct event *ev,
 	}
 }
 
+/* The comm escaped, cut to the column between escapes: a cut inside one
+ * ("\x1b]0;PWN\x07\x") would show a half escape as if it were text. */
+static void comm_put(struct strbuf *out, const uint8_t *comm)
+{
+	char text[ST_COMM_LEN * 4 + 1];
+	size_t len = strnlen((const char *)comm, ST_COMM_LEN);
+	size_t width = columns[COL_COMM].width;
+	struct strbuf buf;
+
+	strbuf_init(&buf, text, sizeof(text));
+	escape_text(&buf, comm, len, len);
+	if (buf.len > width) {
+		strbuf_init(&buf, text, sizeof(text));
+		for (size_t i = 0; i < len; i++) {
+			size_t before = buf.len;
+
+			escape_text(&buf, comm + i, 1, 1);
+			if (buf.len > width) {
+				buf.len = before;
+				text[before] = '\0';
+				break;
+			}
+		}
+	}
+	column_put(out, COL_COMM, text);
+}
+
 /* The columns before DETAIL. */
 static void identity_put(struct strbuf *out, const struct event *ev, const char *event_name)
 {
 	char time[32];
-	char comm[ST_COMM_LEN * 4 + 1];
-	struct strbuf comm_buf;
 
 	format_time_local(ev->wall_ns, time, sizeof(time));
 	column_put(out, COL_TIME, time);
 	column_put_number(out, COL_PID, ev->pid);
 	column_put_number(out, COL_TID, ev->tid);
-	strbuf_init(&comm_buf, comm, sizeof(comm));
-	escape_text(&comm_buf, ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN),
-		    ST_COMM_LEN);
-	column_put(out, COL_COMM, comm);
+	comm_put(out, ev->comm);
 	column_put_number(out, COL_FD, ev->fd);
 	column_put(out, COL_EVENT, event_name);
 	column_put(out, COL_ROLE, output_role(ev->sock_flags));

@@ -105,6 +105,7 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		json_name(out, KEY("direction"), event_direction_names[ev->direction]);
 		json_name(out, KEY("syscall"), event_syscall_names[ev->syscall]);
 		json_u64(out, KEY("bytes"), ev->bytes);
+		json_u64(out, KEY("delivered"), ev->bytes - ev->undelivered);
 		json_u64(out, KEY("captured"), ev->captured);
 		json_bool(out, KEY("truncated"), ev->captured < ev->bytes);
 		json_u64(out, KEY("pos"), ev->pos);

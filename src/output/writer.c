@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,11 +37,56 @@ struct strbuf writer_line_begin(struct writer *writer)
 	return line;
 }
 
+/* Its only work is to make a blocked write return EINTR. */
+static void write_interrupted(int signo)
+{
+	(void)signo;
+}
+
+void writer_stop_on(struct writer *writer, const volatile sig_atomic_t *stop)
+{
+	struct sigaction action = { .sa_handler = write_interrupted };
+
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGALRM, &action, NULL);
+	writer->stop = stop;
+}
+
+static void stop_checks_arm(const struct writer *writer, bool on)
+{
+	struct itimerval timer = { 0 };
+
+	if (!writer->stop)
+		return;
+	if (on)
+		timer.it_value.tv_usec = timer.it_interval.tv_usec = WRITER_STOP_CHECK_MS * 1000;
+	setitimer(ITIMER_REAL, &timer, NULL);
+}
+
+/* After a stop request, a reader that has not taken the rest within the
+ * grace never will: waiting on it would keep the tracer from stopping. */
+static bool stop_grace_over(struct writer *writer)
+{
+	uint64_t now;
+
+	if (!writer->stop || !*writer->stop)
+		return false;
+	now = monotonic_ns();
+	if (!writer->stop_seen_ns)
+		writer->stop_seen_ns = now;
+	return now - writer->stop_seen_ns >= WRITER_STOP_GRACE_MS * 1000000ull;
+}
+
 static int writer_write(struct writer *writer)
 {
 	size_t done = 0;
 
+	stop_checks_arm(writer, true);
 	while (done < writer->len && !writer->closed && !writer->error) {
+		if (stop_grace_over(writer)) {
+			writer->abandoned += writer->len - done;
+			break;
+		}
 		ssize_t n = write(writer->fd, writer->buf + done, writer->len - done);
 		if (n >= 0) {
 			done += n;
@@ -54,6 +100,7 @@ static int writer_write(struct writer *writer)
 			writer->error = -errno;
 		}
 	}
+	stop_checks_arm(writer, false);
 	writer->len = 0;
 	return writer->closed ? -EPIPE : writer->error;
 }

@@ -7,6 +7,7 @@
 #ifndef ST_WRITER_H
 #define ST_WRITER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,12 @@
 
 #define WRITER_CHUNK (1u << 20)
 #define WRITER_HOLD_MS 100
+/* After a stop request, how long a stalled reader may keep the last
+ * lines waiting before they are given up. */
+#define WRITER_STOP_GRACE_MS 500
+/* While a write is under way after writer_stop_on, SIGALRM interrupts it
+ * this often, so a stop request is seen even when the reader never drains. */
+#define WRITER_STOP_CHECK_MS 100
 
 struct writer {
 	int fd;
@@ -25,9 +32,17 @@ struct writer {
 	uint64_t held_since_ns; /* CLOCK_MONOTONIC of the oldest held byte */
 	bool closed;        /* the reader went away (EPIPE) */
 	int error;          /* the first write error but EPIPE, as -errno */
+	const volatile sig_atomic_t *stop; /* set: a stop was requested */
+	uint64_t stop_seen_ns; /* CLOCK_MONOTONIC when a write first saw it */
+	uint64_t abandoned; /* bytes given up for a reader stalled past the grace */
 };
 
 int writer_open(struct writer *writer, int fd, size_t line_max);
+
+/* Makes writes give up WRITER_STOP_GRACE_MS after *stop is set, even when
+ * the reader takes nothing: installs a SIGALRM handler (without
+ * SA_RESTART) that a timer fires during each write. */
+void writer_stop_on(struct writer *writer, const volatile sig_atomic_t *stop);
 void writer_close(struct writer *writer);
 
 /* A strbuf over the free room, line_max bytes; writer_line_end keeps

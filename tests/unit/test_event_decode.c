@@ -138,6 +138,7 @@ static void data_sample_fill(void)
 	header_fill(&data_hdr.hdr, ST_EV_DATA);
 	data_hdr.bytes = sizeof(payload);
 	data_hdr.pos = 1000;
+	data_hdr.delivered = sizeof(payload);
 	data_hdr.captured = sizeof(payload);
 	data_hdr.syscall = ST_SYS_WRITE;
 	data_hdr.direction = ST_DIR_SEND;
@@ -194,6 +195,7 @@ static void test_data(void)
 	data_hdr.syscall = ST_SYS_RECVFROM;
 	data_hdr.direction = ST_DIR_RECV;
 	data_hdr.bytes = 1500;
+	data_hdr.delivered = 1500;
 	data_hdr.sock_type = SOCK_DGRAM;
 	data_hdr.addr_len = sizeof(sin_dns);
 	memcpy(data_hdr.addr, sin_dns, sizeof(sin_dns));
@@ -204,6 +206,16 @@ static void test_data(void)
 	CHECK_INT(ev.bytes, 1500);
 	CHECK_INT(ev.captured, sizeof(payload));
 	CHECK_STR(ev.remote, "192.168.1.1:53");
+
+	CHECK_INT(ev.undelivered, 0);
+
+	/* recvfrom(MSG_TRUNC) of a 1500-byte datagram into a 16-byte buffer. */
+	data_hdr.delivered = sizeof(payload);
+	size = data_sample_build(raw);
+	CHECK_INT(event_decode(raw, size, 0, &ev), 0);
+	CHECK_INT(ev.bytes, 1500);
+	CHECK_INT(ev.undelivered, 1500 - sizeof(payload));
+	CHECK_INT(ev.captured, sizeof(payload));
 
 	/* Nothing captured (sendfile, or --data-size 0): header alone. */
 	data_hdr.captured = 0;
@@ -230,6 +242,12 @@ static void test_data(void)
 	/* Malformed lengths and enums. */
 	data_sample_fill();
 	data_hdr.captured = data_hdr.bytes + 1; /* captured > bytes */
+	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
+	data_sample_fill();
+	data_hdr.delivered = data_hdr.bytes + 1; /* delivered > bytes */
+	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
+	data_sample_fill();
+	data_hdr.delivered = data_hdr.captured - 1; /* captured > delivered */
 	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
 	data_sample_fill();
 	data_hdr.bytes = 100000;

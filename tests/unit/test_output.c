@@ -175,6 +175,24 @@ static void test_human(void)
 	human(&ev, &style);
 	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10]\n");
 
+	/* recv*(MSG_TRUNC): a datagram longer than the buffer, then a TCP
+	 * receive that discarded its bytes unread. */
+	ev.direction = ST_DIR_RECV;
+	ev.syscall = ST_SYS_RECVFROM;
+	ev.sock_type = SOCK_DGRAM;
+	ev.bytes = 60;
+	ev.undelivered = 60 - ev.captured;
+	ev.gap_bytes = 0;
+	style.data_chars = 5;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "recvfrom datagram 60B, 12B delivered \"GET /\"...\n");
+	ev.sock_type = SOCK_STREAM;
+	ev.captured = 0;
+	ev.undelivered = 60;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "recvfrom 60B, 0B delivered (MSG_TRUNC discards)\n");
+	ev = data_make();
+
 	/* With --hex, a dump line follows. */
 	style.data_chars = 64;
 	style.hex = true;
@@ -219,6 +237,12 @@ static void test_human_long_values(void)
 	human(&ev, &style);
 	CHECK(column_at(line, "FD", "3", RIGHT) && column_at(line, "EVENT", "connect", LEFT) &&
 	      column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
+	/* Cut to the 16 columns between escapes, never inside one. */
+	CHECK(column_at(line, "COMM", "\\x1b]0;pwn\\x07\\r", LEFT));
+	memcpy(ev.comm, "abcdefghijklmn\x1b", ST_COMM_LEN);
+	human(&ev, &style);
+	CHECK(column_at(line, "COMM", "abcdefghijklmn  ", LEFT));
+	CHECK(!strstr(line, "\\x"));
 
 	ev = event_make(ST_EV_CONNECT);
 	ev.family = AF_UNIX;
@@ -280,7 +304,7 @@ static void test_json(void)
 	CHECK(json_line_ok(line));
 	CHECK(has(line, "{\"event\":\"data\","));
 	CHECK(has(line, ",\"direction\":\"send\",\"syscall\":\"write\",\"bytes\":20,"
-			"\"captured\":12,\"truncated\":true,\"pos\":25,\"gap_bytes\":15,"
+			"\"delivered\":20,\"captured\":12,\"truncated\":true,\"pos\":25,\"gap_bytes\":15,"
 			"\"gap_pos\":10,"));
 	CHECK(has(line, ",\"data\":\"GET /\\r\\n\\\\x1b[2J\\\\x07\"}"));
 	CHECK(!strstr(line, "\"result\""));
@@ -297,6 +321,14 @@ static void test_json(void)
 	CHECK(has(line, ",\"truncated\":false,"));
 	CHECK(has(line, ",\"gap_bytes\":0,"));
 	CHECK(!strstr(line, "gap_pos"));
+
+	/* recvfrom(MSG_TRUNC): the datagram's length and what reached the buffer. */
+	ev.direction = ST_DIR_RECV;
+	ev.syscall = ST_SYS_RECVFROM;
+	ev.bytes = 60;
+	ev.undelivered = 60 - ev.captured;
+	json(&ev, &style);
+	CHECK(has(line, ",\"bytes\":60,\"delivered\":12,\"captured\":12,\"truncated\":true,"));
 
 	/* A hostile comm, and output_event_format picking JSON. */
 	ev = event_make(ST_EV_CONNECT);
