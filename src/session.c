@@ -66,6 +66,9 @@ static void output_check(struct session *session)
 	if (session->out.closed) {
 		session->out_closed = true;
 		session->done = true;
+	} else if (session->out.abandoned) {
+		/* the reader stalled past the stop: the rest would only be dropped */
+		session->done = true;
 	} else if (session->out.error && !session->out_error) {
 		session->out_error = session->out.error;
 		session->done = true;

@@ -43,7 +43,7 @@ struct session {
 	uint64_t printed;
 	uint64_t malformed;
 	struct conn_ranking ranking; /* of closed connections */
-	bool done;          /* -n reached, stdout closed or unwritable */
+	bool done;          /* -n reached, stdout closed, unwritable or stalled past a stop */
 	bool out_closed;    /* the reader of stdout went away (EPIPE) */
 	int out_error;      /* a write to stdout failed otherwise: -errno */
 	uint8_t *batch_bytes; /* SESSION_BATCH_BYTES */

@@ -83,16 +83,7 @@ print(json.dumps({"pid": os.getpid(), "server_fd": srv.fileno(), "client_fd": cl
 # and sendfile on TCP: sizes, the first message's bytes, peers.
 MMSG_AND_SENDFILE = r"""
 import ctypes, json, os, socket, struct, tempfile
-class iovec(ctypes.Structure):
-    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-class msghdr(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
-                ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
-                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
-                ("flags", ctypes.c_int)]
-class mmsghdr(ctypes.Structure):
-    _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
-libc = ctypes.CDLL(None, use_errno=True)
+from libc_abi import iovec, libc, mmsghdr
 srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(("127.0.0.1", 0))
 cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.bind(("127.0.0.1", 0))
 peer = ctypes.create_string_buffer(struct.pack("<H", socket.AF_INET) +

@@ -45,24 +45,9 @@ cli.close(); conn.close()
 # marker in one block, the layout a C program has.
 TRUNC_PEER = r"""
 import ctypes, json, os, socket, sys
+from libc_abi import iovec, libc, msghdr
 MARKER = b"SECRET-ADJACENT-MEMORY-NOT-FROM-THE-SOCKET"
 MSG_TRUNC = 0x20
-libc = ctypes.CDLL(None, use_errno=True)
-libc.recvfrom.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                          ctypes.c_void_p, ctypes.c_void_p]
-libc.recvfrom.restype = ctypes.c_ssize_t
-
-class iovec(ctypes.Structure):
-    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-
-class msghdr(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
-                ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
-                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
-                ("flags", ctypes.c_int)]
-
-libc.recvmsg.argtypes = [ctypes.c_int, ctypes.POINTER(msghdr), ctypes.c_int]
-libc.recvmsg.restype = ctypes.c_ssize_t
 block = ctypes.create_string_buffer(b"\0" * 10 + MARKER * 4)
 
 def check(n):
@@ -328,9 +313,15 @@ class StopTest(unittest.TestCase):
                     self.assertIn("pipe_write", wchan.read())
                 start = time.monotonic()
                 proc.send_signal(sig)
+                # The first line after the stop gives up on stdout: it comes
+                # within a second; the probes' detach after it is the
+                # kernel's (one RCU grace period per tracepoint, longer on
+                # a loaded machine).
+                first = proc.stderr.readline().decode()
+                gave_up = time.monotonic() - start
                 proc.wait(timeout=30)
                 elapsed = time.monotonic() - start
-                err = proc.stderr.read().decode()
+                err = first + proc.stderr.read().decode()
             finally:
                 if proc.poll() is None:
                     proc.kill()
@@ -338,9 +329,11 @@ class StopTest(unittest.TestCase):
                 proc.stderr.close()
                 os.close(read_end)
             self.assertEqual(proc.returncode, 0, err)
-            self.assertLess(elapsed, 2.5, err)
-            self.assertRegex(err, r"socket-tracer: output cut short: stdout's reader stalled "
-                                  r"for 0.5 s after the stop; \d+ bytes of events not written")
+            self.assertRegex(first, r"^socket-tracer: output cut short: stdout's reader stalled "
+                                    r"for 0.5 s after the stop; \d+ bytes of events not written$")
+            self.assertLess(gave_up, 1.0, err)
+            self.assertLess(elapsed, 10, err)
+            self.assertRegex(err, r"socket-tracer: \d+ events \(")
 
 
 if __name__ == "__main__":
