@@ -1,10 +1,13 @@
 /*
  * socket-tracer's BPF program, compiled at startup by libbcc.
  *
- * Attached to the stable syscall tracepoints only: every input is a
- * tracepoint argument or user memory, never a kernel-internal struct, so
- * the program does not depend on the kernel headers' version.
- * The BPF side captures, filters and counts; all parsing is in userspace.
+ * Attached to stable tracepoints only: the syscalls' exits (and close's
+ * entry), and sock:sock_send_length / sock_recv_length, which fire inside
+ * every socket send and receive. Every input is a tracepoint argument, the
+ * current syscall's user registers, or user memory, never a
+ * kernel-internal struct, so the program does not depend on the kernel
+ * headers' version. The BPF side captures, filters and counts; all parsing
+ * is in userspace.
  *
  * Compile-time switches (set by userspace with -D):
  *   ST_FILTER_PID   only tgids t for which ST_PID_SELECTED(t) holds (a
@@ -16,6 +19,7 @@
  *                   pages (a power of two) instead of per-CPU perf buffers
  *   ST_RING_WAKEUP_EVENTS  with ST_RING_BUFFER: events of one CPU per
  *                   reader wakeup (default 64)
+ *   ST_NO_DATA      count the bytes of every socket, emit no data events
  */
 #ifndef SOCKET_TRACER_H
 #include "socket_tracer.h" /* the build prepends it; this serves editors */
@@ -30,7 +34,10 @@
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_SEQPACKET 5
+#define MSG_PEEK 0x2
 #define MSG_TRUNC 0x20
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 #ifndef ST_DATA_SIZE
 #define ST_DATA_SIZE 4096
@@ -41,6 +48,7 @@
 #define ST_SOCK_TYPE_MASK 0xf /* strips SOCK_NONBLOCK / SOCK_CLOEXEC */
 #define ST_EAGAIN 11
 #define ST_EBADF 9
+#define ST_ENOTSOCK 88
 #define ST_ENOSPC 28
 /* Kernel-internal: a syscall interrupted by a signal, to be restarted or
  * turned into EINTR after the exit tracepoint has seen it (ERESTARTSYS,
@@ -58,6 +66,16 @@ struct syscall_enter_ctx {
 	__s32 syscall_nr;
 	__u32 pad;
 	__u64 args[6];
+};
+
+/* Layout of sock:sock_send_length and sock:sock_recv_length. */
+struct sock_io_ctx {
+	__u64 common;
+	void *sk;
+	__u16 family;
+	__u16 protocol;
+	__s32 ret;
+	__s32 flags;
 };
 
 /* Layout of every syscalls:sys_exit_* tracepoint. */
@@ -92,17 +110,35 @@ struct abi_mmsghdr {
 	__u32 pad;
 };
 
-/* Arguments saved at syscall entry for the exit probe. socket() and
- * socketpair() keep the family in addr and the type in addr_len, and
- * socketpair() its fd array in buf. */
-struct pending_call {
-	__u64 fd;
-	__u64 buf;      /* buffer, iovec array, msghdr or sockaddr pointer */
-	__u64 count;    /* byte count, iovec count or message count */
-	__u64 addr;     /* peer sockaddr pointer (sendto/recvfrom/accept) */
-	__u64 addr_len; /* sendto: its length; recvfrom/accept: pointer to it */
-	__u32 msg_flags; /* send/recv flags argument (MSG_*), 0 for read/write */
-	__u16 syscall;  /* enum st_syscall; 0 for connection syscalls */
+/* The user registers of the current syscall (x86_64 struct pt_regs,
+ * a UAPI layout), from r10 on: its arguments are di, si, dx, r10, r8, r9,
+ * its number orig_ax. Exits read their arguments here rather than saving
+ * them at entry: a call already blocked when the tracer attached (a server
+ * in accept()) is seen at its return, and no map holds one entry per
+ * blocked thread. */
+struct syscall_regs {
+	__u64 r10;
+	__u64 r9;
+	__u64 r8;
+	__u64 ax;
+	__u64 cx;
+	__u64 dx;
+	__u64 si;
+	__u64 di;
+	__u64 orig_ax;
+};
+#define SYSCALL_REGS_OFFSET 56
+
+/* Socket I/O seen from inside the current syscall by sock:sock_send_length
+ * / sock_recv_length: the proof that its fd is a socket, and which one. */
+struct sock_io {
+	__u64 sk;       /* the kernel socket, an identity cookie (never read) */
+	__u64 bytes;    /* sum of the lengths the tracepoints reported */
+	__u32 calls;    /* tracepoint hits in this syscall (one per mmsg message) */
+	__u16 family;   /* AF_* from the tracepoint */
+	__u16 protocol; /* IPPROTO_* from the tracepoint */
+	__u32 peeked;   /* a receive with MSG_PEEK: nothing consumed */
+	__u32 pad;
 };
 
 /* A socket entry taken out of "socks" by enter_close, for exit_close. */
@@ -121,9 +157,11 @@ struct data_scratch {
 	__u8 overflow[2 * ST_DATA_MAX];
 };
 
-/* Calls between entry and exit. Key: pid_tgid of the calling thread.
- * Created at entry, deleted at exit. */
-BPF_HASH(pending, __u64, struct pending_call, 16384);
+/* Socket I/O of a data syscall under way. Key: pid_tgid. Created by the
+ * sock tracepoints inside the syscall, deleted by its exit (exit_data), so
+ * an entry lives from the end of the I/O to the syscall's return; LRU so
+ * that I/O from no traced syscall (io_uring, kernel threads) ages out. */
+BPF_TABLE("lru_hash", __u64, struct sock_io, inflight, 16384);
 /* Sockets being closed, by calling thread: see enter_close. */
 BPF_HASH(closing, __u64, struct closing_socket, 4096);
 /* Known sockets, see struct st_sock in socket_tracer.h. */
@@ -277,84 +315,63 @@ static __always_inline int interrupted(__s64 ret)
 	return ret <= -ST_ERESTARTSYS && ret >= -ST_ERESTART_RESTARTBLOCK;
 }
 
-static __always_inline void pending_save(__u64 fd, __u64 buf, __u64 count, __u64 addr,
-					 __u64 addr_len, __u32 msg_flags, __u16 syscall)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call = {
-		.fd = fd,
-		.buf = buf,
-		.count = count,
-		.addr = addr,
-		.addr_len = addr_len,
-		.msg_flags = msg_flags,
-		.syscall = syscall,
-	};
-	pending.update(&pid_tgid, &call);
-}
+/* bpf_probe_read_kernel under another name, for the same reason as
+ * user_read; only ever given the current task's user register frame. */
+static long (*kernel_read)(void *dst, __u32 size, const void *src) =
+	(void *)BPF_FUNC_probe_read_kernel;
 
-/* Takes the entry's saved arguments; 0 when there are none. */
-static __always_inline int pending_take(__u64 pid_tgid, struct pending_call *call)
+/* The current syscall's registers; 0, or -1 when they cannot be read. */
+static __always_inline int syscall_regs_read(struct syscall_regs *regs)
 {
-	if (!pid_selected(pid_tgid))
-		return 0;
-	struct pending_call *saved = pending.lookup(&pid_tgid);
-	if (!saved)
-		return 0;
-	*call = *saved;
-	pending.delete(&pid_tgid);
-	return 1;
-}
-
-/* ---- socket() ---- */
-
-int enter_socket(struct syscall_enter_ctx *ctx)
-{
-	if (!family_traced(ctx->args[0]) || !task_selected(bpf_get_current_pid_tgid()))
-		return 0;
-	pending_save(0, 0, 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	void *frame = (void *)bpf_task_pt_regs(task);
+	if (kernel_read(regs, sizeof(*regs), frame + SYSCALL_REGS_OFFSET))
+		return -1;
 	return 0;
+}
+
+/* Creates the entry of a socket first met at an exit; NULL when the table
+ * refused it. */
+static __always_inline struct st_sock *sock_enter(__u64 key, struct st_sock *fresh)
+{
+	socks.update(&key, fresh);
+	return socks.lookup(&key);
+}
+
+/* ---- socket(), socketpair() ---- */
+
+static __always_inline struct st_sock socket_made(__u64 family, __u64 type)
+{
+	struct st_sock sock = {
+		.open_ts_ns = bpf_ktime_get_ns(),
+		.family = family,
+		.sock_type = type & ST_SOCK_TYPE_MASK,
+	};
+	return sock;
 }
 
 int exit_socket(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call;
-	if (!pending_take(pid_tgid, &call) || ctx->ret < 0)
+	struct syscall_regs regs;
+	if (ctx->ret < 0 || !task_selected(pid_tgid) || syscall_regs_read(&regs) ||
+	    !family_traced(regs.di))
 		return 0;
-	struct st_sock sock = {
-		.open_ts_ns = bpf_ktime_get_ns(),
-		.family = call.addr,
-		.sock_type = call.addr_len,
-	};
+	struct st_sock sock = socket_made(regs.di, regs.si);
 	__u64 key = sock_key(pid_tgid, ctx->ret);
 	socks.update(&key, &sock);
-	return 0;
-}
-
-/* ---- socketpair() ---- */
-
-int enter_socketpair(struct syscall_enter_ctx *ctx)
-{
-	if (!family_traced(ctx->args[0]) || !task_selected(bpf_get_current_pid_tgid()))
-		return 0;
-	pending_save(0, ctx->args[3], 0, ctx->args[0], ctx->args[1] & ST_SOCK_TYPE_MASK, 0, 0);
 	return 0;
 }
 
 int exit_socketpair(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call;
+	struct syscall_regs regs;
 	__s32 fds[2];
-	if (!pending_take(pid_tgid, &call) || ctx->ret < 0 ||
-	    user_read(fds, sizeof(fds), (void *)call.buf))
+	if (ctx->ret < 0 || !task_selected(pid_tgid) || syscall_regs_read(&regs) ||
+	    !family_traced(regs.di) || user_read(fds, sizeof(fds), (void *)regs.r10))
 		return 0;
-	struct st_sock sock = {
-		.open_ts_ns = bpf_ktime_get_ns(),
-		.family = call.addr,
-		.sock_type = call.addr_len,
-	};
+	struct st_sock sock = socket_made(regs.di, regs.si);
 	for (int i = 0; i < 2; i++) {
 		__u64 key = sock_key(pid_tgid, fds[i]);
 		socks.update(&key, &sock);
@@ -369,39 +386,31 @@ static __always_inline void conn_emit(void *ctx, struct st_conn_event *ev)
 	event_submit(ctx, ev, sizeof(*ev));
 }
 
-int enter_connect(struct syscall_enter_ctx *ctx)
-{
-	if (!task_selected(bpf_get_current_pid_tgid()))
-		return 0;
-	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0, 0);
-	return 0;
-}
-
 int exit_connect(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call;
-	if (!pending_take(pid_tgid, &call) || interrupted(ctx->ret))
+	struct syscall_regs regs;
+	/* Not a socket, or no such fd: nothing to trace there. */
+	if (interrupted(ctx->ret) || ctx->ret == -ST_ENOTSOCK || ctx->ret == -ST_EBADF ||
+	    !task_selected(pid_tgid) || syscall_regs_read(&regs))
 		return 0;
 
 	struct st_conn_event ev = {};
-	ev.addr_len = sockaddr_copy(ev.addr, call.addr, call.addr_len);
+	ev.addr_len = sockaddr_copy(ev.addr, regs.si, regs.dx);
 	if (ev.addr_len < sizeof(__u16))
 		return 0;
 	__u16 family = *(__u16 *)ev.addr;
 	if (!family_traced(family))
 		return 0;
 
-	header_fill(&ev.hdr, ST_EV_CONNECT, pid_tgid, call.fd);
-	__u64 key = sock_key(pid_tgid, call.fd);
+	header_fill(&ev.hdr, ST_EV_CONNECT, pid_tgid, regs.di);
+	__u64 key = sock_key(pid_tgid, regs.di);
 	struct st_sock fresh = { .family = family };
 	struct st_sock *sock = socks.lookup(&key);
-	if (!sock) {
-		socks.update(&key, &fresh);
-		sock = socks.lookup(&key);
-		if (!sock)
-			return 0;
-	}
+	if (!sock)
+		sock = sock_enter(key, &fresh);
+	if (!sock)
+		return 0;
 	sock->open_ts_ns = ev.hdr.ts_ns;
 	sock->flags = (sock->flags | ST_SOCK_REPORTED | ST_SOCK_CLIENT) & ~ST_SOCK_SERVER;
 	ev.result = ctx->ret;
@@ -412,22 +421,15 @@ int exit_connect(struct syscall_exit_ctx *ctx)
 	return 0;
 }
 
-static __always_inline int accept_enter(struct syscall_enter_ctx *ctx)
-{
-	if (!task_selected(bpf_get_current_pid_tgid()))
-		return 0;
-	pending_save(ctx->args[0], 0, 0, ctx->args[1], ctx->args[2], 0, 0);
-	return 0;
-}
-
 static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call;
-	if (!pending_take(pid_tgid, &call) || ctx->ret == -ST_EAGAIN || interrupted(ctx->ret))
+	struct syscall_regs regs;
+	if (ctx->ret == -ST_EAGAIN || interrupted(ctx->ret) || !task_selected(pid_tgid) ||
+	    syscall_regs_read(&regs))
 		return 0;
 
-	__u64 listen_key = sock_key(pid_tgid, call.fd);
+	__u64 listen_key = sock_key(pid_tgid, regs.di);
 	struct st_sock *listener = socks.lookup(&listen_key);
 	struct st_conn_event ev = {};
 	if (listener) {
@@ -436,9 +438,9 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 	}
 	if (ctx->ret >= 0) {
 		__u32 addr_len = 0;
-		if (call.addr_len)
-			user_read(&addr_len, sizeof(addr_len), (void *)call.addr_len);
-		ev.addr_len = sockaddr_copy(ev.addr, call.addr, addr_len);
+		if (regs.dx)
+			user_read(&addr_len, sizeof(addr_len), (void *)regs.dx);
+		ev.addr_len = sockaddr_copy(ev.addr, regs.si, addr_len);
 		if (ev.addr_len >= sizeof(__u16))
 			ev.family = *(__u16 *)ev.addr;
 	}
@@ -447,7 +449,7 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 	if (!ev.sock_type)
 		ev.sock_type = SOCK_STREAM;
 
-	__s32 fd = ctx->ret >= 0 ? ctx->ret : call.fd;
+	__s32 fd = ctx->ret >= 0 ? ctx->ret : regs.di;
 	header_fill(&ev.hdr, ST_EV_ACCEPT, pid_tgid, fd);
 	ev.result = ctx->ret;
 	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER;
@@ -465,8 +467,6 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 	return 0;
 }
 
-int enter_accept(struct syscall_enter_ctx *ctx) { return accept_enter(ctx); }
-int enter_accept4(struct syscall_enter_ctx *ctx) { return accept_enter(ctx); }
 int exit_accept(struct syscall_exit_ctx *ctx) { return accept_exit(ctx); }
 int exit_accept4(struct syscall_exit_ctx *ctx) { return accept_exit(ctx); }
 
@@ -523,19 +523,78 @@ int exit_close(struct syscall_exit_ctx *ctx)
 	return 0;
 }
 
-/* ---- data: read/write family ---- */
+/* ---- process exit ---- */
 
-/* Saves a data call's arguments when fd is a known socket. */
-static __always_inline int data_enter(__u64 fd, __u64 buf, __u64 count, __u64 addr,
-				      __u64 addr_len, __u32 msg_flags, __u16 syscall)
+/* Layout of sched:sched_process_exit. */
+struct process_exit_ctx {
+	__u64 common;
+	char comm[16];
+	__s32 pid;
+	__s32 prio;
+	__u8 group_dead;
+};
+
+/* A process whose last thread exits closes its fds in the kernel, never
+ * through close(): userspace closes its sockets from this event. */
+int process_exit(struct process_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!task_selected(pid_tgid))
+	if (!ctx->group_dead || !task_selected(pid_tgid))
 		return 0;
-	__u64 key = sock_key(pid_tgid, fd);
-	if (!socks.lookup(&key))
-		return 0;
-	pending_save(fd, buf, count, addr, addr_len, msg_flags, syscall);
+	struct st_exit_event ev = {};
+	header_fill(&ev.hdr, ST_EV_EXIT, pid_tgid, -1);
+	event_submit(ctx, &ev, sizeof(ev));
+	return 0;
+}
+
+/* ---- data: the socket I/O inside any data syscall ---- */
+
+/* The syscalls exit_data handles, by x86_64 number. */
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_SENDFILE 40
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
+#define NR_SPLICE 275
+#define NR_RECVMMSG 299
+#define NR_SENDMMSG 307
+
+static __always_inline void sock_io_note(struct sock_io_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (ctx->ret <= 0 || !family_traced(ctx->family) || !task_selected(pid_tgid))
+		return;
+	struct sock_io *io = inflight.lookup(&pid_tgid);
+	if (io && io->sk == (__u64)ctx->sk) {
+		io->bytes += ctx->ret;
+		io->calls++;
+		io->peeked |= (ctx->flags & MSG_PEEK) != 0;
+		return;
+	}
+	struct sock_io fresh = {
+		.sk = (__u64)ctx->sk,
+		.bytes = ctx->ret,
+		.calls = 1,
+		.family = ctx->family,
+		.protocol = ctx->protocol,
+		.peeked = (ctx->flags & MSG_PEEK) != 0,
+	};
+	inflight.update(&pid_tgid, &fresh);
+}
+
+int sock_send(struct sock_io_ctx *ctx)
+{
+	sock_io_note(ctx);
+	return 0;
+}
+
+int sock_recv(struct sock_io_ctx *ctx)
+{
+	sock_io_note(ctx);
 	return 0;
 }
 
@@ -581,29 +640,34 @@ static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt,
 	return off;
 }
 
-/* Whether a data syscall sends: bit ST_SYS_<name> set. */
-#define SEND_SYSCALLS                                                                      \
-	((1u << ST_SYS_WRITE) | (1u << ST_SYS_WRITEV) | (1u << ST_SYS_SENDTO) |              \
-	 (1u << ST_SYS_SENDMSG) | (1u << ST_SYS_SENDMMSG) | (1u << ST_SYS_SENDFILE))
+/* msg_len of message i of an mmsghdr array. */
+static __always_inline __u64 mmsg_len(__u64 vec, int i)
+{
+	__u32 len = 0;
+	user_read(&len, sizeof(len),
+		  (void *)(vec + i * sizeof(struct abi_mmsghdr) + offsetof(struct abi_mmsghdr, len)));
+	return len;
+}
 
 /* sendmmsg/recvmmsg return a message count: the bytes are the sum of the
- * messages' lengths (the first ST_IOV_MAX of them); *first_len gets the
- * first's, the one captured. */
-static __always_inline __u64 mmsg_bytes(__u64 vec, __u64 messages, __u64 *first_len)
+ * messages' lengths, which the sock tracepoints add up (without them, the
+ * first ST_IOV_MAX messages' msg_len); *first_len gets the first's, the one
+ * captured. */
+static __always_inline __u64 mmsg_bytes(const struct sock_io *io, __u64 vec, __u64 messages,
+					__u64 *first_len)
 {
+	*first_len = mmsg_len(vec, 0);
+#ifdef ST_NO_SOCK_TRACEPOINTS
 	__u64 bytes = 0;
 	for (int i = 0; i < ST_IOV_MAX; i++) {
 		if (i >= messages)
 			break;
-		__u32 len = 0;
-		user_read(&len, sizeof(len),
-			  (void *)(vec + i * sizeof(struct abi_mmsghdr) +
-				   offsetof(struct abi_mmsghdr, len)));
-		if (i == 0)
-			*first_len = len;
-		bytes += len;
+		bytes += mmsg_len(vec, i);
 	}
 	return bytes;
+#else
+	return io->bytes;
+#endif
 }
 
 /* Bytes of an iovec array's buffers (its first ST_IOV_MAX), at most bytes. */
@@ -633,94 +697,186 @@ static __always_inline __u64 truncating_receive_delivered(__u16 sock_type, __u64
 	return room < bytes ? room : bytes;
 }
 
-/* One program for the exit of every data syscall: the entry saved which
- * syscall it was. Eleven inlined copies of this body were most of what
- * LLVM and the verifier spent at startup. */
+/* The type of a socket first met through its I/O, from its protocol. */
+static __always_inline __u16 sock_type_of(const struct sock_io *io)
+{
+	if (io->protocol == IPPROTO_TCP)
+		return SOCK_STREAM;
+	if (io->protocol == IPPROTO_UDP)
+		return SOCK_DGRAM;
+	return 0;
+}
+
+/* One program for the exit of every data syscall. A syscall in which no
+ * sock tracepoint fired did no socket I/O: its fd is not a socket (or it
+ * moved nothing), and nothing is reported. */
 int exit_data(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending_call call;
-	if (!pending_take(pid_tgid, &call) || ctx->ret <= 0)
+	if (!pid_selected(pid_tgid))
 		return 0;
-
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct data_scratch *scratch = data_scratch.lookup(&cpu);
-	if (!scratch)
+#ifdef ST_NO_SOCK_TRACEPOINTS
+	struct sock_io io = {};
+	if (ctx->ret <= 0)
 		return 0;
-	struct st_data_event *ev = &scratch->ev;
-	__u64 key = sock_key(pid_tgid, call.fd);
-	struct st_sock *sock = socks.lookup(&key);
-	if (!sock)
+#else
+	struct sock_io *noted = inflight.lookup(&pid_tgid);
+	if (!noted)
+		return 0;
+	struct sock_io io = *noted;
+	inflight.delete(&pid_tgid);
+	if (ctx->ret <= 0 || io.peeked)
+		return 0;
+#endif
+	struct syscall_regs regs;
+	if (syscall_regs_read(&regs))
 		return 0;
 
 	/* Where the payload is: a buffer (buf, up to bytes), an iovec array
-	 * (iov, iovcnt, up to gather_bytes) or nowhere (sendfile's is a file). */
+	 * (iov, iovcnt, up to gather_bytes) or nowhere (sendfile's and splice's
+	 * is a file or a pipe). */
+	__u64 fd = regs.di;
 	__u64 bytes = ctx->ret;
 	__u64 gather_bytes = bytes;
-	__u64 buf = call.buf;
+	__u64 buf = 0, count = 0;
 	__u64 iov = 0, iovcnt = 0;
 	__u64 peer = 0, peer_len = 0;
+	__u64 msg_flags = 0;
+	__u16 syscall = 0;
+	__u8 direction = ST_DIR_RECV;
 	struct abi_msghdr msg = {};
-	switch (call.syscall) {
-	case ST_SYS_SENDTO:
-		peer = call.addr;
-		peer_len = call.addr_len;
+	switch (ctx->syscall_nr) {
+	case NR_READ:
+		syscall = ST_SYS_READ;
+		buf = regs.si;
+		count = regs.dx;
 		break;
-	case ST_SYS_RECVFROM:
-		peer = call.addr;
-		if (call.addr && call.addr_len)
-			user_read(&peer_len, sizeof(__u32), (void *)call.addr_len);
+	case NR_WRITE:
+		syscall = ST_SYS_WRITE;
+		direction = ST_DIR_SEND;
+		buf = regs.si;
+		count = regs.dx;
 		break;
-	case ST_SYS_READV:
-	case ST_SYS_WRITEV:
-		iov = call.buf;
-		iovcnt = call.count;
-		buf = 0;
+	case NR_READV:
+		syscall = ST_SYS_READV;
+		iov = regs.si;
+		iovcnt = regs.dx;
 		break;
-	case ST_SYS_SENDMMSG:
-	case ST_SYS_RECVMMSG:
-		bytes = mmsg_bytes(call.buf, bytes, &gather_bytes);
-		/* fallthrough: the first message's msghdr leads its mmsghdr */
-	case ST_SYS_SENDMSG:
-	case ST_SYS_RECVMSG:
-		if (!user_read(&msg, sizeof(msg), (void *)call.buf)) {
+	case NR_WRITEV:
+		syscall = ST_SYS_WRITEV;
+		direction = ST_DIR_SEND;
+		iov = regs.si;
+		iovcnt = regs.dx;
+		break;
+	case NR_SENDTO:
+		syscall = ST_SYS_SENDTO;
+		direction = ST_DIR_SEND;
+		buf = regs.si;
+		count = regs.dx;
+		peer = regs.r8;
+		peer_len = regs.r9;
+		break;
+	case NR_RECVFROM:
+		syscall = ST_SYS_RECVFROM;
+		buf = regs.si;
+		count = regs.dx;
+		msg_flags = regs.r10;
+		peer = regs.r8;
+		if (regs.r8 && regs.r9)
+			user_read(&peer_len, sizeof(__u32), (void *)regs.r9);
+		break;
+	case NR_SENDMMSG:
+	case NR_RECVMMSG:
+		syscall = ctx->syscall_nr == NR_SENDMMSG ? ST_SYS_SENDMMSG : ST_SYS_RECVMMSG;
+		direction = ctx->syscall_nr == NR_SENDMMSG ? ST_DIR_SEND : ST_DIR_RECV;
+		msg_flags = regs.r10;
+		bytes = mmsg_bytes(&io, regs.si, ctx->ret, &gather_bytes);
+		goto msghdr;
+	case NR_SENDMSG:
+	case NR_RECVMSG:
+		syscall = ctx->syscall_nr == NR_SENDMSG ? ST_SYS_SENDMSG : ST_SYS_RECVMSG;
+		direction = ctx->syscall_nr == NR_SENDMSG ? ST_DIR_SEND : ST_DIR_RECV;
+		msg_flags = regs.dx;
+	msghdr:
+		/* the first message's msghdr leads its mmsghdr */
+		if (!user_read(&msg, sizeof(msg), (void *)regs.si)) {
 			peer = msg.name;
 			peer_len = msg.namelen;
 			iov = msg.iov;
 			iovcnt = msg.iovlen;
 		}
-		buf = 0;
 		break;
-	case ST_SYS_SENDFILE:
-		buf = 0;
+	case NR_SENDFILE:
+		syscall = ST_SYS_SENDFILE;
+		direction = ST_DIR_SEND;
 		break;
+	case NR_SPLICE:
+		/* into a socket: fd_out; its I/O was a send */
+		syscall = ST_SYS_SPLICE;
+		direction = ST_DIR_SEND;
+		fd = regs.dx;
+		break;
+	default:
+		return 0;
 	}
-	__u8 direction = (SEND_SYSCALLS >> call.syscall) & 1 ? ST_DIR_SEND : ST_DIR_RECV;
+	__u64 key = sock_key(pid_tgid, fd);
+	struct st_sock *sock = socks.lookup(&key);
+#ifdef ST_NO_SOCK_TRACEPOINTS
+	if (!sock || (msg_flags & MSG_PEEK))
+		return 0;
+#else
+	/* One buffer, one I/O of the syscall's own length: anything else is
+	 * socket I/O the kernel did for another file on this thread. */
+	if (syscall != ST_SYS_SENDMMSG && syscall != ST_SYS_RECVMMSG && syscall != ST_SYS_SENDFILE &&
+	    syscall != ST_SYS_SPLICE && (io.calls != 1 || io.bytes != bytes))
+		return 0;
+	if (!sock) {
+		/* A socket first met through its I/O: a dup'd, inherited or
+		 * passed fd, or one opened before the tracer started. */
+		struct st_sock fresh = {
+			.open_ts_ns = bpf_ktime_get_ns(),
+			.family = io.family,
+			.sock_type = sock_type_of(&io),
+			.flags = ST_SOCK_ADOPTED,
+		};
+		sock = sock_enter(key, &fresh);
+		if (!sock)
+			return 0;
+	}
+#endif
+
+	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
+	__u64 pos = __sync_fetch_and_add(total, bytes);
+	sock->flags |= ST_SOCK_REPORTED;
+#ifdef ST_NO_DATA
+	return 0;
+#else
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct data_scratch *scratch = data_scratch.lookup(&cpu);
+	if (!scratch)
+		return 0;
+	struct st_data_event *ev = &scratch->ev;
+
 	/* gather_bytes is the captured message's length (the first of *mmsg);
 	 * a truncating receive delivered less of it. Later messages of a
 	 * recvmmsg are counted as delivered: none of them is captured. */
 	__u64 delivered = bytes;
-	if (direction == ST_DIR_RECV && (call.msg_flags & MSG_TRUNC)) {
-		__u64 room = iov ? iov_room(iov, iovcnt, gather_bytes) : call.count;
+	if (direction == ST_DIR_RECV && (msg_flags & MSG_TRUNC)) {
+		__u64 room = iov ? iov_room(iov, iovcnt, gather_bytes) : count;
 		__u64 first = truncating_receive_delivered(sock->sock_type, gather_bytes, room);
 		delivered = bytes - (gather_bytes - first);
 		gather_bytes = first;
 	}
 	/* A buffer's length bounds its copy whatever the return value says. */
 	__u32 captured = iov ? payload_gather(ev->data, iov, iovcnt, gather_bytes)
-			     : payload_copy(ev->data, buf, delivered < call.count ? delivered
-										 : call.count);
+			     : payload_copy(ev->data, buf, delivered < count ? delivered : count);
 
-	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
-	ev->pos = *total;
-	lock_xadd(total, bytes);
-	sock->flags |= ST_SOCK_REPORTED;
-
-	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, call.fd);
+	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, fd);
 	ev->bytes = bytes;
+	ev->pos = pos;
 	ev->delivered = delivered;
 	ev->captured = captured;
-	ev->syscall = call.syscall;
+	ev->syscall = syscall;
 	ev->direction = direction;
 	ev->family = sock->family;
 	ev->sock_type = sock->sock_type;
@@ -731,63 +887,5 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		return 0;
 	event_submit(ctx, ev, size);
 	return 0;
-}
-
-int enter_read(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_READ);
-}
-
-int enter_write(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_WRITE);
-}
-
-int enter_readv(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_READV);
-}
-
-int enter_writev(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0, ST_SYS_WRITEV);
-}
-
-int enter_sendto(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4], ctx->args[5],
-			  ctx->args[3], ST_SYS_SENDTO);
-}
-
-int enter_recvfrom(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4], ctx->args[5],
-			  ctx->args[3], ST_SYS_RECVFROM);
-}
-
-int enter_sendmsg(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ctx->args[2], ST_SYS_SENDMSG);
-}
-
-int enter_recvmsg(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], 0, 0, 0, ctx->args[2], ST_SYS_RECVMSG);
-}
-
-int enter_sendmmsg(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ctx->args[3],
-			  ST_SYS_SENDMMSG);
-}
-
-int enter_recvmmsg(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, ctx->args[3],
-			  ST_SYS_RECVMMSG);
-}
-
-int enter_sendfile64(struct syscall_enter_ctx *ctx)
-{
-	return data_enter(ctx->args[0], 0, ctx->args[3], 0, 0, 0, ST_SYS_SENDFILE);
+#endif
 }

@@ -25,6 +25,8 @@ enum st_event_kind {
 	ST_EV_ACCEPT = 2,
 	ST_EV_CLOSE = 3,
 	ST_EV_DATA = 4,
+	/* The last thread of a process exited: its fds close without close(). */
+	ST_EV_EXIT = 5,
 	ST_EV_NR
 };
 
@@ -41,6 +43,7 @@ enum st_syscall {
 	ST_SYS_SENDMMSG = 9,
 	ST_SYS_RECVMMSG = 10,
 	ST_SYS_SENDFILE = 11,
+	ST_SYS_SPLICE = 12,
 	ST_SYS_NR
 };
 
@@ -73,13 +76,17 @@ enum st_sock_flag {
 	ST_SOCK_SERVER = 4,
 	/* Passed to connect: role client. Neither bit: role unknown. */
 	ST_SOCK_CLIENT = 8,
+	/* First met through its I/O (a dup'd, inherited, passed or preexisting
+	 * fd): entered by exit_data. */
+	ST_SOCK_ADOPTED = 16,
 };
 
 /*
  * Map "socks": one entry per socket we know of.
  * Key: (tgid << 32) | fd. Created at socket()/socketpair()/connect()/accept()
- * exit and by the startup scan; deleted at close() exit (LRU evicts sockets
- * of processes that exited without closing).
+ * exit, at the first I/O through an fd not yet known (ST_SOCK_ADOPTED) and
+ * by the startup scan; deleted when close() starts (LRU evicts sockets of
+ * processes that exited without closing).
  */
 struct st_sock {
 	__u64 open_ts_ns; /* CLOCK_MONOTONIC ns of connect/accept (or scan) */
@@ -115,6 +122,11 @@ struct st_conn_event {
 	/* Remote sockaddr as connect() was given it or accept() returned it;
 	 * ports and addresses inside stay in network byte order. */
 	__u8 addr[ST_ADDR_MAX];
+};
+
+/* A process's exit (sched:sched_process_exit of its last thread); fd -1. */
+struct st_exit_event {
+	struct st_event_header hdr;
 };
 
 /* One read/write-family syscall on a known socket. */

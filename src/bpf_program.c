@@ -29,17 +29,21 @@ _Static_assert(sizeof("-D") + OPTIONS_DEFINE_LEN_MAX <= CFLAG_LEN,
 /* How soon a stop request ends a compile that is still running. */
 #define COMPILE_STOP_CHECK_MS 100
 
-static int cflags_build(const struct options *opts, const struct kernel_headers *headers,
-			int nr_cpus, int ring_pages, char flags[][CFLAG_LEN])
+static int cflags_build(const struct options *opts, const struct bpf_program_config *config,
+			char flags[][CFLAG_LEN])
 {
-	int n = kernel_headers_cflags(headers, flags, 8);
+	int n = kernel_headers_cflags(config->headers, flags, 8);
 
 	/* bcc adds -g to build BTF, which here would only let bpftool print
 	 * the maps' types; the debug info cost about 0.06 s of every start. */
 	snprintf(flags[n++], CFLAG_LEN, "-g0");
 	snprintf(flags[n++], CFLAG_LEN, COMPILE_INCLUDES_CFLAG);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_DATA_SIZE=%u", opts->data_size);
-	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", nr_cpus);
+	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", config->nr_cpus);
+	if (opts->no_data)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_DATA");
+	if (!config->sock_io)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_SOCK_TRACEPOINTS");
 	if (opts->n_pids) {
 		size_t len;
 
@@ -54,9 +58,9 @@ static int cflags_build(const struct options *opts, const struct kernel_headers 
 	}
 	if (opts->n_comms)
 		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_COMM");
-	if (ring_pages) {
+	if (config->ring_pages) {
 		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_BUFFER");
-		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_PAGES=%d", ring_pages);
+		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_PAGES=%d", config->ring_pages);
 	}
 	for (int i = 0; i < opts->n_defines; i++)
 		snprintf(flags[n++], CFLAG_LEN, "-D%s", opts->defines[i]);
@@ -107,8 +111,8 @@ static int map_fd_keep(const struct bcc_compiler *bcc, void *module, const char 
 
 /* Compiles with bcc and loads the programs; in the compile child. */
 static int program_compile(const struct bcc_compiler *bcc, const struct options *opts,
-			   const char *text, const struct kernel_headers *headers, int nr_cpus,
-			   int ring_pages, struct bpf_program *program)
+			   const char *text, const struct bpf_program_config *config,
+			   struct bpf_program *program)
 {
 	char flags[CFLAGS_MAX][CFLAG_LEN];
 	const char *flag_ptrs[CFLAGS_MAX];
@@ -118,10 +122,10 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	int err;
 
 	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
-	program->nr_cpus = nr_cpus;
+	program->nr_cpus = config->nr_cpus;
 	program->probes.count = 0;
 
-	n_flags = cflags_build(opts, headers, nr_cpus, ring_pages, flags);
+	n_flags = cflags_build(opts, config, flags);
 	for (int i = 0; i < n_flags; i++)
 		flag_ptrs[i] = flags[i];
 	if (opts->verbose)
@@ -132,7 +136,7 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	if (err)
 		return err;
 	module = bcc->module_create(text, 0, flag_ptrs, n_flags, true, NULL);
-	err = compile_includes_release(&capture, headers, opts->verbose);
+	err = compile_includes_release(&capture, config->headers, opts->verbose);
 	if (module && err)
 		goto destroy_module;
 	if (!module) {
@@ -159,7 +163,7 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 		err = program->submit_failures_fd;
 		goto close_socks;
 	}
-	err = probes_load(bcc, module, !opts->no_data, &program->probes);
+	err = probes_load(bcc, module, config->sock_io, &program->probes);
 	if (err)
 		goto close_failures;
 	bcc->module_destroy(module);
@@ -180,7 +184,7 @@ destroy_module:
 /* The compile child: compiles, loads, sends the fds to the tracer on sock
  * and exits; every error is printed here. */
 static void compile_child(pid_t parent, int sock, const struct options *opts, const char *text,
-			  const struct kernel_headers *headers, int nr_cpus, int ring_pages)
+			  const struct bpf_program_config *config)
 {
 	struct bcc_compiler bcc;
 	struct bpf_program program;
@@ -197,7 +201,7 @@ static void compile_child(pid_t parent, int sock, const struct options *opts, co
 	if (!err)
 		err = bcc_compiler_open(&bcc);
 	if (!err)
-		err = program_compile(&bcc, opts, text, headers, nr_cpus, ring_pages, &program);
+		err = program_compile(&bcc, opts, text, config, &program);
 	if (err)
 		_exit(EXIT_FAILURE);
 	fds[0] = program.events_fd;
@@ -237,8 +241,8 @@ static int compile_wait(int sock, pid_t child, const volatile sig_atomic_t *stop
 }
 
 int bpf_program_load(const struct options *opts, const char *text,
-		     const struct kernel_headers *headers, int nr_cpus, int ring_pages,
-		     const volatile sig_atomic_t *stop, struct bpf_program *program)
+		     const struct bpf_program_config *config, const volatile sig_atomic_t *stop,
+		     struct bpf_program *program)
 {
 	int fds[KEPT_MAPS + PROBES_MAX];
 	struct rusage usage;
@@ -249,7 +253,7 @@ int bpf_program_load(const struct options *opts, const char *text,
 	int n;
 
 	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
-	program->nr_cpus = nr_cpus;
+	program->nr_cpus = config->nr_cpus;
 	program->probes.count = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock)) {
 		log_error("cannot create a socket for the compile process: %s", strerror(errno));
@@ -266,7 +270,7 @@ int bpf_program_load(const struct options *opts, const char *text,
 	}
 	if (child == 0) {
 		close(sock[0]);
-		compile_child(parent, sock[1], opts, text, headers, nr_cpus, ring_pages);
+		compile_child(parent, sock[1], opts, text, config);
 	}
 	close(sock[1]);
 	stopped = !compile_wait(sock[0], child, stop);

@@ -19,15 +19,24 @@ struct bpf_program {
 };
 
 /* Compiles text (from bpf_source_compose) and loads it, without attaching;
- * with ring_pages (> 0, a power of two) events is a ring buffer of that
- * many pages, else a perf event array. bcc compiles in a child process,
+ * with config->ring_pages (> 0, a power of two) events is a ring buffer of
+ * that many pages, else a perf event array. Without config->sock_io, data
+ * is traced on the sockets known from their socket(), connect() or
+ * accept() and the startup scan only. bcc compiles in a child process,
  * confined to the include directories we name, which sends back the map
  * and program fds and exits: LLVM and clang are never mapped in the
  * tracer. Once *stop is set the compile is killed. Returns 0, -EINTR after
  * a stop (nothing printed), or a negative errno after printing why. */
+struct bpf_program_config {
+	const struct kernel_headers *headers;
+	int nr_cpus;    /* possible CPUs */
+	int ring_pages; /* > 0: events is a ring buffer of that many pages */
+	bool sock_io;   /* the kernel has the sock I/O tracepoints */
+};
+
 int bpf_program_load(const struct options *opts, const char *text,
-		     const struct kernel_headers *headers, int nr_cpus, int ring_pages,
-		     const volatile sig_atomic_t *stop, struct bpf_program *program);
+		     const struct bpf_program_config *config, const volatile sig_atomic_t *stop,
+		     struct bpf_program *program);
 
 /* Attaches the loaded probes: events flow from here on, so the perf
  * buffers (or the ring buffer) must be open first. Returns 0 or a negative

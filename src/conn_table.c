@@ -10,14 +10,21 @@
 int conn_table_init(struct conn_table *table)
 {
 	table->slots = calloc(CONN_TABLE_CAPACITY, sizeof(*table->slots));
+	table->pids = calloc(CONN_TABLE_CAPACITY, sizeof(*table->pids));
 	table->count = 0;
-	return table->slots ? 0 : -ENOMEM;
+	if (!table->slots || !table->pids) {
+		conn_table_free(table);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void conn_table_free(struct conn_table *table)
 {
 	free(table->slots);
+	free(table->pids);
 	table->slots = NULL;
+	table->pids = NULL;
 	table->count = 0;
 }
 
@@ -67,6 +74,7 @@ struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t f
 		slot->used = true;
 		slot->pid = pid;
 		slot->fd = fd;
+		table->pids[slot - table->slots] = pid;
 		table->count++;
 	}
 	return slot;
@@ -95,13 +103,26 @@ void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd)
 		/* Move the entry if its home is not cyclically in (hole, index]. */
 		if (((index - home) & SLOT_MASK) >= ((index - hole_index) & SLOT_MASK)) {
 			table->slots[hole_index] = *slot;
+			table->pids[hole_index] = slot->pid;
 			hole_index = index;
 		}
 	}
 	/* Clear the vacated slot whole: it may hold a copy of an entry that
 	 * moved, whose proto pointer now belongs to that entry alone. */
 	memset(&table->slots[hole_index], 0, sizeof(table->slots[hole_index]));
+	table->pids[hole_index] = 0;
 	table->count--;
+}
+
+uint32_t conn_table_fds_of(const struct conn_table *table, uint32_t pid, int32_t *fds,
+			   uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < CONN_TABLE_CAPACITY && n < max; i++)
+		if (table->pids[i] == pid && table->slots[i].used)
+			fds[n++] = table->slots[i].fd;
+	return n;
 }
 
 void conn_table_set_remote(struct conn_table *table, uint32_t pid, int32_t fd,

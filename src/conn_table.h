@@ -26,6 +26,9 @@ struct conn {
 
 struct conn_table {
 	struct conn *slots; /* CONN_TABLE_CAPACITY entries */
+	/* slots[i].pid for used slots, 0 for free ones: a process's entries are
+	 * found by scanning 256 KiB rather than every slot's 600 bytes. */
+	uint32_t *pids;
 	uint32_t count;
 };
 
@@ -38,6 +41,10 @@ struct conn *conn_table_lookup(struct conn_table *table, uint32_t pid, int32_t f
 struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t fd);
 
 void conn_table_remove(struct conn_table *table, uint32_t pid, int32_t fd);
+
+/* Writes the fds of up to max entries of pid; returns how many. */
+uint32_t conn_table_fds_of(const struct conn_table *table, uint32_t pid, int32_t *fds,
+			   uint32_t max);
 
 /* Whether ev starts another socket on conn's (pid, fd) although no close
  * was seen (it was lost): an accept returned this fd, or a stream position

@@ -27,6 +27,7 @@ struct event {
 	uint64_t duration_ns;
 	uint64_t bytes_sent;
 	uint64_t bytes_recv;
+	bool process_exited; /* close: the process exited holding the socket */
 
 	/* data */
 	uint64_t bytes;

@@ -8,6 +8,7 @@ const char *const event_kind_names[ST_EV_NR] = {
 	[ST_EV_ACCEPT] = "accept",
 	[ST_EV_CLOSE] = "close",
 	[ST_EV_DATA] = "data",
+	[ST_EV_EXIT] = "exit",
 };
 
 const char *const event_syscall_names[ST_SYS_NR] = {
@@ -16,7 +17,7 @@ const char *const event_syscall_names[ST_SYS_NR] = {
 	[ST_SYS_SENDTO] = "sendto",     [ST_SYS_RECVFROM] = "recvfrom",
 	[ST_SYS_SENDMSG] = "sendmsg",   [ST_SYS_RECVMSG] = "recvmsg",
 	[ST_SYS_SENDMMSG] = "sendmmsg", [ST_SYS_RECVMMSG] = "recvmmsg",
-	[ST_SYS_SENDFILE] = "sendfile",
+	[ST_SYS_SENDFILE] = "sendfile", [ST_SYS_SPLICE] = "splice",
 };
 
 const char *const event_direction_names[ST_DIR_NR] = {
@@ -100,6 +101,9 @@ int event_decode(const void *raw, int size, int64_t mono_to_wall_ns, struct even
 		return conn_decode(raw, size, mono_to_wall_ns, ev);
 	case ST_EV_DATA:
 		return data_decode(raw, size, mono_to_wall_ns, ev);
+	case ST_EV_EXIT:
+		header_decode(&hdr, mono_to_wall_ns, ev);
+		return 0;
 	default:
 		return -EINVAL;
 	}

@@ -185,6 +185,7 @@ static int events_process(struct transport *transport, const struct bpf_program 
 static int trace(const struct options *opts)
 {
 	struct kernel_headers headers;
+	struct bpf_program_config config;
 	struct bpf_program program;
 	struct transport transport;
 	struct session session;
@@ -222,7 +223,17 @@ static int trace(const struct options *opts)
 	}
 
 	/* Compile and load */
-	err = bpf_program_load(opts, text, &headers, nr_cpus, ring_pages, &exiting, &program);
+	config = (struct bpf_program_config){
+		.headers = &headers,
+		.nr_cpus = nr_cpus,
+		.ring_pages = ring_pages,
+		.sock_io = tracefs_has_sock_io(),
+	};
+	if (!config.sock_io)
+		log_error("this kernel lacks the sock:sock_send_length and sock_recv_length "
+			  "tracepoints: data is traced only on sockets seen at socket(), connect() "
+			  "or accept(), or open at the start");
+	err = bpf_program_load(opts, text, &config, &exiting, &program);
 	free(text);
 	if (err == -EINTR) {
 		log_error("stopped during the BPF compile: nothing loaded");
@@ -237,6 +248,7 @@ static int trace(const struct options *opts)
 		goto unload;
 	}
 	writer_stop_on(&session.out, &exiting);
+	session.socks_fd = program.socks_fd;
 
 	/* Open the buffers, then attach: no event is sent before a reader exists */
 	err = transport_open(&transport, opts->ring_buffer, program.events_fd, &session);

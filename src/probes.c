@@ -16,24 +16,39 @@
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
 
-/* Each syscall gets enter_<name> on sys_enter_<name> and, on
- * sys_exit_<name>, exit_<name> or, for the data syscalls, the one exit_data
- * they share (loaded once, attached to each). */
+/* Which BPF function attaches to which tracepoint. The data syscalls'
+ * exits share exit_data (loaded once, attached to each). */
 struct probe_spec {
-	const char *syscall;
-	bool data;
+	const char *category;
+	const char *tracepoint;
+	const char *function;
+	bool sock_io; /* a sock tracepoint: left out on kernels without them */
 };
 
-#define DATA_EXIT_FUNCTION "exit_data"
-
 static const struct probe_spec probe_specs[] = {
-	{ "socket", false },   { "socketpair", false }, { "connect", false },  { "accept", false },
-	{ "accept4", false },  { "close", false },    { "read", true },
-	{ "write", true },     { "readv", true },     { "writev", true },
-	{ "sendto", true },    { "recvfrom", true },  { "sendmsg", true },
-	{ "recvmsg", true },   { "sendmmsg", true },  { "recvmmsg", true },
+	{ "syscalls", "sys_exit_socket", "exit_socket" },
+	{ "syscalls", "sys_exit_socketpair", "exit_socketpair" },
+	{ "syscalls", "sys_exit_connect", "exit_connect" },
+	{ "syscalls", "sys_exit_accept", "exit_accept" },
+	{ "syscalls", "sys_exit_accept4", "exit_accept4" },
+	{ "syscalls", "sys_enter_close", "enter_close" },
+	{ "syscalls", "sys_exit_close", "exit_close" },
+	{ "sched", "sched_process_exit", "process_exit" },
+	{ "sock", "sock_send_length", "sock_send", true },
+	{ "sock", "sock_recv_length", "sock_recv", true },
+	{ "syscalls", "sys_exit_read", "exit_data" },
+	{ "syscalls", "sys_exit_write", "exit_data" },
+	{ "syscalls", "sys_exit_readv", "exit_data" },
+	{ "syscalls", "sys_exit_writev", "exit_data" },
+	{ "syscalls", "sys_exit_sendto", "exit_data" },
+	{ "syscalls", "sys_exit_recvfrom", "exit_data" },
+	{ "syscalls", "sys_exit_sendmsg", "exit_data" },
+	{ "syscalls", "sys_exit_recvmsg", "exit_data" },
+	{ "syscalls", "sys_exit_sendmmsg", "exit_data" },
+	{ "syscalls", "sys_exit_recvmmsg", "exit_data" },
 	/* sendfile's tracepoint carries the 64-bit name on x86_64 */
-	{ "sendfile64", true },
+	{ "syscalls", "sys_exit_sendfile64", "exit_data" },
+	{ "syscalls", "sys_exit_splice", "exit_data" },
 };
 
 static int prog_id(int prog_fd)
@@ -119,34 +134,26 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 	return 0;
 }
 
-int probes_load(const struct bcc_compiler *bcc, void *module, bool with_data,
+int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
 		struct probe_set *set)
 {
-	static const char *const sides[] = { "enter", "exit" };
-
 	set->count = 0;
 	for (size_t i = 0; i < sizeof(probe_specs) / sizeof(probe_specs[0]); i++) {
-		if (probe_specs[i].data && !with_data)
-			continue;
-		for (size_t side = 0; side < 2; side++) {
-			struct probe *probe = &set->probes[set->count];
-			int err;
+		struct probe *probe = &set->probes[set->count];
+		int err;
 
-			if (probe_specs[i].data && side == 1)
-				snprintf(probe->function, sizeof(probe->function), "%s",
-					 DATA_EXIT_FUNCTION);
-			else
-				snprintf(probe->function, sizeof(probe->function), "%s_%s",
-					 sides[side], probe_specs[i].syscall);
-			snprintf(probe->tracepoint, sizeof(probe->tracepoint), "sys_%s_%s",
-				 sides[side], probe_specs[i].syscall);
-			err = probe_load(bcc, module, set, probe);
-			if (err) {
-				probes_detach(set);
-				return err;
-			}
-			set->count++;
+		if (probe_specs[i].sock_io && !sock_io)
+			continue;
+		snprintf(probe->function, sizeof(probe->function), "%s", probe_specs[i].function);
+		snprintf(probe->category, sizeof(probe->category), "%s", probe_specs[i].category);
+		snprintf(probe->tracepoint, sizeof(probe->tracepoint), "%s",
+			 probe_specs[i].tracepoint);
+		err = probe_load(bcc, module, set, probe);
+		if (err) {
+			probes_detach(set);
+			return err;
 		}
+		set->count++;
 	}
 	return 0;
 }
@@ -156,17 +163,18 @@ int probes_attach(struct probe_set *set, bool verbose)
 	for (int i = 0; i < set->count; i++) {
 		struct probe *probe = &set->probes[i];
 
-		probe->event_fd = bpf_attach_tracepoint(probe->prog_fd, "syscalls", probe->tracepoint);
+		probe->event_fd =
+			bpf_attach_tracepoint(probe->prog_fd, probe->category, probe->tracepoint);
 		if (probe->event_fd < 0) {
 			int err = errno ? -errno : -EINVAL;
-			log_error("failed to attach %s to syscalls:%s: %s", probe->function,
-				  probe->tracepoint, strerror(-err));
+			log_error("failed to attach %s to %s:%s: %s", probe->function,
+				  probe->category, probe->tracepoint, strerror(-err));
 			probes_detach(set);
 			return err;
 		}
 		if (verbose)
-			fprintf(stderr, "Probe attached: %s on syscalls:%s\n", probe->function,
-				probe->tracepoint);
+			fprintf(stderr, "Probe attached: %s on %s:%s\n", probe->function,
+				probe->category, probe->tracepoint);
 	}
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* The probe table: which BPF function attaches to which syscall tracepoint. */
+/* The probe table: which BPF function attaches to which tracepoint. */
 #ifndef ST_PROBES_H
 #define ST_PROBES_H
 
@@ -7,8 +7,9 @@
 #define PROBES_MAX 64
 
 struct probe {
-	char function[48];   /* BPF function, "enter_connect" */
-	char tracepoint[48]; /* in category syscalls, "sys_enter_connect" */
+	char function[48];   /* BPF function, "exit_connect" */
+	char category[16];   /* tracepoint category, "syscalls" or "sock" */
+	char tracepoint[48]; /* "sys_exit_connect" */
 	int prog_fd;
 	int event_fd;        /* perf event of the attachment; -1 until attached */
 };
@@ -20,11 +21,11 @@ struct probe_set {
 
 struct bcc_compiler;
 
-/* Loads the connection probes, and the data probes when with_data, from the
- * module bcc compiled. On failure prints which probe and why (with the end
- * of the verifier's log), closes what was loaded and returns a negative
- * errno. */
-int probes_load(const struct bcc_compiler *bcc, void *module, bool with_data,
+/* Loads every probe from the module bcc compiled, the sock tracepoints'
+ * only when sock_io (the kernel has them). On failure prints which probe
+ * and why (with the end of the verifier's log), closes what was loaded and
+ * returns a negative errno. */
+int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
 		struct probe_set *set);
 
 /* Attaches every loaded probe to its tracepoint. On failure prints which

@@ -28,6 +28,7 @@ static int64_t mono_to_wall_offset(void)
 int session_init(struct session *session, const struct options *opts, int out_fd)
 {
 	memset(session, 0, sizeof(*session));
+	session->socks_fd = -1;
 	session->style.json = opts->json;
 	session->style.json_b64 = opts->json_b64;
 	session->style.hex = opts->hex;
@@ -39,8 +40,11 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->mono_to_wall_ns = mono_to_wall_offset();
 	session->batch_bytes = malloc(SESSION_BATCH_BYTES);
 	session->batch = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->batch));
+	session->stream_slots = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->stream_slots));
+	session->stream_group = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->stream_group));
 	if (writer_open(&session->out, out_fd, SESSION_LINE_MAX) || !session->batch_bytes ||
-	    !session->batch || conn_table_init(&session->conns)) {
+	    !session->batch || !session->stream_slots || !session->stream_group ||
+	    conn_table_init(&session->conns)) {
 		session_free(session);
 		return -ENOMEM;
 	}
@@ -57,8 +61,12 @@ void session_free(struct session *session)
 	writer_close(&session->out);
 	free(session->batch_bytes);
 	free(session->batch);
+	free(session->stream_slots);
+	free(session->stream_group);
 	session->batch_bytes = NULL;
 	session->batch = NULL;
+	session->stream_slots = NULL;
+	session->stream_group = NULL;
 }
 
 static void output_check(struct session *session)
@@ -174,6 +182,59 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 	line_count(session);
 }
 
+static void close_handle(struct session *session, struct event *ev, struct conn *conn)
+{
+	/* Responses that end at close are printed before the close. */
+	if (conn)
+		exchange_on_close(&session->exchanges, &conn->proto, ev);
+	closed_conn_rank(session, ev);
+	event_print(session, ev);
+	if (conn)
+		conn_table_remove(&session->conns, ev->pid, ev->fd);
+}
+
+/* One socket a process held at its exit: its close, with the totals the
+ * BPF map counted (which it then forgets). */
+static void exited_socket_close(struct session *session, const struct event *exit_ev,
+				int32_t fd)
+{
+	struct proto_conn *released;
+	__u64 key = (__u64)exit_ev->pid << 32 | (uint32_t)fd;
+	struct st_sock sock = { 0 };
+	struct event ev = *exit_ev;
+	struct conn *conn;
+
+	if (session->socks_fd >= 0 && !bpf_lookup_elem(session->socks_fd, &key, &sock))
+		bpf_delete_elem(session->socks_fd, &key);
+	ev.kind = ST_EV_CLOSE;
+	ev.fd = fd;
+	ev.process_exited = true;
+	ev.bytes_sent = sock.bytes_sent;
+	ev.bytes_recv = sock.bytes_recv;
+	ev.family = sock.family;
+	ev.sock_type = sock.sock_type;
+	ev.sock_flags = sock.flags;
+	if (sock.open_ts_ns && sock.open_ts_ns <= ev.ts_ns)
+		ev.duration_ns = ev.ts_ns - sock.open_ts_ns;
+	conn = conn_table_apply(&session->conns, &ev, &released);
+	if (conn)
+		memcpy(ev.comm, conn->comm, sizeof(ev.comm));
+	session->events_by_kind[ST_EV_CLOSE]++;
+	close_handle(session, &ev, conn);
+}
+
+/* Closes what a process still held when it exited (its fds close in the
+ * kernel, without close()), and frees its state in both tables. */
+static void process_exited(struct session *session, const struct event *exit_ev)
+{
+	int32_t fds[256];
+	uint32_t n;
+
+	while ((n = conn_table_fds_of(&session->conns, exit_ev->pid, fds, 256)))
+		for (uint32_t i = 0; i < n; i++)
+			exited_socket_close(session, exit_ev, fds[i]);
+}
+
 static void sample_handle(struct session *session, const void *data, int size)
 {
 	struct proto_conn *released;
@@ -185,6 +246,10 @@ static void sample_handle(struct session *session, const void *data, int size)
 	if (event_decode(data, size, session->mono_to_wall_ns, &ev)) {
 		if (session->malformed++ < MALFORMED_REPORTS_MAX)
 			log_error("malformed sample of %d bytes ignored", size);
+		return;
+	}
+	if (ev.kind == ST_EV_EXIT) {
+		process_exited(session, &ev);
 		return;
 	}
 	session->events_by_kind[ev.kind]++;
@@ -200,13 +265,7 @@ static void sample_handle(struct session *session, const void *data, int size)
 			exchange_on_data(&session->exchanges, conn->proto, &ev);
 		break;
 	case ST_EV_CLOSE:
-		/* Responses that end at close are printed before the close. */
-		if (conn)
-			exchange_on_close(&session->exchanges, &conn->proto, &ev);
-		closed_conn_rank(session, &ev);
-		event_print(session, &ev);
-		if (conn)
-			conn_table_remove(&session->conns, ev.pid, ev.fd);
+		close_handle(session, &ev, conn);
 		break;
 	default:
 		event_print(session, &ev);
@@ -223,9 +282,65 @@ static int batch_order(const void *a, const void *b)
 	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
+static int stream_slot_order(const void *a, const void *b)
+{
+	const struct stream_slot *x = a, *y = b;
+
+	if (x->stream != y->stream)
+		return x->stream < y->stream ? -1 : 1;
+	if (x->direction != y->direction)
+		return x->direction < y->direction ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static int stream_pos_order(const void *a, const void *b)
+{
+	const struct batch_sample *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+}
+
+/* Threads sharing a socket take their stream positions at the syscall's
+ * exit and their timestamps just after, so two of their events can come in
+ * time order with positions swapped: read that way, the later position
+ * looks like a gap and the earlier one like a new socket. Each stream's
+ * events of the batch are put back in position order, in the slots the
+ * time order gave them. */
+static void batch_streams_order(struct session *session)
+{
+	struct stream_slot *slots = session->stream_slots;
+	struct batch_sample *group = session->stream_group;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < session->batch_count; i++)
+		if (session->batch[i].direction)
+			slots[n++] = (struct stream_slot){ session->batch[i].stream,
+							   session->batch[i].direction, i };
+	qsort(slots, n, sizeof(*slots), stream_slot_order);
+	for (uint32_t start = 0, end; start < n; start = end) {
+		bool ordered = true;
+
+		for (end = start + 1; end < n && slots[end].stream == slots[start].stream &&
+				      slots[end].direction == slots[start].direction;
+		     end++)
+			ordered = ordered && session->batch[slots[end - 1].slot].pos <=
+						     session->batch[slots[end].slot].pos;
+		if (ordered)
+			continue;
+		for (uint32_t k = start; k < end; k++)
+			group[k - start] = session->batch[slots[k].slot];
+		qsort(group, end - start, sizeof(*group), stream_pos_order);
+		for (uint32_t k = start; k < end; k++)
+			session->batch[slots[k].slot] = group[k - start];
+	}
+}
+
 static void batch_handle(struct session *session)
 {
 	qsort(session->batch, session->batch_count, sizeof(*session->batch), batch_order);
+	batch_streams_order(session);
 	for (uint32_t i = 0; i < session->batch_count; i++)
 		sample_handle(session, session->batch_bytes + session->batch[i].offset,
 			      session->batch[i].size);
@@ -249,6 +364,14 @@ void session_sample(void *ctx, const void *data, int size)
 	if ((size_t)size >= sizeof(hdr))
 		memcpy(&hdr, data, sizeof(hdr));
 	sample = &session->batch[session->batch_count];
+	sample->direction = 0;
+	if (hdr.kind == ST_EV_DATA && (size_t)size >= ST_DATA_EVENT_HEADER_SIZE) {
+		const uint8_t *raw = data;
+
+		sample->direction = raw[offsetof(struct st_data_event, direction)];
+		sample->stream = (uint64_t)hdr.pid << 32 | (uint32_t)hdr.fd;
+		memcpy(&sample->pos, raw + offsetof(struct st_data_event, pos), sizeof(sample->pos));
+	}
 	sample->ts_ns = hdr.ts_ns;
 	sample->offset = session->batch_used;
 	sample->size = size;

@@ -27,11 +27,22 @@ struct batch_sample {
 	uint32_t offset; /* in batch_bytes */
 	uint32_t size;
 	uint32_t arrival; /* ties keep arrival order */
+	uint32_t direction; /* data: its direction; 0 for other kinds */
+	uint64_t stream;  /* data: pid << 32 | fd */
+	uint64_t pos;     /* data: stream offset */
+};
+
+/* A data sample's place in the batch, to put each stream in order. */
+struct stream_slot {
+	uint64_t stream;
+	uint32_t direction;
+	uint32_t slot;
 };
 
 struct session {
 	struct output_style style;
 	struct conn_table conns;
+	int socks_fd;           /* BPF map "socks" (exact totals), -1 none */
 	struct writer out;
 	int64_t mono_to_wall_ns;
 	uint64_t max_events;    /* 0: unlimited */
@@ -48,6 +59,8 @@ struct session {
 	int out_error;      /* a write to stdout failed otherwise: -errno */
 	uint8_t *batch_bytes; /* SESSION_BATCH_BYTES */
 	struct batch_sample *batch; /* SESSION_BATCH_SAMPLES */
+	struct stream_slot *stream_slots; /* SESSION_BATCH_SAMPLES */
+	struct batch_sample *stream_group; /* SESSION_BATCH_SAMPLES */
 	uint32_t batch_count;
 	uint32_t batch_used;
 };

@@ -16,6 +16,8 @@ _Static_assert(offsetof(struct st_data_event, data) == 40 + 48 + ST_ADDR_MAX,
 	       "st_data_event.data");
 _Static_assert(offsetof(struct st_data_event, delivered) == 56, "st_data_event.delivered");
 _Static_assert(sizeof(struct st_sock) == 32, "st_sock layout");
+_Static_assert(sizeof(struct st_exit_event) == sizeof(struct st_event_header),
+	       "st_exit_event layout");
 _Static_assert(sizeof(struct st_comm_key) == ST_COMM_LEN, "st_comm_key layout");
 _Static_assert((ST_DATA_MAX & (ST_DATA_MAX - 1)) == 0, "ST_DATA_MAX power of two");
 

@@ -7,6 +7,12 @@
 
 #include "log.h"
 
+bool tracefs_has_sock_io(void)
+{
+	return access(TRACEFS_DIR "/events/sock/sock_send_length/id", F_OK) == 0 &&
+	       access(TRACEFS_DIR "/events/sock/sock_recv_length/id", F_OK) == 0;
+}
+
 int tracefs_ensure(void)
 {
 	if (access(TRACEFS_DIR "/events/syscalls", F_OK) == 0)

@@ -196,6 +196,8 @@ void human_event_format(struct strbuf *out, const struct event *ev,
 		strbuf_puts(out, "B, recv ");
 		strbuf_put_u64(out, ev->bytes_recv);
 		strbuf_putc(out, 'B');
+		if (ev->process_exited)
+			strbuf_puts(out, " (process exited)");
 		break;
 	case ST_EV_DATA:
 		data_detail_put(out, ev, style);
@@ -203,6 +205,8 @@ void human_event_format(struct strbuf *out, const struct event *ev,
 	}
 	if (ev->sock_flags & ST_SOCK_PREEXISTING)
 		strbuf_puts(out, " (preexisting)");
+	else if (ev->sock_flags & ST_SOCK_ADOPTED)
+		strbuf_puts(out, " (adopted)");
 	strbuf_putc(out, '\n');
 	if (ev->kind == ST_EV_DATA && style->hex)
 		hexdump_put(out, ev->data, ev->captured);

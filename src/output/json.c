@@ -61,7 +61,7 @@ static void json_bool(struct strbuf *out, const char *key, size_t key_len, bool 
 	strbuf_puts(out, value ? "true" : "false");
 }
 
-/* The keys every event has: "{" up to "preexisting". */
+/* The keys every event has: "{" up to "adopted". */
 static void identity_put(struct strbuf *out, const struct event *ev, const char *event_name)
 {
 	char time[40];
@@ -82,6 +82,7 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	json_name(out, KEY("role"), output_role(ev->sock_flags));
 	json_text(out, KEY("remote"), ev->remote);
 	json_bool(out, KEY("preexisting"), ev->sock_flags & ST_SOCK_PREEXISTING);
+	json_bool(out, KEY("adopted"), ev->sock_flags & ST_SOCK_ADOPTED);
 }
 
 void json_event_format(struct strbuf *out, const struct event *ev,
@@ -100,6 +101,7 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		json_u64(out, KEY("duration_ns"), ev->duration_ns);
 		json_u64(out, KEY("bytes_sent"), ev->bytes_sent);
 		json_u64(out, KEY("bytes_recv"), ev->bytes_recv);
+		json_bool(out, KEY("process_exited"), ev->process_exited);
 	}
 	if (ev->kind == ST_EV_DATA) {
 		json_name(out, KEY("direction"), event_direction_names[ev->direction]);

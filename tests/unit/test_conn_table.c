@@ -303,8 +303,39 @@ static void test_lost_close(void)
 	conn_table_free(&table);
 }
 
+/* A process's entries are found after removals moved others around. */
+static void test_fds_of(void)
+{
+	struct conn_table table;
+	int32_t fds[1024];
+	bool seen[1000] = { false };
+	uint32_t n;
+
+	CHECK_INT(conn_table_init(&table), 0);
+	for (int32_t fd = 0; fd < 1000; fd++) {
+		conn_table_upsert(&table, 7, fd);
+		conn_table_upsert(&table, 8, fd);
+	}
+	for (int32_t fd = 0; fd < 1000; fd += 3)
+		conn_table_remove(&table, 7, fd);
+	n = conn_table_fds_of(&table, 7, fds, 1024);
+	CHECK_INT(n, 666);
+	for (uint32_t i = 0; i < n; i++) {
+		CHECK(fds[i] % 3 != 0 && !seen[fds[i]]);
+		seen[fds[i]] = true;
+	}
+	CHECK_INT(conn_table_fds_of(&table, 8, fds, 10), 10);
+	CHECK_INT(conn_table_fds_of(&table, 9, fds, 1024), 0);
+	for (int32_t fd = 0; fd < 1000; fd++)
+		conn_table_remove(&table, 8, fd);
+	CHECK_INT(conn_table_fds_of(&table, 8, fds, 1024), 0);
+	CHECK_INT(conn_table_fds_of(&table, 7, fds, 1024), 666);
+	conn_table_free(&table);
+}
+
 int main(void)
 {
+	test_fds_of();
 	test_lost_close();
 	test_basic();
 	test_many(5000);

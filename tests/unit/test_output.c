@@ -159,6 +159,9 @@ static void test_human(void)
 	CHECK(column_at(line, "EVENT", "close", LEFT));
 	CHECK(column_at(line, "ROLE", "server", LEFT));
 	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (preexisting)\n");
+	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER | ST_SOCK_ADOPTED;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (adopted)\n");
 
 	/* Data: the payload escaped, ESC and BEL never raw. */
 	ev = data_make();
@@ -279,7 +282,7 @@ static void test_json(void)
 	CHECK_STR(line, "{\"event\":\"connect\",\"time\":\"2023-11-14T22:13:20.123456Z\","
 			"\"ts_ns\":5000,\"pid\":4242,\"tid\":4243,\"comm\":\"curl\",\"fd\":3,"
 			"\"family\":\"inet\",\"transport\":\"tcp\",\"role\":\"client\","
-			"\"remote\":\"127.0.0.1:8080\",\"preexisting\":false,\"result\":-111,"
+			"\"remote\":\"127.0.0.1:8080\",\"preexisting\":false,\"adopted\":false,\"result\":-111,"
 			"\"error\":\"ECONNREFUSED\"}\n");
 	ev.result = 0;
 	json(&ev, &style);
@@ -294,9 +297,19 @@ static void test_json(void)
 	json(&ev, &style);
 	CHECK(json_line_ok(line));
 	CHECK(has(line, "{\"event\":\"close\","));
-	CHECK(has(line, ",\"preexisting\":true,"));
+	CHECK(has(line, ",\"preexisting\":true,\"adopted\":false,"));
 	CHECK(has(line, ",\"result\":0,"));
-	CHECK(has(line, ",\"duration_ns\":1840000,\"bytes_sent\":120,\"bytes_recv\":4096}"));
+	ev.sock_flags = ST_SOCK_ADOPTED;
+	json(&ev, &style);
+	CHECK(has(line, ",\"preexisting\":false,\"adopted\":true,"));
+	CHECK(has(line, ",\"duration_ns\":1840000,\"bytes_sent\":120,\"bytes_recv\":4096,"
+			"\"process_exited\":false}"));
+	ev.process_exited = true;
+	json(&ev, &style);
+	CHECK(has(line, ",\"bytes_recv\":4096,\"process_exited\":true}"));
+	human(&ev, &style);
+	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (process exited) (adopted)\n");
+	ev.process_exited = false;
 	CHECK(!strstr(line, "\"data\""));
 
 	ev = data_make();
