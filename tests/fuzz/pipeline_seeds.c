@@ -10,6 +10,8 @@
  * - each decoder seed under argv[2]/<protocol>/ carried on a connection to
  *   that protocol's port, sent by the client and then received by it, so
  *   that it is detected and decoded in the direction it was recorded in.
+ *
+ * Every sample must pass event_decode, or the build fails.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -22,8 +24,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "event.h"
 #include "pipeline_input.h"
-#include "socket_tracer_abi.h"
 
 #define SEED_MAX (1u << 20)
 #define PAYLOAD_MAX 4096
@@ -58,8 +60,19 @@ static void seed_begin(struct seed *seed, uint8_t flags)
 
 static void record_put(struct seed *seed, const void *sample, size_t size)
 {
+	struct event ev;
+
 	if (size > UINT16_MAX || seed->len + PIPELINE_LENGTH_SIZE + size > SEED_MAX) {
 		fprintf(stderr, "pipeline_seeds: a seed outgrew its buffer\n");
+		exit(1);
+	}
+	/* A seed the session would drop as malformed tests nothing: when the
+	 * contract in socket_tracer.h changes, this generator must follow. */
+	if (size && event_decode(sample, (int)size, 0, &ev)) {
+		fprintf(stderr,
+			"pipeline_seeds: event_decode refuses a sample this program wrote "
+			"(kind %u, %zu bytes): update it to socket_tracer.h\n",
+			((const struct st_event_header *)sample)->kind, size);
 		exit(1);
 	}
 	seed->bytes[seed->len++] = size & 0xff;
