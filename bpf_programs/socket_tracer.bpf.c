@@ -49,6 +49,7 @@
 #define ST_EAGAIN 11
 #define ST_EBADF 9
 #define ST_ENOTSOCK 88
+#define ST_EINPROGRESS 115
 #define ST_ENOSPC 28
 /* Kernel-internal: a syscall interrupted by a signal, to be restarted or
  * turned into EINTR after the exit tracepoint has seen it (ERESTARTSYS,
@@ -162,6 +163,50 @@ struct data_scratch {
  * an entry lives from the end of the I/O to the syscall's return; LRU so
  * that I/O from no traced syscall (io_uring, kernel threads) ages out. */
 BPF_TABLE("lru_hash", __u64, struct sock_io, inflight, 16384);
+/* A TCP peer as sockaddr_in / sockaddr_in6 (network byte order inside). */
+struct peer_addr {
+	__u32 len;
+	__u8 addr[28];
+};
+
+/* A TCP connect under way, from its SYN_SENT to its outcome. */
+struct connect_attempt {
+	__u64 pid_tgid;
+	__u64 fd;
+	__u64 start_ns;
+	__u64 outcome_ns;
+	__s64 result;       /* 0 established, or -errno */
+	__u32 awaited;      /* connect() returned EINPROGRESS: report the outcome */
+	__u32 decided;      /* result holds the outcome */
+	__u8 comm[ST_COMM_LEN];
+	struct peer_addr peer;
+};
+
+/* A connect that just failed on this CPU: its error report comes next. */
+struct connect_failure {
+	__u64 sk;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 pad;
+};
+
+/* TCP peers by kernel socket, from their state changes: the remote of a
+ * socket accepted without an address (accept(fd, NULL, NULL)) or adopted.
+ * Key: sk cookie. Created at ESTABLISHED, deleted at CLOSE; LRU. */
+BPF_TABLE("lru_hash", __u64, struct peer_addr, tcp_peers, ST_SOCKS_MAX);
+/* TCP connects between SYN_SENT and their outcome. Key: sk cookie. Created
+ * at SYN_SENT inside connect(), deleted once the outcome is reported (or
+ * the connect was blocking); LRU for attempts abandoned by close(). */
+BPF_TABLE("lru_hash", __u64, struct connect_attempt, connects, 4096);
+/* The socket of a thread's connect() in progress. Key: pid_tgid. Created
+ * at SYN_SENT, deleted by exit_connect. */
+BPF_TABLE("lru_hash", __u64, __u64, connect_sks, 4096);
+/* See struct connect_failure. Key 0. */
+BPF_PERCPU_ARRAY(connect_failures, struct connect_failure, 1);
+/* A connect outcome event being built: exit_connect's stack already holds
+ * its own event. Key 0. */
+BPF_PERCPU_ARRAY(outcome_scratch, struct st_conn_event, 1);
 /* Sockets being closed, by calling thread: see enter_close. */
 BPF_HASH(closing, __u64, struct closing_socket, 4096);
 /* Known sockets, see struct st_sock in socket_tracer.h. */
@@ -185,6 +230,9 @@ BPF_PERCPU_ARRAY(ring_unwoken, __u32, 1);
 /* Events to userspace, one perf buffer per CPU. */
 BPF_PERF_OUTPUT(events);
 #endif
+/* Entries a table refused, by enum st_table_full. Read once a second and at
+ * exit. */
+BPF_PERCPU_ARRAY(table_full, __u64, ST_FULL_NR);
 /* Events the kernel refused, by enum st_submit_failure: exact counts, also
  * of a full buffer (the kernel's own lost-sample records can arrive late or,
  * at exit, never). Read at exit. */
@@ -233,6 +281,16 @@ static __always_inline void event_submit(void *ctx, void *ev, __u32 size)
 		if (failures)
 			(*failures)++;
 	}
+}
+
+/* Counts an update a table refused (err non-zero). */
+static __always_inline void table_update_check(long err, __u32 table)
+{
+	if (!err)
+		return;
+	__u64 *count = table_full.lookup(&table);
+	if (count)
+		(*count)++;
 }
 
 static __always_inline __u64 sock_key(__u64 pid_tgid, __u64 fd)
@@ -334,8 +392,157 @@ static __always_inline int syscall_regs_read(struct syscall_regs *regs)
  * refused it. */
 static __always_inline struct st_sock *sock_enter(__u64 key, struct st_sock *fresh)
 {
-	socks.update(&key, fresh);
+	table_update_check(socks.update(&key, fresh), ST_FULL_SOCKS);
 	return socks.lookup(&key);
+}
+
+/* ---- TCP state: peers and non-blocking connects' outcomes ---- */
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define NR_CONNECT 42
+
+/* Layout of sock:inet_sock_set_state (ports in host byte order). */
+struct sock_state_ctx {
+	__u64 common;
+	const void *skaddr;
+	__s32 oldstate;
+	__s32 newstate;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 protocol;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+};
+
+/* Layout of sock:inet_sk_error_report. */
+struct sock_error_ctx {
+	__u64 common;
+	__s32 error;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 protocol;
+};
+
+static __always_inline __u16 port_net(__u16 port)
+{
+	return (port >> 8) | (port << 8);
+}
+
+static __always_inline void peer_fill(struct peer_addr *peer, const struct sock_state_ctx *ctx)
+{
+	*(__u16 *)peer->addr = ctx->family;
+	*(__u16 *)(peer->addr + 2) = port_net(ctx->dport);
+	if (ctx->family == AF_INET) {
+		__builtin_memcpy(peer->addr + 4, ctx->daddr, 4);
+		peer->len = 16;
+	} else {
+		__builtin_memcpy(peer->addr + 8, ctx->daddr_v6, 16);
+		peer->len = 28;
+	}
+}
+
+/* The outcome of a non-blocking connect, as its own event: the connecting
+ * thread's identity, the time since the connect call. Stamped ts_ns: an
+ * outcome decided before connect() returned (loopback) follows its
+ * connect line. */
+static __always_inline void connect_outcome_emit(void *ctx, const struct connect_attempt *attempt,
+						 __u64 ts_ns)
+{
+	__u32 zero = 0;
+	struct st_conn_event *ev = outcome_scratch.lookup(&zero);
+	if (!ev)
+		return;
+	ev->hdr.kind = ST_EV_CONNECTED;
+	ev->hdr.pid = attempt->pid_tgid >> 32;
+	ev->hdr.tid = (__u32)attempt->pid_tgid;
+	ev->hdr.fd = attempt->fd;
+	ev->hdr.ts_ns = ts_ns;
+	__builtin_memcpy(ev->hdr.comm, attempt->comm, ST_COMM_LEN);
+	ev->result = attempt->result;
+	ev->duration_ns = attempt->outcome_ns - attempt->start_ns;
+	ev->family = *(__u16 *)attempt->peer.addr;
+	ev->sock_type = SOCK_STREAM;
+	ev->sock_flags = ST_SOCK_REPORTED | ST_SOCK_CLIENT;
+	ev->addr_len = attempt->peer.len;
+	__builtin_memcpy(ev->addr, attempt->peer.addr, sizeof(attempt->peer.addr));
+	event_submit(ctx, ev, sizeof(*ev));
+}
+
+/* The kernel decided a connect: report it if connect() already returned
+ * EINPROGRESS, else keep it for exit_connect. */
+static __always_inline void connect_decided(void *ctx, __u64 sk, __s64 result)
+{
+	struct connect_attempt *attempt = connects.lookup(&sk);
+	if (!attempt)
+		return;
+	attempt->result = result;
+	attempt->outcome_ns = bpf_ktime_get_ns();
+	attempt->decided = 1;
+	if (attempt->awaited) {
+		connect_outcome_emit(ctx, attempt, attempt->outcome_ns);
+		connects.delete(&sk);
+	}
+}
+
+int sock_state(struct sock_state_ctx *ctx)
+{
+	__u64 sk = (__u64)ctx->skaddr;
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	if (ctx->newstate == TCP_ESTABLISHED) {
+		struct peer_addr peer = {};
+		peer_fill(&peer, ctx);
+		tcp_peers.update(&sk, &peer);
+		if (ctx->oldstate == TCP_SYN_SENT)
+			connect_decided(ctx, sk, 0);
+	} else if (ctx->newstate == TCP_CLOSE) {
+		tcp_peers.delete(&sk);
+		if (ctx->oldstate == TCP_SYN_SENT && connects.lookup(&sk)) {
+			/* failed: the error report follows on this CPU */
+			__u32 zero = 0;
+			struct connect_failure *failure = connect_failures.lookup(&zero);
+			if (failure) {
+				failure->sk = sk;
+				failure->sport = ctx->sport;
+				failure->dport = ctx->dport;
+				failure->family = ctx->family;
+			}
+		}
+	} else if (ctx->newstate == TCP_SYN_SENT) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		struct syscall_regs regs;
+		if (!task_selected(pid_tgid) || syscall_regs_read(&regs) || regs.orig_ax != NR_CONNECT)
+			return 0;
+		struct connect_attempt attempt = {
+			.pid_tgid = pid_tgid,
+			.fd = regs.di,
+			.start_ns = bpf_ktime_get_ns(),
+		};
+		bpf_get_current_comm(&attempt.comm, sizeof(attempt.comm));
+		peer_fill(&attempt.peer, ctx);
+		table_update_check(connects.update(&sk, &attempt), ST_FULL_CONNECTS);
+		table_update_check(connect_sks.update(&pid_tgid, &sk), ST_FULL_CONNECTS);
+	}
+	return 0;
+}
+
+int sock_error(struct sock_error_ctx *ctx)
+{
+	__u32 zero = 0;
+	struct connect_failure *failure = connect_failures.lookup(&zero);
+	if (!failure || !failure->sk || failure->sport != ctx->sport ||
+	    failure->dport != ctx->dport || failure->family != ctx->family)
+		return 0;
+	__u64 sk = failure->sk;
+	failure->sk = 0;
+	connect_decided(ctx, sk, -(__s64)ctx->error);
+	return 0;
 }
 
 /* ---- socket(), socketpair() ---- */
@@ -359,7 +566,7 @@ int exit_socket(struct syscall_exit_ctx *ctx)
 		return 0;
 	struct st_sock sock = socket_made(regs.di, regs.si);
 	__u64 key = sock_key(pid_tgid, ctx->ret);
-	socks.update(&key, &sock);
+	table_update_check(socks.update(&key, &sock), ST_FULL_SOCKS);
 	return 0;
 }
 
@@ -374,7 +581,7 @@ int exit_socketpair(struct syscall_exit_ctx *ctx)
 	struct st_sock sock = socket_made(regs.di, regs.si);
 	for (int i = 0; i < 2; i++) {
 		__u64 key = sock_key(pid_tgid, fds[i]);
-		socks.update(&key, &sock);
+		table_update_check(socks.update(&key, &sock), ST_FULL_SOCKS);
 	}
 	return 0;
 }
@@ -412,12 +619,32 @@ int exit_connect(struct syscall_exit_ctx *ctx)
 	if (!sock)
 		return 0;
 	sock->open_ts_ns = ev.hdr.ts_ns;
-	sock->flags = (sock->flags | ST_SOCK_REPORTED | ST_SOCK_CLIENT) & ~ST_SOCK_SERVER;
+	sock->flags = (sock->flags | ST_SOCK_REPORTED | ST_SOCK_CLIENT | ST_SOCK_PEER_SENT) &
+		      ~ST_SOCK_SERVER;
 	ev.result = ctx->ret;
 	ev.family = family;
 	ev.sock_type = sock->sock_type;
 	ev.sock_flags = sock->flags;
 	conn_emit(ctx, &ev);
+
+	/* A non-blocking connect's outcome follows when the kernel decides it
+	 * (or already did, on loopback). */
+	__u64 *sk = connect_sks.lookup(&pid_tgid);
+	if (!sk)
+		return 0;
+	__u64 attempt_key = *sk;
+	connect_sks.delete(&pid_tgid);
+	struct connect_attempt *attempt = connects.lookup(&attempt_key);
+	if (!attempt)
+		return 0;
+	if (ctx->ret != -ST_EINPROGRESS) {
+		connects.delete(&attempt_key);
+	} else if (attempt->decided) {
+		connect_outcome_emit(ctx, attempt, ev.hdr.ts_ns);
+		connects.delete(&attempt_key);
+	} else {
+		attempt->awaited = 1;
+	}
 	return 0;
 }
 
@@ -452,7 +679,8 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 	__s32 fd = ctx->ret >= 0 ? ctx->ret : regs.di;
 	header_fill(&ev.hdr, ST_EV_ACCEPT, pid_tgid, fd);
 	ev.result = ctx->ret;
-	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER;
+	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER |
+			(ev.addr_len >= sizeof(__u16) ? ST_SOCK_PEER_SENT : 0);
 	if (ctx->ret >= 0) {
 		struct st_sock sock = {
 			.open_ts_ns = ev.hdr.ts_ns,
@@ -461,7 +689,7 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 			.flags = ev.sock_flags,
 		};
 		__u64 key = sock_key(pid_tgid, fd);
-		socks.update(&key, &sock);
+		table_update_check(socks.update(&key, &sock), ST_FULL_SOCKS);
 	}
 	conn_emit(ctx, &ev);
 	return 0;
@@ -489,7 +717,7 @@ int enter_close(struct syscall_enter_ctx *ctx)
 		.fd = ctx->args[0],
 		.ts_ns = bpf_ktime_get_ns(),
 	};
-	closing.update(&pid_tgid, &closing_sock);
+	table_update_check(closing.update(&pid_tgid, &closing_sock), ST_FULL_CLOSING);
 	socks.delete(&key);
 	return 0;
 }
@@ -583,7 +811,7 @@ static __always_inline void sock_io_note(struct sock_io_ctx *ctx)
 		.protocol = ctx->protocol,
 		.peeked = (ctx->flags & MSG_PEEK) != 0,
 	};
-	inflight.update(&pid_tgid, &fresh);
+	table_update_check(inflight.update(&pid_tgid, &fresh), ST_FULL_INFLIGHT);
 }
 
 int sock_send(struct sock_io_ctx *ctx)
@@ -614,8 +842,9 @@ static __always_inline __u32 payload_copy(__u8 *data, __u64 src, __u64 len)
 	return n;
 }
 
-/* Gathers the first `bytes` of an iovec array into data[], in order. The
- * body keeps few branches: each one multiplies the verifier's states. */
+/* Gathers the first `bytes` of an iovec array into data[], in order, from
+ * its first ST_IOV_MAX iovecs. The body keeps few branches: each one
+ * multiplies the verifier's states. */
 static __always_inline __u32 payload_gather(__u8 *data, __u64 iov, __u64 iovcnt, __u64 bytes)
 {
 	__u32 off = 0;
@@ -651,15 +880,12 @@ static __always_inline __u64 mmsg_len(__u64 vec, int i)
 
 /* sendmmsg/recvmmsg return a message count: the bytes are the sum of the
  * messages' lengths, which the sock tracepoints add up (without them, the
- * first ST_IOV_MAX messages' msg_len); *first_len gets the first's, the one
- * captured. */
-static __always_inline __u64 mmsg_bytes(const struct sock_io *io, __u64 vec, __u64 messages,
-					__u64 *first_len)
+ * first ST_MMSG_MAX messages' msg_len). */
+static __always_inline __u64 mmsg_bytes(const struct sock_io *io, __u64 vec, __u64 messages)
 {
-	*first_len = mmsg_len(vec, 0);
 #ifdef ST_NO_SOCK_TRACEPOINTS
 	__u64 bytes = 0;
-	for (int i = 0; i < ST_IOV_MAX; i++) {
+	for (int i = 0; i < ST_MMSG_MAX; i++) {
 		if (i >= messages)
 			break;
 		bytes += mmsg_len(vec, i);
@@ -695,6 +921,99 @@ static __always_inline __u64 truncating_receive_delivered(__u16 sock_type, __u64
 	if (sock_type != SOCK_DGRAM && sock_type != SOCK_SEQPACKET)
 		return 0;
 	return room < bytes ? room : bytes;
+}
+
+/* Why a capture stopped short of what the call delivered. */
+static __always_inline __u32 capture_cut(__u16 syscall, __u64 iovcnt, __u64 delivered,
+					 __u32 captured)
+{
+	if (captured >= delivered)
+		return ST_CUT_NONE;
+	if (syscall == ST_SYS_SENDFILE || syscall == ST_SYS_SPLICE)
+		return ST_CUT_NO_BUFFER;
+	if (captured < ST_DATA_SIZE && iovcnt > ST_IOV_MAX)
+		return ST_CUT_IOVECS;
+	return ST_CUT_DATA_SIZE;
+}
+
+/* A sendmmsg/recvmmsg that moved bytes: what mmsg_report needs of it. */
+struct mmsg_call {
+	__u64 pid_tgid;
+	__u64 fd;
+	__u64 vec;      /* the mmsghdr array */
+	__u64 messages; /* the syscall's return value */
+	__u64 bytes;    /* all its messages' bytes */
+	__u64 msg_flags;
+	__u16 syscall;
+	__u8 direction;
+};
+
+/* One data event per message, each with its own peer, capture (its first
+ * iovec) and position, for the first ST_MMSG_MAX messages; the bytes of the
+ * rest in one more event, not captured (ST_CUT_MMSG). */
+static __always_inline void mmsg_report(void *ctx, const struct mmsg_call *call,
+					struct st_sock *sock, __u64 *total)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct data_scratch *scratch = data_scratch.lookup(&cpu);
+	if (!scratch)
+		return;
+	struct st_data_event *ev = &scratch->ev;
+	__u64 reported = 0;
+	for (int i = 0; i < ST_MMSG_MAX; i++) {
+		if (i >= call->messages || reported >= call->bytes)
+			break;
+		struct abi_mmsghdr message = {};
+		struct abi_iovec first = {};
+		user_read(&message, sizeof(message),
+			  (void *)(call->vec + i * sizeof(struct abi_mmsghdr)));
+		if (message.hdr.iovlen)
+			user_read(&first, sizeof(first), (void *)message.hdr.iov);
+		__u64 len = message.len;
+		__u64 delivered = len;
+		if (call->direction == ST_DIR_RECV && (call->msg_flags & MSG_TRUNC))
+			delivered = truncating_receive_delivered(
+				sock->sock_type, len, message.hdr.iovlen == 1 ? first.len : len);
+		__u64 copy = delivered < first.len ? delivered : first.len;
+		__u32 captured = payload_copy(ev->data, first.base, copy);
+		header_fill(&ev->hdr, ST_EV_DATA, call->pid_tgid, call->fd);
+		ev->bytes = len;
+		ev->pos = __sync_fetch_and_add(total, len);
+		ev->sock_open_ns = sock->open_ts_ns;
+		ev->delivered = delivered;
+		ev->captured = captured;
+		ev->capture_cut = captured >= delivered ? ST_CUT_NONE
+			: captured < ST_DATA_SIZE && message.hdr.iovlen > 1 ? ST_CUT_IOVECS
+									     : ST_CUT_DATA_SIZE;
+		ev->syscall = call->syscall;
+		ev->direction = call->direction;
+		ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+		ev->addr_len = sockaddr_copy(ev->addr, message.hdr.name, message.hdr.namelen);
+		ev->family = sock->family;
+		ev->sock_type = sock->sock_type;
+		ev->sock_flags = sock->flags;
+		__u32 size = offsetof(struct st_data_event, data) + (captured & (ST_DATA_MAX * 2 - 1));
+		if (size <= sizeof(*scratch))
+			event_submit(ctx, ev, size);
+		reported += len;
+	}
+	if (reported >= call->bytes)
+		return;
+	header_fill(&ev->hdr, ST_EV_DATA, call->pid_tgid, call->fd);
+	ev->bytes = call->bytes - reported;
+	ev->pos = __sync_fetch_and_add(total, ev->bytes);
+	ev->sock_open_ns = sock->open_ts_ns;
+	ev->delivered = ev->bytes;
+	ev->captured = 0;
+	ev->capture_cut = ST_CUT_MMSG;
+	ev->syscall = call->syscall;
+	ev->direction = call->direction;
+	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+	ev->addr_len = 0;
+	ev->family = sock->family;
+	ev->sock_type = sock->sock_type;
+	ev->sock_flags = sock->flags;
+	event_submit(ctx, ev, offsetof(struct st_data_event, data));
 }
 
 /* The type of a socket first met through its I/O, from its protocol. */
@@ -790,15 +1109,13 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		syscall = ctx->syscall_nr == NR_SENDMMSG ? ST_SYS_SENDMMSG : ST_SYS_RECVMMSG;
 		direction = ctx->syscall_nr == NR_SENDMMSG ? ST_DIR_SEND : ST_DIR_RECV;
 		msg_flags = regs.r10;
-		bytes = mmsg_bytes(&io, regs.si, ctx->ret, &gather_bytes);
-		goto msghdr;
+		bytes = mmsg_bytes(&io, regs.si, ctx->ret);
+		break;
 	case NR_SENDMSG:
 	case NR_RECVMSG:
 		syscall = ctx->syscall_nr == NR_SENDMSG ? ST_SYS_SENDMSG : ST_SYS_RECVMSG;
 		direction = ctx->syscall_nr == NR_SENDMSG ? ST_DIR_SEND : ST_DIR_RECV;
 		msg_flags = regs.dx;
-	msghdr:
-		/* the first message's msghdr leads its mmsghdr */
 		if (!user_read(&msg, sizeof(msg), (void *)regs.si)) {
 			peer = msg.name;
 			peer_len = msg.namelen;
@@ -846,11 +1163,26 @@ int exit_data(struct syscall_exit_ctx *ctx)
 #endif
 
 	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
-	__u64 pos = __sync_fetch_and_add(total, bytes);
 	sock->flags |= ST_SOCK_REPORTED;
 #ifdef ST_NO_DATA
+	__sync_fetch_and_add(total, bytes);
 	return 0;
 #else
+	if (syscall == ST_SYS_SENDMMSG || syscall == ST_SYS_RECVMMSG) {
+		struct mmsg_call call = {
+			.pid_tgid = pid_tgid,
+			.fd = fd,
+			.vec = regs.si,
+			.messages = ctx->ret,
+			.bytes = bytes,
+			.msg_flags = msg_flags,
+			.syscall = syscall,
+			.direction = direction,
+		};
+		mmsg_report(ctx, &call, sock, total);
+		return 0;
+	}
+	__u64 pos = __sync_fetch_and_add(total, bytes);
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct data_scratch *scratch = data_scratch.lookup(&cpu);
 	if (!scratch)
@@ -874,14 +1206,30 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, fd);
 	ev->bytes = bytes;
 	ev->pos = pos;
+	ev->sock_open_ns = sock->open_ts_ns;
 	ev->delivered = delivered;
 	ev->captured = captured;
+	ev->capture_cut = capture_cut(syscall, iovcnt, delivered, captured);
 	ev->syscall = syscall;
 	ev->direction = direction;
+	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+	ev->addr_len = sockaddr_copy(ev->addr, peer, peer_len);
+#ifndef ST_NO_SOCK_TRACEPOINTS
+	/* A connection whose peer userspace has not had (accepted without an
+	 * address, or adopted): the kernel's, from its TCP state. */
+	if (!ev->addr_len && !(sock->flags & ST_SOCK_PEER_SENT)) {
+		struct peer_addr *known = tcp_peers.lookup(&io.sk);
+		if (known) {
+			__builtin_memcpy(ev->addr, known->addr, sizeof(known->addr));
+			ev->addr_len = known->len;
+			ev->addr_kind = ST_ADDR_CONNECTION_PEER;
+			sock->flags |= ST_SOCK_PEER_SENT;
+		}
+	}
+#endif
 	ev->family = sock->family;
 	ev->sock_type = sock->sock_type;
 	ev->sock_flags = sock->flags;
-	ev->addr_len = sockaddr_copy(ev->addr, peer, peer_len);
 	__u32 size = offsetof(struct st_data_event, data) + (captured & (ST_DATA_MAX * 2 - 1));
 	if (size > sizeof(*scratch))
 		return 0;

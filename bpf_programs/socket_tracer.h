@@ -12,8 +12,14 @@
 #define ST_ADDR_MAX 112
 /* Ceiling of --data-size; a power of two so BPF can bound offsets by mask. */
 #define ST_DATA_MAX 32768
-/* readv/writev/sendmsg/recvmsg: iovecs gathered per call (bounded loop). */
-#define ST_IOV_MAX 16
+/* readv/writev/sendmsg/recvmsg: iovecs gathered per call (a bounded loop
+ * the verifier walks: 1024, UIO_MAXIOV, cost 0.6 s of every start, and
+ * bcc 0.26 cannot pass the callback bpf_loop would need). Bytes in later
+ * iovecs are counted, not captured. */
+#define ST_IOV_MAX 64
+/* sendmmsg/recvmmsg: messages reported one by one per call; the bytes of
+ * later ones go in one uncaptured event. */
+#define ST_MMSG_MAX 16
 /* Entries of the traced-socket table (LRU: exited processes age out). */
 #define ST_SOCKS_MAX 65536
 /* Entries of each -p / -c filter table. */
@@ -27,6 +33,8 @@ enum st_event_kind {
 	ST_EV_DATA = 4,
 	/* The last thread of a process exited: its fds close without close(). */
 	ST_EV_EXIT = 5,
+	/* A non-blocking connect's outcome: established, or its error. */
+	ST_EV_CONNECTED = 6,
 	ST_EV_NR
 };
 
@@ -65,6 +73,18 @@ enum st_submit_failure {
 	ST_SUBMIT_NR
 };
 
+/* A BPF table that refused an entry: the key of map "table_full". The LRU
+ * tables evict instead of refusing; userspace counts what an eviction
+ * costs (a socket met again through its I/O, a close without totals).
+ * Append only. */
+enum st_table_full {
+	ST_FULL_SOCKS = 0,    /* a socket not entered: not traced until re-adopted */
+	ST_FULL_CLOSING = 1,  /* a close not reported */
+	ST_FULL_CONNECTS = 2, /* a connect whose outcome is not reported */
+	ST_FULL_INFLIGHT = 3, /* a data syscall's socket I/O not traced */
+	ST_FULL_NR
+};
+
 /* st_sock.flags and st_conn_event.sock_flags bits. */
 enum st_sock_flag {
 	/* A connect/accept/data event was emitted, or the startup scan found it
@@ -79,6 +99,25 @@ enum st_sock_flag {
 	/* First met through its I/O (a dup'd, inherited, passed or preexisting
 	 * fd): entered by exit_data. */
 	ST_SOCK_ADOPTED = 16,
+	/* The connection's peer went to userspace (connect, accept with an
+	 * address, or a data event's ST_ADDR_CONNECTION_PEER). */
+	ST_SOCK_PEER_SENT = 32,
+};
+
+/* Why a data event captured less than was delivered. Append only. */
+enum st_capture_cut {
+	ST_CUT_NONE = 0,
+	ST_CUT_DATA_SIZE = 1, /* --data-size reached */
+	ST_CUT_IOVECS = 2,    /* bytes past the first ST_IOV_MAX iovecs */
+	ST_CUT_NO_BUFFER = 3, /* sendfile, splice: the payload is a file or pipe */
+	ST_CUT_MMSG = 4,      /* messages past the first ST_MMSG_MAX of a *mmsg call */
+	ST_CUT_NR
+};
+
+/* What st_data_event.addr holds. Append only. */
+enum st_addr_kind {
+	ST_ADDR_DATAGRAM_PEER = 0,   /* this datagram's peer (sendto/recvfrom/msg_name) */
+	ST_ADDR_CONNECTION_PEER = 1, /* the TCP connection's peer, from the kernel */
 };
 
 /*
@@ -107,7 +146,8 @@ struct st_event_header {
 	__u8 comm[ST_COMM_LEN]; /* task comm, NUL-padded */
 };
 
-/* connect, accept/accept4 and close. */
+/* connect, accept/accept4, close, and a non-blocking connect's outcome
+ * (connected: result 0 or -errno, duration_ns since the connect call). */
 struct st_conn_event {
 	struct st_event_header hdr;
 	__s64 result;       /* syscall return: 0/new fd, or -errno */
@@ -138,15 +178,18 @@ struct st_data_event {
 	 * Less only for recv*(MSG_TRUNC): a datagram longer than the buffer
 	 * (bytes is its length) or stream bytes discarded unread (0). */
 	__u64 delivered;
+	/* The socket entry's open_ts_ns: tells apart successive sockets on one
+	 * fd (events of one socket share it). */
+	__u64 sock_open_ns;
 	__u32 captured;    /* payload bytes in data[] (<= delivered) */
 	__u16 syscall;     /* enum st_syscall */
 	__u8 direction;    /* enum st_direction */
-	__u8 reserved;
+	__u8 addr_kind;    /* enum st_addr_kind */
 	__u16 family;      /* AF_* of the socket */
 	__u16 sock_type;   /* SOCK_* of the socket; 0 unknown */
 	__u32 sock_flags;  /* enum st_sock_flag bits */
-	__u32 addr_len;    /* per-datagram peer (sendto/recvfrom/msg_name), 0 none */
-	__u32 reserved2;
+	__u32 addr_len;    /* valid bytes of addr (see addr_kind), 0 none */
+	__u32 capture_cut; /* enum st_capture_cut: why captured < delivered */
 	__u8 addr[ST_ADDR_MAX]; /* that peer, network byte order inside */
 	__u8 data[ST_DATA_MAX]; /* first captured bytes; only those are sent */
 };

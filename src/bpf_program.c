@@ -69,7 +69,7 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 
 /* The maps the tracer keeps, in the order the compile child sends them,
  * before the programs' fds. */
-#define KEPT_MAPS 3
+#define KEPT_MAPS 4
 
 /* The -c names go into filter_comms; the -p tgids are compiled in. */
 static int filters_fill(const struct bcc_compiler *bcc, void *module, const struct options *opts)
@@ -121,7 +121,8 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	int n_flags;
 	int err;
 
-	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd =
+		program->table_full_fd = -1;
 	program->nr_cpus = config->nr_cpus;
 	program->probes.count = 0;
 
@@ -132,7 +133,7 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 		for (int i = 0; i < n_flags; i++)
 			fprintf(stderr, "BPF compile flag: %s\n", flags[i]);
 
-	err = compile_includes_capture(&capture);
+	err = compile_includes_capture(&capture, config->headers);
 	if (err)
 		return err;
 	module = bcc->module_create(text, 0, flag_ptrs, n_flags, true, NULL);
@@ -163,12 +164,19 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 		err = program->submit_failures_fd;
 		goto close_socks;
 	}
+	program->table_full_fd = map_fd_keep(bcc, module, "table_full");
+	if (program->table_full_fd < 0) {
+		err = program->table_full_fd;
+		goto close_failures;
+	}
 	err = probes_load(bcc, module, config->sock_io, &program->probes);
 	if (err)
-		goto close_failures;
+		goto close_table_full;
 	bcc->module_destroy(module);
 	return 0;
 
+close_table_full:
+	close(program->table_full_fd);
 close_failures:
 	close(program->submit_failures_fd);
 close_socks:
@@ -177,7 +185,8 @@ close_events:
 	close(program->events_fd);
 destroy_module:
 	bcc->module_destroy(module);
-	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd =
+		program->table_full_fd = -1;
 	return err;
 }
 
@@ -207,6 +216,7 @@ static void compile_child(pid_t parent, int sock, const struct options *opts, co
 	fds[0] = program.events_fd;
 	fds[1] = program.socks_fd;
 	fds[2] = program.submit_failures_fd;
+	fds[3] = program.table_full_fd;
 	for (int i = 0; i < program.probes.count; i++)
 		fds[KEPT_MAPS + i] = program.probes.probes[i].prog_fd;
 	err = fds_send(sock, &program.probes, sizeof(program.probes), fds,
@@ -252,7 +262,8 @@ int bpf_program_load(const struct options *opts, const char *text,
 	bool stopped;
 	int n;
 
-	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd =
+		program->table_full_fd = -1;
 	program->nr_cpus = config->nr_cpus;
 	program->probes.count = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock)) {
@@ -301,6 +312,7 @@ int bpf_program_load(const struct options *opts, const char *text,
 	program->events_fd = fds[0];
 	program->socks_fd = fds[1];
 	program->submit_failures_fd = fds[2];
+	program->table_full_fd = fds[3];
 	for (int i = 0; i < program->probes.count; i++) {
 		program->probes.probes[i].prog_fd = fds[KEPT_MAPS + i];
 		program->probes.probes[i].event_fd = -1;
@@ -315,19 +327,30 @@ int bpf_program_attach(struct bpf_program *program, bool verbose)
 	return probes_attach(&program->probes, verbose);
 }
 
+/* Sums a per-CPU array of n counters over the possible CPUs; zeros when
+ * it cannot be read. */
+static void percpu_counters_read(int fd, int nr_cpus, uint32_t n, uint64_t *sums)
+{
+	for (uint32_t key = 0; key < n; key++) {
+		uint64_t per_cpu[CPUS_MAX] = { 0 };
+
+		sums[key] = 0;
+		if (fd < 0 || bpf_lookup_elem(fd, &key, per_cpu))
+			continue;
+		for (int cpu = 0; cpu < nr_cpus && cpu < CPUS_MAX; cpu++)
+			sums[key] += per_cpu[cpu];
+	}
+}
+
 void bpf_program_submit_failures(const struct bpf_program *program,
 				 uint64_t failures[ST_SUBMIT_NR])
 {
-	for (uint32_t why = 0; why < ST_SUBMIT_NR; why++) {
-		uint64_t per_cpu[CPUS_MAX] = { 0 };
+	percpu_counters_read(program->submit_failures_fd, program->nr_cpus, ST_SUBMIT_NR, failures);
+}
 
-		failures[why] = 0;
-		if (program->submit_failures_fd < 0 ||
-		    bpf_lookup_elem(program->submit_failures_fd, &why, per_cpu))
-			continue;
-		for (int cpu = 0; cpu < program->nr_cpus && cpu < CPUS_MAX; cpu++)
-			failures[why] += per_cpu[cpu];
-	}
+void bpf_program_table_full(const struct bpf_program *program, uint64_t refused[ST_FULL_NR])
+{
+	percpu_counters_read(program->table_full_fd, program->nr_cpus, ST_FULL_NR, refused);
 }
 
 void bpf_program_unload(struct bpf_program *program)
@@ -335,9 +358,12 @@ void bpf_program_unload(struct bpf_program *program)
 	probes_detach(&program->probes);
 	if (program->submit_failures_fd >= 0)
 		close(program->submit_failures_fd);
+	if (program->table_full_fd >= 0)
+		close(program->table_full_fd);
 	if (program->socks_fd >= 0)
 		close(program->socks_fd);
 	if (program->events_fd >= 0)
 		close(program->events_fd);
-	program->events_fd = program->socks_fd = program->submit_failures_fd = -1;
+	program->events_fd = program->socks_fd = program->submit_failures_fd =
+		program->table_full_fd = -1;
 }

@@ -14,6 +14,7 @@ struct bpf_program {
 	int events_fd; /* "events": perf event array, or ring buffer */
 	int socks_fd;  /* hash "socks" (struct st_sock by tgid<<32|fd) */
 	int submit_failures_fd; /* per-CPU array "submit_failures" */
+	int table_full_fd; /* per-CPU array "table_full" */
 	int nr_cpus;   /* possible CPUs: values of a per-CPU map */
 	struct probe_set probes;
 };
@@ -47,6 +48,10 @@ int bpf_program_attach(struct bpf_program *program, bool verbose);
  * st_submit_failure. Zeros when the map cannot be read. */
 void bpf_program_submit_failures(const struct bpf_program *program,
 				 uint64_t failures[ST_SUBMIT_NR]);
+
+/* Entries the BPF tables refused, summed over CPUs, by enum
+ * st_table_full. Zeros when the map cannot be read. */
+void bpf_program_table_full(const struct bpf_program *program, uint64_t refused[ST_FULL_NR]);
 
 /* Detaches every probe and closes every fd. */
 void bpf_program_unload(struct bpf_program *program);

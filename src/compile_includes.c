@@ -42,8 +42,22 @@ int compile_includes_confine(void)
 	return 0;
 }
 
-int compile_includes_capture(struct includes_capture *capture)
+/* The capture under way: LLVM ends the process with exit(1) on a backend
+ * error (the BPF stack limit, say), and its message is in the memory file. */
+static struct includes_capture *capture_active;
+static const struct kernel_headers *capture_headers;
+
+static void capture_release_at_exit(void)
 {
+	if (capture_active)
+		compile_includes_release(capture_active, capture_headers, false);
+}
+
+int compile_includes_capture(struct includes_capture *capture,
+			     const struct kernel_headers *headers)
+{
+	static bool exit_handler_set;
+
 	capture->memfd = memfd_create("bpf-compile-stderr", MFD_CLOEXEC);
 	capture->saved_stderr = capture->memfd < 0 ? -1 : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (capture->saved_stderr < 0 || dup2(capture->memfd, STDERR_FILENO) < 0) {
@@ -55,6 +69,10 @@ int compile_includes_capture(struct includes_capture *capture)
 		log_error("cannot hold the BPF compile's messages: %s", strerror(-err));
 		return err;
 	}
+	if (!exit_handler_set)
+		exit_handler_set = !atexit(capture_release_at_exit);
+	capture_active = capture;
+	capture_headers = headers;
 	return 0;
 }
 
@@ -161,6 +179,7 @@ int compile_includes_release(struct includes_capture *capture,
 	char *text = MAP_FAILED;
 	int err;
 
+	capture_active = NULL;
 	fflush(stderr);
 	dup2(capture->saved_stderr, STDERR_FILENO);
 	close(capture->saved_stderr);

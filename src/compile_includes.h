@@ -30,9 +30,11 @@ struct includes_capture {
 	int memfd;
 };
 
-/* Sends stderr to a memory file until compile_includes_release. Returns 0
- * or a negative errno after printing why. */
-int compile_includes_capture(struct includes_capture *capture);
+/* Sends stderr to a memory file until compile_includes_release (also run
+ * at exit(), which LLVM calls on a backend error). Returns 0 or a negative
+ * errno after printing why. */
+int compile_includes_capture(struct includes_capture *capture,
+			     const struct kernel_headers *headers);
 
 /* Restores stderr, prints the compiler's diagnostics to it (without the
  * -v report) and, with verbose, each include directory searched. Returns 0

@@ -64,8 +64,12 @@ struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t f
 	struct conn *slot;
 
 	/* Keep a free slot so every probe sequence ends. */
-	if (table->count >= CONN_TABLE_CAPACITY - 1)
-		return conn_table_lookup(table, pid, fd);
+	if (table->count >= CONN_TABLE_CAPACITY - 1) {
+		slot = conn_table_lookup(table, pid, fd);
+		if (!slot)
+			table->full_misses++;
+		return slot;
+	}
 	slot = slot_find(table, pid, fd);
 	if (!slot)
 		return NULL;
@@ -143,10 +147,13 @@ bool conn_table_new_socket(const struct conn *conn, const struct event *ev)
 {
 	if (ev->kind == ST_EV_ACCEPT)
 		return ev->result >= 0;
+	if (ev->kind != ST_EV_DATA || ev->direction >= ST_DIR_NR)
+		return false;
+	if (conn->sock_open_ns && ev->sock_open_ns)
+		return conn->sock_open_ns != ev->sock_open_ns;
 	/* Stream positions only grow on one socket: going back means the fd
 	 * now names another socket. */
-	return ev->kind == ST_EV_DATA && ev->direction < ST_DIR_NR &&
-	       ev->pos < conn->next_pos[ev->direction];
+	return ev->pos < conn->next_pos[ev->direction];
 }
 
 /* Forgets what belonged to the previous socket on this (pid, fd); its
@@ -155,6 +162,7 @@ static void conn_restart(struct conn *conn, struct proto_conn **released)
 {
 	memset(conn->next_pos, 0, sizeof(conn->next_pos));
 	memset(conn->seen, 0, sizeof(conn->seen));
+	conn->sock_open_ns = 0;
 	*released = conn->proto;
 	conn->proto = NULL;
 }
@@ -167,9 +175,17 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev,
 
 	if (!conn)
 		return NULL;
-	if (conn_table_new_socket(conn, ev))
+	if (conn_table_new_socket(conn, ev)) {
+		/* An adopted socket whose stream was already under way: the
+		 * BPF table had evicted its entry. */
+		if ((ev->sock_flags & ST_SOCK_ADOPTED) && ev->pos == 0 && conn->seen[dir] &&
+		    conn->next_pos[dir])
+			table->readopted++;
 		conn_restart(conn, released);
+	}
 	memcpy(conn->comm, ev->comm, sizeof(conn->comm));
+	if (ev->connection_peer && !conn->remote[0])
+		memcpy(conn->remote, ev->remote, sizeof(conn->remote));
 	if (!ev->remote[0])
 		memcpy(ev->remote, conn->remote, sizeof(ev->remote));
 	if (conn->seen[dir] || conn->remote[0]) {
@@ -181,7 +197,11 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev,
 		}
 	}
 	conn->seen[dir] = true;
-	conn->next_pos[dir] = ev->pos + ev->captured;
+	conn->sock_open_ns = ev->sock_open_ns;
+	/* A late event of the same socket (another poll round's) does not move
+	 * the stream back. */
+	if (ev->pos + ev->captured > conn->next_pos[dir])
+		conn->next_pos[dir] = ev->pos + ev->captured;
 	return conn;
 }
 
@@ -208,6 +228,11 @@ struct conn *conn_table_apply(struct conn_table *table, struct event *ev,
 		conn = conn_table_lookup(table, ev->pid, ev->fd);
 		if (conn)
 			memcpy(ev->remote, conn->remote, sizeof(ev->remote));
+		return conn;
+	case ST_EV_CONNECTED:
+		conn = conn_table_lookup(table, ev->pid, ev->fd);
+		if (conn && !conn->remote[0])
+			memcpy(conn->remote, ev->remote, sizeof(conn->remote));
 		return conn;
 	case ST_EV_DATA:
 		return data_apply(table, ev, released);

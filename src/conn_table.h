@@ -20,6 +20,7 @@ struct conn {
 	char remote[ADDR_TEXT_MAX];
 	uint8_t comm[ST_COMM_LEN];   /* of the last event on it */
 	uint64_t next_pos[ST_DIR_NR]; /* stream offset after the last captured byte */
+	uint64_t sock_open_ns;        /* of the socket its data came from; 0 unknown */
 	bool seen[ST_DIR_NR];         /* a data event arrived in that direction */
 	struct proto_conn *proto;     /* protocol state (src/exchange.c), NULL until data */
 };
@@ -30,6 +31,8 @@ struct conn_table {
 	 * found by scanning 256 KiB rather than every slot's 600 bytes. */
 	uint32_t *pids;
 	uint32_t count;
+	uint64_t full_misses;   /* events that found no room for their connection */
+	uint64_t readopted;     /* data of a socket met again after its entry was evicted */
 };
 
 int conn_table_init(struct conn_table *table);
@@ -47,8 +50,9 @@ uint32_t conn_table_fds_of(const struct conn_table *table, uint32_t pid, int32_t
 			   uint32_t max);
 
 /* Whether ev starts another socket on conn's (pid, fd) although no close
- * was seen (it was lost): an accept returned this fd, or a stream position
- * went back. conn_table_apply then restarts the entry. */
+ * was seen (it was lost): an accept returned this fd, or a data event comes
+ * from a socket opened at another time (without that, its stream position
+ * went back). conn_table_apply then restarts the entry. */
 bool conn_table_new_socket(const struct conn *conn, const struct event *ev);
 
 /*

@@ -34,8 +34,11 @@ struct event {
 	uint64_t pos;
 	/* bytes a recv*(MSG_TRUNC) did not place in the caller's buffer
 	 * (st_data_event.bytes - delivered); 0 for every other call */
+	uint64_t sock_open_ns; /* which socket of the fd (st_data_event) */
 	uint64_t undelivered;
+	bool connection_peer; /* remote is the connection's peer, first told here */
 	uint32_t captured;
+	uint8_t capture_cut; /* enum st_capture_cut */
 	uint16_t syscall;   /* enum st_syscall */
 	uint8_t direction;  /* enum st_direction */
 	uint64_t gap_bytes; /* stream bytes missing before this event */
@@ -49,6 +52,7 @@ struct event {
 extern const char *const event_kind_names[ST_EV_NR];
 extern const char *const event_syscall_names[ST_SYS_NR];
 extern const char *const event_direction_names[ST_DIR_NR];
+extern const char *const event_capture_cut_names[ST_CUT_NR];
 
 /*
  * Decodes one perf sample into ev, checking its size and every length in it

@@ -9,6 +9,7 @@ const char *const event_kind_names[ST_EV_NR] = {
 	[ST_EV_CLOSE] = "close",
 	[ST_EV_DATA] = "data",
 	[ST_EV_EXIT] = "exit",
+	[ST_EV_CONNECTED] = "connected",
 };
 
 const char *const event_syscall_names[ST_SYS_NR] = {
@@ -18,6 +19,14 @@ const char *const event_syscall_names[ST_SYS_NR] = {
 	[ST_SYS_SENDMSG] = "sendmsg",   [ST_SYS_RECVMSG] = "recvmsg",
 	[ST_SYS_SENDMMSG] = "sendmmsg", [ST_SYS_RECVMMSG] = "recvmmsg",
 	[ST_SYS_SENDFILE] = "sendfile", [ST_SYS_SPLICE] = "splice",
+};
+
+const char *const event_capture_cut_names[ST_CUT_NR] = {
+	[ST_CUT_NONE] = "",
+	[ST_CUT_DATA_SIZE] = "data-size",
+	[ST_CUT_IOVECS] = "iovec-limit",
+	[ST_CUT_NO_BUFFER] = "no-buffer",
+	[ST_CUT_MMSG] = "message-limit",
 };
 
 const char *const event_direction_names[ST_DIR_NR] = {
@@ -68,19 +77,25 @@ static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	if (data.captured > ST_DATA_MAX || data.delivered > data.bytes ||
 	    data.captured > data.delivered ||
 	    ST_DATA_EVENT_HEADER_SIZE + data.captured > (size_t)size ||
-	    data.addr_len > ST_ADDR_MAX || data.syscall == 0 || data.syscall >= ST_SYS_NR ||
+	    data.addr_len > ST_ADDR_MAX || data.addr_kind > ST_ADDR_CONNECTION_PEER ||
+	    data.capture_cut >= ST_CUT_NR || (data.capture_cut != ST_CUT_NONE) !=
+						   (data.captured < data.delivered) ||
+	    data.syscall == 0 || data.syscall >= ST_SYS_NR ||
 	    data.direction == 0 || data.direction >= ST_DIR_NR)
 		return -EINVAL;
 	header_decode(&data.hdr, mono_to_wall_ns, ev);
 	ev->bytes = data.bytes;
 	ev->pos = data.pos;
 	ev->undelivered = data.bytes - data.delivered;
+	ev->sock_open_ns = data.sock_open_ns;
 	ev->captured = data.captured;
+	ev->capture_cut = data.capture_cut;
 	ev->syscall = data.syscall;
 	ev->direction = data.direction;
 	ev->family = data.family;
 	ev->sock_type = data.sock_type;
 	ev->sock_flags = data.sock_flags;
+	ev->connection_peer = data.addr_kind == ST_ADDR_CONNECTION_PEER;
 	ev->data = (const uint8_t *)raw + ST_DATA_EVENT_HEADER_SIZE;
 	format_sockaddr(data.addr, data.addr_len, ev->remote, sizeof(ev->remote));
 	return 0;
@@ -98,6 +113,7 @@ int event_decode(const void *raw, int size, int64_t mono_to_wall_ns, struct even
 	case ST_EV_CONNECT:
 	case ST_EV_ACCEPT:
 	case ST_EV_CLOSE:
+	case ST_EV_CONNECTED:
 		return conn_decode(raw, size, mono_to_wall_ns, ev);
 	case ST_EV_DATA:
 		return data_decode(raw, size, mono_to_wall_ns, ev);

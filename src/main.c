@@ -12,6 +12,7 @@
 
 #include "bpf_program.h"
 #include "bpf_source.h"
+#include "clock.h"
 #include "cpus.h"
 #include "kernel_headers.h"
 #include "log.h"
@@ -34,6 +35,9 @@
  * for tens of milliseconds without losing any. A ring buffer gets as much
  * for every online CPU. */
 #define PERF_PAGE_COUNT 1024
+/* How often, in seconds, connections of processes gone without an exit
+ * event (a lost sample) are closed. */
+#define SWEEP_EVERY_S 5
 /* A quiet trace still prints within this many milliseconds. */
 #define POLL_TIMEOUT_MS 100
 
@@ -92,10 +96,7 @@ static int stdout_check(void)
 
 static double monotonic_seconds(void)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec + now.tv_nsec / 1e9;
+	return clock_monotonic_ns() / 1e9;
 }
 
 /* Where the events arrive: per-CPU perf buffers, or with --ring-buffer one
@@ -134,17 +135,27 @@ static void transport_close(struct transport *transport)
 		perf_poller_close(&transport->perf);
 }
 
-/* A ring buffer sends no lost records: its losses are read from the BPF
- * program's count, once a second, and reported like the perf poller's. */
-static void ring_losses_report(const struct bpf_program *program, double *checked_at,
-			       uint64_t *reported)
+/* Once a second, what only the BPF program's counters tell: a ring
+ * buffer's losses (it sends no lost records; reported like the perf
+ * poller's) and what the tables had no room for. */
+static void counters_report(const struct transport *transport, const struct bpf_program *program,
+			    struct session *session, double *checked_at, uint64_t *reported)
 {
 	uint64_t failures[ST_SUBMIT_NR];
+	uint64_t table_full[ST_FULL_NR];
 	double now = monotonic_seconds();
 
 	if (now - *checked_at < 1.0)
 		return;
 	*checked_at = now;
+	if (++session->sweep_due >= SWEEP_EVERY_S) {
+		session->sweep_due = 0;
+		session_sweep_exited(session);
+	}
+	bpf_program_table_full(program, table_full);
+	session_capacity_report(session, table_full);
+	if (!transport->ring_buffer)
+		return;
 	bpf_program_submit_failures(program, failures);
 	if (failures[ST_SUBMIT_NO_ROOM] > *reported) {
 		log_error("lost %" PRIu64 " samples (ring buffer full; %" PRIu64 " so far)",
@@ -158,7 +169,7 @@ static int events_process(struct transport *transport, const struct bpf_program 
 			  struct session *session, double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
-	double ring_checked_at = monotonic_seconds();
+	double counters_checked_at = monotonic_seconds();
 	uint64_t ring_lost_reported = 0;
 	int err = 0;
 
@@ -176,8 +187,8 @@ static int events_process(struct transport *transport, const struct bpf_program 
 		session_flush(session, false);
 		if (err)
 			break;
-		if (transport->ring_buffer)
-			ring_losses_report(program, &ring_checked_at, &ring_lost_reported);
+		counters_report(transport, program, session, &counters_checked_at,
+				&ring_lost_reported);
 	}
 	return err;
 }
@@ -191,6 +202,7 @@ static int trace(const struct options *opts)
 	struct session session;
 	bool possible[CPUS_MAX];
 	uint64_t submit_failures[ST_SUBMIT_NR];
+	uint64_t table_full[ST_FULL_NR];
 	int ring_pages = 0;
 	char *text;
 	int nr_cpus;
@@ -270,6 +282,7 @@ static int trace(const struct options *opts)
 	/* Print what is still buffered, report, then detach */
 	if (!err)
 		transport_poll(&transport, 0);
+	session_sweep_exited(&session);
 	session_flush(&session, true);
 	if (session.out.abandoned)
 		log_error("output cut short: stdout's reader stalled for %.1f s after the stop; "
@@ -278,7 +291,8 @@ static int trace(const struct options *opts)
 	if (session.out_error)
 		log_error("cannot write the output: %s", strerror(-session.out_error));
 	bpf_program_submit_failures(&program, submit_failures);
-	session_summary(&session, &transport.perf, program.socks_fd, submit_failures);
+	bpf_program_table_full(&program, table_full);
+	session_summary(&session, &transport.perf, program.socks_fd, submit_failures, table_full);
 	bpf_program_unload(&program);
 	transport_close(&transport);
 	session_free(&session);

@@ -1,5 +1,7 @@
 #include "perf_poller.h"
 
+#include "clock.h"
+
 #include <bcc/libbpf.h>
 #include <bcc/perf_reader.h>
 #include <errno.h>
@@ -25,10 +27,7 @@ static void sample_received(void *cookie, void *raw, int size)
 
 static uint64_t monotonic_ms(void)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000ULL + now.tv_nsec / 1000000;
+	return clock_monotonic_ns() / 1000000;
 }
 
 /* Counted here, reported by losses_report after the poll that read them. */

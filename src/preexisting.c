@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "format.h"
 
 static bool process_selected(const struct options *opts, uint32_t pid)
@@ -42,14 +43,6 @@ static bool process_selected(const struct options *opts, uint32_t pid)
 	return comm_ok;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000000000ULL + now.tv_nsec;
-}
-
 /* Describes one socket through a duplicate of the traced process's fd. */
 static int socket_enter(int pidfd, uint32_t pid, int fd, int socks_fd, struct conn_table *conns)
 {
@@ -72,7 +65,7 @@ static int socket_enter(int pidfd, uint32_t pid, int fd, int socks_fd, struct co
 	}
 
 	struct st_sock sock = {
-		.open_ts_ns = monotonic_ns(),
+		.open_ts_ns = clock_monotonic_ns(),
 		.family = domain,
 		.sock_type = type,
 		/* A listener carries no data: known only so accept learns its type. */

@@ -36,6 +36,8 @@ static const struct probe_spec probe_specs[] = {
 	{ "sched", "sched_process_exit", "process_exit" },
 	{ "sock", "sock_send_length", "sock_send", true },
 	{ "sock", "sock_recv_length", "sock_recv", true },
+	{ "sock", "inet_sock_set_state", "sock_state" },
+	{ "sock", "inet_sk_error_report", "sock_error" },
 	{ "syscalls", "sys_exit_read", "exit_data" },
 	{ "syscalls", "sys_exit_write", "exit_data" },
 	{ "syscalls", "sys_exit_readv", "exit_data" },

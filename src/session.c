@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "perf_poller.h"
 
@@ -157,7 +158,8 @@ static void event_print(struct session *session, const struct event *ev)
 	if (session->done || session->exchanges_only)
 		return;
 	/* With --protocol, only events of connections known to speak one. */
-	if (session->protocols && (ev->kind == ST_EV_CONNECT || ev->kind == ST_EV_ACCEPT ||
+	if (session->protocols && (ev->kind == ST_EV_CONNECT || ev->kind == ST_EV_CONNECTED ||
+				   ev->kind == ST_EV_ACCEPT ||
 				   !protocol_shown(session, ev->protocol)))
 		return;
 	struct strbuf line = writer_line_begin(&session->out);
@@ -204,8 +206,19 @@ static void exited_socket_close(struct session *session, const struct event *exi
 	struct event ev = *exit_ev;
 	struct conn *conn;
 
-	if (session->socks_fd >= 0 && !bpf_lookup_elem(session->socks_fd, &key, &sock))
+	if (session->socks_fd >= 0) {
+		if (bpf_lookup_elem(session->socks_fd, &key, &sock)) {
+			/* Evicted from the BPF table: its totals are gone, and a
+			 * close with made-up ones would be wrong data. */
+			conn = conn_table_lookup(&session->conns, exit_ev->pid, fd);
+			if (conn)
+				exchange_forget(&session->exchanges, &conn->proto);
+			conn_table_remove(&session->conns, exit_ev->pid, fd);
+			session->exit_closes_untotalled++;
+			return;
+		}
 		bpf_delete_elem(session->socks_fd, &key);
+	}
 	ev.kind = ST_EV_CLOSE;
 	ev.fd = fd;
 	ev.process_exited = true;
@@ -233,6 +246,29 @@ static void process_exited(struct session *session, const struct event *exit_ev)
 	while ((n = conn_table_fds_of(&session->conns, exit_ev->pid, fds, 256)))
 		for (uint32_t i = 0; i < n; i++)
 			exited_socket_close(session, exit_ev, fds[i]);
+}
+
+void session_sweep_exited(struct session *session)
+{
+	uint32_t last_alive = 0;
+
+	session_flush(session, false);
+	for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++) {
+		uint32_t pid = session->conns.pids[i];
+		struct event exit_ev = { .kind = ST_EV_EXIT };
+
+		if (!pid || pid == last_alive)
+			continue;
+		if (!kill(pid, 0) || errno != ESRCH) {
+			last_alive = pid;
+			continue;
+		}
+		exit_ev.pid = exit_ev.tid = pid;
+		exit_ev.fd = -1;
+		exit_ev.ts_ns = clock_monotonic_ns();
+		exit_ev.wall_ns = exit_ev.ts_ns + session->mono_to_wall_ns;
+		process_exited(session, &exit_ev);
+	}
 }
 
 static void sample_handle(struct session *session, const void *data, int size)
@@ -288,6 +324,8 @@ static int stream_slot_order(const void *a, const void *b)
 
 	if (x->stream != y->stream)
 		return x->stream < y->stream ? -1 : 1;
+	if (x->sock_open_ns != y->sock_open_ns)
+		return x->sock_open_ns < y->sock_open_ns ? -1 : 1;
 	if (x->direction != y->direction)
 		return x->direction < y->direction ? -1 : 1;
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
@@ -306,8 +344,9 @@ static int stream_pos_order(const void *a, const void *b)
  * exit and their timestamps just after, so two of their events can come in
  * time order with positions swapped: read that way, the later position
  * looks like a gap and the earlier one like a new socket. Each stream's
- * events of the batch are put back in position order, in the slots the
- * time order gave them. */
+ * events of the batch (one socket, told apart from others on the same fd
+ * by its open time, one direction) are put back in position order, in the
+ * slots the time order gave them. */
 static void batch_streams_order(struct session *session)
 {
 	struct stream_slot *slots = session->stream_slots;
@@ -316,13 +355,18 @@ static void batch_streams_order(struct session *session)
 
 	for (uint32_t i = 0; i < session->batch_count; i++)
 		if (session->batch[i].direction)
-			slots[n++] = (struct stream_slot){ session->batch[i].stream,
-							   session->batch[i].direction, i };
+			slots[n++] = (struct stream_slot){
+				.stream = session->batch[i].stream,
+				.sock_open_ns = session->batch[i].sock_open_ns,
+				.direction = session->batch[i].direction,
+				.slot = i,
+			};
 	qsort(slots, n, sizeof(*slots), stream_slot_order);
 	for (uint32_t start = 0, end; start < n; start = end) {
 		bool ordered = true;
 
 		for (end = start + 1; end < n && slots[end].stream == slots[start].stream &&
+				      slots[end].sock_open_ns == slots[start].sock_open_ns &&
 				      slots[end].direction == slots[start].direction;
 		     end++)
 			ordered = ordered && session->batch[slots[end - 1].slot].pos <=
@@ -371,6 +415,8 @@ void session_sample(void *ctx, const void *data, int size)
 		sample->direction = raw[offsetof(struct st_data_event, direction)];
 		sample->stream = (uint64_t)hdr.pid << 32 | (uint32_t)hdr.fd;
 		memcpy(&sample->pos, raw + offsetof(struct st_data_event, pos), sizeof(sample->pos));
+		memcpy(&sample->sock_open_ns, raw + offsetof(struct st_data_event, sock_open_ns),
+		       sizeof(sample->sock_open_ns));
 	}
 	sample->ts_ns = hdr.ts_ns;
 	sample->offset = session->batch_used;
@@ -387,9 +433,59 @@ void session_flush(struct session *session, bool final)
 	output_check(session);
 }
 
-void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
-		     const uint64_t submit_failures[ST_SUBMIT_NR])
+/* What no table had room for, as one line naming each cause; 0 when there
+ * was nothing. */
+static int capacity_line(const struct session *session, const uint64_t table_full[ST_FULL_NR],
+			 char *line, size_t size)
 {
+	static const char *const causes[ST_FULL_NR] = {
+		[ST_FULL_SOCKS] = "sockets not traced (socket table full)",
+		[ST_FULL_CLOSING] = "closes not reported (closing table full)",
+		[ST_FULL_CONNECTS] = "connect outcomes not reported (connect table full)",
+		[ST_FULL_INFLIGHT] = "socket I/O not traced (in-flight table full)",
+	};
+	struct strbuf out;
+
+	strbuf_init(&out, line, size);
+	for (int i = 0; i < ST_FULL_NR; i++)
+		if (table_full[i])
+			strbuf_printf(&out, "%s%" PRIu64 " %s", out.len ? ", " : "", table_full[i],
+				      causes[i]);
+	if (session->conns.readopted)
+		strbuf_printf(&out, "%s%" PRIu64 " sockets met again after eviction, totals "
+			      "restarted (socket table full)", out.len ? ", " : "",
+			      session->conns.readopted);
+	if (session->exit_closes_untotalled)
+		strbuf_printf(&out, "%s%" PRIu64 " closes at exit not reported, totals evicted "
+			      "(socket table full)", out.len ? ", " : "",
+			      session->exit_closes_untotalled);
+	if (session->conns.full_misses)
+		strbuf_printf(&out, "%s%" PRIu64 " events without connection state (connection "
+			      "table full)", out.len ? ", " : "", session->conns.full_misses);
+	return out.len;
+}
+
+void session_capacity_report(struct session *session, const uint64_t table_full[ST_FULL_NR])
+{
+	char line[1024];
+	uint64_t total = session->conns.readopted + session->exit_closes_untotalled +
+			 session->conns.full_misses;
+
+	for (int i = 0; i < ST_FULL_NR; i++)
+		total += table_full[i];
+	if (total == session->capacity_reported)
+		return;
+	session->capacity_reported = total;
+	if (capacity_line(session, table_full, line, sizeof(line)))
+		log_error("%s", line);
+}
+
+void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
+		     const uint64_t submit_failures[ST_SUBMIT_NR],
+		     const uint64_t table_full[ST_FULL_NR])
+{
+	char capacity[1024];
+
 	const uint64_t *by_kind = session->events_by_kind;
 	/* The BPF program's count of events a full buffer refused is exact; the
 	 * kernel's lost records only say so when it next writes to that buffer. */
@@ -398,13 +494,13 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 					: submit_failures[ST_SUBMIT_NO_ROOM];
 
 	fprintf(stderr,
-		"socket-tracer: %" PRIu64 " events (connect %" PRIu64 ", accept %" PRIu64
-		", close %" PRIu64 ", data %" PRIu64 "), lost samples %" PRIu64
+		"socket-tracer: %" PRIu64 " events (connect %" PRIu64 ", connected %" PRIu64
+		", accept %" PRIu64 ", close %" PRIu64 ", data %" PRIu64 "), lost samples %" PRIu64
 		", malformed samples %" PRIu64 ", refused samples %" PRIu64 "\n",
-		by_kind[ST_EV_CONNECT] + by_kind[ST_EV_ACCEPT] + by_kind[ST_EV_CLOSE] +
-			by_kind[ST_EV_DATA],
-		by_kind[ST_EV_CONNECT], by_kind[ST_EV_ACCEPT], by_kind[ST_EV_CLOSE],
-		by_kind[ST_EV_DATA], lost_samples, session->malformed,
+		by_kind[ST_EV_CONNECT] + by_kind[ST_EV_CONNECTED] + by_kind[ST_EV_ACCEPT] +
+			by_kind[ST_EV_CLOSE] + by_kind[ST_EV_DATA],
+		by_kind[ST_EV_CONNECT], by_kind[ST_EV_CONNECTED], by_kind[ST_EV_ACCEPT],
+		by_kind[ST_EV_CLOSE], by_kind[ST_EV_DATA], lost_samples, session->malformed,
 		submit_failures[ST_SUBMIT_OTHER]);
 	if (session->exchanges_seen || session->exchanges.streams_resynced)
 		fprintf(stderr,
@@ -429,6 +525,8 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			"socket-tracer: lost %" PRIu64 " more samples that the kernel had not "
 			"reported by exit (counted by the BPF program)\n",
 			lost_samples - poller->lost_total);
+	if (capacity_line(session, table_full, capacity, sizeof(capacity)))
+		fprintf(stderr, "socket-tracer: %s\n", capacity);
 	if (socks_fd >= 0)
 		open_conns_rank(session, socks_fd);
 	conn_ranking_print(&session->ranking, stderr);

@@ -30,11 +30,13 @@ struct batch_sample {
 	uint32_t direction; /* data: its direction; 0 for other kinds */
 	uint64_t stream;  /* data: pid << 32 | fd */
 	uint64_t pos;     /* data: stream offset */
+	uint64_t sock_open_ns; /* data: which socket of the fd */
 };
 
 /* A data sample's place in the batch, to put each stream in order. */
 struct stream_slot {
 	uint64_t stream;
+	uint64_t sock_open_ns;
 	uint32_t direction;
 	uint32_t slot;
 };
@@ -43,6 +45,9 @@ struct session {
 	struct output_style style;
 	struct conn_table conns;
 	int socks_fd;           /* BPF map "socks" (exact totals), -1 none */
+	uint64_t exit_closes_untotalled; /* exit closes dropped: BPF entry evicted */
+	uint64_t capacity_reported;      /* the capacity counts' sum last reported */
+	uint32_t sweep_due;              /* seconds since the last exited sweep */
 	struct writer out;
 	int64_t mono_to_wall_ns;
 	uint64_t max_events;    /* 0: unlimited */
@@ -87,6 +92,16 @@ struct perf_poller;
  * the connections that moved the most bytes, open ones read from the BPF
  * map socks_fd. */
 void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,
-		     const uint64_t submit_failures[ST_SUBMIT_NR]);
+		     const uint64_t submit_failures[ST_SUBMIT_NR],
+		     const uint64_t table_full[ST_FULL_NR]);
+
+/* Closes the connections of processes that are gone without their exit
+ * event having come (it was lost), as that event would have. */
+void session_sweep_exited(struct session *session);
+
+/* Prints, when they grew since the last call, what no table had room for
+ * (BPF table refusals by cause, and what evictions cost): called once a
+ * second while tracing; the summary repeats the totals. */
+void session_capacity_report(struct session *session, const uint64_t table_full[ST_FULL_NR]);
 
 #endif

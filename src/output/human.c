@@ -18,7 +18,7 @@ static const struct {
 } columns[COL_NR] = {
 	[COL_TIME] = { "TIME", 15, false },     [COL_PID] = { "PID", 7, true },
 	[COL_TID] = { "TID", 7, true },         [COL_COMM] = { "COMM", 16, false, true },
-	[COL_FD] = { "FD", 4, true },           [COL_EVENT] = { "EVENT", 8, false },
+	[COL_FD] = { "FD", 4, true },           [COL_EVENT] = { "EVENT", 9, false },
 	[COL_ROLE] = { "ROLE", 7, false },      [COL_TRANSPORT] = { "PROTO", 14, false },
 	[COL_REMOTE] = { "REMOTE", 26, false },
 };
@@ -112,7 +112,8 @@ static void data_detail_put(struct strbuf *out, const struct event *ev,
 		strbuf_printf(out, ", %" PRIu64 "B delivered%s", delivered,
 			      datagram ? "" : " (MSG_TRUNC discards)");
 	if (ev->captured < delivered)
-		strbuf_printf(out, " (captured %" PRIu32 ")", ev->captured);
+		strbuf_printf(out, " (captured %" PRIu32 "%s%s)", ev->captured,
+			      ev->capture_cut ? ": " : "", event_capture_cut_names[ev->capture_cut]);
 	if (ev->gap_bytes)
 		strbuf_printf(out, " [gap: %" PRIu64 "B missing at %" PRIu64 "]", ev->gap_bytes,
 			      ev->gap_pos);
@@ -186,6 +187,12 @@ void human_event_format(struct strbuf *out, const struct event *ev,
 	case ST_EV_CONNECT:
 	case ST_EV_ACCEPT:
 		result_put(out, ev->result);
+		break;
+	case ST_EV_CONNECTED:
+		format_duration(ev->duration_ns, time, sizeof(time));
+		result_put(out, ev->result);
+		strbuf_puts(out, " after ");
+		strbuf_puts(out, time);
 		break;
 	case ST_EV_CLOSE:
 		format_duration(ev->duration_ns, time, sizeof(time));

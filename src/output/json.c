@@ -97,11 +97,15 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		if (ev->result < 0)
 			json_name(out, KEY("error"), format_errno_name(ev->result, scratch, sizeof(scratch)));
 	}
+	if (ev->kind == ST_EV_CONNECTED)
+		json_u64(out, KEY("duration_ns"), ev->duration_ns);
 	if (ev->kind == ST_EV_CLOSE) {
 		json_u64(out, KEY("duration_ns"), ev->duration_ns);
 		json_u64(out, KEY("bytes_sent"), ev->bytes_sent);
 		json_u64(out, KEY("bytes_recv"), ev->bytes_recv);
 		json_bool(out, KEY("process_exited"), ev->process_exited);
+		if (ev->protocol)
+			json_name(out, KEY("protocol"), protocol_names[ev->protocol]);
 	}
 	if (ev->kind == ST_EV_DATA) {
 		json_name(out, KEY("direction"), event_direction_names[ev->direction]);
@@ -110,6 +114,8 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 		json_u64(out, KEY("delivered"), ev->bytes - ev->undelivered);
 		json_u64(out, KEY("captured"), ev->captured);
 		json_bool(out, KEY("truncated"), ev->captured < ev->bytes);
+		if (ev->capture_cut)
+			json_name(out, KEY("capture_cut"), event_capture_cut_names[ev->capture_cut]);
 		json_u64(out, KEY("pos"), ev->pos);
 		json_u64(out, KEY("gap_bytes"), ev->gap_bytes);
 		if (ev->gap_bytes)

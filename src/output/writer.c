@@ -1,5 +1,7 @@
 #include "writer.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -7,13 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
-}
 
 int writer_open(struct writer *writer, int fd, size_t line_max)
 {
@@ -71,7 +67,7 @@ static bool stop_grace_over(struct writer *writer)
 
 	if (!writer->stop || !*writer->stop)
 		return false;
-	now = monotonic_ns();
+	now = clock_monotonic_ns();
 	if (!writer->stop_seen_ns)
 		writer->stop_seen_ns = now;
 	return now - writer->stop_seen_ns >= WRITER_STOP_GRACE_MS * 1000000ull;
@@ -108,7 +104,7 @@ static int writer_write(struct writer *writer)
 void writer_line_end(struct writer *writer, const struct strbuf *line)
 {
 	if (!writer->len)
-		writer->held_since_ns = writer->terminal ? 0 : monotonic_ns();
+		writer->held_since_ns = writer->terminal ? 0 : clock_monotonic_ns();
 	writer->len += line->len;
 	if (writer->len >= WRITER_CHUNK)
 		writer_write(writer);
@@ -119,7 +115,7 @@ int writer_flush(struct writer *writer, bool force)
 	if (!writer->len)
 		return writer->closed ? -EPIPE : writer->error;
 	if (!force && !writer->terminal &&
-	    monotonic_ns() - writer->held_since_ns < WRITER_HOLD_MS * 1000000ull)
+	    clock_monotonic_ns() - writer->held_since_ns < WRITER_HOLD_MS * 1000000ull)
 		return 0;
 	return writer_write(writer);
 }

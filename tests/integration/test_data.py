@@ -122,6 +122,38 @@ print(json.dumps({"pid": os.getpid(), "udp_client_fd": cli.fileno(),
                   "server_port": srv.getsockname()[1], "sender_fd": sender.fileno()}))
 """
 
+# writev of 64 iovecs, then of 70 (past ST_IOV_MAX), 5 bytes each.
+WRITEV_MANY = r"""
+import json, os, socket
+a, b = socket.socketpair()
+first = [b"%04d|" % i for i in range(64)]
+second = [b"%04d;" % i for i in range(70)]
+assert os.writev(a.fileno(), first) == 320
+assert os.writev(a.fileno(), second) == 350
+got = 0
+while got < 670:
+    got += len(b.recv(4096))
+print(json.dumps({"fd": a.fileno(), "first": b"".join(first).decode(),
+                  "second": b"".join(second).decode()}))
+"""
+
+# One sendmmsg of 20 three-byte datagrams.
+MMSG_MANY = r"""
+import ctypes, json, os, socket
+from libc_abi import iovec, libc, mmsghdr
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); rx.bind(("127.0.0.1", 0))
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); tx.connect(rx.getsockname())
+payloads = [ctypes.create_string_buffer(b"m%02d" % i, 3) for i in range(20)]
+iovs = [iovec(ctypes.cast(p, ctypes.c_void_p), 3) for p in payloads]
+out = (mmsghdr * 20)()
+for i in range(20):
+    out[i].hdr.iov = ctypes.pointer(iovs[i])
+    out[i].hdr.iovlen = 1
+assert libc.sendmmsg(tx.fileno(), out, 20, 0) == 20, ctypes.get_errno()
+print(json.dumps({"fd": tx.fileno()}))
+tx.close()
+"""
+
 HOSTILE = (b"\x1b[2J\x1b[31mRED\x1b[0m\x00\x00\x07bell\xff\xfe\xc3\x28 ok \xe2\x82\xac"
            b"\r\n\t\x9b\x08\x7f\xed\xa0\x80 end")
 HOSTILE_PAIR = r"""
@@ -169,6 +201,8 @@ class DataEvents(unittest.TestCase):
         cls.gather_pid, (cls.gather,) = run_python(GATHER_PAIR)
         cls.udp_pid, (cls.udp,) = run_python(UDP_EXCHANGE)
         cls.mmsg_pid, (cls.mmsg,) = run_python(MMSG_AND_SENDFILE)
+        cls.mmsg_many = run_python(MMSG_MANY)
+        cls.writev_many = run_python(WRITEV_MANY)
         cls.hostile_pid, (cls.hostile,) = run_python(
             HOSTILE_PAIR, base64.b64encode(HOSTILE).decode())
         cls.exit_code = cls.tracer.stop(settle=1.0)
@@ -262,18 +296,42 @@ class DataEvents(unittest.TestCase):
         self.assertEqual((reply["bytes"], reply["remote"], base64.b64decode(reply["data_b64"])),
                          (501, "127.0.0.1:%d" % udp["server_port"], b"a" * 501))
 
-    def test_mmsg_counts_every_message_and_captures_the_first(self):
+    def test_mmsg_one_event_per_message(self):
         pid, ids = self.mmsg_pid, self.mmsg
-        (sent,) = select(self.events, event="data", pid=pid, fd=ids["udp_client_fd"])
-        self.assertEqual((sent["syscall"], sent["direction"], sent["bytes"], sent["captured"],
-                          base64.b64decode(sent["data_b64"]), sent["remote"]),
-                         ("sendmmsg", "send", 21, 14, b"first-datagram",
-                          "127.0.0.1:%d" % ids["server_port"]))
-        (received,) = select(self.events, event="data", pid=pid, fd=ids["udp_server_fd"])
-        self.assertEqual((received["syscall"], received["direction"], received["bytes"],
-                          base64.b64decode(received["data_b64"]), received["remote"]),
-                         ("recvmmsg", "recv", 21, b"first-datagram",
-                          "127.0.0.1:%d" % ids["client_port"]))
+        sent = select(self.events, event="data", pid=pid, fd=ids["udp_client_fd"])
+        self.assertEqual([(e["syscall"], e["direction"], e["bytes"], e["captured"], e["pos"],
+                           base64.b64decode(e["data_b64"]), e["remote"]) for e in sent],
+                         [("sendmmsg", "send", 14, 14, 0, b"first-datagram",
+                           "127.0.0.1:%d" % ids["server_port"]),
+                          ("sendmmsg", "send", 7, 7, 14, b"second!",
+                           "127.0.0.1:%d" % ids["server_port"])])
+        received = select(self.events, event="data", pid=pid, fd=ids["udp_server_fd"])
+        self.assertEqual([(e["syscall"], e["bytes"], base64.b64decode(e["data_b64"]),
+                           e["remote"]) for e in received],
+                         [("recvmmsg", 14, b"first-datagram", "127.0.0.1:%d" % ids["client_port"]),
+                          ("recvmmsg", 7, b"second!", "127.0.0.1:%d" % ids["client_port"])])
+
+    def test_writev_gathers_every_iovec_up_to_the_limit(self):
+        pid, (info,) = self.writev_many
+        sent = select(self.events, event="data", pid=pid, fd=info["fd"], direction="send")
+        self.assertEqual([(e["syscall"], e["bytes"], e["captured"], e.get("capture_cut"))
+                          for e in sent],
+                         [("writev", 320, 320, None), ("writev", 350, 320, "iovec-limit")])
+        self.assertEqual(sent[0]["data"], info["first"])
+        self.assertEqual(sent[1]["data"], info["second"][:320])
+
+    def test_mmsg_past_the_message_limit(self):
+        # 20 datagrams in one sendmmsg: 16 reported one by one, the bytes of
+        # the last 4 in one event that says why they were not captured.
+        pid, (info,) = self.mmsg_many
+        sent = select(self.events, event="data", pid=pid, fd=info["fd"])
+        self.assertEqual([base64.b64decode(e["data_b64"]) for e in sent[:16]],
+                         [b"m%02d" % i for i in range(16)])
+        rest = sent[16]
+        self.assertEqual((len(sent), rest["bytes"], rest["captured"], rest["capture_cut"],
+                          rest["pos"]), (17, 12, 0, "message-limit", 48))
+        (close,) = select(self.events, event="close", pid=pid, fd=info["fd"])
+        self.assertEqual(close["bytes_sent"], 60)
 
     def test_sendfile_counts_bytes_without_capture(self):
         (sent,) = select(self.events, event="data", pid=self.mmsg_pid,

@@ -93,9 +93,11 @@ class Stress(unittest.TestCase):
         # Whatever no data event carried was lost, and the summary says so.
         if unexplained:
             self.assertGreater(lost, 0)
-        big = select(closes, fd=info["big_fd"])
-        if big:
-            self.assertIn(64 << 20, (big[0]["bytes_sent"], big[0]["bytes_recv"]))
+        # The stream's fd number was also used by short connections before
+        # or after it: one of the closes on it carries the 64 MiB (unless
+        # that close was lost).
+        if not lost:
+            self.assertIn(64 << 20, [c["bytes_sent"] for c in select(closes, fd=info["big_fd"])])
 
 
 if __name__ == "__main__":

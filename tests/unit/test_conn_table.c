@@ -303,6 +303,36 @@ static void test_lost_close(void)
 	conn_table_free(&table);
 }
 
+/* With the socket's open time in data events, another socket on the fd is
+ * told from a late event of the same one (two threads, two poll rounds). */
+static void test_socket_identity(void)
+{
+	struct proto_conn *released;
+	struct conn_table table;
+	struct event ev;
+
+	CHECK_INT(conn_table_init(&table), 0);
+	ev = data_make(40, 8, ST_DIR_SEND, 100, 100, 100, "10.0.0.4:4000");
+	ev.sock_open_ns = 1111;
+	conn_table_apply(&table, &ev, &released);
+	/* the same socket's bytes 0..100, a poll round late: no restart */
+	ev = data_make(40, 8, ST_DIR_SEND, 0, 100, 100, "");
+	ev.sock_open_ns = 1111;
+	CHECK(!conn_table_new_socket(conn_table_lookup(&table, 40, 8), &ev));
+	conn_table_apply(&table, &ev, &released);
+	CHECK(released == NULL);
+	CHECK_INT(ev.gap_bytes, 0);
+	ev = data_make(40, 8, ST_DIR_SEND, 200, 50, 50, "");
+	ev.sock_open_ns = 1111;
+	conn_table_apply(&table, &ev, &released);
+	CHECK_INT(ev.gap_bytes, 0); /* the stream did not move back */
+	/* another socket on fd 8, its position further on: still a new one */
+	ev = data_make(40, 8, ST_DIR_SEND, 500, 10, 10, "");
+	ev.sock_open_ns = 2222;
+	CHECK(conn_table_new_socket(conn_table_lookup(&table, 40, 8), &ev));
+	conn_table_free(&table);
+}
+
 /* A process's entries are found after removals moved others around. */
 static void test_fds_of(void)
 {
@@ -336,6 +366,7 @@ static void test_fds_of(void)
 int main(void)
 {
 	test_fds_of();
+	test_socket_identity();
 	test_lost_close();
 	test_basic();
 	test_many(5000);

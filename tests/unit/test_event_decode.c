@@ -196,6 +196,7 @@ static void test_data(void)
 	data_hdr.direction = ST_DIR_RECV;
 	data_hdr.bytes = 1500;
 	data_hdr.delivered = 1500;
+	data_hdr.capture_cut = ST_CUT_DATA_SIZE;
 	data_hdr.sock_type = SOCK_DGRAM;
 	data_hdr.addr_len = sizeof(sin_dns);
 	memcpy(data_hdr.addr, sin_dns, sizeof(sin_dns));
@@ -211,6 +212,7 @@ static void test_data(void)
 
 	/* recvfrom(MSG_TRUNC) of a 1500-byte datagram into a 16-byte buffer. */
 	data_hdr.delivered = sizeof(payload);
+	data_hdr.capture_cut = ST_CUT_NONE;
 	size = data_sample_build(raw);
 	CHECK_INT(event_decode(raw, size, 0, &ev), 0);
 	CHECK_INT(ev.bytes, 1500);
@@ -219,6 +221,7 @@ static void test_data(void)
 
 	/* Nothing captured (sendfile, or --data-size 0): header alone. */
 	data_hdr.captured = 0;
+	data_hdr.capture_cut = ST_CUT_NO_BUFFER;
 	data_sample_build(raw);
 	CHECK_INT(event_decode(raw, ST_DATA_EVENT_HEADER_SIZE, 0, &ev), 0);
 	CHECK_INT(ev.captured, 0);
@@ -243,6 +246,16 @@ static void test_data(void)
 	data_sample_fill();
 	data_hdr.captured = data_hdr.bytes + 1; /* captured > bytes */
 	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
+	data_sample_fill();
+	data_hdr.capture_cut = ST_CUT_DATA_SIZE; /* a cut, with nothing cut */
+	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
+	data_sample_fill();
+	data_hdr.bytes = data_hdr.delivered = 100; /* something cut, no reason */
+	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
+	data_hdr.capture_cut = ST_CUT_NR;
+	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);
+	data_hdr.capture_cut = ST_CUT_IOVECS;
+	CHECK_INT(data_decode_with(raw, sizeof(raw)), 0);
 	data_sample_fill();
 	data_hdr.delivered = data_hdr.bytes + 1; /* delivered > bytes */
 	CHECK_INT(data_decode_with(raw, sizeof(raw)), -EINVAL);

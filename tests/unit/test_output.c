@@ -54,6 +54,7 @@ static struct event data_make(void)
 	ev.syscall = ST_SYS_WRITE;
 	ev.bytes = 20;
 	ev.captured = sizeof(hostile_payload);
+	ev.capture_cut = ST_CUT_DATA_SIZE;
 	ev.pos = 25;
 	ev.gap_bytes = 15;
 	ev.gap_pos = 10;
@@ -168,15 +169,15 @@ static void test_human(void)
 	human(&ev, &style);
 	CHECK(column_at(line, "EVENT", "send", LEFT));
 	CHECK(column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
-	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10] "
+	CHECK_STR(detail(line), "write 20B (captured 12: data-size) [gap: 15B missing at 10] "
 				"\"GET /\\r\\n\\x1b[2J\\x07\"\n");
 	CHECK(is_inert(line));
 	style.data_chars = 4;
 	human(&ev, &style);
-	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10] \"GET \"...\n");
+	CHECK_STR(detail(line), "write 20B (captured 12: data-size) [gap: 15B missing at 10] \"GET \"...\n");
 	style.data_chars = 0;
 	human(&ev, &style);
-	CHECK_STR(detail(line), "write 20B (captured 12) [gap: 15B missing at 10]\n");
+	CHECK_STR(detail(line), "write 20B (captured 12: data-size) [gap: 15B missing at 10]\n");
 
 	/* recv*(MSG_TRUNC): a datagram longer than the buffer, then a TCP
 	 * receive that discarded its bytes unread. */
@@ -200,6 +201,7 @@ static void test_human(void)
 	style.data_chars = 64;
 	style.hex = true;
 	ev.bytes = ev.captured;
+	ev.capture_cut = ST_CUT_NONE;
 	ev.gap_bytes = 0;
 	human(&ev, &style);
 	CHECK_STR(detail(line), "write 12B \"GET /\\r\\n\\x1b[2J\\x07\"\n"
@@ -317,7 +319,8 @@ static void test_json(void)
 	CHECK(json_line_ok(line));
 	CHECK(has(line, "{\"event\":\"data\","));
 	CHECK(has(line, ",\"direction\":\"send\",\"syscall\":\"write\",\"bytes\":20,"
-			"\"delivered\":20,\"captured\":12,\"truncated\":true,\"pos\":25,\"gap_bytes\":15,"
+			"\"delivered\":20,\"captured\":12,\"truncated\":true,"
+			"\"capture_cut\":\"data-size\",\"pos\":25,\"gap_bytes\":15,"
 			"\"gap_pos\":10,"));
 	CHECK(has(line, ",\"data\":\"GET /\\r\\n\\\\x1b[2J\\\\x07\"}"));
 	CHECK(!strstr(line, "\"result\""));
