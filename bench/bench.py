@@ -3,7 +3,7 @@
 
 nginx (one worker) serves a 612-byte file and a 64 KiB file on 127.0.0.1; wrk drives
 it with three workloads (keep-alive 612 B, keep-alive 64 KiB, Connection: close
-612 B) while one condition runs: nothing, a bpftrace do-nothing floor on the same 24
+612 B) while one condition runs: nothing, a bpftrace do-nothing floor on the same 27
 syscall tracepoints, socket-tracer in three ways, strace on the nginx worker, and a
 bpftrace peer that prints every event. Runs are interleaved round by round, so slow
 drift of the machine spreads over every condition.
@@ -41,7 +41,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 ST_READY = "Reading perf buffers"
 ST_READY_RING = "Reading the ring buffer"
 ST_SUMMARY = re.compile(
-    r"socket-tracer: (\d+) events \(connect (\d+), connected \d+, accept (\d+), close (\d+), "
+    r"socket-tracer: (\d+) events \(connect (\d+), (?:connected \d+, )?accept (\d+), close (\d+), "
     r"data (\d+)\), "
     r"lost samples (\d+), malformed samples (\d+)")
 ST_COMPILE = re.compile(rb"BPF compile process: ([\d.]+) s CPU, peak RSS ([\d.]+) MiB")
@@ -373,7 +373,7 @@ WORKLOADS = [
 CONDITIONS = [
     # key, label
     ("none", "none (untraced)"),
-    ("floor", "bpftrace floor.bt: 24 empty probes"),
+    ("floor", "bpftrace floor.bt: 27 empty probes"),
     ("st_nodata", "socket-tracer --no-data"),
     ("st_json", "socket-tracer --json (full capture)"),
     ("st_ring", "socket-tracer --json --ring-buffer (full capture)"),
@@ -748,9 +748,9 @@ drives it with three workloads — keep-alive 612 B, keep-alive 64 KiB, and
 events dominate). Each workload runs under each condition:
 
 - **none**: untraced;
-- **floor**: `bench/floor.bt`, bpftrace on the same 24 tracepoints as
+- **floor**: `bench/floor.bt`, bpftrace on the same 27 tracepoints as
   socket-tracer's program (syscall exits, close's entry, the sock I/O and TCP
-  state tracepoints, process exit) with empty bodies — the price of merely being
+  state tracepoints, process exit, io_uring) with empty bodies — the price of merely being
   attached;
 - **socket-tracer --no-data**: connection events and exact byte totals, no data events;
 - **socket-tracer --json**: full capture and decoding, JSON lines to a file;

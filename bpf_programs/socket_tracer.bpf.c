@@ -775,6 +775,160 @@ int process_exit(struct process_exit_ctx *ctx)
 	return 0;
 }
 
+/* ---- io_uring requests ---- */
+
+/* io_uring opcodes (include/uapi/linux/io_uring.h, stable ABI). */
+#define IORING_OP_READV 1
+#define IORING_OP_WRITEV 2
+#define IORING_OP_SENDMSG 9
+#define IORING_OP_RECVMSG 10
+#define IORING_OP_READ 22
+#define IORING_OP_WRITE 23
+#define IORING_OP_SEND 26
+#define IORING_OP_RECV 27
+#define IORING_OP_SEND_ZC 47
+#define IORING_OP_SENDMSG_ZC 48
+#define IORING_CQE_F_MORE 2
+
+/* Layouts of io_uring:io_uring_submit_req, io_uring_file_get and
+ * io_uring_complete. */
+struct uring_submit_ctx {
+	__u64 common;
+	void *ctx;
+	void *req;
+	__u64 user_data;
+	__u8 opcode;
+};
+
+struct uring_file_ctx {
+	__u64 common;
+	void *ctx;
+	void *req;
+	__u64 user_data;
+	__s32 fd;
+};
+
+struct uring_complete_ctx {
+	__u64 common;
+	void *ctx;
+	void *req;
+	__u64 user_data;
+	__s32 res;
+	__u32 cflags;
+};
+
+/* A data request submitted to io_uring, from its submission to its
+ * completion: the submitter and the fd its file lookup named (-1 until
+ * then; fixed files never have one). */
+struct uring_req {
+	__u64 pid_tgid;
+	__s32 fd;
+	__u8 direction;
+	__u8 socket_only; /* send/recv opcodes: the fd can only be a socket */
+	__u8 comm[ST_COMM_LEN];
+};
+
+/* Key: the request cookie. Created at submission, deleted at its last
+ * completion; LRU for requests cancelled before. */
+BPF_TABLE("lru_hash", __u64, struct uring_req, uring_reqs, 4096);
+
+int uring_submit(struct uring_submit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u8 op = ctx->opcode;
+	__u8 direction = op == IORING_OP_WRITEV || op == IORING_OP_WRITE || op == IORING_OP_SENDMSG ||
+				 op == IORING_OP_SEND || op == IORING_OP_SEND_ZC ||
+				 op == IORING_OP_SENDMSG_ZC
+			     ? ST_DIR_SEND
+			 : op == IORING_OP_READV || op == IORING_OP_READ || op == IORING_OP_RECVMSG ||
+				 op == IORING_OP_RECV
+			     ? ST_DIR_RECV
+			     : 0;
+	if (!direction || !task_selected(pid_tgid))
+		return 0;
+	struct uring_req req = {
+		.pid_tgid = pid_tgid,
+		.fd = -1,
+		.direction = direction,
+		.socket_only = op == IORING_OP_SENDMSG || op == IORING_OP_RECVMSG ||
+			       op == IORING_OP_SEND || op == IORING_OP_RECV ||
+			       op == IORING_OP_SEND_ZC || op == IORING_OP_SENDMSG_ZC,
+	};
+	bpf_get_current_comm(&req.comm, sizeof(req.comm));
+	__u64 key = (__u64)ctx->req;
+	uring_reqs.update(&key, &req);
+	return 0;
+}
+
+int uring_file(struct uring_file_ctx *ctx)
+{
+	__u64 key = (__u64)ctx->req;
+	struct uring_req *req = uring_reqs.lookup(&key);
+	if (req)
+		req->fd = ctx->fd;
+	return 0;
+}
+
+/* A completed request's bytes, counted on its socket and reported as a
+ * data event with nothing captured: the payload's buffers are in the
+ * submission, which no tracepoint shows. */
+int uring_complete(struct uring_complete_ctx *ctx)
+{
+	__u64 key = (__u64)ctx->req;
+	struct uring_req *found = uring_reqs.lookup(&key);
+	if (!found)
+		return 0;
+	struct uring_req req = *found;
+	if (!(ctx->cflags & IORING_CQE_F_MORE))
+		uring_reqs.delete(&key);
+	if (ctx->res <= 0 || req.fd < 0)
+		return 0;
+	__u64 sock_key_ = sock_key(req.pid_tgid, req.fd);
+	struct st_sock *sock = socks.lookup(&sock_key_);
+	if (!sock) {
+		if (!req.socket_only)
+			return 0;
+		struct st_sock fresh = {
+			.open_ts_ns = bpf_ktime_get_ns(),
+			.flags = ST_SOCK_ADOPTED,
+		};
+		sock = sock_enter(sock_key_, &fresh);
+		if (!sock)
+			return 0;
+	}
+	__u64 *total = req.direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
+	__u64 pos = __sync_fetch_and_add(total, ctx->res);
+	sock->flags |= ST_SOCK_REPORTED;
+#ifndef ST_NO_DATA
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct data_scratch *scratch = data_scratch.lookup(&cpu);
+	if (!scratch)
+		return 0;
+	struct st_data_event *ev = &scratch->ev;
+	ev->hdr.kind = ST_EV_DATA;
+	ev->hdr.pid = req.pid_tgid >> 32;
+	ev->hdr.tid = (__u32)req.pid_tgid;
+	ev->hdr.fd = req.fd;
+	ev->hdr.ts_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(ev->hdr.comm, req.comm, ST_COMM_LEN);
+	ev->bytes = ctx->res;
+	ev->pos = pos;
+	ev->delivered = ctx->res;
+	ev->sock_open_ns = sock->open_ts_ns;
+	ev->captured = 0;
+	ev->capture_cut = ST_CUT_NO_BUFFER;
+	ev->syscall = ST_SYS_IO_URING;
+	ev->direction = req.direction;
+	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+	ev->addr_len = 0;
+	ev->family = sock->family;
+	ev->sock_type = sock->sock_type;
+	ev->sock_flags = sock->flags;
+	event_submit(ctx, ev, offsetof(struct st_data_event, data));
+#endif
+	return 0;
+}
+
 /* ---- data: the socket I/O inside any data syscall ---- */
 
 /* The syscalls exit_data handles, by x86_64 number. */
@@ -791,10 +945,32 @@ int process_exit(struct process_exit_ctx *ctx)
 #define NR_RECVMMSG 299
 #define NR_SENDMMSG 307
 
+/* The number of the syscall under way (-1 in a kernel thread). */
+static __always_inline __s64 syscall_nr_read(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	void *frame = (void *)bpf_task_pt_regs(task);
+	__s64 nr = -1;
+	kernel_read(&nr, sizeof(nr), frame + SYSCALL_REGS_OFFSET + offsetof(struct syscall_regs, orig_ax));
+	return nr;
+}
+
+/* The syscalls exit_data is attached to. */
+static __always_inline int data_syscall(__s64 nr)
+{
+	return nr == NR_READ || nr == NR_WRITE || nr == NR_READV || nr == NR_WRITEV ||
+	       nr == NR_SENDFILE || nr == NR_SENDTO || nr == NR_RECVFROM || nr == NR_SENDMSG ||
+	       nr == NR_RECVMSG || nr == NR_SPLICE || nr == NR_RECVMMSG || nr == NR_SENDMMSG;
+}
+
+/* Socket I/O outside those syscalls (io_uring_enter, an io-wq worker, a
+ * kernel thread) is left to the io_uring probes: noted, it would wait for
+ * an exit_data that never comes for it. */
 static __always_inline void sock_io_note(struct sock_io_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (ctx->ret <= 0 || !family_traced(ctx->family) || !task_selected(pid_tgid))
+	if (ctx->ret <= 0 || !family_traced(ctx->family) || !task_selected(pid_tgid) ||
+	    !data_syscall(syscall_nr_read()))
 		return;
 	struct sock_io *io = inflight.lookup(&pid_tgid);
 	if (io && io->sk == (__u64)ctx->sk) {

@@ -52,6 +52,7 @@ enum st_syscall {
 	ST_SYS_RECVMMSG = 10,
 	ST_SYS_SENDFILE = 11,
 	ST_SYS_SPLICE = 12,
+	ST_SYS_IO_URING = 13, /* an io_uring request's completion */
 	ST_SYS_NR
 };
 

@@ -11,6 +11,8 @@ fi
 packages=(
     # build
     cmake make gcc pkg-config libbpfcc-dev libelf-dev
+    # test helpers: an io_uring client
+    liburing-dev
     # run: kernel headers for bcc's compile, bpftool to inspect loaded programs
     linux-headers-amd64 bpftool
     # test clients and peers

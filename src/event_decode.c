@@ -19,6 +19,7 @@ const char *const event_syscall_names[ST_SYS_NR] = {
 	[ST_SYS_SENDMSG] = "sendmsg",   [ST_SYS_RECVMSG] = "recvmsg",
 	[ST_SYS_SENDMMSG] = "sendmmsg", [ST_SYS_RECVMMSG] = "recvmmsg",
 	[ST_SYS_SENDFILE] = "sendfile", [ST_SYS_SPLICE] = "splice",
+	[ST_SYS_IO_URING] = "io_uring",
 };
 
 const char *const event_capture_cut_names[ST_CUT_NR] = {

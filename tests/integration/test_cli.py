@@ -15,7 +15,7 @@ require_root()
 
 # Programs loaded: one per function of the probe table (src/probes.c),
 # exit_data serving every data syscall's exit.
-PROGRAMS = 13
+PROGRAMS = 16
 
 TRAFFIC = r"""
 import json, os, socket
