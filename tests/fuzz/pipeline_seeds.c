@@ -160,7 +160,10 @@ static void data_put(struct seed *seed, struct flow *flow, uint8_t direction, ui
 	ev.bytes = bytes ? bytes : size;
 	ev.delivered = ev.bytes; /* no recv(MSG_TRUNC) here */
 	ev.pos = flow->pos[direction];
+	ev.sock_open_ns = flow->open_ts_ns;
 	ev.captured = size;
+	if (size < ev.delivered)
+		ev.capture_cut = syscall == ST_SYS_SENDFILE ? ST_CUT_NO_BUFFER : ST_CUT_DATA_SIZE;
 	ev.syscall = syscall;
 	ev.direction = direction;
 	ev.family = AF_INET;
