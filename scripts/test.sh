@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds, and runs the whole test suite: the unit tests
 # under AddressSanitizer and UndefinedBehaviorSanitizer, a bounded libFuzzer
-# run of every protocol decoder (clang, ASan, UBSan), then unit and
-# integration tests on the normal build.
+# run of every protocol decoder and of the whole pipeline (clang, ASan,
+# UBSan), then unit and integration tests on the normal build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,7 +13,7 @@ CC=clang BUILD_DIR=build-fuzz bash scripts/build.sh -DSOCKET_TRACER_FUZZ=ON
 status=0
 echo "== sanitizer build: unit tests"
 ctest --test-dir build-sanitize -L unit --output-on-failure || status=1
-echo "== decoder fuzzers"
+echo "== fuzzers: each decoder, and the whole pipeline"
 ctest --test-dir build-fuzz -L fuzz --output-on-failure || status=1
 echo "== all tests"
 ctest --test-dir build --output-on-failure || status=1

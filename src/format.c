@@ -103,7 +103,8 @@ const char *format_errno_name(int64_t result, char *scratch, size_t size)
 		name = strerrorname_np((int)-result);
 	if (name)
 		return name;
-	snprintf(scratch, size, "E%lld", (long long)-result);
+	/* unsigned: the negation of INT64_MIN does not fit in an int64_t */
+	snprintf(scratch, size, "E%llu", 0ull - (unsigned long long)result);
 	return scratch;
 }
 

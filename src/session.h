@@ -19,8 +19,10 @@
 /* Samples of one poll round, held to be handled in timestamp order: the
  * per-CPU buffers are read one after the other, and a thread that moved
  * between CPUs would otherwise have its events out of order. */
+#ifndef SESSION_BATCH_BYTES /* the pipeline fuzzer's are small */
 #define SESSION_BATCH_BYTES (8u << 20)
 #define SESSION_BATCH_SAMPLES 65536
+#endif
 
 struct batch_sample {
 	uint64_t ts_ns;

@@ -14,7 +14,9 @@
 
 #include "output/strbuf.h"
 
+#ifndef WRITER_CHUNK /* the pipeline fuzzer's is small */
 #define WRITER_CHUNK (1u << 20)
+#endif
 #define WRITER_HOLD_MS 100
 /* After a stop request, how long a stalled reader may keep the last
  * lines waiting before they are given up. */

@@ -133,6 +133,9 @@ static void test_errno_name(void)
 	CHECK_STR(format_errno_name(-111, scratch, sizeof(scratch)), "ECONNREFUSED");
 	CHECK_STR(format_errno_name(-115, scratch, sizeof(scratch)), "EINPROGRESS");
 	CHECK_STR(format_errno_name(-EAGAIN, scratch, sizeof(scratch)), "EAGAIN");
+	/* a hostile sample's result: no overflow negating it */
+	CHECK_STR(format_errno_name(INT64_MIN, scratch, sizeof(scratch)), "E9223372036854775808");
+	CHECK_STR(format_errno_name(-5000, scratch, sizeof(scratch)), "E5000");
 	CHECK_STR(format_errno_name(-4000, scratch, sizeof(scratch)), "E4000");
 	CHECK_STR(format_errno_name(-100000, scratch, sizeof(scratch)), "E100000");
 }
