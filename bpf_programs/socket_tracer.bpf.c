@@ -1242,24 +1242,16 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	struct abi_msghdr msg = {};
 	switch (ctx->syscall_nr) {
 	case NR_READ:
-		syscall = ST_SYS_READ;
-		buf = regs.si;
-		count = regs.dx;
-		break;
 	case NR_WRITE:
-		syscall = ST_SYS_WRITE;
-		direction = ST_DIR_SEND;
+		syscall = ctx->syscall_nr == NR_WRITE ? ST_SYS_WRITE : ST_SYS_READ;
+		direction = ctx->syscall_nr == NR_WRITE ? ST_DIR_SEND : ST_DIR_RECV;
 		buf = regs.si;
 		count = regs.dx;
 		break;
 	case NR_READV:
-		syscall = ST_SYS_READV;
-		iov = regs.si;
-		iovcnt = regs.dx;
-		break;
 	case NR_WRITEV:
-		syscall = ST_SYS_WRITEV;
-		direction = ST_DIR_SEND;
+		syscall = ctx->syscall_nr == NR_WRITEV ? ST_SYS_WRITEV : ST_SYS_READV;
+		direction = ctx->syscall_nr == NR_WRITEV ? ST_DIR_SEND : ST_DIR_RECV;
 		iov = regs.si;
 		iovcnt = regs.dx;
 		break;

@@ -40,11 +40,13 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	exchange_tracker_init(&session->exchanges, exchange_print, session);
 	session->mono_to_wall_ns = mono_to_wall_offset();
 	session->batch_bytes = malloc(SESSION_BATCH_BYTES);
+	session->hold_bytes = malloc(SESSION_BATCH_BYTES);
 	session->batch = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->batch));
 	session->stream_slots = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->stream_slots));
 	session->stream_group = malloc(SESSION_BATCH_SAMPLES * sizeof(*session->stream_group));
 	if (writer_open(&session->out, out_fd, SESSION_LINE_MAX) || !session->batch_bytes ||
-	    !session->batch || !session->stream_slots || !session->stream_group ||
+	    !session->hold_bytes || !session->batch || !session->stream_slots ||
+	    !session->stream_group ||
 	    conn_table_init(&session->conns)) {
 		session_free(session);
 		return -ENOMEM;
@@ -61,10 +63,12 @@ void session_free(struct session *session)
 	conn_table_free(&session->conns);
 	writer_close(&session->out);
 	free(session->batch_bytes);
+	free(session->hold_bytes);
 	free(session->batch);
 	free(session->stream_slots);
 	free(session->stream_group);
 	session->batch_bytes = NULL;
+	session->hold_bytes = NULL;
 	session->batch = NULL;
 	session->stream_slots = NULL;
 	session->stream_group = NULL;
@@ -248,29 +252,6 @@ static void process_exited(struct session *session, const struct event *exit_ev)
 			exited_socket_close(session, exit_ev, fds[i]);
 }
 
-void session_sweep_exited(struct session *session)
-{
-	uint32_t last_alive = 0;
-
-	session_flush(session, false);
-	for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++) {
-		uint32_t pid = session->conns.pids[i];
-		struct event exit_ev = { .kind = ST_EV_EXIT };
-
-		if (!pid || pid == last_alive)
-			continue;
-		if (!kill(pid, 0) || errno != ESRCH) {
-			last_alive = pid;
-			continue;
-		}
-		exit_ev.pid = exit_ev.tid = pid;
-		exit_ev.fd = -1;
-		exit_ev.ts_ns = clock_monotonic_ns();
-		exit_ev.wall_ns = exit_ev.ts_ns + session->mono_to_wall_ns;
-		process_exited(session, &exit_ev);
-	}
-}
-
 static void sample_handle(struct session *session, const void *data, int size)
 {
 	struct proto_conn *released;
@@ -347,13 +328,13 @@ static int stream_pos_order(const void *a, const void *b)
  * events of the batch (one socket, told apart from others on the same fd
  * by its open time, one direction) are put back in position order, in the
  * slots the time order gave them. */
-static void batch_streams_order(struct session *session)
+static void batch_streams_order(struct session *session, uint32_t count)
 {
 	struct stream_slot *slots = session->stream_slots;
 	struct batch_sample *group = session->stream_group;
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < session->batch_count; i++)
+	for (uint32_t i = 0; i < count; i++)
 		if (session->batch[i].direction)
 			slots[n++] = (struct stream_slot){
 				.stream = session->batch[i].stream,
@@ -381,15 +362,48 @@ static void batch_streams_order(struct session *session)
 	}
 }
 
-static void batch_handle(struct session *session)
+/* Moves the samples from ready on to the front of the other arena, for
+ * the next round, in their time order. */
+static void batch_keep(struct session *session, uint32_t ready)
 {
+	uint8_t *kept = session->hold_bytes;
+	uint32_t used = 0;
+
+	for (uint32_t i = ready; i < session->batch_count; i++) {
+		struct batch_sample sample = session->batch[i];
+
+		memcpy(kept + used, session->batch_bytes + sample.offset, sample.size);
+		sample.offset = used;
+		sample.arrival = i - ready;
+		used += (sample.size + 7) & ~7u;
+		session->batch[i - ready] = sample;
+	}
+	session->hold_bytes = session->batch_bytes;
+	session->batch_bytes = kept;
+	session->batch_count -= ready;
+	session->batch_used = used;
+}
+
+/* Handles the batch in time order. With hold, samples of the last
+ * SESSION_HOLD_NS before the newest stay for the next round: a CPU's
+ * buffer read early in this round may still bring older ones next round
+ * (two threads of one socket on two CPUs, say). */
+static void batch_handle(struct session *session, bool hold)
+{
+	uint32_t ready = session->batch_count;
+
 	qsort(session->batch, session->batch_count, sizeof(*session->batch), batch_order);
-	batch_streams_order(session);
-	for (uint32_t i = 0; i < session->batch_count; i++)
+	if (hold && ready) {
+		uint64_t newest = session->batch[ready - 1].ts_ns;
+
+		while (ready && session->batch[ready - 1].ts_ns + SESSION_HOLD_NS > newest)
+			ready--;
+	}
+	batch_streams_order(session, ready);
+	for (uint32_t i = 0; i < ready; i++)
 		sample_handle(session, session->batch_bytes + session->batch[i].offset,
 			      session->batch[i].size);
-	session->batch_count = 0;
-	session->batch_used = 0;
+	batch_keep(session, ready);
 }
 
 void session_sample(void *ctx, const void *data, int size)
@@ -404,7 +418,7 @@ void session_sample(void *ctx, const void *data, int size)
 	uint32_t aligned = ((uint32_t)size + 7) & ~7u;
 	if (session->batch_count == SESSION_BATCH_SAMPLES ||
 	    session->batch_used + aligned > SESSION_BATCH_BYTES)
-		batch_handle(session);
+		batch_handle(session, false);
 	if ((size_t)size >= sizeof(hdr))
 		memcpy(&hdr, data, sizeof(hdr));
 	sample = &session->batch[session->batch_count];
@@ -428,9 +442,33 @@ void session_sample(void *ctx, const void *data, int size)
 
 void session_flush(struct session *session, bool final)
 {
-	batch_handle(session);
+	batch_handle(session, !final);
 	writer_flush(&session->out, final);
 	output_check(session);
+}
+
+void session_sweep_exited(struct session *session)
+{
+	uint32_t last_alive = 0;
+
+	/* every sample so far first: an exit event, or data of the process */
+	batch_handle(session, false);
+	for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++) {
+		uint32_t pid = session->conns.pids[i];
+		struct event exit_ev = { .kind = ST_EV_EXIT };
+
+		if (!pid || pid == last_alive)
+			continue;
+		if (!kill(pid, 0) || errno != ESRCH) {
+			last_alive = pid;
+			continue;
+		}
+		exit_ev.pid = exit_ev.tid = pid;
+		exit_ev.fd = -1;
+		exit_ev.ts_ns = clock_monotonic_ns();
+		exit_ev.wall_ns = exit_ev.ts_ns + session->mono_to_wall_ns;
+		process_exited(session, &exit_ev);
+	}
 }
 
 /* What no table had room for, as one line naming each cause; 0 when there

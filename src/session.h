@@ -19,6 +19,8 @@
 /* Samples of one poll round, held to be handled in timestamp order: the
  * per-CPU buffers are read one after the other, and a thread that moved
  * between CPUs would otherwise have its events out of order. */
+/* Samples this close to the newest one wait for the next round. */
+#define SESSION_HOLD_NS (10 * 1000000ull)
 #ifndef SESSION_BATCH_BYTES /* the pipeline fuzzer's are small */
 #define SESSION_BATCH_BYTES (8u << 20)
 #define SESSION_BATCH_SAMPLES 65536
@@ -65,6 +67,7 @@ struct session {
 	bool out_closed;    /* the reader of stdout went away (EPIPE) */
 	int out_error;      /* a write to stdout failed otherwise: -errno */
 	uint8_t *batch_bytes; /* SESSION_BATCH_BYTES */
+	uint8_t *hold_bytes;  /* SESSION_BATCH_BYTES: where held samples move */
 	struct batch_sample *batch; /* SESSION_BATCH_SAMPLES */
 	struct stream_slot *stream_slots; /* SESSION_BATCH_SAMPLES */
 	struct batch_sample *stream_group; /* SESSION_BATCH_SAMPLES */
