@@ -384,19 +384,20 @@ static void batch_keep(struct session *session, uint32_t ready)
 	session->batch_used = used;
 }
 
-/* Handles the batch in time order. With hold, samples of the last
- * SESSION_HOLD_NS before the newest stay for the next round: a CPU's
- * buffer read early in this round may still bring older ones next round
- * (two threads of one socket on two CPUs, say). */
+/* Handles the batch in time order. With hold, samples stamped within the
+ * last SESSION_HOLD_NS stay for the next round: a CPU's buffer read early
+ * in this round may bring, next round, samples older than those of a
+ * buffer read later (two threads of one socket on two CPUs, say). Against
+ * the clock, not the newest sample: a quiet trace still prints. */
 static void batch_handle(struct session *session, bool hold)
 {
 	uint32_t ready = session->batch_count;
 
 	qsort(session->batch, session->batch_count, sizeof(*session->batch), batch_order);
-	if (hold && ready) {
-		uint64_t newest = session->batch[ready - 1].ts_ns;
+	if (hold) {
+		uint64_t cutoff = clock_monotonic_ns() - SESSION_HOLD_NS;
 
-		while (ready && session->batch[ready - 1].ts_ns + SESSION_HOLD_NS > newest)
+		while (ready && session->batch[ready - 1].ts_ns > cutoff)
 			ready--;
 	}
 	batch_streams_order(session, ready);

@@ -19,7 +19,7 @@
 /* Samples of one poll round, held to be handled in timestamp order: the
  * per-CPU buffers are read one after the other, and a thread that moved
  * between CPUs would otherwise have its events out of order. */
-/* Samples this close to the newest one wait for the next round. */
+/* Samples stamped this recently wait for the next poll round. */
 #define SESSION_HOLD_NS (10 * 1000000ull)
 #ifndef SESSION_BATCH_BYTES /* the pipeline fuzzer's are small */
 #define SESSION_BATCH_BYTES (8u << 20)
