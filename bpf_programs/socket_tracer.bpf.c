@@ -1202,29 +1202,87 @@ static __always_inline __u16 sock_type_of(const struct sock_io *io)
 	return 0;
 }
 
-/* One program for the exit of every data syscall. A syscall in which no
- * sock tracepoint fired did no socket I/O: its fd is not a socket (or it
- * moved nothing), and nothing is reported. */
-int exit_data(struct syscall_exit_ctx *ctx)
+/* Takes the socket I/O the sock tracepoints noted in this syscall; 0 when
+ * there is some to report (a syscall without any did no socket I/O: its fd
+ * is not a socket, or it moved nothing), -1 otherwise. */
+static __always_inline int sock_io_take(__u64 pid_tgid, __s64 ret, struct sock_io *io)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!pid_selected(pid_tgid))
-		return 0;
 #ifdef ST_NO_SOCK_TRACEPOINTS
-	struct sock_io io = {};
-	if (ctx->ret <= 0)
-		return 0;
+	__builtin_memset(io, 0, sizeof(*io));
+	return ret > 0 ? 0 : -1;
 #else
 	struct sock_io *noted = inflight.lookup(&pid_tgid);
 	if (!noted)
-		return 0;
-	struct sock_io io = *noted;
+		return -1;
+	*io = *noted;
 	inflight.delete(&pid_tgid);
-	if (ctx->ret <= 0 || io.peeked)
-		return 0;
+	return ret > 0 && !io->peeked ? 0 : -1;
 #endif
+}
+
+/* The socks entry of the fd the I/O went through, entered now (ADOPTED)
+ * when it was not known: a dup'd, inherited or passed fd, or one opened
+ * before the tracer started. NULL when there is none to report on. */
+static __always_inline struct st_sock *data_sock(__u64 pid_tgid, __u64 fd,
+						 const struct sock_io *io)
+{
+	__u64 key = sock_key(pid_tgid, fd);
+	struct st_sock *sock = socks.lookup(&key);
+#ifndef ST_NO_SOCK_TRACEPOINTS
+	if (!sock) {
+		struct st_sock fresh = {
+			.open_ts_ns = bpf_ktime_get_ns(),
+			.family = io->family,
+			.sock_type = sock_type_of(io),
+			.flags = ST_SOCK_ADOPTED,
+		};
+		sock = sock_enter(key, &fresh);
+	}
+#endif
+	return sock;
+}
+
+/* sendmmsg/recvmmsg: a program of their own, so that the verifier does
+ * not walk their per-message loop on every path of exit_data. */
+int exit_mmsg(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct syscall_regs regs;
-	if (syscall_regs_read(&regs))
+	struct sock_io io;
+	if (!pid_selected(pid_tgid) || sock_io_take(pid_tgid, ctx->ret, &io) ||
+	    syscall_regs_read(&regs))
+		return 0;
+	struct st_sock *sock = data_sock(pid_tgid, regs.di, &io);
+	if (!sock)
+		return 0;
+	struct mmsg_call call = {
+		.pid_tgid = pid_tgid,
+		.fd = regs.di,
+		.vec = regs.si,
+		.messages = ctx->ret,
+		.bytes = mmsg_bytes(&io, regs.si, ctx->ret),
+		.msg_flags = regs.r10,
+		.syscall = ctx->syscall_nr == NR_SENDMMSG ? ST_SYS_SENDMMSG : ST_SYS_RECVMMSG,
+		.direction = ctx->syscall_nr == NR_SENDMMSG ? ST_DIR_SEND : ST_DIR_RECV,
+	};
+	__u64 *total = call.direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
+	sock->flags |= ST_SOCK_REPORTED;
+#ifdef ST_NO_DATA
+	__sync_fetch_and_add(total, call.bytes);
+#else
+	mmsg_report(ctx, &call, sock, total);
+#endif
+	return 0;
+}
+
+/* One program for the exit of every other data syscall. */
+int exit_data(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct syscall_regs regs;
+	struct sock_io io;
+	if (!pid_selected(pid_tgid) || sock_io_take(pid_tgid, ctx->ret, &io) ||
+	    syscall_regs_read(&regs))
 		return 0;
 
 	/* Where the payload is: a buffer (buf, up to bytes), an iovec array
@@ -1272,13 +1330,6 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		if (regs.r8 && regs.r9)
 			user_read(&peer_len, sizeof(__u32), (void *)regs.r9);
 		break;
-	case NR_SENDMMSG:
-	case NR_RECVMMSG:
-		syscall = ctx->syscall_nr == NR_SENDMMSG ? ST_SYS_SENDMMSG : ST_SYS_RECVMMSG;
-		direction = ctx->syscall_nr == NR_SENDMMSG ? ST_DIR_SEND : ST_DIR_RECV;
-		msg_flags = regs.r10;
-		bytes = mmsg_bytes(&io, regs.si, ctx->ret);
-		break;
 	case NR_SENDMSG:
 	case NR_RECVMSG:
 		syscall = ctx->syscall_nr == NR_SENDMSG ? ST_SYS_SENDMSG : ST_SYS_RECVMSG;
@@ -1304,31 +1355,19 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	default:
 		return 0;
 	}
-	__u64 key = sock_key(pid_tgid, fd);
-	struct st_sock *sock = socks.lookup(&key);
 #ifdef ST_NO_SOCK_TRACEPOINTS
-	if (!sock || (msg_flags & MSG_PEEK))
+	if (msg_flags & MSG_PEEK)
 		return 0;
 #else
 	/* One buffer, one I/O of the syscall's own length: anything else is
 	 * socket I/O the kernel did for another file on this thread. */
-	if (syscall != ST_SYS_SENDMMSG && syscall != ST_SYS_RECVMMSG && syscall != ST_SYS_SENDFILE &&
-	    syscall != ST_SYS_SPLICE && (io.calls != 1 || io.bytes != bytes))
+	if (syscall != ST_SYS_SENDFILE && syscall != ST_SYS_SPLICE &&
+	    (io.calls != 1 || io.bytes != bytes))
 		return 0;
-	if (!sock) {
-		/* A socket first met through its I/O: a dup'd, inherited or
-		 * passed fd, or one opened before the tracer started. */
-		struct st_sock fresh = {
-			.open_ts_ns = bpf_ktime_get_ns(),
-			.family = io.family,
-			.sock_type = sock_type_of(&io),
-			.flags = ST_SOCK_ADOPTED,
-		};
-		sock = sock_enter(key, &fresh);
-		if (!sock)
-			return 0;
-	}
 #endif
+	struct st_sock *sock = data_sock(pid_tgid, fd, &io);
+	if (!sock)
+		return 0;
 
 	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
 	sock->flags |= ST_SOCK_REPORTED;
@@ -1336,20 +1375,6 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	__sync_fetch_and_add(total, bytes);
 	return 0;
 #else
-	if (syscall == ST_SYS_SENDMMSG || syscall == ST_SYS_RECVMMSG) {
-		struct mmsg_call call = {
-			.pid_tgid = pid_tgid,
-			.fd = fd,
-			.vec = regs.si,
-			.messages = ctx->ret,
-			.bytes = bytes,
-			.msg_flags = msg_flags,
-			.syscall = syscall,
-			.direction = direction,
-		};
-		mmsg_report(ctx, &call, sock, total);
-		return 0;
-	}
 	__u64 pos = __sync_fetch_and_add(total, bytes);
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct data_scratch *scratch = data_scratch.lookup(&cpu);

@@ -49,8 +49,8 @@ static const struct probe_spec probe_specs[] = {
 	{ "syscalls", "sys_exit_recvfrom", "exit_data" },
 	{ "syscalls", "sys_exit_sendmsg", "exit_data" },
 	{ "syscalls", "sys_exit_recvmsg", "exit_data" },
-	{ "syscalls", "sys_exit_sendmmsg", "exit_data" },
-	{ "syscalls", "sys_exit_recvmmsg", "exit_data" },
+	{ "syscalls", "sys_exit_sendmmsg", "exit_mmsg" },
+	{ "syscalls", "sys_exit_recvmmsg", "exit_mmsg" },
 	/* sendfile's tracepoint carries the 64-bit name on x86_64 */
 	{ "syscalls", "sys_exit_sendfile64", "exit_data" },
 	{ "syscalls", "sys_exit_splice", "exit_data" },

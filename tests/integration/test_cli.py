@@ -15,7 +15,7 @@ require_root()
 
 # Programs loaded: one per function of the probe table (src/probes.c),
 # exit_data serving every data syscall's exit.
-PROGRAMS = 16
+PROGRAMS = 17
 
 TRAFFIC = r"""
 import json, os, socket

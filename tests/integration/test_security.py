@@ -126,6 +126,17 @@ def planted_directory():
     return top
 
 
+def wchan_seen(pid, name, timeout=5):
+    """Whether the process is seen waiting in the kernel function name."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/%d/wchan" % pid) as wchan:
+            if name in wchan.read():
+                return True
+        time.sleep(0.01)
+    return False
+
+
 def wait_ready(proc, timeout=60):
     """Reads stderr until the tracer is tracing; returns the lines so far."""
     lines = []
@@ -309,8 +320,8 @@ class StopTest(unittest.TestCase):
                            "    a.send(b'x' * 200); b.recv(200)\n", timeout=120)
                 time.sleep(0.5)
                 self.assertIsNone(proc.poll())
-                with open("/proc/%d/wchan" % proc.pid) as wchan:
-                    self.assertIn("pipe_write", wchan.read())
+                # blocked writing (a read may catch it between two tries)
+                self.assertTrue(wchan_seen(proc.pid, "pipe_write"))
                 start = time.monotonic()
                 proc.send_signal(sig)
                 # The line that gives up on stdout comes
