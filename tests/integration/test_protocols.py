@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -145,6 +147,47 @@ class Dns(unittest.TestCase):
             self.assertEqual(e["protocol"], "dns")
             self.assertEqual(e["transport"], "udp")
             self.assertEqual(e["remote"], "127.0.0.1:%d" % server.port)
+
+
+class Getaddrinfo(unittest.TestCase):
+    def test_a_and_aaaa_in_one_sendmmsg_both_paired(self):
+        # glibc's resolver sends A and AAAA in one sendmmsg. resolv.conf
+        # names a dnsmasq on 127.0.0.77:53 inside a mount namespace of the
+        # resolver's own; the answers are loopback addresses.
+        tmp = tempfile.mkdtemp(prefix="st-gai-")
+        resolv = os.path.join(tmp, "resolv.conf")
+        with open(resolv, "w") as f:
+            f.write("nameserver 127.0.0.77\noptions attempts:1 timeout:2\n")
+        dnsmasq = subprocess.Popen(
+            ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-daemon",
+             "--listen-address=127.0.0.77", "--bind-interfaces", "--port=53",
+             "--address=/gai.example.test/127.0.0.1", "--address=/gai.example.test/::1",
+             "--pid-file=", "--user=root", "--log-facility=-"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                probe = subprocess.run(["dig", "+short", "+time=1", "+tries=1", "@127.0.0.77",
+                                        "gai.example.test", "A"], capture_output=True, text=True)
+                if probe.stdout.strip() == "127.0.0.1":
+                    break
+                time.sleep(0.1)
+            with Tracer("-c", "getent", "--exchanges-only") as tracer:
+                out = subprocess.run(["unshare", "-m", "sh", "-c",
+                                      "mount --bind %s /etc/resolv.conf && "
+                                      "exec getent ahosts gai.example.test" % resolv],
+                                     capture_output=True, text=True, timeout=30, check=True)
+                self.assertEqual(tracer.stop(), 0)
+        finally:
+            dnsmasq.terminate()
+            dnsmasq.wait()
+            shutil.rmtree(tmp)
+        self.assertIn("127.0.0.1", out.stdout)
+        self.assertIn("::1", out.stdout)
+        found = sorted((e["request"]["type"], e["request"]["name"], e["response"]["rcode"],
+                        e["response"]["answers"]) for e in exchanges(tracer.events()))
+        self.assertEqual(found, [("A", "gai.example.test", "NOERROR", ["127.0.0.1"]),
+                                 ("AAAA", "gai.example.test", "NOERROR", ["::1"])])
 
 
 class Tls(unittest.TestCase):
