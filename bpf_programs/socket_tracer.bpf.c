@@ -345,6 +345,50 @@ static __always_inline void header_fill(struct st_event_header *hdr, __u32 kind,
 	bpf_get_current_comm(&hdr->comm, sizeof(hdr->comm));
 }
 
+/* The header of an event that happens outside the task it belongs to (a
+ * softirq's TCP state change, an io_uring completion): the identity that
+ * task left, its comm and the time given. */
+static __always_inline void header_fill_as(struct st_event_header *hdr, __u32 kind,
+					   __u64 pid_tgid, __s32 fd, const __u8 *comm, __u64 ts_ns)
+{
+	hdr->kind = kind;
+	hdr->pid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->fd = fd;
+	hdr->ts_ns = ts_ns;
+	__builtin_memcpy(hdr->comm, comm, ST_COMM_LEN);
+}
+
+/* What a data event says of its call and socket, but its header; no peer
+ * (addr_len 0) until the caller sets one. */
+static __always_inline void data_event_fill(struct st_data_event *ev, const struct st_sock *sock,
+					    __u16 syscall, __u8 direction, __u64 bytes,
+					    __u64 pos, __u64 delivered, __u32 captured,
+					    __u32 cut)
+{
+	ev->bytes = bytes;
+	ev->pos = pos;
+	ev->sock_open_ns = sock->open_ts_ns;
+	ev->delivered = delivered;
+	ev->captured = captured;
+	ev->capture_cut = cut;
+	ev->syscall = syscall;
+	ev->direction = direction;
+	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+	ev->addr_len = 0;
+	ev->family = sock->family;
+	ev->sock_type = sock->sock_type;
+	ev->sock_flags = sock->flags;
+}
+
+/* Sends a data event (in its CPU's data_scratch row) with its captured
+ * bytes only; the mask keeps the size within the row for the verifier. */
+static __always_inline void data_event_submit(void *ctx, struct st_data_event *ev)
+{
+	event_submit(ctx, ev,
+		     offsetof(struct st_data_event, data) + (ev->captured & (ST_DATA_MAX * 2 - 1)));
+}
+
 /* bpf_probe_read_user under another name. bcc checks every call of the
  * helper by its own name against /proc/kallsyms, reading the whole file
  * (about 0.15 s of startup here), to fall back to bpf_probe_read on kernels
@@ -378,14 +422,16 @@ static __always_inline int interrupted(__s64 ret)
 static long (*kernel_read)(void *dst, __u32 size, const void *src) =
 	(void *)BPF_FUNC_probe_read_kernel;
 
+/* Where the current task's user registers are kept. */
+static __always_inline void *syscall_frame(void)
+{
+	return (void *)bpf_task_pt_regs(bpf_get_current_task_btf()) + SYSCALL_REGS_OFFSET;
+}
+
 /* The current syscall's registers; 0, or -1 when they cannot be read. */
 static __always_inline int syscall_regs_read(struct syscall_regs *regs)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	void *frame = (void *)bpf_task_pt_regs(task);
-	if (kernel_read(regs, sizeof(*regs), frame + SYSCALL_REGS_OFFSET))
-		return -1;
-	return 0;
+	return kernel_read(regs, sizeof(*regs), syscall_frame()) ? -1 : 0;
 }
 
 /* Creates the entry of a socket first met at an exit; NULL when the table
@@ -458,12 +504,8 @@ static __always_inline void connect_outcome_emit(void *ctx, const struct connect
 	struct st_conn_event *ev = outcome_scratch.lookup(&zero);
 	if (!ev)
 		return;
-	ev->hdr.kind = ST_EV_CONNECTED;
-	ev->hdr.pid = attempt->pid_tgid >> 32;
-	ev->hdr.tid = (__u32)attempt->pid_tgid;
-	ev->hdr.fd = attempt->fd;
-	ev->hdr.ts_ns = ts_ns;
-	__builtin_memcpy(ev->hdr.comm, attempt->comm, ST_COMM_LEN);
+	header_fill_as(&ev->hdr, ST_EV_CONNECTED, attempt->pid_tgid, attempt->fd, attempt->comm,
+		       ts_ns);
 	ev->result = attempt->result;
 	ev->duration_ns = attempt->outcome_ns - attempt->start_ns;
 	ev->family = *(__u16 *)attempt->peer.addr;
@@ -905,26 +947,10 @@ int uring_complete(struct uring_complete_ctx *ctx)
 	if (!scratch)
 		return 0;
 	struct st_data_event *ev = &scratch->ev;
-	ev->hdr.kind = ST_EV_DATA;
-	ev->hdr.pid = req.pid_tgid >> 32;
-	ev->hdr.tid = (__u32)req.pid_tgid;
-	ev->hdr.fd = req.fd;
-	ev->hdr.ts_ns = bpf_ktime_get_ns();
-	__builtin_memcpy(ev->hdr.comm, req.comm, ST_COMM_LEN);
-	ev->bytes = ctx->res;
-	ev->pos = pos;
-	ev->delivered = ctx->res;
-	ev->sock_open_ns = sock->open_ts_ns;
-	ev->captured = 0;
-	ev->capture_cut = ST_CUT_NO_BUFFER;
-	ev->syscall = ST_SYS_IO_URING;
-	ev->direction = req.direction;
-	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
-	ev->addr_len = 0;
-	ev->family = sock->family;
-	ev->sock_type = sock->sock_type;
-	ev->sock_flags = sock->flags;
-	event_submit(ctx, ev, offsetof(struct st_data_event, data));
+	header_fill_as(&ev->hdr, ST_EV_DATA, req.pid_tgid, req.fd, req.comm, bpf_ktime_get_ns());
+	data_event_fill(ev, sock, ST_SYS_IO_URING, req.direction, ctx->res, pos, ctx->res, 0,
+			ST_CUT_NO_BUFFER);
+	data_event_submit(ctx, ev);
 #endif
 	return 0;
 }
@@ -948,10 +974,8 @@ int uring_complete(struct uring_complete_ctx *ctx)
 /* The number of the syscall under way (-1 in a kernel thread). */
 static __always_inline __s64 syscall_nr_read(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	void *frame = (void *)bpf_task_pt_regs(task);
 	__s64 nr = -1;
-	kernel_read(&nr, sizeof(nr), frame + SYSCALL_REGS_OFFSET + offsetof(struct syscall_regs, orig_ax));
+	kernel_read(&nr, sizeof(nr), syscall_frame() + offsetof(struct syscall_regs, orig_ax));
 	return nr;
 }
 
@@ -1099,15 +1123,16 @@ static __always_inline __u64 truncating_receive_delivered(__u16 sock_type, __u64
 	return room < bytes ? room : bytes;
 }
 
-/* Why a capture stopped short of what the call delivered. */
-static __always_inline __u32 capture_cut(__u16 syscall, __u64 iovcnt, __u64 delivered,
+/* Why a capture stopped short of what the call delivered; iovecs_left:
+ * iovecs holding bytes were left unread. */
+static __always_inline __u32 capture_cut(__u16 syscall, int iovecs_left, __u64 delivered,
 					 __u32 captured)
 {
 	if (captured >= delivered)
 		return ST_CUT_NONE;
 	if (syscall == ST_SYS_SENDFILE || syscall == ST_SYS_SPLICE)
 		return ST_CUT_NO_BUFFER;
-	if (captured < ST_DATA_SIZE && iovcnt > ST_IOV_MAX)
+	if (captured < ST_DATA_SIZE && iovecs_left)
 		return ST_CUT_IOVECS;
 	return ST_CUT_DATA_SIZE;
 }
@@ -1153,43 +1178,21 @@ static __always_inline void mmsg_report(void *ctx, const struct mmsg_call *call,
 		__u64 copy = delivered < first.len ? delivered : first.len;
 		__u32 captured = payload_copy(ev->data, first.base, copy);
 		header_fill(&ev->hdr, ST_EV_DATA, call->pid_tgid, call->fd);
-		ev->bytes = len;
-		ev->pos = __sync_fetch_and_add(total, len);
-		ev->sock_open_ns = sock->open_ts_ns;
-		ev->delivered = delivered;
-		ev->captured = captured;
-		ev->capture_cut = captured >= delivered ? ST_CUT_NONE
-			: captured < ST_DATA_SIZE && message.hdr.iovlen > 1 ? ST_CUT_IOVECS
-									     : ST_CUT_DATA_SIZE;
-		ev->syscall = call->syscall;
-		ev->direction = call->direction;
-		ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+		/* only the first iovec of a message is captured */
+		data_event_fill(ev, sock, call->syscall, call->direction, len,
+				__sync_fetch_and_add(total, len), delivered, captured,
+				capture_cut(call->syscall, message.hdr.iovlen > 1, delivered, captured));
 		ev->addr_len = sockaddr_copy(ev->addr, message.hdr.name, message.hdr.namelen);
-		ev->family = sock->family;
-		ev->sock_type = sock->sock_type;
-		ev->sock_flags = sock->flags;
-		__u32 size = offsetof(struct st_data_event, data) + (captured & (ST_DATA_MAX * 2 - 1));
-		if (size <= sizeof(*scratch))
-			event_submit(ctx, ev, size);
+		data_event_submit(ctx, ev);
 		reported += len;
 	}
 	if (reported >= call->bytes)
 		return;
+	__u64 rest = call->bytes - reported;
 	header_fill(&ev->hdr, ST_EV_DATA, call->pid_tgid, call->fd);
-	ev->bytes = call->bytes - reported;
-	ev->pos = __sync_fetch_and_add(total, ev->bytes);
-	ev->sock_open_ns = sock->open_ts_ns;
-	ev->delivered = ev->bytes;
-	ev->captured = 0;
-	ev->capture_cut = ST_CUT_MMSG;
-	ev->syscall = call->syscall;
-	ev->direction = call->direction;
-	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
-	ev->addr_len = 0;
-	ev->family = sock->family;
-	ev->sock_type = sock->sock_type;
-	ev->sock_flags = sock->flags;
-	event_submit(ctx, ev, offsetof(struct st_data_event, data));
+	data_event_fill(ev, sock, call->syscall, call->direction, rest,
+			__sync_fetch_and_add(total, rest), rest, 0, ST_CUT_MMSG);
+	data_event_submit(ctx, ev);
 }
 
 /* The type of a socket first met through its I/O, from its protocol. */
@@ -1397,15 +1400,8 @@ int exit_data(struct syscall_exit_ctx *ctx)
 			     : payload_copy(ev->data, buf, delivered < count ? delivered : count);
 
 	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, fd);
-	ev->bytes = bytes;
-	ev->pos = pos;
-	ev->sock_open_ns = sock->open_ts_ns;
-	ev->delivered = delivered;
-	ev->captured = captured;
-	ev->capture_cut = capture_cut(syscall, iovcnt, delivered, captured);
-	ev->syscall = syscall;
-	ev->direction = direction;
-	ev->addr_kind = ST_ADDR_DATAGRAM_PEER;
+	data_event_fill(ev, sock, syscall, direction, bytes, pos, delivered, captured,
+			capture_cut(syscall, iovcnt > ST_IOV_MAX, delivered, captured));
 	ev->addr_len = sockaddr_copy(ev->addr, peer, peer_len);
 #ifndef ST_NO_SOCK_TRACEPOINTS
 	/* A connection whose peer userspace has not had (accepted without an
@@ -1420,13 +1416,8 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		}
 	}
 #endif
-	ev->family = sock->family;
-	ev->sock_type = sock->sock_type;
-	ev->sock_flags = sock->flags;
-	__u32 size = offsetof(struct st_data_event, data) + (captured & (ST_DATA_MAX * 2 - 1));
-	if (size > sizeof(*scratch))
-		return 0;
-	event_submit(ctx, ev, size);
+	ev->sock_flags = sock->flags; /* with PEER_SENT, if just set */
+	data_event_submit(ctx, ev);
 	return 0;
 #endif
 }

@@ -138,18 +138,25 @@ static void transport_close(struct transport *transport)
 /* Once a second, what only the BPF program's counters tell: a ring
  * buffer's losses (it sends no lost records; reported like the perf
  * poller's) and what the tables had no room for. */
+struct counters_check {
+	double checked_at;      /* CLOCK_MONOTONIC s of the last check */
+	unsigned seconds;       /* checks since the last exited sweep */
+	uint64_t ring_reported; /* ring buffer losses reported so far */
+};
+
 static void counters_report(const struct transport *transport, const struct bpf_program *program,
-			    struct session *session, double *checked_at, uint64_t *reported)
+			    struct session *session, struct counters_check *check)
 {
 	uint64_t failures[ST_SUBMIT_NR];
 	uint64_t table_full[ST_FULL_NR];
+	uint64_t *reported = &check->ring_reported;
 	double now = monotonic_seconds();
 
-	if (now - *checked_at < 1.0)
+	if (now - check->checked_at < 1.0)
 		return;
-	*checked_at = now;
-	if (++session->sweep_due >= SWEEP_EVERY_S) {
-		session->sweep_due = 0;
+	check->checked_at = now;
+	if (++check->seconds >= SWEEP_EVERY_S) {
+		check->seconds = 0;
 		session_sweep_exited(session);
 	}
 	bpf_program_table_full(program, table_full);
@@ -169,8 +176,7 @@ static int events_process(struct transport *transport, const struct bpf_program 
 			  struct session *session, double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
-	double counters_checked_at = monotonic_seconds();
-	uint64_t ring_lost_reported = 0;
+	struct counters_check check = { .checked_at = monotonic_seconds() };
 	int err = 0;
 
 	while (!exiting && !session->done) {
@@ -187,8 +193,7 @@ static int events_process(struct transport *transport, const struct bpf_program 
 		session_flush(session, false);
 		if (err)
 			break;
-		counters_report(transport, program, session, &counters_checked_at,
-				&ring_lost_reported);
+		counters_report(transport, program, session, &check);
 	}
 	return err;
 }

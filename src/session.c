@@ -472,50 +472,65 @@ void session_sweep_exited(struct session *session)
 	}
 }
 
-/* What no table had room for, as one line naming each cause; 0 when there
- * was nothing. */
-static int capacity_line(const struct session *session, const uint64_t table_full[ST_FULL_NR],
-			 char *line, size_t size)
+/* Each count of what no table had room for, with what it cost: the BPF
+ * tables' refusals, then what the userspace table and evictions cost. */
+#define CAPACITY_CAUSES (ST_FULL_NR + 3)
+
+struct capacity_cause {
+	uint64_t count;
+	const char *text;
+};
+
+static void capacity_causes(const struct session *session, const uint64_t table_full[ST_FULL_NR],
+			    struct capacity_cause causes[CAPACITY_CAUSES])
 {
-	static const char *const causes[ST_FULL_NR] = {
+	static const char *const refused[ST_FULL_NR] = {
 		[ST_FULL_SOCKS] = "sockets not traced (socket table full)",
 		[ST_FULL_CLOSING] = "closes not reported (closing table full)",
 		[ST_FULL_CONNECTS] = "connect outcomes not reported (connect table full)",
 		[ST_FULL_INFLIGHT] = "socket I/O not traced (in-flight table full)",
 	};
+
+	for (int i = 0; i < ST_FULL_NR; i++)
+		causes[i] = (struct capacity_cause){ table_full[i], refused[i] };
+	causes[ST_FULL_NR] = (struct capacity_cause){
+		session->conns.readopted,
+		"sockets met again after eviction, totals restarted (socket table full)" };
+	causes[ST_FULL_NR + 1] = (struct capacity_cause){
+		session->exit_closes_untotalled,
+		"closes at exit not reported, totals evicted (socket table full)" };
+	causes[ST_FULL_NR + 2] = (struct capacity_cause){
+		session->conns.full_misses,
+		"events without connection state (connection table full)" };
+}
+
+/* The non-zero causes as one line; returns its length, 0 when none. */
+static int capacity_line(const struct capacity_cause causes[CAPACITY_CAUSES], char *line,
+			 size_t size)
+{
 	struct strbuf out;
 
 	strbuf_init(&out, line, size);
-	for (int i = 0; i < ST_FULL_NR; i++)
-		if (table_full[i])
-			strbuf_printf(&out, "%s%" PRIu64 " %s", out.len ? ", " : "", table_full[i],
-				      causes[i]);
-	if (session->conns.readopted)
-		strbuf_printf(&out, "%s%" PRIu64 " sockets met again after eviction, totals "
-			      "restarted (socket table full)", out.len ? ", " : "",
-			      session->conns.readopted);
-	if (session->exit_closes_untotalled)
-		strbuf_printf(&out, "%s%" PRIu64 " closes at exit not reported, totals evicted "
-			      "(socket table full)", out.len ? ", " : "",
-			      session->exit_closes_untotalled);
-	if (session->conns.full_misses)
-		strbuf_printf(&out, "%s%" PRIu64 " events without connection state (connection "
-			      "table full)", out.len ? ", " : "", session->conns.full_misses);
+	for (int i = 0; i < CAPACITY_CAUSES; i++)
+		if (causes[i].count)
+			strbuf_printf(&out, "%s%" PRIu64 " %s", out.len ? ", " : "", causes[i].count,
+				      causes[i].text);
 	return out.len;
 }
 
 void session_capacity_report(struct session *session, const uint64_t table_full[ST_FULL_NR])
 {
+	struct capacity_cause causes[CAPACITY_CAUSES];
 	char line[1024];
-	uint64_t total = session->conns.readopted + session->exit_closes_untotalled +
-			 session->conns.full_misses;
+	uint64_t total = 0;
 
-	for (int i = 0; i < ST_FULL_NR; i++)
-		total += table_full[i];
+	capacity_causes(session, table_full, causes);
+	for (int i = 0; i < CAPACITY_CAUSES; i++)
+		total += causes[i].count;
 	if (total == session->capacity_reported)
 		return;
 	session->capacity_reported = total;
-	if (capacity_line(session, table_full, line, sizeof(line)))
+	if (capacity_line(causes, line, sizeof(line)))
 		log_error("%s", line);
 }
 
@@ -523,8 +538,8 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 		     const uint64_t submit_failures[ST_SUBMIT_NR],
 		     const uint64_t table_full[ST_FULL_NR])
 {
+	struct capacity_cause causes[CAPACITY_CAUSES];
 	char capacity[1024];
-
 	const uint64_t *by_kind = session->events_by_kind;
 	/* The BPF program's count of events a full buffer refused is exact; the
 	 * kernel's lost records only say so when it next writes to that buffer. */
@@ -564,7 +579,8 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			"socket-tracer: lost %" PRIu64 " more samples that the kernel had not "
 			"reported by exit (counted by the BPF program)\n",
 			lost_samples - poller->lost_total);
-	if (capacity_line(session, table_full, capacity, sizeof(capacity)))
+	capacity_causes(session, table_full, causes);
+	if (capacity_line(causes, capacity, sizeof(capacity)))
 		fprintf(stderr, "socket-tracer: %s\n", capacity);
 	if (socks_fd >= 0)
 		open_conns_rank(session, socks_fd);

@@ -51,7 +51,6 @@ struct session {
 	int socks_fd;           /* BPF map "socks" (exact totals), -1 none */
 	uint64_t exit_closes_untotalled; /* exit closes dropped: BPF entry evicted */
 	uint64_t capacity_reported;      /* the capacity counts' sum last reported */
-	uint32_t sweep_due;              /* seconds since the last exited sweep */
 	struct writer out;
 	int64_t mono_to_wall_ns;
 	uint64_t max_events;    /* 0: unlimited */
