@@ -197,3 +197,47 @@ class PostgresServer(Process):
     def stop(self):
         super().stop()
         shutil.rmtree(self.data, ignore_errors=True)
+
+
+class SshServer(Process):
+    """OpenSSH's sshd in the foreground, as shipped: it forks and re-execs itself for
+    each connection. Its host key, a user key for root and its configuration live in
+    its temporary directory; client(command) is the ssh command line that logs in."""
+
+    CONFIG = """
+ListenAddress 127.0.0.1
+Port {port}
+HostKey {dir}/host_key
+AuthorizedKeysFile {dir}/authorized_keys
+PidFile {dir}/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+"""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="st-sshd-")
+        self.key = os.path.join(self.dir, "user_key")
+        for path in (os.path.join(self.dir, "host_key"), self.key):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path],
+                           check=True, capture_output=True)
+        shutil.copy(self.key + ".pub", os.path.join(self.dir, "authorized_keys"))
+        config = os.path.join(self.dir, "sshd_config")
+        with open(config, "w") as f:
+            f.write(self.CONFIG.format(port=self.port, dir=self.dir))
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # its privilege separation dir
+        super().__init__(["/usr/sbin/sshd", "-D", "-e", "-f", config])
+        wait_for_port(self.port, proc=self.proc)
+
+    def client(self, command):
+        return ["ssh", "-F", "/dev/null", "-i", self.key, "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityAgent=none", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-p", str(self.port), "root@127.0.0.1", command]
+
+    def stop(self):
+        super().stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
