@@ -18,7 +18,7 @@ packages=(
     # test clients and peers
     curl python3 netcat-openbsd iproute2 clang libclang-rt-14-dev
     redis-server redis-tools dnsutils dnsmasq-base openssl
-    postgresql postgresql-client
+    postgresql postgresql-client openssh-server openssh-client socat
     # benchmark
     nginx-light wrk strace bpftrace
 )

@@ -32,8 +32,8 @@ def free_port(kind=socket.SOCK_STREAM):
 class Process:
     """A background process, terminated at exit."""
 
-    def __init__(self, args, **kwargs):
-        self.tmp = tempfile.mkdtemp(prefix="st-peer-")
+    def __init__(self, args, tmp=None, **kwargs):
+        self.tmp = tmp or tempfile.mkdtemp(prefix="st-peer-")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      **kwargs)
 
@@ -168,12 +168,8 @@ http {{
         config = os.path.join(self.tmp, "nginx.conf")
         with open(config, "w") as f:
             f.write(self.CONFIG.format(tmp=self.tmp, port=self.port, cert=cert, key=key))
-        super().__init__(["nginx", "-c", config, "-p", self.tmp])
+        super().__init__(["nginx", "-c", config, "-p", self.tmp], tmp=self.tmp)
         wait_for_port(self.port, proc=self.proc)
-
-    def stop(self):
-        super().stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class PostgresServer(Process):
