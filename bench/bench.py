@@ -748,7 +748,7 @@ drives it with three workloads — keep-alive 612 B, keep-alive 64 KiB, and
 events dominate). Each workload runs under each condition:
 
 - **none**: untraced;
-- **floor**: `bench/floor.bt`, bpftrace on the same 27 tracepoints as
+- **floor**: `bench/floor.bt`, bpftrace on the same 28 tracepoints as
   socket-tracer's program (syscall exits, close's entry, the sock I/O and TCP
   state tracepoints, process exit, io_uring) with empty bodies — the price of merely being
   attached;

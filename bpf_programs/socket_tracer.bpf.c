@@ -139,7 +139,7 @@ struct sock_io {
 	__u16 family;   /* AF_* from the tracepoint */
 	__u16 protocol; /* IPPROTO_* from the tracepoint */
 	__u32 peeked;   /* a receive with MSG_PEEK: nothing consumed */
-	__u32 pad;
+	__u32 spliced_in; /* splice out of this TCP socket (tcp_splice_read) */
 };
 
 /* A socket entry taken out of "socks" by enter_close, for exit_close. */
@@ -147,6 +147,8 @@ struct closing_socket {
 	struct st_sock sock;
 	__u64 fd;
 	__u64 ts_ns; /* when close() started: the fd was free from then on */
+	__u32 released; /* its TCP socket changed state inside this close */
+	__u32 pad;
 };
 
 /* Scratch for one data event. The verifier bounds a copy by its masked
@@ -204,9 +206,14 @@ BPF_TABLE("lru_hash", __u64, struct connect_attempt, connects, 4096);
 BPF_TABLE("lru_hash", __u64, __u64, connect_sks, 4096);
 /* See struct connect_failure. Key 0. */
 BPF_PERCPU_ARRAY(connect_failures, struct connect_failure, 1);
-/* A connect outcome event being built: exit_connect's stack already holds
- * its own event. Key 0. */
-BPF_PERCPU_ARRAY(outcome_scratch, struct st_conn_event, 1);
+/* A connection event built outside a stack that already holds one (a
+ * connect's outcome, the close of a socket an fd stopped naming). Key 0. */
+BPF_PERCPU_ARRAY(conn_scratch, struct st_conn_event, 1);
+/* TCP sockets that reached CLOSE (reset, refused, timed out) while an fd
+ * may still hold them: their close() changes no state, yet ends them.
+ * Key: sk cookie. Created at CLOSE, deleted at a new SYN_SENT or that
+ * close; LRU. */
+BPF_TABLE("lru_hash", __u64, __u8, tcp_ended, 4096);
 /* Sockets being closed, by calling thread: see enter_close. */
 BPF_HASH(closing, __u64, struct closing_socket, 4096);
 /* Known sockets, see struct st_sock in socket_tracer.h. */
@@ -369,6 +376,7 @@ static __always_inline void data_event_fill(struct st_data_event *ev, const stru
 	ev->bytes = bytes;
 	ev->pos = pos;
 	ev->sock_open_ns = sock->open_ts_ns;
+	ev->sk = sock->sk;
 	ev->delivered = delivered;
 	ev->captured = captured;
 	ev->capture_cut = cut;
@@ -446,7 +454,10 @@ static __always_inline struct st_sock *sock_enter(__u64 key, struct st_sock *fre
 
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
 #define TCP_CLOSE 7
+#define TCP_CLOSE_WAIT 8
+#define TCP_LISTEN 10
 #define NR_CONNECT 42
 
 /* Layout of sock:inet_sock_set_state (ports in host byte order). */
@@ -501,7 +512,7 @@ static __always_inline void connect_outcome_emit(void *ctx, const struct connect
 						 __u64 ts_ns)
 {
 	__u32 zero = 0;
-	struct st_conn_event *ev = outcome_scratch.lookup(&zero);
+	struct st_conn_event *ev = conn_scratch.lookup(&zero);
 	if (!ev)
 		return;
 	header_fill_as(&ev->hdr, ST_EV_CONNECTED, attempt->pid_tgid, attempt->fd, attempt->comm,
@@ -532,11 +543,29 @@ static __always_inline void connect_decided(void *ctx, __u64 sk, __s64 result)
 	}
 }
 
+/* Inside close(): the states tcp_close() moves a socket to when its last
+ * reference goes (FIN_WAIT1, LAST_ACK, CLOSE, or the FIN_WAIT2, CLOSING
+ * it stays in); none of the states a connection reaches while open. */
+static __always_inline void close_state_note(const struct sock_state_ctx *ctx, __u64 sk)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct closing_socket *closing_sock = closing.lookup(&pid_tgid);
+	if (!closing_sock || (closing_sock->sock.sk && closing_sock->sock.sk != sk))
+		return;
+	if (ctx->newstate == TCP_ESTABLISHED || ctx->newstate == TCP_SYN_SENT ||
+	    ctx->newstate == TCP_SYN_RECV || ctx->newstate == TCP_CLOSE_WAIT ||
+	    ctx->newstate == TCP_LISTEN)
+		return;
+	closing_sock->released = 1;
+	closing_sock->sock.sk = sk;
+}
+
 int sock_state(struct sock_state_ctx *ctx)
 {
 	__u64 sk = (__u64)ctx->skaddr;
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
+	close_state_note(ctx, sk);
 	if (ctx->newstate == TCP_ESTABLISHED) {
 		struct peer_addr peer = {};
 		peer_fill(&peer, ctx);
@@ -544,7 +573,9 @@ int sock_state(struct sock_state_ctx *ctx)
 		if (ctx->oldstate == TCP_SYN_SENT)
 			connect_decided(ctx, sk, 0);
 	} else if (ctx->newstate == TCP_CLOSE) {
+		__u8 ended = 1;
 		tcp_peers.delete(&sk);
+		tcp_ended.update(&sk, &ended);
 		if (ctx->oldstate == TCP_SYN_SENT && connects.lookup(&sk)) {
 			/* failed: the error report follows on this CPU */
 			__u32 zero = 0;
@@ -558,6 +589,7 @@ int sock_state(struct sock_state_ctx *ctx)
 		}
 	} else if (ctx->newstate == TCP_SYN_SENT) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		tcp_ended.delete(&sk);
 		struct syscall_regs regs;
 		if (!task_selected(pid_tgid) || syscall_regs_read(&regs) || regs.orig_ax != NR_CONNECT)
 			return 0;
@@ -667,15 +699,19 @@ int exit_connect(struct syscall_exit_ctx *ctx)
 	ev.family = family;
 	ev.sock_type = sock->sock_type;
 	ev.sock_flags = sock->flags;
-	conn_emit(ctx, &ev);
 
 	/* A non-blocking connect's outcome follows when the kernel decides it
 	 * (or already did, on loopback). */
 	__u64 *sk = connect_sks.lookup(&pid_tgid);
-	if (!sk)
+	if (!sk) {
+		conn_emit(ctx, &ev);
 		return 0;
+	}
 	__u64 attempt_key = *sk;
 	connect_sks.delete(&pid_tgid);
+	sock->sk = attempt_key;
+	ev.sk = attempt_key;
+	conn_emit(ctx, &ev);
 	struct connect_attempt *attempt = connects.lookup(&attempt_key);
 	if (!attempt)
 		return 0;
@@ -764,6 +800,22 @@ int enter_close(struct syscall_enter_ctx *ctx)
 	return 0;
 }
 
+/* Whether the kernel socket ended in this close (ST_SOCK_RELEASED) or
+ * lives on in another fd (ST_SOCK_KEPT); TCP tells, other sockets do not. */
+static __always_inline __u32 close_outcome(const struct closing_socket *closed)
+{
+	__u64 sk = closed->sock.sk;
+	if (closed->released || (sk && tcp_ended.lookup(&sk))) {
+		if (sk)
+			tcp_ended.delete(&sk);
+		return ST_SOCK_RELEASED;
+	}
+	if (closed->sock.sock_type == SOCK_STREAM &&
+	    (closed->sock.family == AF_INET || closed->sock.family == AF_INET6))
+		return ST_SOCK_KEPT;
+	return 0;
+}
+
 int exit_close(struct syscall_exit_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -786,9 +838,10 @@ int exit_close(struct syscall_exit_ctx *ctx)
 		ev.duration_ns = ev.hdr.ts_ns - closed.sock.open_ts_ns;
 	ev.bytes_sent = closed.sock.bytes_sent;
 	ev.bytes_recv = closed.sock.bytes_recv;
+	ev.sk = closed.sock.sk;
 	ev.family = closed.sock.family;
 	ev.sock_type = closed.sock.sock_type;
-	ev.sock_flags = closed.sock.flags;
+	ev.sock_flags = closed.sock.flags | close_outcome(&closed);
 	conn_emit(ctx, &ev);
 	return 0;
 }
@@ -1026,6 +1079,35 @@ int sock_recv(struct sock_io_ctx *ctx)
 	return 0;
 }
 
+/* Layout of tcp:tcp_rcv_space_adjust (the rest unused). */
+struct tcp_rcv_ctx {
+	__u64 common;
+	void *skaddr;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+};
+
+/* splice() out of a TCP socket reads it with tcp_read_sock, past
+ * sock_recvmsg and its sock_recv_length; tcp_rcv_space_adjust, which it
+ * calls once the bytes are taken, tells which socket. */
+int tcp_splice_read(struct tcp_rcv_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!family_traced(ctx->family) || !task_selected(pid_tgid) ||
+	    syscall_nr_read() != NR_SPLICE)
+		return 0;
+	struct sock_io fresh = {
+		.sk = (__u64)ctx->skaddr,
+		.calls = 1,
+		.family = ctx->family,
+		.protocol = IPPROTO_TCP,
+		.spliced_in = 1,
+	};
+	table_update_check(inflight.update(&pid_tgid, &fresh), ST_FULL_INFLIGHT);
+	return 0;
+}
+
 /* Copies up to len user bytes to data[]; returns the bytes copied. */
 static __always_inline __u32 payload_copy(__u8 *data, __u64 src, __u64 len)
 {
@@ -1223,15 +1305,42 @@ static __always_inline int sock_io_take(__u64 pid_tgid, __s64 ret, struct sock_i
 #endif
 }
 
+/* The fd names another socket than its entry's, without a close() seen
+ * (dup2 onto it, close_range, exec's close-on-exec): the old entry's close,
+ * with its totals, before the new socket is entered. */
+static __always_inline void replaced_close(void *ctx, __u64 pid_tgid, __u64 fd,
+					   const struct st_sock *old)
+{
+	__u32 zero = 0;
+	struct st_conn_event *ev = conn_scratch.lookup(&zero);
+	if (!ev || !(old->flags & ST_SOCK_REPORTED))
+		return;
+	header_fill(&ev->hdr, ST_EV_CLOSE, pid_tgid, fd);
+	ev->result = 0;
+	ev->duration_ns = old->open_ts_ns <= ev->hdr.ts_ns ? ev->hdr.ts_ns - old->open_ts_ns : 0;
+	ev->bytes_sent = old->bytes_sent;
+	ev->bytes_recv = old->bytes_recv;
+	ev->sk = old->sk;
+	ev->family = old->family;
+	ev->sock_type = old->sock_type;
+	ev->sock_flags = old->flags | ST_SOCK_REPLACED;
+	ev->addr_len = 0;
+	event_submit(ctx, ev, sizeof(*ev));
+}
+
 /* The socks entry of the fd the I/O went through, entered now (ADOPTED)
  * when it was not known: a dup'd, inherited or passed fd, or one opened
  * before the tracer started. NULL when there is none to report on. */
-static __always_inline struct st_sock *data_sock(__u64 pid_tgid, __u64 fd,
+static __always_inline struct st_sock *data_sock(void *ctx, __u64 pid_tgid, __u64 fd,
 						 const struct sock_io *io)
 {
 	__u64 key = sock_key(pid_tgid, fd);
 	struct st_sock *sock = socks.lookup(&key);
 #ifndef ST_NO_SOCK_TRACEPOINTS
+	if (sock && sock->sk && sock->sk != io->sk) {
+		replaced_close(ctx, pid_tgid, fd, sock);
+		sock = NULL;
+	}
 	if (!sock) {
 		struct st_sock fresh = {
 			.open_ts_ns = bpf_ktime_get_ns(),
@@ -1241,6 +1350,8 @@ static __always_inline struct st_sock *data_sock(__u64 pid_tgid, __u64 fd,
 		};
 		sock = sock_enter(key, &fresh);
 	}
+	if (sock)
+		sock->sk = io->sk;
 #endif
 	return sock;
 }
@@ -1255,7 +1366,7 @@ int exit_mmsg(struct syscall_exit_ctx *ctx)
 	if (!pid_selected(pid_tgid) || sock_io_take(pid_tgid, ctx->ret, &io) ||
 	    syscall_regs_read(&regs))
 		return 0;
-	struct st_sock *sock = data_sock(pid_tgid, regs.di, &io);
+	struct st_sock *sock = data_sock(ctx, pid_tgid, regs.di, &io);
 	if (!sock)
 		return 0;
 	struct mmsg_call call = {
@@ -1350,10 +1461,10 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		direction = ST_DIR_SEND;
 		break;
 	case NR_SPLICE:
-		/* into a socket: fd_out; its I/O was a send */
+		/* out of a TCP socket: fd_in; into a socket: fd_out, a send */
 		syscall = ST_SYS_SPLICE;
-		direction = ST_DIR_SEND;
-		fd = regs.dx;
+		direction = io.spliced_in ? ST_DIR_RECV : ST_DIR_SEND;
+		fd = io.spliced_in ? regs.di : regs.dx;
 		break;
 	default:
 		return 0;
@@ -1368,7 +1479,7 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	    (io.calls != 1 || io.bytes != bytes))
 		return 0;
 #endif
-	struct st_sock *sock = data_sock(pid_tgid, fd, &io);
+	struct st_sock *sock = data_sock(ctx, pid_tgid, fd, &io);
 	if (!sock)
 		return 0;
 

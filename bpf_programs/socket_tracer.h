@@ -35,6 +35,10 @@ enum st_event_kind {
 	ST_EV_EXIT = 5,
 	/* A non-blocking connect's outcome: established, or its error. */
 	ST_EV_CONNECTED = 6,
+	/* Made by userspace, never sent by BPF: a close (or exit) that leaves
+	 * the kernel socket open through another fd or process. The socket's
+	 * own close comes when its last user lets go. */
+	ST_EV_RELEASE = 7,
 	ST_EV_NR
 };
 
@@ -103,6 +107,15 @@ enum st_sock_flag {
 	/* The connection's peer went to userspace (connect, accept with an
 	 * address, or a data event's ST_ADDR_CONNECTION_PEER). */
 	ST_SOCK_PEER_SENT = 32,
+	/* close: the kernel socket ended in this close (a TCP state change
+	 * inside it, or it had already ended): no other fd holds it. */
+	ST_SOCK_RELEASED = 64,
+	/* close: a TCP socket that did not end in this close: another fd or
+	 * process still holds it. Neither bit: the kernel did not say. */
+	ST_SOCK_KEPT = 128,
+	/* close: not a close() but the fd found naming another socket (dup2
+	 * onto it, close_range, exec's close-on-exec) at its next I/O. */
+	ST_SOCK_REPLACED = 256,
 };
 
 /* Why a data event captured less than was delivered. Append only. */
@@ -132,6 +145,7 @@ struct st_sock {
 	__u64 open_ts_ns; /* CLOCK_MONOTONIC ns of connect/accept (or scan) */
 	__u64 bytes_sent; /* sum of send-side syscall return values */
 	__u64 bytes_recv; /* sum of receive-side syscall return values */
+	__u64 sk;         /* the kernel socket (an identity cookie); 0 until known */
 	__u16 family;     /* AF_* from socket() or the address; 0 unknown */
 	__u16 sock_type;  /* SOCK_STREAM/SOCK_DGRAM/...; 0 unknown */
 	__u32 flags;      /* enum st_sock_flag bits */
@@ -155,6 +169,9 @@ struct st_conn_event {
 	__u64 duration_ns;  /* close: since connect/accept; else 0 */
 	__u64 bytes_sent;   /* close: total sent on the socket */
 	__u64 bytes_recv;   /* close: total received on the socket */
+	/* The kernel socket, an identity cookie userspace groups fds by and
+	 * never shows; 0 unknown (an accepted socket before its first I/O). */
+	__u64 sk;
 	__u16 family;       /* AF_* of the socket */
 	__u16 sock_type;    /* SOCK_* of the socket; 0 unknown */
 	__u32 sock_flags;   /* enum st_sock_flag bits */
@@ -182,6 +199,7 @@ struct st_data_event {
 	/* The socket entry's open_ts_ns: tells apart successive sockets on one
 	 * fd (events of one socket share it). */
 	__u64 sock_open_ns;
+	__u64 sk;          /* the kernel socket, as in st_conn_event */
 	__u32 captured;    /* payload bytes in data[] (<= delivered) */
 	__u16 syscall;     /* enum st_syscall */
 	__u8 direction;    /* enum st_direction */

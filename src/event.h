@@ -21,6 +21,8 @@ struct event {
 	uint16_t sock_type;
 	uint32_t sock_flags; /* enum st_sock_flag */
 	char remote[ADDR_TEXT_MAX]; /* formatted peer, "" unknown */
+	uint64_t sk;      /* kernel socket cookie, never shown; 0 unknown */
+	uint64_t conn_id; /* the connection (kernel socket) it belongs to; 0 none */
 
 	/* connect, accept, close */
 	int64_t result;
@@ -28,6 +30,7 @@ struct event {
 	uint64_t bytes_sent;
 	uint64_t bytes_recv;
 	bool process_exited; /* close: the process exited holding the socket */
+	uint32_t users;      /* close: fds (of any process) that held the socket */
 
 	/* data */
 	uint64_t bytes;

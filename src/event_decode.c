@@ -10,6 +10,7 @@ const char *const event_kind_names[ST_EV_NR] = {
 	[ST_EV_DATA] = "data",
 	[ST_EV_EXIT] = "exit",
 	[ST_EV_CONNECTED] = "connected",
+	[ST_EV_RELEASE] = "release",
 };
 
 const char *const event_syscall_names[ST_SYS_NR] = {
@@ -61,6 +62,7 @@ static int conn_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	ev->duration_ns = conn.duration_ns;
 	ev->bytes_sent = conn.bytes_sent;
 	ev->bytes_recv = conn.bytes_recv;
+	ev->sk = conn.sk;
 	ev->family = conn.family;
 	ev->sock_type = conn.sock_type;
 	ev->sock_flags = conn.sock_flags;
@@ -89,6 +91,7 @@ static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	ev->pos = data.pos;
 	ev->undelivered = data.bytes - data.delivered;
 	ev->sock_open_ns = data.sock_open_ns;
+	ev->sk = data.sk;
 	ev->captured = data.captured;
 	ev->capture_cut = data.capture_cut;
 	ev->syscall = data.syscall;

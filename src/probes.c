@@ -38,6 +38,7 @@ static const struct probe_spec probe_specs[] = {
 	{ "sock", "sock_recv_length", "sock_recv", true },
 	{ "sock", "inet_sock_set_state", "sock_state" },
 	{ "sock", "inet_sk_error_report", "sock_error" },
+	{ "tcp", "tcp_rcv_space_adjust", "tcp_splice_read", true },
 	{ "io_uring", "io_uring_submit_req", "uring_submit" },
 	{ "io_uring", "io_uring_file_get", "uring_file" },
 	{ "io_uring", "io_uring_complete", "uring_complete" },

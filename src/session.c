@@ -17,6 +17,13 @@
 
 static void exchange_print(void *ctx, const struct event *ev, const struct exchange *exchange);
 
+static void proto_free(void *ctx, struct proto_conn **proto)
+{
+	struct session *session = ctx;
+
+	exchange_forget(&session->exchanges, proto);
+}
+
 static int64_t mono_to_wall_offset(void)
 {
 	struct timespec mono, wall;
@@ -47,7 +54,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	if (writer_open(&session->out, out_fd, SESSION_LINE_MAX) || !session->batch_bytes ||
 	    !session->hold_bytes || !session->batch || !session->stream_slots ||
 	    !session->stream_group ||
-	    conn_table_init(&session->conns)) {
+	    conn_table_init(&session->conns, proto_free, session)) {
 		session_free(session);
 		return -ENOMEM;
 	}
@@ -56,10 +63,6 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 
 void session_free(struct session *session)
 {
-	if (session->conns.slots)
-		for (uint32_t i = 0; i < CONN_TABLE_CAPACITY; i++)
-			if (session->conns.slots[i].used)
-				exchange_forget(&session->exchanges, &session->conns.slots[i].proto);
 	conn_table_free(&session->conns);
 	writer_close(&session->out);
 	free(session->batch_bytes);
@@ -139,7 +142,7 @@ static void open_conns_rank(struct session *session, int socks_fd)
 		struct conn *known = conn_table_lookup(&session->conns, conn.pid, conn.fd);
 		if (known) {
 			memcpy(conn.comm, known->comm, sizeof(conn.comm));
-			snprintf(conn.remote, sizeof(conn.remote), "%s", known->remote);
+			snprintf(conn.remote, sizeof(conn.remote), "%s", known->sock->remote);
 		}
 		conn_ranking_offer(&session->ranking, &conn);
 	}
@@ -188,12 +191,19 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 	line_count(session);
 }
 
+/* A close ends the connection, or only releases this fd's hold on a
+ * socket that another fd or process keeps (ST_EV_RELEASE). */
 static void close_handle(struct session *session, struct event *ev, struct conn *conn)
 {
-	/* Responses that end at close are printed before the close. */
-	if (conn)
-		exchange_on_close(&session->exchanges, &conn->proto, ev);
-	closed_conn_rank(session, ev);
+	bool ends = !conn || conn_table_close(&session->conns, ev, conn);
+
+	session->events_by_kind[ev->kind]++;
+	if (ends) {
+		/* Responses that end at close are printed before the close. */
+		if (conn)
+			exchange_on_close(&session->exchanges, &conn->sock->proto, ev);
+		closed_conn_rank(session, ev);
+	}
 	event_print(session, ev);
 	if (conn)
 		conn_table_remove(&session->conns, ev->pid, ev->fd);
@@ -204,7 +214,6 @@ static void close_handle(struct session *session, struct event *ev, struct conn 
 static void exited_socket_close(struct session *session, const struct event *exit_ev,
 				int32_t fd)
 {
-	struct proto_conn *released;
 	__u64 key = (__u64)exit_ev->pid << 32 | (uint32_t)fd;
 	struct st_sock sock = { 0 };
 	struct event ev = *exit_ev;
@@ -214,9 +223,6 @@ static void exited_socket_close(struct session *session, const struct event *exi
 		if (bpf_lookup_elem(session->socks_fd, &key, &sock)) {
 			/* Evicted from the BPF table: its totals are gone, and a
 			 * close with made-up ones would be wrong data. */
-			conn = conn_table_lookup(&session->conns, exit_ev->pid, fd);
-			if (conn)
-				exchange_forget(&session->exchanges, &conn->proto);
 			conn_table_remove(&session->conns, exit_ev->pid, fd);
 			session->exit_closes_untotalled++;
 			return;
@@ -231,12 +237,12 @@ static void exited_socket_close(struct session *session, const struct event *exi
 	ev.family = sock.family;
 	ev.sock_type = sock.sock_type;
 	ev.sock_flags = sock.flags;
+	ev.sk = sock.sk;
 	if (sock.open_ts_ns && sock.open_ts_ns <= ev.ts_ns)
 		ev.duration_ns = ev.ts_ns - sock.open_ts_ns;
-	conn = conn_table_apply(&session->conns, &ev, &released);
+	conn = conn_table_apply(&session->conns, &ev);
 	if (conn)
 		memcpy(ev.comm, conn->comm, sizeof(ev.comm));
-	session->events_by_kind[ST_EV_CLOSE]++;
 	close_handle(session, &ev, conn);
 }
 
@@ -254,7 +260,6 @@ static void process_exited(struct session *session, const struct event *exit_ev)
 
 static void sample_handle(struct session *session, const void *data, int size)
 {
-	struct proto_conn *released;
 	struct event ev;
 	struct conn *conn;
 
@@ -269,17 +274,16 @@ static void sample_handle(struct session *session, const void *data, int size)
 		process_exited(session, &ev);
 		return;
 	}
-	session->events_by_kind[ev.kind]++;
-	conn = conn_table_apply(&session->conns, &ev, &released);
-	if (released)
-		exchange_forget(&session->exchanges, &released);
+	conn = conn_table_apply(&session->conns, &ev);
+	if (ev.kind != ST_EV_CLOSE)
+		session->events_by_kind[ev.kind]++;
 	switch (ev.kind) {
 	case ST_EV_DATA:
 		if (conn)
-			exchange_classify(&session->exchanges, &conn->proto, &ev);
+			exchange_classify(&session->exchanges, &conn->sock->proto, &ev);
 		event_print(session, &ev);
 		if (conn)
-			exchange_on_data(&session->exchanges, conn->proto, &ev);
+			exchange_on_data(&session->exchanges, conn->sock->proto, &ev);
 		break;
 	case ST_EV_CLOSE:
 		close_handle(session, &ev, conn);
@@ -474,7 +478,7 @@ void session_sweep_exited(struct session *session)
 
 /* Each count of what no table had room for, with what it cost: the BPF
  * tables' refusals, then what the userspace table and evictions cost. */
-#define CAPACITY_CAUSES (ST_FULL_NR + 3)
+#define CAPACITY_CAUSES (ST_FULL_NR + 4)
 
 struct capacity_cause {
 	uint64_t count;
@@ -502,6 +506,10 @@ static void capacity_causes(const struct session *session, const uint64_t table_
 	causes[ST_FULL_NR + 2] = (struct capacity_cause){
 		session->conns.full_misses,
 		"events without connection state (connection table full)" };
+	causes[ST_FULL_NR + 3] = (struct capacity_cause){
+		session->conns.waiting_dropped,
+		"kept sockets forgotten, a later fd on one starts a connection anew "
+		"(kept-socket list full)" };
 }
 
 /* The non-zero causes as one line; returns its length, 0 when none. */
@@ -549,12 +557,14 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 
 	fprintf(stderr,
 		"socket-tracer: %" PRIu64 " events (connect %" PRIu64 ", connected %" PRIu64
-		", accept %" PRIu64 ", close %" PRIu64 ", data %" PRIu64 "), lost samples %" PRIu64
-		", malformed samples %" PRIu64 ", refused samples %" PRIu64 "\n",
+		", accept %" PRIu64 ", release %" PRIu64 ", close %" PRIu64 ", data %" PRIu64
+		"), lost samples %" PRIu64 ", malformed samples %" PRIu64
+		", refused samples %" PRIu64 "\n",
 		by_kind[ST_EV_CONNECT] + by_kind[ST_EV_CONNECTED] + by_kind[ST_EV_ACCEPT] +
-			by_kind[ST_EV_CLOSE] + by_kind[ST_EV_DATA],
+			by_kind[ST_EV_RELEASE] + by_kind[ST_EV_CLOSE] + by_kind[ST_EV_DATA],
 		by_kind[ST_EV_CONNECT], by_kind[ST_EV_CONNECTED], by_kind[ST_EV_ACCEPT],
-		by_kind[ST_EV_CLOSE], by_kind[ST_EV_DATA], lost_samples, session->malformed,
+		by_kind[ST_EV_RELEASE], by_kind[ST_EV_CLOSE], by_kind[ST_EV_DATA], lost_samples,
+		session->malformed,
 		submit_failures[ST_SUBMIT_OTHER]);
 	if (session->exchanges_seen || session->exchanges.streams_resynced)
 		fprintf(stderr,

@@ -176,6 +176,15 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	column_put(out, COL_REMOTE, ev->remote[0] ? ev->remote : "-");
 }
 
+/* How a close or release came without a close() of its own. */
+static void close_cause_put(struct strbuf *out, const struct event *ev)
+{
+	if (ev->process_exited)
+		strbuf_puts(out, " (process exited)");
+	else if (ev->sock_flags & ST_SOCK_REPLACED)
+		strbuf_puts(out, " (fd reused without close)");
+}
+
 void human_event_format(struct strbuf *out, const struct event *ev,
 			const struct output_style *style)
 {
@@ -203,8 +212,17 @@ void human_event_format(struct strbuf *out, const struct event *ev,
 		strbuf_puts(out, "B, recv ");
 		strbuf_put_u64(out, ev->bytes_recv);
 		strbuf_putc(out, 'B');
-		if (ev->process_exited)
-			strbuf_puts(out, " (process exited)");
+		if (ev->users > 1)
+			strbuf_printf(out, " over %" PRIu32 " fds", ev->users);
+		close_cause_put(out, ev);
+		break;
+	case ST_EV_RELEASE:
+		strbuf_puts(out, "this fd sent ");
+		strbuf_put_u64(out, ev->bytes_sent);
+		strbuf_puts(out, "B, recv ");
+		strbuf_put_u64(out, ev->bytes_recv);
+		strbuf_puts(out, "B; the socket stays open elsewhere");
+		close_cause_put(out, ev);
 		break;
 	case ST_EV_DATA:
 		data_detail_put(out, ev, style);

@@ -83,6 +83,8 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	json_text(out, KEY("remote"), ev->remote);
 	json_bool(out, KEY("preexisting"), ev->sock_flags & ST_SOCK_PREEXISTING);
 	json_bool(out, KEY("adopted"), ev->sock_flags & ST_SOCK_ADOPTED);
+	if (ev->conn_id)
+		json_u64(out, KEY("conn"), ev->conn_id);
 }
 
 void json_event_format(struct strbuf *out, const struct event *ev,
@@ -99,11 +101,15 @@ void json_event_format(struct strbuf *out, const struct event *ev,
 	}
 	if (ev->kind == ST_EV_CONNECTED)
 		json_u64(out, KEY("duration_ns"), ev->duration_ns);
-	if (ev->kind == ST_EV_CLOSE) {
-		json_u64(out, KEY("duration_ns"), ev->duration_ns);
+	if (ev->kind == ST_EV_CLOSE || ev->kind == ST_EV_RELEASE) {
+		if (ev->kind == ST_EV_CLOSE)
+			json_u64(out, KEY("duration_ns"), ev->duration_ns);
 		json_u64(out, KEY("bytes_sent"), ev->bytes_sent);
 		json_u64(out, KEY("bytes_recv"), ev->bytes_recv);
 		json_bool(out, KEY("process_exited"), ev->process_exited);
+		json_bool(out, KEY("fd_replaced"), ev->sock_flags & ST_SOCK_REPLACED);
+		if (ev->kind == ST_EV_CLOSE && ev->users > 1)
+			json_u64(out, KEY("users"), ev->users);
 		if (ev->protocol)
 			json_name(out, KEY("protocol"), protocol_names[ev->protocol]);
 	}

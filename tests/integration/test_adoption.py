@@ -119,6 +119,57 @@ print(json.dumps({"pid": os.getpid(), "fd": f.fileno()}))
 """
 
 
+# One kernel socket through several fds and processes: a handover to a
+# child, a fork server, a UDP socket and its dup, dup2 onto a traced fd.
+SHARED = r"""
+import json, os, socket, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
+port = srv.getsockname()[1]
+out = {"pid": os.getpid()}
+def recv_exactly(s, n):
+    got = b""
+    while len(got) < n:
+        got += s.recv(100)
+    return got.decode()
+
+cli = socket.create_connection(("127.0.0.1", port)); conn, _ = srv.accept()
+out.update(handover_fd=conn.fileno(), handover_peer="%s:%d" % cli.getsockname())
+conn.sendall(b"parent-part;")
+child = os.fork()
+if child == 0:
+    time.sleep(0.2); conn.sendall(b"child-part"); conn.close(); os._exit(0)
+conn.close(); os.waitpid(child, 0)
+out.update(handover_child=child, handover_got=recv_exactly(cli, 22))
+cli.close()
+
+cli2 = socket.create_connection(("127.0.0.1", port)); conn2, _ = srv.accept()
+out.update(served_fd=conn2.fileno(), served_peer="%s:%d" % cli2.getsockname())
+server_child = os.fork()
+if server_child == 0:
+    req = conn2.recv(100); conn2.sendall(b"served:" + req); conn2.close(); os._exit(0)
+conn2.close()
+cli2.sendall(b"request")
+out.update(server_child=server_child, reply=recv_exactly(cli2, 14))
+os.waitpid(server_child, 0); cli2.close()
+
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.connect(r.getsockname())
+d = os.dup(u.fileno())
+os.write(u.fileno(), b"via-original"); os.write(d, b"via-dup")
+out.update(udp_fd=u.fileno(), udp_dup=d, udp_got=[r.recv(100).decode(), r.recv(100).decode()])
+os.close(d); u.close()
+
+a = socket.create_connection(("127.0.0.1", port)); sa, _ = srv.accept()
+a.sendall(b"first-socket")
+b = socket.create_connection(("127.0.0.1", port)); sb, _ = srv.accept()
+out.update(a_fd=a.fileno(), b_fd=b.fileno(), a_got=recv_exactly(sa, 12))
+os.dup2(b.fileno(), a.fileno())
+os.write(a.fileno(), b"second-socket")
+out.update(b_got=recv_exactly(sb, 13))
+print(json.dumps(out))
+"""
+
+
 class FdPathsTest(unittest.TestCase):
     def test_every_second_fd_is_traced_from_its_first_write(self):
         with Tracer() as tracer:
@@ -139,6 +190,9 @@ class FdPathsTest(unittest.TestCase):
         (passed,) = [e for e in select(events, pid=info["receiver"], event="data",
                                        direction="send") if e["transport"] == "tcp"]
         self.assertEqual((passed["data"], passed["adopted"]), ("passed-by-SCM_RIGHTS", True))
+        # One kernel socket: every fd's and process's I/O is one connection.
+        conns = {ev["conn"] for p, fd, _ in paths for ev in sends(p, fd)}
+        self.assertEqual(conns, {passed["conn"]})
 
         # The server side received exactly what all of them sent.
         received = select(events, pid=pid, fd=info["server_fd"], event="data", direction="recv")
@@ -175,6 +229,86 @@ class FdPathsTest(unittest.TestCase):
                          "hello-from-bash")
         self.assertEqual("".join(e["data"] for e in data if e["direction"] == "recv"),
                          "echo:hello-from-bash\n")
+
+
+
+class SharedSocketTest(unittest.TestCase):
+    """A connection is the kernel socket: its fds in any process share one
+    "conn" number; a close that leaves it open elsewhere is a "release";
+    the "close" comes from the last user, with everyone's totals."""
+
+    @classmethod
+    def setUpClass(cls):
+        with Tracer() as tracer:
+            _, (cls.info,) = run_python(SHARED)
+            assert tracer.stop() == 0
+        cls.events = [e for e in tracer.events() if e["pid"] in
+                      (cls.info["pid"], cls.info["handover_child"], cls.info["server_child"])]
+
+    def of(self, pid, fd, **fields):
+        return select(self.events, pid=pid, fd=fd, **fields)
+
+    def test_handover_to_a_child(self):
+        info = self.info
+        self.assertEqual(info["handover_got"], "parent-part;child-part")
+        pid, child, fd = info["pid"], info["handover_child"], info["handover_fd"]
+        (accept,) = self.of(pid, fd, event="accept", remote=info["handover_peer"])
+        conn = accept["conn"]
+        (parent_send,) = self.of(pid, fd, event="data", data="parent-part;")
+        (release,) = self.of(pid, fd, event="release", conn=conn)
+        (child_send,) = self.of(child, fd, event="data", direction="send")
+        (close,) = self.of(child, fd, event="close")
+        self.assertEqual([e["conn"] for e in (parent_send, release, child_send, close)],
+                         [conn] * 4)
+        self.assertEqual((release["bytes_sent"], release["bytes_recv"]), (12, 0))
+        self.assertEqual((child_send["data"], child_send["adopted"], child_send["role"]),
+                         ("child-part", True, "server"))
+        self.assertEqual((close["bytes_sent"], close["bytes_recv"], close["users"],
+                          close["role"], close["remote"]),
+                         (22, 0, 2, "server", accept["remote"]))
+        self.assertFalse(self.of(pid, fd, event="close", conn=conn))
+
+    def test_fork_server(self):
+        info = self.info
+        self.assertEqual(info["reply"], "served:request")
+        pid, child, fd = info["pid"], info["server_child"], info["served_fd"]
+        (accept,) = self.of(pid, fd, event="accept", remote=info["served_peer"])
+        (release,) = self.of(pid, fd, event="release", conn=accept["conn"])
+        self.assertEqual((release["bytes_sent"], release["bytes_recv"]), (0, 0))
+        data = self.of(child, fd, event="data")
+        self.assertEqual([(e["direction"], e["data"], e["adopted"]) for e in data],
+                         [("recv", "request", True), ("send", "served:request", True)])
+        (close,) = self.of(child, fd, event="close")
+        self.assertEqual((close["bytes_recv"], close["bytes_sent"], close["remote"]),
+                         (7, 14, accept["remote"]))
+        self.assertEqual({e["conn"] for e in data}, {close["conn"]})
+
+    def test_udp_socket_and_its_dup(self):
+        info = self.info
+        self.assertEqual(info["udp_got"], ["via-original", "via-dup"])
+        pid = info["pid"]
+        sends = [e for e in self.events if e["pid"] == pid and e["event"] == "data"
+                 and e["transport"] == "udp" and e["direction"] == "send"]
+        self.assertEqual([(e["fd"], e["data"]) for e in sends],
+                         [(info["udp_fd"], "via-original"), (info["udp_dup"], "via-dup")])
+        (release,) = self.of(pid, info["udp_dup"], event="release")
+        (close,) = self.of(pid, info["udp_fd"], event="close", transport="udp")
+        self.assertEqual(release["bytes_sent"], 7)
+        self.assertEqual((close["bytes_sent"], close["users"]), (19, 2))
+        self.assertEqual({release["conn"], close["conn"], sends[0]["conn"], sends[1]["conn"]},
+                         {close["conn"]})
+
+    def test_dup2_onto_a_traced_fd(self):
+        info = self.info
+        self.assertEqual((info["a_got"], info["b_got"]), ("first-socket", "second-socket"))
+        pid, a, b = info["pid"], info["a_fd"], info["b_fd"]
+        (first,) = self.of(pid, a, event="data", data="first-socket")
+        (replaced,) = self.of(pid, a, event="close", fd_replaced=True)
+        self.assertEqual((replaced["conn"], replaced["bytes_sent"]), (first["conn"], 12))
+        (second,) = self.of(pid, a, event="data", data="second-socket")
+        (b_connect,) = self.of(pid, b, event="connect")
+        self.assertEqual(second["conn"], b_connect["conn"])
+        self.assertNotEqual(second["conn"], first["conn"])
 
 
 class AcceptBlockedTest(unittest.TestCase):

@@ -15,7 +15,7 @@ require_root()
 
 # Programs loaded: one per function of the probe table (src/probes.c),
 # exit_data serving every data syscall's exit.
-PROGRAMS = 17
+PROGRAMS = 18
 
 TRAFFIC = r"""
 import json, os, socket
@@ -288,7 +288,7 @@ class Stopping(unittest.TestCase):
         self.assertEqual(code, 0)
         summary, _ = tracer.summary()
         match = re.match(r"socket-tracer: (\d+) events \(connect (\d+), connected \d+, accept (\d+), "
-                         r"close (\d+), data (\d+)\), lost samples (\d+), malformed samples 0",
+                         r"release \d+, close (\d+), data (\d+)\), lost samples (\d+), malformed samples 0",
                          summary)
         self.assertIsNotNone(match, summary)
         events = tracer.events()

@@ -117,9 +117,19 @@ with tempfile.TemporaryFile() as f:
 got_file = 0
 while got_file < 3000:
     got_file += len(receiver.recv(4096))
+pipe_out, pipe_in = os.pipe()
+with tempfile.TemporaryFile() as f:
+    f.write(b"s" * 2500); f.flush(); f.seek(0)
+    assert os.splice(f.fileno(), pipe_in, 2500) == 2500
+    assert os.splice(pipe_out, sender.fileno(), 2500) == 2500
+spliced_out = 0
+while spliced_out < 2500:
+    spliced_out += os.splice(receiver.fileno(), pipe_in, 2500 - spliced_out)
+assert os.read(pipe_out, 65536) == b"s" * 2500
 print(json.dumps({"pid": os.getpid(), "udp_client_fd": cli.fileno(),
                   "udp_server_fd": srv.fileno(), "client_port": cli.getsockname()[1],
-                  "server_port": srv.getsockname()[1], "sender_fd": sender.fileno()}))
+                  "server_port": srv.getsockname()[1], "sender_fd": sender.fileno(),
+                  "receiver_fd": receiver.fileno()}))
 """
 
 # writev of 64 iovecs, then of 70 (past ST_IOV_MAX), 5 bytes each.
@@ -333,14 +343,28 @@ class DataEvents(unittest.TestCase):
         (close,) = select(self.events, event="close", pid=pid, fd=info["fd"])
         self.assertEqual(close["bytes_sent"], 60)
 
-    def test_sendfile_counts_bytes_without_capture(self):
-        (sent,) = select(self.events, event="data", pid=self.mmsg_pid,
-                         fd=self.mmsg["sender_fd"], direction="send")
-        self.assertEqual((sent["syscall"], sent["bytes"], sent["captured"], sent["pos"]),
-                         ("sendfile", 3000, 0, 0))
+    def test_sendfile_and_splice_count_bytes_without_capture(self):
+        sent = select(self.events, event="data", pid=self.mmsg_pid,
+                      fd=self.mmsg["sender_fd"], direction="send")
+        self.assertEqual([(e["syscall"], e["bytes"], e["captured"], e["pos"],
+                           e.get("capture_cut")) for e in sent],
+                         [("sendfile", 3000, 0, 0, "no-buffer"),
+                          ("splice", 2500, 0, 3000, "no-buffer")])
         (close,) = select(self.events, event="close", pid=self.mmsg_pid,
                           fd=self.mmsg["sender_fd"])
-        self.assertEqual(close["bytes_sent"], 3000)
+        self.assertEqual(close["bytes_sent"], 5500)
+        # splice out of a TCP socket into a pipe: a receive, counted.
+        received = select(self.events, event="data", pid=self.mmsg_pid,
+                          fd=self.mmsg["receiver_fd"], direction="recv")
+        spliced = [e for e in received if e["syscall"] == "splice"]
+        self.assertEqual(sum(e["bytes"] for e in received if e["syscall"] != "splice"), 3000)
+        self.assertEqual(sum(e["bytes"] for e in spliced), 2500)
+        self.assertTrue(all(e["captured"] == 0 and e["capture_cut"] == "no-buffer" and
+                            e["gap_bytes"] == 0 for e in spliced), spliced)
+        self.assertEqual(spliced[0]["pos"], 3000)
+        (close,) = select(self.events, event="close", pid=self.mmsg_pid,
+                          fd=self.mmsg["receiver_fd"])
+        self.assertEqual((close["bytes_recv"], close["bytes_sent"]), (5500, 0))
 
     def test_hostile_payload_in_json(self):
         (sent,) = select(self.events, event="data", pid=self.hostile_pid, fd=self.hostile["a"])

@@ -61,8 +61,10 @@ def stream(events, direction):
 
 class ForkServerCase(unittest.TestCase):
     def assert_totals_and_closes(self, client, server, events):
-        """Client and server sides agree, byte for byte; each (pid, fd) that did
-        I/O has one close with what moved through it."""
+        """Client and server sides agree, byte for byte. Each connection (one
+        kernel socket, one "conn" number) has one close, from its last user,
+        with what moved through all its fds; every other fd that did I/O on
+        it has a release with what moved through that fd."""
         self.assertTrue(client and server)
         self.assertEqual([e for e in client + server if e["captured"] != e["bytes"]], [])
         self.assertEqual(total(server, "recv"), total(client, "send"))
@@ -70,11 +72,18 @@ class ForkServerCase(unittest.TestCase):
         self.assertEqual(stream(server, "recv"), stream(client, "send"))
         self.assertEqual(stream(server, "send"), stream(client, "recv"))
         for side in (client, server):
-            for pid, fd in sorted({(e["pid"], e["fd"]) for e in side}):
-                mine = [e for e in side if (e["pid"], e["fd"]) == (pid, fd)]
-                (close,) = tcp(events, event="close", pid=pid, fd=fd)
+            for conn in sorted({e["conn"] for e in side}):
+                data = [e for e in side if e["conn"] == conn]
+                (close,) = tcp(events, event="close", conn=conn)
                 self.assertEqual((close["bytes_sent"], close["bytes_recv"]),
-                                 (total(mine, "send"), total(mine, "recv")), close)
+                                 (total(data, "send"), total(data, "recv")), close)
+                for pid, fd in sorted({(e["pid"], e["fd"]) for e in data}):
+                    if (pid, fd) == (close["pid"], close["fd"]):
+                        continue
+                    mine = [e for e in data if (e["pid"], e["fd"]) == (pid, fd)]
+                    (release,) = tcp(events, event="release", conn=conn, pid=pid, fd=fd)
+                    self.assertEqual((release["bytes_sent"], release["bytes_recv"]),
+                                     (total(mine, "send"), total(mine, "recv")), release)
         (client_close,) = tcp(events, event="close", pid=client[0]["pid"], fd=client[0]["fd"])
         self.assertEqual((client_close["bytes_sent"], client_close["bytes_recv"]),
                          (total(server, "recv"), total(server, "send")))

@@ -305,10 +305,32 @@ static void test_json(void)
 	json(&ev, &style);
 	CHECK(has(line, ",\"preexisting\":false,\"adopted\":true,"));
 	CHECK(has(line, ",\"duration_ns\":1840000,\"bytes_sent\":120,\"bytes_recv\":4096,"
-			"\"process_exited\":false}"));
+			"\"process_exited\":false,\"fd_replaced\":false}"));
 	ev.process_exited = true;
 	json(&ev, &style);
-	CHECK(has(line, ",\"bytes_recv\":4096,\"process_exited\":true}"));
+	CHECK(has(line, ",\"bytes_recv\":4096,\"process_exited\":true,\"fd_replaced\":false}"));
+	/* A socket that other fds kept: a release, with this fd's totals. */
+	ev.kind = ST_EV_RELEASE;
+	ev.conn_id = 7;
+	ev.process_exited = false;
+	json(&ev, &style);
+	CHECK(json_line_ok(line));
+	CHECK(has(line, "{\"event\":\"release\","));
+	CHECK(has(line, ",\"adopted\":true,\"conn\":7,\"result\":0,\"bytes_sent\":120,"
+			"\"bytes_recv\":4096,\"process_exited\":false,\"fd_replaced\":false}"));
+	human(&ev, &style);
+	CHECK(has(line, " release "));
+	CHECK(has(line, "this fd sent 120B, recv 4096B; the socket stays open elsewhere (adopted)\n"));
+	/* The connection's end, over the fds of two processes. */
+	ev.kind = ST_EV_CLOSE;
+	ev.users = 2;
+	json(&ev, &style);
+	CHECK(has(line, ",\"fd_replaced\":false,\"users\":2}"));
+	human(&ev, &style);
+	CHECK(has(line, ", recv 4096B over 2 fds (adopted)\n"));
+	ev.users = 0;
+	ev.conn_id = 0;
+	ev.process_exited = true;
 	human(&ev, &style);
 	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (process exited) (adopted)\n");
 	ev.process_exited = false;
