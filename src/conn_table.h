@@ -31,6 +31,7 @@ struct conn_socket {
 	uint32_t users;           /* (pid, fd) entries it ever had */
 	uint32_t role;            /* ST_SOCK_SERVER / ST_SOCK_CLIENT, from any of its fds */
 	bool ended;               /* its close was reported: out of the sk index */
+	bool peer_asked;          /* the kernel was asked for its peer */
 	struct conn_socket *sk_next;                 /* sk index chain */
 	struct conn_socket *waiting_prev, *waiting_next; /* see conn_table.waiting */
 };

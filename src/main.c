@@ -22,6 +22,7 @@
 #include "privileges.h"
 #include "ring_poller.h"
 #include "session.h"
+#include "socket_peer.h"
 #include "tracefs.h"
 
 #ifndef SOCKET_TRACER_VERSION
@@ -266,6 +267,7 @@ static int trace(const struct options *opts)
 	}
 	writer_stop_on(&session.out, &exiting);
 	session.socks_fd = program.socks_fd;
+	session.socket_peer = socket_peer_of;
 
 	/* Open the buffers, then attach: no event is sent before a reader exists */
 	err = transport_open(&transport, opts->ring_buffer, program.events_fd, &session);

@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "format.h"
+#include "socket_peer.h"
 
 static bool process_selected(const struct options *opts, uint32_t pid)
 {
@@ -46,8 +47,6 @@ static bool process_selected(const struct options *opts, uint32_t pid)
 /* Describes one socket through a duplicate of the traced process's fd. */
 static int socket_enter(int pidfd, uint32_t pid, int fd, int socks_fd, struct conn_table *conns)
 {
-	struct sockaddr_storage peer;
-	socklen_t peer_len = sizeof(peer);
 	int domain = 0, type = 0, listening = 0;
 	socklen_t len = sizeof(int);
 	char remote[ADDR_TEXT_MAX];
@@ -76,8 +75,7 @@ static int socket_enter(int pidfd, uint32_t pid, int fd, int socks_fd, struct co
 		err = -errno;
 		goto close_copy;
 	}
-	if (!listening && !getpeername(copy, (struct sockaddr *)&peer, &peer_len) &&
-	    !format_sockaddr((const uint8_t *)&peer, peer_len, remote, sizeof(remote)))
+	if (!listening && !socket_peer_of_copy(copy, remote, sizeof(remote)))
 		conn_table_set_remote(conns, pid, fd, remote);
 
 close_copy:

@@ -258,6 +258,26 @@ static void process_exited(struct session *session, const struct event *exit_ev)
 			exited_socket_close(session, exit_ev, fds[i]);
 }
 
+/* An adopted socket whose peer no event told (a UDP socket connected, or
+ * a TCP one established, before the trace, reached through another fd):
+ * asked of the kernel once, while the fd still names a socket like it. */
+static void adopted_peer_learn(struct session *session, struct conn *conn, struct event *ev)
+{
+	struct conn_socket *sock = conn->sock;
+
+	if (!session->socket_peer || sock->remote[0] || sock->peer_asked ||
+	    !(ev->sock_flags & ST_SOCK_ADOPTED))
+		return;
+	sock->peer_asked = true;
+	if (session->socket_peer(ev->pid, ev->fd, ev->family, ev->sock_type, sock->remote,
+				 sizeof(sock->remote))) {
+		sock->remote[0] = '\0';
+		return;
+	}
+	if (!ev->remote[0])
+		memcpy(ev->remote, sock->remote, sizeof(ev->remote));
+}
+
 static void sample_handle(struct session *session, const void *data, int size)
 {
 	struct event ev;
@@ -279,6 +299,8 @@ static void sample_handle(struct session *session, const void *data, int size)
 		session->events_by_kind[ev.kind]++;
 	switch (ev.kind) {
 	case ST_EV_DATA:
+		if (conn)
+			adopted_peer_learn(session, conn, &ev);
 		if (conn)
 			exchange_classify(&session->exchanges, &conn->sock->proto, &ev);
 		event_print(session, &ev);

@@ -49,6 +49,10 @@ struct session {
 	struct output_style style;
 	struct conn_table conns;
 	int socks_fd;           /* BPF map "socks" (exact totals), -1 none */
+	/* Asks the kernel for an adopted socket's peer (socket_peer_of); NULL:
+	 * never (tests, fuzzers: their events name no real fds). */
+	int (*socket_peer)(uint32_t pid, int32_t fd, int family, int type, char *text,
+			   size_t size);
 	uint64_t exit_closes_untotalled; /* exit closes dropped: BPF entry evicted */
 	uint64_t capacity_reported;      /* the capacity counts' sum last reported */
 	struct writer out;

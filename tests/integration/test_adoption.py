@@ -6,6 +6,7 @@ socket keep consistent positions; a non-socket is never a socket."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -170,6 +171,25 @@ print(json.dumps(out))
 """
 
 
+# Sockets connected before the trace, then written through new fds.
+CONNECTED_BEFORE = r"""
+import json, os, signal, socket, time
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+cli = socket.create_connection(srv.getsockname()); conn, _ = srv.accept()
+receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); receiver.bind(("127.0.0.1", 0))
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.connect(receiver.getsockname())
+print(json.dumps({"pid": os.getpid(), "port": srv.getsockname()[1],
+                  "udp_peer": "127.0.0.1:%d" % receiver.getsockname()[1]}), flush=True)
+signal.sigwait({signal.SIGUSR1})
+tcp_dup, udp_dup = os.dup(cli.fileno()), os.dup(udp.fileno())
+os.write(tcp_dup, b"late-tcp"); os.write(udp_dup, b"late-udp")
+assert conn.recv(100) == b"late-tcp" and receiver.recv(100) == b"late-udp"
+print(json.dumps({"tcp_dup": tcp_dup, "udp_dup": udp_dup}), flush=True)
+time.sleep(1)  # the peer is asked of the live process when the event is read
+"""
+
+
 class FdPathsTest(unittest.TestCase):
     def test_every_second_fd_is_traced_from_its_first_write(self):
         with Tracer() as tracer:
@@ -309,6 +329,24 @@ class SharedSocketTest(unittest.TestCase):
         (b_connect,) = self.of(pid, b, event="connect")
         self.assertEqual(second["conn"], b_connect["conn"])
         self.assertNotEqual(second["conn"], first["conn"])
+
+
+
+class ConnectedBeforeTest(unittest.TestCase):
+    def test_new_fd_of_a_socket_connected_before_the_start_has_its_peer(self):
+        with Server(CONNECTED_BEFORE) as server:
+            with Tracer() as tracer:
+                os.kill(server.pid, signal.SIGUSR1)
+                (info,) = server.finish()
+                self.assertEqual(tracer.stop(), 0)
+        first = server.first
+        mine = select(tracer.events(), pid=server.pid, event="data")
+        (tcp,) = select(mine, fd=info["tcp_dup"])
+        (udp,) = select(mine, fd=info["udp_dup"])
+        self.assertEqual((tcp["data"], tcp["adopted"], tcp["remote"]),
+                         ("late-tcp", True, "127.0.0.1:%d" % first["port"]))
+        self.assertEqual((udp["data"], udp["adopted"], udp["transport"], udp["remote"]),
+                         ("late-udp", True, "udp", first["udp_peer"]))
 
 
 class AcceptBlockedTest(unittest.TestCase):
