@@ -41,7 +41,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 ST_READY = "Reading perf buffers"
 ST_READY_RING = "Reading the ring buffer"
 ST_SUMMARY = re.compile(
-    r"socket-tracer: (\d+) events \(connect (\d+), (?:connected \d+, )?accept (\d+), close (\d+), "
+    r"socket-tracer: (\d+) events \(connect (\d+), (?:connected \d+, )?accept (\d+), (?:release \d+, )?close (\d+), "
     r"data (\d+)\), "
     r"lost samples (\d+), malformed samples (\d+)")
 ST_COMPILE = re.compile(rb"BPF compile process: ([\d.]+) s CPU, peak RSS ([\d.]+) MiB")
@@ -373,7 +373,7 @@ WORKLOADS = [
 CONDITIONS = [
     # key, label
     ("none", "none (untraced)"),
-    ("floor", "bpftrace floor.bt: 27 empty probes"),
+    ("floor", "bpftrace floor.bt: 28 empty probes"),
     ("st_nodata", "socket-tracer --no-data"),
     ("st_json", "socket-tracer --json (full capture)"),
     ("st_ring", "socket-tracer --json --ring-buffer (full capture)"),
