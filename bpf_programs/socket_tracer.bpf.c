@@ -455,8 +455,10 @@ static __always_inline struct st_sock *sock_enter(__u64 key, struct st_sock *fre
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT1 4
 #define TCP_CLOSE 7
 #define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK 9
 #define TCP_LISTEN 10
 #define NR_CONNECT 42
 
@@ -555,6 +557,15 @@ static __always_inline void close_state_note(const struct sock_state_ctx *ctx, _
 	if (ctx->newstate == TCP_ESTABLISHED || ctx->newstate == TCP_SYN_SENT ||
 	    ctx->newstate == TCP_SYN_RECV || ctx->newstate == TCP_CLOSE_WAIT ||
 	    ctx->newstate == TCP_LISTEN)
+		return;
+	/* Its socket not known yet: only a move a close starts counts (not one
+	 * a softirq makes in this thread meanwhile, say a peer's TIME_WAIT). */
+	if (!closing_sock->sock.sk &&
+	    !((ctx->oldstate == TCP_ESTABLISHED || ctx->oldstate == TCP_CLOSE_WAIT ||
+	       ctx->oldstate == TCP_SYN_RECV || ctx->oldstate == TCP_SYN_SENT ||
+	       ctx->oldstate == TCP_LISTEN) &&
+	      (ctx->newstate == TCP_FIN_WAIT1 || ctx->newstate == TCP_LAST_ACK ||
+	       ctx->newstate == TCP_CLOSE)))
 		return;
 	closing_sock->released = 1;
 	closing_sock->sock.sk = sk;
