@@ -450,6 +450,13 @@ static __always_inline struct st_sock *sock_enter(__u64 key, struct st_sock *fre
 	return socks.lookup(&key);
 }
 
+/* The entry's running total in a direction: it has I/O to report now. */
+static __always_inline __u64 *sock_total(struct st_sock *sock, __u8 direction)
+{
+	sock->flags |= ST_SOCK_REPORTED;
+	return direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
+}
+
 /* ---- TCP state: peers and non-blocking connects' outcomes ---- */
 
 #define TCP_ESTABLISHED 1
@@ -811,6 +818,24 @@ int enter_close(struct syscall_enter_ctx *ctx)
 	return 0;
 }
 
+/* A close event's fields from the socket entry it reports, its header
+ * (with the time its duration runs to) filled already. */
+static __always_inline void close_event_fill(struct st_conn_event *ev, const struct st_sock *sock,
+					     __s64 result, __u32 flags)
+{
+	ev->result = result;
+	ev->duration_ns = sock->open_ts_ns && sock->open_ts_ns <= ev->hdr.ts_ns
+				  ? ev->hdr.ts_ns - sock->open_ts_ns
+				  : 0;
+	ev->bytes_sent = sock->bytes_sent;
+	ev->bytes_recv = sock->bytes_recv;
+	ev->sk = sock->sk;
+	ev->family = sock->family;
+	ev->sock_type = sock->sock_type;
+	ev->sock_flags = sock->flags | flags;
+	ev->addr_len = 0;
+}
+
 /* Whether the kernel socket ended in this close (ST_SOCK_RELEASED) or
  * lives on in another fd (ST_SOCK_KEPT); TCP tells, other sockets do not. */
 static __always_inline __u32 close_outcome(const struct closing_socket *closed)
@@ -844,15 +869,7 @@ int exit_close(struct syscall_exit_ctx *ctx)
 	/* Stamped when the fd was given up: a socket that reuses the number
 	 * before this exit then sorts after this close, not before it. */
 	ev.hdr.ts_ns = closed.ts_ns;
-	ev.result = ctx->ret;
-	if (closed.sock.open_ts_ns && closed.sock.open_ts_ns <= ev.hdr.ts_ns)
-		ev.duration_ns = ev.hdr.ts_ns - closed.sock.open_ts_ns;
-	ev.bytes_sent = closed.sock.bytes_sent;
-	ev.bytes_recv = closed.sock.bytes_recv;
-	ev.sk = closed.sock.sk;
-	ev.family = closed.sock.family;
-	ev.sock_type = closed.sock.sock_type;
-	ev.sock_flags = closed.sock.flags | close_outcome(&closed);
+	close_event_fill(&ev, &closed.sock, ctx->ret, close_outcome(&closed));
 	conn_emit(ctx, &ev);
 	return 0;
 }
@@ -1002,9 +1019,7 @@ int uring_complete(struct uring_complete_ctx *ctx)
 		if (!sock)
 			return 0;
 	}
-	__u64 *total = req.direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
-	__u64 pos = __sync_fetch_and_add(total, ctx->res);
-	sock->flags |= ST_SOCK_REPORTED;
+	__u64 pos = __sync_fetch_and_add(sock_total(sock, req.direction), ctx->res);
 #ifndef ST_NO_DATA
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct data_scratch *scratch = data_scratch.lookup(&cpu);
@@ -1327,15 +1342,7 @@ static __always_inline void replaced_close(void *ctx, __u64 pid_tgid, __u64 fd,
 	if (!ev || !(old->flags & ST_SOCK_REPORTED))
 		return;
 	header_fill(&ev->hdr, ST_EV_CLOSE, pid_tgid, fd);
-	ev->result = 0;
-	ev->duration_ns = old->open_ts_ns <= ev->hdr.ts_ns ? ev->hdr.ts_ns - old->open_ts_ns : 0;
-	ev->bytes_sent = old->bytes_sent;
-	ev->bytes_recv = old->bytes_recv;
-	ev->sk = old->sk;
-	ev->family = old->family;
-	ev->sock_type = old->sock_type;
-	ev->sock_flags = old->flags | ST_SOCK_REPLACED;
-	ev->addr_len = 0;
+	close_event_fill(ev, old, 0, ST_SOCK_REPLACED);
 	event_submit(ctx, ev, sizeof(*ev));
 }
 
@@ -1390,8 +1397,7 @@ int exit_mmsg(struct syscall_exit_ctx *ctx)
 		.syscall = ctx->syscall_nr == NR_SENDMMSG ? ST_SYS_SENDMMSG : ST_SYS_RECVMMSG,
 		.direction = ctx->syscall_nr == NR_SENDMMSG ? ST_DIR_SEND : ST_DIR_RECV,
 	};
-	__u64 *total = call.direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
-	sock->flags |= ST_SOCK_REPORTED;
+	__u64 *total = sock_total(sock, call.direction);
 #ifdef ST_NO_DATA
 	__sync_fetch_and_add(total, call.bytes);
 #else
@@ -1494,8 +1500,7 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	if (!sock)
 		return 0;
 
-	__u64 *total = direction == ST_DIR_SEND ? &sock->bytes_sent : &sock->bytes_recv;
-	sock->flags |= ST_SOCK_REPORTED;
+	__u64 *total = sock_total(sock, direction);
 #ifdef ST_NO_DATA
 	__sync_fetch_and_add(total, bytes);
 	return 0;

@@ -161,6 +161,12 @@ static void sock_detach(struct conn_table *table, struct conn *conn, bool kept)
 		sock_free(table, sock);
 }
 
+static void sock_opened(struct conn_socket *sock, uint64_t ns)
+{
+	if (ns && (!sock->open_ns || ns < sock->open_ns))
+		sock->open_ns = ns;
+}
+
 /* Puts conn's handle on the connection of kernel socket sk: the one another
  * handle already has, or its own, now indexed. */
 static void sock_join(struct conn_table *table, struct conn *conn, uint64_t sk)
@@ -181,8 +187,7 @@ static void sock_join(struct conn_table *table, struct conn *conn, uint64_t sk)
 	waiting_unlink(table, other);
 	if (!other->remote[0])
 		memcpy(other->remote, mine->remote, sizeof(other->remote));
-	if (mine->open_ns && (!other->open_ns || mine->open_ns < other->open_ns))
-		other->open_ns = mine->open_ns;
+	sock_opened(other, mine->open_ns);
 	if (!other->role)
 		other->role = mine->role;
 	if (!other->proto) {
@@ -196,12 +201,6 @@ static void sock_join(struct conn_table *table, struct conn *conn, uint64_t sk)
 	sock_detach(table, conn, false);
 	conn->sock = other;
 	other->handles++;
-}
-
-static void sock_opened(struct conn_socket *sock, uint64_t ns)
-{
-	if (ns && (!sock->open_ns || ns < sock->open_ns))
-		sock->open_ns = ns;
 }
 
 /* ---- handles: (pid, fd) ---- */
@@ -457,7 +456,6 @@ bool conn_table_close(struct conn_table *table, struct event *ev, struct conn *c
 	struct conn_socket *sock = conn->sock;
 	bool ends;
 
-	(void)table;
 	sock->closed_sent += ev->bytes_sent;
 	sock->closed_recv += ev->bytes_recv;
 	ends = (ev->sock_flags & ST_SOCK_RELEASED) ||

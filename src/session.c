@@ -299,10 +299,10 @@ static void sample_handle(struct session *session, const void *data, int size)
 		session->events_by_kind[ev.kind]++;
 	switch (ev.kind) {
 	case ST_EV_DATA:
-		if (conn)
+		if (conn) {
 			adopted_peer_learn(session, conn, &ev);
-		if (conn)
 			exchange_classify(&session->exchanges, &conn->sock->proto, &ev);
+		}
 		event_print(session, &ev);
 		if (conn)
 			exchange_on_data(&session->exchanges, conn->sock->proto, &ev);
