@@ -12,6 +12,7 @@ import base64
 import os
 import re
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -127,23 +128,37 @@ class SshdTest(ForkServerCase):
         self.assert_totals_and_closes(client, server_side, events)
 
 
-# Sends its payload, half-closes, reads the echo to the end.
-ECHO_CLIENT = r"""
+# One connection per payload (a file of base64 lines: larger than an
+# argument may be), all open at once; each sends its payload, half-closes,
+# reads the reply to the end.
+HALF_CLOSE_CLIENT = r"""
 import base64, json, os, socket, sys
-payload = base64.b64decode(sys.argv[2])
-sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-sock.sendall(payload)
-sock.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = sock.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-print(json.dumps({"fd": sock.fileno(), "local": "%s:%d" % sock.getsockname(),
-                  "sent": len(payload), "echo_b64": base64.b64encode(got).decode()}))
-sock.close()
+with open(sys.argv[2]) as f:
+    payloads = [base64.b64decode(line) for line in f]
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in payloads]
+for sock, payload in zip(socks, payloads):
+    sock.sendall(payload)
+    sock.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    print(json.dumps({"fd": sock.fileno(), "local": "%s:%d" % sock.getsockname(),
+                      "sent": len(payload), "recv": len(got),
+                      "reply_b64": base64.b64encode(got).decode()}))
+for sock in socks:
+    sock.close()
 """
+
+
+def half_close_client(port, payloads):
+    """Runs HALF_CLOSE_CLIENT; returns its pid and one report per payload."""
+    with tempfile.NamedTemporaryFile("w", suffix=".b64") as f:
+        f.writelines(base64.b64encode(p).decode() + "\n" for p in payloads)
+        f.flush()
+        return run_python(HALF_CLOSE_CLIENT, port, f.name)
 
 
 class SocatForkTest(ForkServerCase):
@@ -155,10 +170,10 @@ class SocatForkTest(ForkServerCase):
             wait_for_port(port, proc=socat.proc)
             wait_no_children(socat.proc.pid)
             with Tracer("--json-b64", "--data-size", "32768") as tracer:
-                pid, (info,) = run_python(ECHO_CLIENT, port, base64.b64encode(payload).decode())
+                pid, (info,) = half_close_client(port, [payload])
                 wait_no_children(socat.proc.pid)
                 self.assertEqual(tracer.stop(), 0)
-        self.assertEqual(base64.b64decode(info["echo_b64"]), payload)
+        self.assertEqual(base64.b64decode(info["reply_b64"]), payload)
         self.assertIn("lost samples 0", tracer.summary()[0])
         events = tracer.events()
 
@@ -269,38 +284,20 @@ for pid in children:
     os.waitpid(pid, 0)
 """
 
-# Three connections open at once, each with its own payload, half-closed, read to the end.
-PREFORK_CLIENT = r"""
-import json, os, socket, sys
-sizes = [int(s) for s in sys.argv[2:]]
-socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in sizes]
-for i, (sock, size) in enumerate(zip(socks, sizes)):
-    payload = (b"request %d " % i * size)[:size]
-    sock.sendall(payload)
-    sock.shutdown(socket.SHUT_WR)
-    got = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-    assert got.split(b":", 1)[1] == payload
-    print(json.dumps({"fd": sock.fileno(), "local": "%s:%d" % sock.getsockname(),
-                      "sent": size, "recv": len(got),
-                      "served_by": int(got.split(b":", 1)[0][len(b"served-by-"):])}))
-for sock in socks:
-    sock.close()
-"""
-
-
 class PreforkTest(unittest.TestCase):
     def test_each_child_accepts_and_serves_one_connection(self):
         sizes = (11, 3000, 200000)
+        requests = [(b"request %d " % i * size)[:size] for i, size in enumerate(sizes)]
         with Tracer("--json-b64") as tracer:
             with Server(PREFORK_SERVER) as server:
-                pid, conns = run_python(PREFORK_CLIENT, server.first["port"], *sizes)
+                pid, conns = half_close_client(server.first["port"], requests)
                 served = {s["pid"]: s for s in server.finish()}
             self.assertEqual(tracer.stop(), 0)
+        # Each reply names the child that served it, then echoes the request.
+        for conn, request in zip(conns, requests):
+            served_by, echoed = base64.b64decode(conn["reply_b64"]).split(b":", 1)
+            self.assertEqual(echoed, request)
+            conn["served_by"] = int(served_by[len(b"served-by-"):])
         self.assertIn("lost samples 0", tracer.summary()[0])
         events = tracer.events()
         self.assertEqual(sorted(c["served_by"] for c in conns),
@@ -322,7 +319,7 @@ class PreforkTest(unittest.TestCase):
             self.assertEqual({(e["role"], e["remote"], e["adopted"]) for e in data},
                              {("server", conn["local"], False)})
             # Every captured excerpt is the payload at its stream position.
-            request = (b"request %d " % i * conn["sent"])[:conn["sent"]]
+            request = requests[i]
             reply = b"served-by-%d:" % child["pid"] + request
             for e in data:
                 wire = request if e["direction"] == "recv" else reply
