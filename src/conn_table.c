@@ -236,10 +236,13 @@ struct conn *conn_table_lookup(struct conn_table *table, uint32_t pid, int32_t f
 	return slot && slot->used ? slot : NULL;
 }
 
-struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t fd)
+/* conn_table_upsert, telling whether the entry was created just now. */
+static struct conn *handle_upsert(struct conn_table *table, uint32_t pid, int32_t fd,
+				  bool *created)
 {
 	struct conn *slot;
 
+	*created = false;
 	/* Keep a free slot so every probe sequence ends. */
 	if (table->count >= CONN_TABLE_CAPACITY - 1) {
 		slot = conn_table_lookup(table, pid, fd);
@@ -264,8 +267,16 @@ struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t f
 		slot->fd = fd;
 		table->pids[slot - table->slots] = pid;
 		table->count++;
+		*created = true;
 	}
 	return slot;
+}
+
+struct conn *conn_table_upsert(struct conn_table *table, uint32_t pid, int32_t fd)
+{
+	bool created;
+
+	return handle_upsert(table, pid, fd, &created);
 }
 
 /* Linear probing deletion: shift later entries of the run back into the hole. */
@@ -400,15 +411,17 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 static struct conn *apply(struct conn_table *table, struct event *ev)
 {
 	struct conn *conn;
+	bool created;
 
 	switch (ev->kind) {
 	case ST_EV_CONNECT:
 	case ST_EV_ACCEPT:
 		if (ev->kind == ST_EV_ACCEPT && ev->result < 0)
 			return NULL; /* ev->fd is the listener */
-		conn = conn_table_upsert(table, ev->pid, ev->fd);
+		conn = handle_upsert(table, ev->pid, ev->fd, &created);
 		if (conn) {
-			if (conn_table_new_socket(conn, ev))
+			/* A handle made just now is on a connection of its own already. */
+			if (!created && conn_table_new_socket(conn, ev))
 				conn_restart(table, conn);
 			sock_join(table, conn, ev->sk);
 			sock_opened(conn->sock, ev->ts_ns);
