@@ -47,7 +47,7 @@ struct event {
 	uint64_t gap_bytes; /* stream bytes missing before this event */
 	uint64_t gap_pos;   /* where the gap starts in the stream */
 	const uint8_t *data; /* captured bytes, inside the perf sample */
-	uint8_t protocol;    /* enum protocol of the connection, once detected */
+	uint8_t protocol;    /* protocol_number of the connection, once detected; 0 none */
 	bool encrypted;      /* TLS application data */
 };
 

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Arrival times of the buffered bytes: one segment per data event. */
 #define STREAM_SEGMENTS_MAX 32
@@ -20,6 +21,7 @@ struct stream {
 	bool finish_at_skip;  /* the message ends where the skip ends */
 	bool until_close;     /* the message ends when the connection closes */
 	enum parse_state finish_state; /* PARSE_COMPLETE or PARSE_IGNORED */
+	enum stream_after after;
 	uint64_t first_ts_ns;
 	uint64_t bytes;       /* of the message so far, skipped ones included */
 	struct message msg;
@@ -32,13 +34,9 @@ struct pending_request {
 	uint64_t bytes;
 };
 
-typedef bool (*detect_fn)(const uint8_t *buf, size_t len, bool from_client);
-typedef struct parse_result (*parse_fn)(const uint8_t *buf, size_t len, bool from_client,
-					const struct message *request, struct message *msg);
-typedef void (*skipped_fn)(struct message *msg, const uint8_t *bytes, size_t len);
-
 struct proto_conn {
-	enum protocol protocol;
+	const struct protocol *protocol;
+	uint32_t protocol_flags;
 	bool given_up;        /* not recognised, or not decodable any more */
 	bool client_dir_known;
 	uint8_t client_dir;   /* direction that carries requests */
@@ -52,25 +50,6 @@ struct proto_conn {
 	 * is no longer known, so messages are reported one by one. */
 	bool desynced;
 };
-
-static const struct {
-	detect_fn detect;
-	parse_fn parse;
-	skipped_fn skipped;   /* optional: sees the captured bytes of skips */
-	uint16_t port;        /* a hint only: tried first when the peer uses it */
-	bool datagram;        /* decoded per datagram, not as a stream */
-} decoders[PROTO_NR] = {
-	[PROTO_HTTP] = { http_detect, http_parse, http_skipped, 80, false },
-	[PROTO_HTTP2] = { http2_detect, http2_parse, NULL, 0, false },
-	[PROTO_REDIS] = { redis_detect, redis_parse, NULL, 6379, false },
-	[PROTO_DNS] = { dns_detect, dns_parse, NULL, 53, true },
-	[PROTO_TLS] = { tls_detect, tls_parse, NULL, 443, false },
-	[PROTO_POSTGRES] = { postgres_detect, postgres_parse, NULL, 5432, false },
-};
-
-/* Order of detection when no port hint applies: the most specific first. */
-static const enum protocol detect_order[] = { PROTO_HTTP2, PROTO_TLS, PROTO_POSTGRES,
-					      PROTO_HTTP, PROTO_REDIS, PROTO_DNS };
 
 void exchange_tracker_init(struct exchange_tracker *tracker, exchange_fn on_exchange, void *ctx)
 {
@@ -116,7 +95,7 @@ static void stream_reset(struct stream *s, uint64_t base)
 	s->skip_to = 0;
 	s->in_message = s->finish_at_skip = s->until_close = false;
 	s->bytes = 0;
-	memset(&s->msg, 0, sizeof(s->msg));
+	memset(s->msg.body, 0, sizeof(s->msg.body));
 }
 
 void exchange_forget(struct exchange_tracker *tracker, struct proto_conn **state)
@@ -141,12 +120,13 @@ static uint16_t remote_port(const struct event *ev)
 	return colon ? (uint16_t)atoi(colon + 1) : 0;
 }
 
-static bool detect_one(struct proto_conn *conn, enum protocol proto, const struct event *ev)
+static bool detect_one(struct proto_conn *conn, const struct protocol *proto,
+		       const struct event *ev)
 {
-	bool datagram = ev->sock_type == 2 /* SOCK_DGRAM */;
+	bool datagram = ev->sock_type == SOCK_DGRAM;
 	uint8_t other = ev->direction == ST_DIR_SEND ? ST_DIR_RECV : ST_DIR_SEND;
 
-	if (!decoders[proto].detect || decoders[proto].datagram != datagram)
+	if (proto->datagram != datagram)
 		return false;
 	/* Known role: only the right side may start. Unknown: either side. */
 	bool sender_is_client = (ev->sock_flags & ST_SOCK_CLIENT) ? ev->direction == ST_DIR_SEND
@@ -158,7 +138,7 @@ static bool detect_one(struct proto_conn *conn, enum protocol proto, const struc
 		bool from_client = side == 0 ? sender_is_client : !sender_is_client;
 		if (side == 1 && role_known)
 			break;
-		if (decoders[proto].detect(ev->data, ev->captured, from_client)) {
+		if (proto->detect(ev->data, ev->captured, from_client)) {
 			conn->protocol = proto;
 			conn->client_dir = from_client ? ev->direction : other;
 			conn->client_dir_known = true;
@@ -172,11 +152,12 @@ static void protocol_detect(struct proto_conn *conn, const struct event *ev)
 {
 	uint16_t port = remote_port(ev);
 
-	for (int proto = 1; proto < PROTO_NR; proto++)
-		if (port && decoders[proto].port == port && detect_one(conn, proto, ev))
+	for (unsigned i = 0; i < protocol_count; i++)
+		if (port && protocol_registry[i]->port_hint == port &&
+		    detect_one(conn, protocol_registry[i], ev))
 			return;
-	for (size_t i = 0; i < sizeof(detect_order) / sizeof(detect_order[0]); i++)
-		if (detect_one(conn, detect_order[i], ev))
+	for (unsigned i = 0; i < protocol_count; i++)
+		if (detect_one(conn, protocol_registry[i], ev))
 			return;
 	conn->detect_bytes += ev->captured;
 	if (conn->detect_bytes >= DETECT_BYTES_MAX)
@@ -261,12 +242,10 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 			    const struct event *ev, bool from_client, const struct message *msg,
 			    uint64_t first_ts, uint64_t bytes)
 {
-	if (msg->protocol == PROTO_HTTP2) {
-		/* The preface is the whole story: what follows is binary framing. */
-		struct pending_request preface = { .msg = *msg, .first_ts_ns = first_ts,
-						   .last_ts_ns = ev->ts_ns, .bytes = bytes };
-		exchange_emit(tracker, ev, &preface, NULL, 0, 0);
-		conn->given_up = true;
+	if (conn->protocol->pairing == PAIR_NONE) {
+		struct pending_request alone = { .msg = *msg, .first_ts_ns = first_ts,
+						 .last_ts_ns = ev->ts_ns, .bytes = bytes };
+		exchange_emit(tracker, ev, &alone, NULL, 0, 0);
 		return;
 	}
 	if (from_client) {
@@ -279,21 +258,22 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 	exchange_emit(tracker, ev, request, msg, ev->ts_ns, bytes);
 	if (request)
 		queue_pop(conn);
-	if (msg->protocol == PROTO_TLS && msg->u.tls.server_hello)
-		conn->encrypted = true;
-	/* 101 Switching Protocols: what follows is another protocol. */
-	if (msg->protocol == PROTO_HTTP && msg->u.http.status == 101)
-		conn->given_up = true;
 }
 
 static void message_finish(struct exchange_tracker *tracker, struct proto_conn *conn,
 			   struct stream *s, const struct event *ev, bool from_client)
 {
-	if (s->finish_state == PARSE_COMPLETE)
+	if (s->finish_state == PARSE_COMPLETE) {
 		message_deliver(tracker, conn, ev, from_client, &s->msg, s->first_ts_ns, s->bytes);
+		if (s->after == STREAM_ENDS)
+			conn->given_up = true;
+		else if (s->after == STREAM_ENCRYPTED)
+			conn->encrypted = true;
+	}
 	s->in_message = s->finish_at_skip = false;
 	s->bytes = 0;
-	memset(&s->msg, 0, sizeof(s->msg));
+	s->after = STREAM_GOES_ON;
+	memset(s->msg.body, 0, sizeof(s->msg.body));
 }
 
 static void buffer_consume(struct stream *s, uint32_t n)
@@ -307,12 +287,19 @@ static void buffer_consume(struct stream *s, uint32_t n)
 static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *conn,
 			 struct stream *s, const struct event *ev, bool from_client)
 {
-	parse_fn parse = decoders[conn->protocol].parse;
+	const struct protocol *proto = conn->protocol;
 
 	while (s->len && s->skip_to <= s->base && !s->until_close) {
 		struct pending_request *head = queue_head(conn);
-		struct parse_result r = parse(s->buf, s->len, from_client,
-					      from_client || !head ? NULL : &head->msg, &s->msg);
+		struct parse_ctx ctx = {
+			.from_client = from_client,
+			.request = from_client || !head ? NULL : &head->msg,
+			.conn_flags = &conn->protocol_flags,
+		};
+		struct parse_result r;
+
+		s->msg.protocol = proto;
+		r = proto->parse(s->buf, s->len, &ctx, &s->msg);
 
 		if (r.state == PARSE_NEED_MORE)
 			return;
@@ -345,6 +332,7 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 			continue;
 		}
 		s->finish_state = r.state;
+		s->after = r.after;
 		if (skip) {
 			s->finish_at_skip = true;
 			return;
@@ -363,8 +351,8 @@ static void skip_through(struct exchange_tracker *tracker, struct proto_conn *co
 	uint64_t cut = (s->skip_to < end ? s->skip_to : end) - *pos;
 	uint64_t cut_captured = cut < *captured ? cut : *captured;
 
-	if (decoders[conn->protocol].skipped && s->in_message)
-		decoders[conn->protocol].skipped(&s->msg, *data, cut_captured);
+	if (conn->protocol->skipped && s->in_message)
+		conn->protocol->skipped(&s->msg, *data, cut_captured);
 	*pos += cut;
 	*data += cut_captured;
 	*captured -= cut_captured;
@@ -439,19 +427,22 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 static void datagram_feed(struct exchange_tracker *tracker, struct proto_conn *conn,
 			  const struct event *ev)
 {
-	struct message msg = { 0 };
-	struct parse_result r = decoders[conn->protocol].parse(ev->data, ev->captured, true, NULL,
-							       &msg);
+	static struct message msg;
+	struct parse_ctx ctx = { .from_client = true, .conn_flags = &conn->protocol_flags };
+	struct parse_result r;
+
+	msg.protocol = conn->protocol;
+	r = conn->protocol->parse(ev->data, ev->captured, &ctx, &msg);
 
 	if (r.state != PARSE_COMPLETE)
 		return;
-	if (!msg.u.dns.is_response) {
+	if (!conn->protocol->is_response(&msg)) {
 		request_push(tracker, conn, &msg, ev->ts_ns, ev->ts_ns, ev->bytes);
 		return;
 	}
 	for (uint32_t i = 0; i < conn->queue_count; i++) {
 		uint32_t at = (conn->queue_head + i) % EXCHANGE_QUEUE_MAX;
-		if (conn->queue[at].msg.u.dns.id != msg.u.dns.id)
+		if (conn->protocol->pair_id(&conn->queue[at].msg) != conn->protocol->pair_id(&msg))
 			continue;
 		struct pending_request request = conn->queue[at];
 		/* Close the hole, keeping the others in order. */
@@ -475,18 +466,18 @@ void exchange_classify(struct exchange_tracker *tracker, struct proto_conn **sta
 	conn = conn_state_get(tracker, state);
 	if (!conn)
 		return;
-	if (conn->protocol == PROTO_UNKNOWN && !conn->given_up && ev->captured)
+	if (!conn->protocol && !conn->given_up && ev->captured)
 		protocol_detect(conn, ev);
-	ev->protocol = conn->protocol;
+	ev->protocol = protocol_number(conn->protocol);
 	ev->encrypted = conn->encrypted;
 }
 
 void exchange_on_data(struct exchange_tracker *tracker, struct proto_conn *conn,
 		      const struct event *ev)
 {
-	if (!conn || conn->protocol == PROTO_UNKNOWN || conn->given_up || conn->encrypted)
+	if (!conn || !conn->protocol || conn->given_up || conn->encrypted)
 		return;
-	if (decoders[conn->protocol].datagram)
+	if (conn->protocol->datagram)
 		datagram_feed(tracker, conn, ev);
 	else
 		stream_feed(tracker, conn, &conn->streams[ev->direction], ev,
@@ -500,7 +491,7 @@ void exchange_on_close(struct exchange_tracker *tracker, struct proto_conn **sta
 
 	if (!conn)
 		return;
-	ev->protocol = conn->protocol;
+	ev->protocol = protocol_number(conn->protocol);
 	for (int d = 0; d < ST_DIR_NR; d++) {
 		struct stream *s = &conn->streams[d];
 		if (s->until_close)

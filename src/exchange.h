@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "decode/decoder.h"
+#include "decode/protocol.h"
 #include "event.h"
 
 /* Bytes held per direction while a message is incomplete. */
@@ -23,9 +23,10 @@
 #define DETECT_BYTES_MAX 8192
 
 struct exchange {
-	enum protocol protocol;
+	const struct protocol *protocol;
 	const struct message *request;  /* NULL: a response without a request seen */
 	const struct message *response; /* NULL: no response (yet, at close, or none due) */
+	bool unsolicited;         /* a server message that answers no request (a push) */
 	uint64_t request_ts_ns;   /* first byte of the request */
 	uint64_t response_ts_ns;  /* last byte of the response (or request's, if none) */
 	uint64_t request_bytes;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "output/escape.h"
+#include "socket_tracer_abi.h"
 
 int format_sockaddr(const uint8_t *addr, uint32_t len, char *out, size_t size)
 {
@@ -201,4 +202,31 @@ void format_duration(uint64_t ns, char *out, size_t size)
 		snprintf(out, size, "%.2fms", ns / 1e6);
 	else
 		snprintf(out, size, "%.2fs", ns / 1e9);
+}
+
+const char *format_role(uint32_t sock_flags)
+{
+	if (sock_flags & ST_SOCK_SERVER)
+		return "server";
+	if (sock_flags & ST_SOCK_CLIENT)
+		return "client";
+	return "unknown";
+}
+
+void format_size(uint64_t bytes, char *out, size_t size)
+{
+	static const char *const units[] = { "KB", "MB", "GB", "TB", "PB", "EB" };
+	double value = (double)bytes;
+	unsigned unit = 0;
+
+	if (bytes < 1000) {
+		snprintf(out, size, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	value /= 1000;
+	while (value >= 999.5 && unit + 1 < sizeof(units) / sizeof(units[0])) {
+		value /= 1000;
+		unit++;
+	}
+	snprintf(out, size, value < 99.95 ? "%.1f %s" : "%.0f %s", value, units[unit]);
 }

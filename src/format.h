@@ -20,9 +20,14 @@ int format_sockaddr(const uint8_t *addr, uint32_t len, char *out, size_t size);
 
 /* "inet", "inet6", "unix", or "-". */
 const char *format_family(uint16_t family);
+/* "client", "server" or "unknown", from the sock_flags. */
+const char *format_role(uint32_t sock_flags);
 
 /* "tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket", or "-". */
 const char *format_transport(uint16_t family, uint16_t sock_type);
+
+/* A byte count for people: "812 B", "5.0 KB", "170 KB", "12 MB" (powers of 1000). */
+void format_size(uint64_t bytes, char *out, size_t size);
 
 /* The errno name of a negative result ("ECONNREFUSED"), or "E<number>". */
 const char *format_errno_name(int64_t result, char *scratch, size_t size);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/decoder.h"
+#include "decode/protocol.h"
 #include "log.h"
 #include "socket_tracer_abi.h"
 
@@ -53,6 +53,9 @@ static const struct option long_options[] = {
 
 void options_print_help(void)
 {
+	char names[256];
+
+	protocol_names_list(names, sizeof(names));
 	printf("Usage: socket-tracer [OPTION]...\n"
 	       "Trace what every process says over its sockets.\n"
 	       "\n"
@@ -70,10 +73,10 @@ void options_print_help(void)
 	       "  -v, --verbose            print the compile flags, the include directories\n"
 	       "                           searched and each attached probe\n"
 	       "\n"
-	       "Protocols (HTTP/1.x, HTTP/2 preface, Redis, DNS, TLS, PostgreSQL):\n"
+	       "Protocols (decoded into request/response exchanges):\n"
 	       "      --exchanges-only     print request/response exchanges only\n"
 	       "      --protocol NAME      only this protocol's exchanges and events (repeatable):\n"
-	       "                           http, http2, redis, dns, tls, postgres\n"
+	       "                           %s\n"
 	       "\n"
 	       "Stopping:\n"
 	       "  -d, --duration SECONDS   stop after this long\n"
@@ -92,7 +95,7 @@ void options_print_help(void)
 	       "      --version            version\n"
 	       "\n"
 	       "Exit status: 0 success, 1 runtime error, 2 usage error.\n",
-	       ST_DATA_MAX);
+	       ST_DATA_MAX, names);
 }
 
 /* Parses a whole decimal number in [min, max]. */
@@ -279,14 +282,18 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		opts->exchanges_only = true;
 		return 0;
 	case OPT_PROTOCOL:
-		for (int proto = PROTO_UNKNOWN + 1; proto < PROTO_NR; proto++) {
-			if (!strcmp(arg, protocol_names[proto])) {
-				opts->protocols |= 1u << proto;
-				return 0;
-			}
+	{
+		const struct protocol *proto = protocol_by_name(arg);
+		char names[256];
+
+		if (proto) {
+			opts->protocols |= 1u << protocol_number(proto);
+			return 0;
 		}
-		return usage_error("unknown protocol '%s': http, http2, redis, dns, tls, postgres",
-				   arg);
+		protocol_names_list(names, sizeof(names));
+		log_error("unknown protocol '%s': %s (try --help)", arg, names);
+		return -EINVAL;
+	}
 	default:
 		return -EINVAL;
 	}

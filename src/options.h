@@ -41,7 +41,7 @@ struct options {
 	int n_defines;
 	const char *kernel_headers;
 	bool exchanges_only;     /* print exchanges, not the events behind them */
-	uint32_t protocols;      /* --protocol: bit (1 << enum protocol); 0 all */
+	uint32_t protocols;      /* --protocol: bit (1 << protocol_number); 0 all */
 };
 
 /* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error.

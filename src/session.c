@@ -41,6 +41,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->style.json_b64 = opts->json_b64;
 	session->style.hex = opts->hex;
 	session->style.data_chars = opts->data_chars;
+	session->output = output_ops_of(&session->style);
 	session->max_events = opts->max_events;
 	session->exchanges_only = opts->exchanges_only;
 	session->protocols = opts->protocols;
@@ -99,9 +100,12 @@ static void line_write(struct session *session, const struct strbuf *line)
 
 void session_print_header(struct session *session)
 {
-	struct strbuf line = writer_line_begin(&session->out);
+	struct strbuf line;
 
-	human_header_format(&line);
+	if (!session->output->header)
+		return;
+	line = writer_line_begin(&session->out);
+	session->output->header(&line);
 	line_write(session, &line);
 }
 
@@ -170,7 +174,7 @@ static void event_print(struct session *session, const struct event *ev)
 				   !protocol_shown(session, ev->protocol)))
 		return;
 	struct strbuf line = writer_line_begin(&session->out);
-	output_event_format(&line, ev, &session->style);
+	session->output->event(&line, ev, &session->style);
 	line_write(session, &line);
 	line_count(session);
 }
@@ -180,13 +184,10 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 	struct session *session = ctx;
 
 	session->exchanges_seen++;
-	if (session->done || !protocol_shown(session, exchange->protocol))
+	if (session->done || !protocol_shown(session, protocol_number(exchange->protocol)))
 		return;
 	struct strbuf line = writer_line_begin(&session->out);
-	if (session->style.json)
-		json_exchange_format(&line, ev, exchange);
-	else
-		human_exchange_format(&line, ev, exchange);
+	session->output->exchange(&line, ev, exchange, &session->style);
 	line_write(session, &line);
 	line_count(session);
 }
@@ -410,6 +411,20 @@ static void batch_keep(struct session *session, uint32_t ready)
 	session->batch_used = used;
 }
 
+/* The session's clock and process check, unless a recording or a replay
+ * stands in for them (session.h). */
+static uint64_t session_now(struct session *session)
+{
+	return session->now_ns ? session->now_ns(session->inputs_ctx) : clock_monotonic_ns();
+}
+
+static bool session_process_gone(struct session *session, uint32_t pid)
+{
+	if (session->process_gone)
+		return session->process_gone(session->inputs_ctx, pid);
+	return kill(pid, 0) && errno == ESRCH;
+}
+
 /* Handles the batch in time order. With hold, samples stamped within the
  * last SESSION_HOLD_NS stay for the next round: a CPU's buffer read early
  * in this round may bring, next round, samples older than those of a
@@ -421,7 +436,7 @@ static void batch_handle(struct session *session, bool hold)
 
 	qsort(session->batch, session->batch_count, sizeof(*session->batch), batch_order);
 	if (hold) {
-		uint64_t cutoff = clock_monotonic_ns() - SESSION_HOLD_NS;
+		uint64_t cutoff = session_now(session) - SESSION_HOLD_NS;
 
 		while (ready && session->batch[ready - 1].ts_ns > cutoff)
 			ready--;
@@ -486,13 +501,13 @@ void session_sweep_exited(struct session *session)
 
 		if (!pid || pid == last_alive)
 			continue;
-		if (!kill(pid, 0) || errno != ESRCH) {
+		if (!session_process_gone(session, pid)) {
 			last_alive = pid;
 			continue;
 		}
 		exit_ev.pid = exit_ev.tid = pid;
 		exit_ev.fd = -1;
-		exit_ev.ts_ns = clock_monotonic_ns();
+		exit_ev.ts_ns = session_now(session);
 		exit_ev.wall_ns = exit_ev.ts_ns + session->mono_to_wall_ns;
 		process_exited(session, &exit_ev);
 	}

@@ -47,12 +47,19 @@ struct stream_slot {
 
 struct session {
 	struct output_style style;
+	const struct output_ops *output; /* human or JSON, chosen once */
 	struct conn_table conns;
 	int socks_fd;           /* BPF map "socks" (exact totals), -1 none */
 	/* Asks the kernel for an adopted socket's peer (socket_peer_of); NULL:
 	 * never (tests, fuzzers: their events name no real fds). */
 	int (*socket_peer)(uint32_t pid, int32_t fd, int family, int type, char *text,
 			   size_t size);
+	/* The clock of the hold cutoff and of a sweep's exit events, and whether
+	 * a process is gone (kill(pid, 0) said ESRCH): NULL, those live; a
+	 * recording wraps them, a replay answers from its file (record.h). */
+	uint64_t (*now_ns)(void *ctx);
+	bool (*process_gone)(void *ctx, uint32_t pid);
+	void *inputs_ctx;
 	uint64_t exit_closes_untotalled; /* exit closes dropped: BPF entry evicted */
 	uint64_t capacity_reported;      /* the capacity counts' sum last reported */
 	struct writer out;

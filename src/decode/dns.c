@@ -8,7 +8,7 @@
  * most DNS_MAX_JUMPS times and stop at 255 wire bytes, so the work per
  * message is bounded whatever the bytes say.
  */
-#include "decode/decoder.h"
+#include "decode/dns.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -264,17 +264,16 @@ bool dns_detect(const uint8_t *buf, size_t len, bool from_client)
 	return type != 0 && dns_class_known(class);
 }
 
-struct parse_result dns_parse(const uint8_t *buf, size_t len, bool from_client,
-			      const struct message *request, struct message *msg)
+struct parse_result dns_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+                              struct message *msg)
 {
 	struct parse_result result = { .state = PARSE_INVALID };
-	struct dns_message *dns = &msg->u.dns;
+	struct dns_message *dns = PROTOCOL_BODY(msg, struct dns_message);
 	struct dns_header hdr;
 	uint16_t type, class;
 	size_t off;
 
-	(void)from_client;
-	(void)request;
+	(void)ctx;
 	if (len < DNS_HEADER_LEN)
 		return result;
 	dns_header_read(buf, &hdr);
@@ -285,7 +284,6 @@ struct parse_result dns_parse(const uint8_t *buf, size_t len, bool from_client,
 	if (!off)
 		return result;
 
-	msg->protocol = PROTO_DNS;
 	dns->id = hdr.id;
 	dns->is_response = hdr.flags & DNS_FLAG_QR;
 	dns_type_name(type, dns->type, sizeof(dns->type));

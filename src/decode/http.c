@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "decode/decoder.h"
+#include "decode/http.h"
 #include "byte_scan.h"
 
 /* A start line plus header block larger than this is not HTTP we follow. */
@@ -27,7 +27,7 @@
 /* Chunk sizes above this are not believed (and skip + 2 cannot overflow). */
 #define HTTP_CHUNK_SIZE_MAX (UINT64_C(1) << 56)
 
-/* msg->u.http.chunk_state. 0 is what the caller's zeroing leaves. */
+/* PROTOCOL_BODY(msg, struct http_message)->chunk_state. 0 is what the caller's zeroing leaves. */
 enum http_chunk_state {
 	CHUNK_NONE = 0, /* no header block parsed yet for this message */
 	CHUNK_SIZE = 1, /* header done, chunked: the next bytes are a chunk-size line */
@@ -430,21 +430,29 @@ static struct parse_result response_body(const uint8_t *buf, size_t len, size_t 
 	const char *method = NULL;
 	struct parse_result r;
 
-	if (request && request->protocol == PROTO_HTTP && request->u.http.is_request)
-		method = request->u.http.method;
+	if (request && PROTOCOL_BODY_CONST(request, struct http_message)->is_request)
+		method = PROTOCOL_BODY_CONST(request, struct http_message)->method;
 	/* Interim responses (100 Continue, 103 Early Hints) precede the
 	 * final one: not paired with the request. 101 Switching Protocols is
 	 * final: the connection speaks another protocol after it. */
 	if (h->status < 200 && h->status != 101)
 		return result_of(PARSE_IGNORED, hdr_len, 0);
-	if (h->status == 101 || h->status == 204 || h->status == 304)
+	if (h->status == 101) {
+		r = result_of(PARSE_COMPLETE, hdr_len, 0);
+		r.after = STREAM_ENDS;
+		return r;
+	}
+	if (h->status == 204 || h->status == 304)
 		return result_of(PARSE_COMPLETE, hdr_len, 0);
-	if (method && !strncmp(method, "HEAD", sizeof(request->u.http.method)))
+	if (method && !strncmp(method, "HEAD", sizeof(PROTOCOL_BODY_CONST(request, struct http_message)->method)))
 		return result_of(PARSE_COMPLETE, hdr_len, 0);
 	/* A 2xx to CONNECT turns the connection into a tunnel. */
-	if (method && !strncmp(method, "CONNECT", sizeof(request->u.http.method)) &&
-	    h->status < 300)
-		return result_of(PARSE_COMPLETE, hdr_len, 0);
+	if (method && !strncmp(method, "CONNECT", sizeof(PROTOCOL_BODY_CONST(request, struct http_message)->method)) &&
+	    h->status < 300) {
+		r = result_of(PARSE_COMPLETE, hdr_len, 0);
+		r.after = STREAM_ENDS;
+		return r;
+	}
 	if (hd->te_present && hd->te_chunked) {
 		h->chunk_state = CHUNK_SIZE;
 		return result_of(PARSE_CONTINUE, hdr_len, 0);
@@ -619,17 +627,18 @@ bool http_detect(const uint8_t *buf, size_t len, bool from_client)
 	return false;
 }
 
-struct parse_result http_parse(const uint8_t *buf, size_t len, bool from_client,
-			       const struct message *request, struct message *msg)
+struct parse_result http_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+                               struct message *msg)
 {
-	msg->protocol = PROTO_HTTP;
-	if (msg->u.http.chunk_state == CHUNK_SIZE)
-		return chunk_parse(buf, len, &msg->u.http);
-	return message_head_parse(buf, len, from_client, request, &msg->u.http);
+	bool from_client = ctx->from_client;
+	const struct message *request = ctx->request;
+	if (PROTOCOL_BODY(msg, struct http_message)->chunk_state == CHUNK_SIZE)
+		return chunk_parse(buf, len, PROTOCOL_BODY(msg, struct http_message));
+	return message_head_parse(buf, len, from_client, request, PROTOCOL_BODY(msg, struct http_message));
 }
 
 void http_skipped(struct message *msg, const uint8_t *bytes, size_t len)
 {
-	if (msg->protocol == PROTO_HTTP && !msg->u.http.chunk_state)
-		body_copy(&msg->u.http, bytes, len);
+	if (!PROTOCOL_BODY(msg, struct http_message)->chunk_state)
+		body_copy(PROTOCOL_BODY(msg, struct http_message), bytes, len);
 }

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "decode/decoder.h"
+#include "decode/http2.h"
 
 /* The client connection preface, RFC 9113 section 3.4. */
 static const uint8_t http2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -20,14 +20,14 @@ bool http2_detect(const uint8_t *buf, size_t len, bool from_client)
 	return from_client && len >= HTTP2_DETECT_MIN && !memcmp(buf, http2_preface, n);
 }
 
-struct parse_result http2_parse(const uint8_t *buf, size_t len, bool from_client,
-				const struct message *request, struct message *msg)
+struct parse_result http2_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+                                struct message *msg)
 {
+	bool from_client = ctx->from_client;
 	struct parse_result r = { .state = PARSE_INVALID };
 	size_t n = len < HTTP2_PREFACE_LEN ? len : HTTP2_PREFACE_LEN;
 
-	(void)request;
-	msg->protocol = PROTO_HTTP2;
+	(void)msg;
 	if (!from_client || (n > 0 && memcmp(buf, http2_preface, n)))
 		return r;
 	if (len < HTTP2_PREFACE_LEN) {
@@ -35,6 +35,7 @@ struct parse_result http2_parse(const uint8_t *buf, size_t len, bool from_client
 		return r;
 	}
 	r.state = PARSE_COMPLETE;
+	r.after = STREAM_ENDS;
 	r.consumed = HTTP2_PREFACE_LEN;
 	return r;
 }

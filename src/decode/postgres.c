@@ -21,7 +21,7 @@
  */
 #include <string.h>
 
-#include "decode/decoder.h"
+#include "decode/postgres.h"
 
 #define PG_MAX_LENGTH (1U << 30)     /* a message length above 1 GiB: not PostgreSQL */
 #define PG_STARTUP_MAX 10000         /* the server's own limit on a startup packet */
@@ -355,9 +355,9 @@ static void error_fields(const uint8_t *buf, size_t end, struct pg_message *pg)
 static bool request_is(const struct message *request, enum pg_kind kind, const char *tag)
 {
 	/* A zeroed message reads as PG_STARTUP (0): check the protocol first. */
-	if (!request || request->protocol != PROTO_POSTGRES || request->u.pg.kind != kind)
+	if (!request || PROTOCOL_BODY_CONST(request, struct pg_message)->kind != kind)
 		return false;
-	return !tag || !strcmp(request->u.pg.tag, tag);
+	return !tag || !strcmp(PROTOCOL_BODY_CONST(request, struct pg_message)->tag, tag);
 }
 
 static struct parse_result server_parse(const uint8_t *buf, size_t len,
@@ -476,14 +476,15 @@ bool postgres_detect(const uint8_t *buf, size_t len, bool from_client)
 
 /* --- the decoder --- */
 
-struct parse_result postgres_parse(const uint8_t *buf, size_t len, bool from_client,
-				   const struct message *request, struct message *msg)
+struct parse_result postgres_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+                                   struct message *msg)
 {
-	memset(msg, 0, sizeof(*msg));
-	msg->protocol = PROTO_POSTGRES;
+	bool from_client = ctx->from_client;
+	const struct message *request = ctx->request;
+	memset(msg->body, 0, sizeof(msg->body));
 	if (!len)
 		return result_make(PARSE_NEED_MORE, 0, 0);
 	if (from_client)
-		return client_parse(buf, len, &msg->u.pg);
-	return server_parse(buf, len, request, &msg->u.pg);
+		return client_parse(buf, len, PROTOCOL_BODY(msg, struct pg_message));
+	return server_parse(buf, len, request, PROTOCOL_BODY(msg, struct pg_message));
 }

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decode/decoder.h"
+#include "decode/redis.h"
 
 #define REDIS_MAX_ELEMENTS (1024 * 1024)          /* more: not Redis (its own multibulk limit) */
 #define REDIS_MAX_BULK (512LL * 1024 * 1024)      /* proto-max-bulk-len default */
@@ -662,14 +662,13 @@ bool redis_detect(const uint8_t *buf, size_t len, bool from_client)
 
 /* --- the decoder --- */
 
-struct parse_result redis_parse(const uint8_t *buf, size_t len, bool from_client,
-				const struct message *request, struct message *msg)
+struct parse_result redis_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+                                struct message *msg)
 {
-	struct redis_message *redis = &msg->u.redis;
+	bool from_client = ctx->from_client;
+	struct redis_message *redis = PROTOCOL_BODY(msg, struct redis_message);
 
-	(void)request;
-	memset(msg, 0, sizeof(*msg));
-	msg->protocol = PROTO_REDIS;
+	memset(msg->body, 0, sizeof(msg->body));
 	redis->is_request = from_client;
 	if (!len)
 		return result_make(PARSE_NEED_MORE, 0, 0);

@@ -8,7 +8,7 @@
  * records (possible, rare below 16 KiB) is decoded as far as the first one
  * goes, and the rest is skipped as a handshake record of no interest.
  */
-#include "decode/decoder.h"
+#include "decode/tls.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -271,15 +271,14 @@ bool tls_detect(const uint8_t *buf, size_t len, bool from_client)
 	return true;
 }
 
-struct parse_result tls_parse(const uint8_t *buf, size_t len, bool from_client,
-			      const struct message *request, struct message *msg)
+struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+                              struct message *msg)
 {
 	struct parse_result result = { .state = PARSE_INVALID };
-	struct tls_message *tls = &msg->u.tls;
+	struct tls_message *tls = PROTOCOL_BODY(msg, struct tls_message);
 	size_t record_len, record_end, have;
 
-	(void)from_client;
-	(void)request;
+	(void)ctx;
 	/* What is there of the header must look like TLS before we wait. */
 	if ((len >= 1 && !tls_content_type_valid(buf[0])) || (len >= 2 && buf[1] != 3))
 		return result;
@@ -292,7 +291,6 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, bool from_client,
 		return result;
 	record_end = TLS_RECORD_HEADER + record_len;
 	have = len < record_end ? len : record_end;
-	msg->protocol = PROTO_TLS;
 
 	if (buf[0] == TLS_HANDSHAKE) {
 		size_t hs_len, need;
@@ -325,6 +323,8 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, bool from_client,
 			goto ignored;
 		}
 		result.state = PARSE_COMPLETE;
+		if (tls->server_hello)
+			result.after = STREAM_ENCRYPTED;
 		result.consumed = have;
 		result.skip = record_end - have;
 		return result;

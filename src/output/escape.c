@@ -244,3 +244,10 @@ void escape_base64(struct strbuf *out, const uint8_t *in, size_t len)
 		strbuf_putc(out, '=');
 	}
 }
+
+void escape_cstr(struct strbuf *out, const char *text)
+{
+	size_t len = strlen(text);
+
+	escape_text(out, (const uint8_t *)text, len, len);
+}

@@ -14,6 +14,10 @@
  */
 size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars);
 
+/* A NUL-terminated raw text (a decoder's field), escaped as escape_text
+ * does, whole. */
+void escape_cstr(struct strbuf *out, const char *text);
+
 /*
  * The body of a JSON string (no quotes) whose decoded value is: valid
  * printable UTF-8 as is, "\\" for a backslash, tab/CR/LF as themselves, and

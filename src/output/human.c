@@ -53,20 +53,11 @@ static void column_put_number(struct strbuf *out, enum human_column col, int64_t
 	column_put(out, col, digits);
 }
 
-void human_header_format(struct strbuf *out)
+static void human_header_format(struct strbuf *out)
 {
 	for (int col = 0; col < COL_NR; col++)
 		column_put(out, col, columns[col].title);
 	strbuf_puts(out, "DETAIL\n");
-}
-
-const char *output_role(uint32_t sock_flags)
-{
-	if (sock_flags & ST_SOCK_SERVER)
-		return "server";
-	if (sock_flags & ST_SOCK_CLIENT)
-		return "client";
-	return "unknown";
 }
 
 static void result_put(struct strbuf *out, int64_t result)
@@ -171,7 +162,7 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	comm_put(out, ev->comm);
 	column_put_number(out, COL_FD, ev->fd);
 	column_put(out, COL_EVENT, event_name);
-	column_put(out, COL_ROLE, output_role(ev->sock_flags));
+	column_put(out, COL_ROLE, format_role(ev->sock_flags));
 	column_put(out, COL_TRANSPORT, format_transport(ev->family, ev->sock_type));
 	column_put(out, COL_REMOTE, ev->remote[0] ? ev->remote : "-");
 }
@@ -185,7 +176,7 @@ static void close_cause_put(struct strbuf *out, const struct event *ev)
 		strbuf_puts(out, " (fd reused without close)");
 }
 
-void human_event_format(struct strbuf *out, const struct event *ev,
+static void human_event_format(struct strbuf *out, const struct event *ev,
 			const struct output_style *style)
 {
 	char time[32];
@@ -237,169 +228,38 @@ void human_event_format(struct strbuf *out, const struct event *ev,
 		hexdump_put(out, ev->data, ev->captured);
 }
 
-void output_event_format(struct strbuf *out, const struct event *ev,
-			 const struct output_style *style)
-{
-	if (style->json)
-		json_event_format(out, ev, style);
-	else
-		human_event_format(out, ev, style);
-}
 
-/* Raw decoder text, escaped for the terminal. */
-static void text_put(struct strbuf *out, const char *text)
+static void message_put(struct strbuf *out, const struct message *msg, uint64_t bytes,
+			bool request, const struct output_style *style)
 {
-	escape_text(out, (const uint8_t *)text, strlen(text), strlen(text));
-}
+	char size[32];
 
-static void http_request_put(struct strbuf *out, const struct http_message *http)
-{
-	text_put(out, http->method);
-	strbuf_putc(out, ' ');
-	text_put(out, http->target);
-}
-
-static void http_response_put(struct strbuf *out, const struct http_message *http)
-{
-	strbuf_printf(out, "%d ", http->status);
-	text_put(out, http->reason);
-}
-
-static void redis_request_put(struct strbuf *out, const struct redis_message *redis)
-{
-	text_put(out, redis->command);
-	for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++) {
-		strbuf_putc(out, ' ');
-		text_put(out, redis->args[i]);
-	}
-	if (redis->n_args > DECODER_MAX_ARGS)
-		strbuf_printf(out, " (+%" PRIu32 " args)", redis->n_args - DECODER_MAX_ARGS);
-}
-
-static void redis_response_put(struct strbuf *out, const struct redis_message *redis)
-{
-	text_put(out, redis->reply_type);
-	if (redis->reply[0]) {
-		strbuf_puts(out, " \"");
-		text_put(out, redis->reply);
-		strbuf_putc(out, '"');
+	msg->protocol->human_put(out, msg, request, style);
+	if (msg->partial) {
+		format_size(bytes, size, sizeof(size));
+		strbuf_printf(out, ", %s (not decoded)", size);
 	}
 }
 
-static void dns_request_put(struct strbuf *out, const struct dns_message *dns)
-{
-	text_put(out, dns->type);
-	strbuf_putc(out, ' ');
-	text_put(out, dns->name);
-}
-
-static void dns_response_put(struct strbuf *out, const struct dns_message *dns)
-{
-	text_put(out, dns->rcode);
-	for (uint32_t i = 0; i < dns->n_answers && i < DECODER_MAX_ANSWERS && dns->answers[i][0];
-	     i++) {
-		strbuf_puts(out, i ? ", " : " ");
-		text_put(out, dns->answers[i]);
-	}
-}
-
-static void tls_put(struct strbuf *out, const struct tls_message *tls)
-{
-	strbuf_puts(out, tls->client_hello ? "ClientHello" : "ServerHello");
-	if (tls->sni[0]) {
-		strbuf_puts(out, " sni=");
-		text_put(out, tls->sni);
-	}
-	strbuf_putc(out, ' ');
-	text_put(out, tls->version);
-}
-
-static void pg_put(struct strbuf *out, const struct pg_message *pg)
-{
-	switch (pg->kind) {
-	case PG_STARTUP:
-		strbuf_puts(out, "startup user=");
-		text_put(out, pg->user);
-		strbuf_puts(out, " database=");
-		text_put(out, pg->database);
-		break;
-	case PG_SSL_REQUEST:
-		strbuf_puts(out, "SSLRequest");
-		break;
-	case PG_QUERY:
-		strbuf_puts(out, "query \"");
-		text_put(out, pg->query);
-		strbuf_putc(out, '"');
-		break;
-	case PG_COMMAND_COMPLETE:
-		text_put(out, pg->tag);
-		break;
-	case PG_ERROR:
-		text_put(out, pg->severity);
-		strbuf_putc(out, ' ');
-		text_put(out, pg->code);
-		strbuf_putc(out, ' ');
-		text_put(out, pg->error);
-		break;
-	case PG_READY:
-		strbuf_puts(out, "ready");
-		break;
-	default:
-		text_put(out, pg->tag);
-		break;
-	}
-}
-
-static void message_put(struct strbuf *out, const struct message *msg, bool request)
-{
-	switch (msg->protocol) {
-	case PROTO_HTTP:
-		if (request)
-			http_request_put(out, &msg->u.http);
-		else
-			http_response_put(out, &msg->u.http);
-		break;
-	case PROTO_HTTP2:
-		strbuf_puts(out, "HTTP/2 cleartext connection preface");
-		break;
-	case PROTO_REDIS:
-		if (request)
-			redis_request_put(out, &msg->u.redis);
-		else
-			redis_response_put(out, &msg->u.redis);
-		break;
-	case PROTO_DNS:
-		if (request)
-			dns_request_put(out, &msg->u.dns);
-		else
-			dns_response_put(out, &msg->u.dns);
-		break;
-	case PROTO_TLS:
-		tls_put(out, &msg->u.tls);
-		break;
-	case PROTO_POSTGRES:
-		pg_put(out, &msg->u.pg);
-		break;
-	default:
-		break;
-	}
-}
-
-void human_exchange_format(struct strbuf *out, const struct event *ev,
-			   const struct exchange *exchange)
+static void human_exchange_format(struct strbuf *out, const struct event *ev,
+				  const struct exchange *exchange,
+				  const struct output_style *style)
 {
 	char latency[32];
 
 	identity_put(out, ev, "exchange");
-	strbuf_printf(out, "%s ", protocol_names[exchange->protocol]);
+	strbuf_puts(out, exchange->protocol->name);
+	strbuf_putc(out, ' ');
 	if (exchange->request)
-		message_put(out, exchange->request, true);
+		message_put(out, exchange->request, exchange->request_bytes, true, style);
+	else if (exchange->unsolicited)
+		strbuf_puts(out, "(server push)");
 	else
 		strbuf_puts(out, "(request not seen)");
-	if (exchange->protocol != PROTO_HTTP2) {
+	if (exchange->protocol->pairing != PAIR_NONE) {
 		strbuf_puts(out, " -> ");
 		if (exchange->response)
-			message_put(out, exchange->response, false);
+			message_put(out, exchange->response, exchange->response_bytes, false, style);
 		else
 			strbuf_puts(out, "(no response)");
 	}
@@ -410,4 +270,15 @@ void human_exchange_format(struct strbuf *out, const struct event *ev,
 	}
 	strbuf_printf(out, "  req %" PRIu64 "B resp %" PRIu64 "B\n", exchange->request_bytes,
 		      exchange->response_bytes);
+}
+
+const struct output_ops human_output = {
+	.header = human_header_format,
+	.event = human_event_format,
+	.exchange = human_exchange_format,
+};
+
+const struct output_ops *output_ops_of(const struct output_style *style)
+{
+	return style->json ? &json_output : &human_output;
 }

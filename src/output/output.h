@@ -1,5 +1,6 @@
 /* Formatting events as human lines or JSON lines. Each formatter writes one
- * whole line (with its newline) into a strbuf, so tests compare lines. */
+ * whole line (with its newline) into a strbuf, so tests compare lines. The
+ * format is chosen once: the session holds one struct output_ops. */
 #ifndef ST_OUTPUT_H
 #define ST_OUTPUT_H
 
@@ -11,30 +12,30 @@
 
 struct output_style {
 	bool json;
-	bool json_b64;  /* add data_b64 */
-	bool hex;       /* hex dump under human data lines */
+	bool json_b64;     /* add data_b64 */
+	bool hex;          /* hex dump under human data lines */
+	bool show_secrets; /* credentials as they are, not masked */
 	uint32_t data_chars; /* payload characters in a human line */
 };
 
-/* An exchange: identity columns, then "http GET / -> 200 OK  1.84ms ...". */
-void human_exchange_format(struct strbuf *out, const struct event *ev,
-			   const struct exchange *exchange);
-/* An exchange as a JSON object with request and response objects. */
-void json_exchange_format(struct strbuf *out, const struct event *ev,
-			  const struct exchange *exchange);
+struct output_ops {
+	/* The line before the events (the human column header); NULL none. */
+	void (*header)(struct strbuf *out);
+	void (*event)(struct strbuf *out, const struct event *ev, const struct output_style *style);
+	/* An exchange; ev is the event that finished it. */
+	void (*exchange)(struct strbuf *out, const struct event *ev,
+			 const struct exchange *exchange, const struct output_style *style);
+};
 
-/* "client", "server" or "unknown", from the sock_flags. */
-const char *output_role(uint32_t sock_flags);
+/* Human: aligned columns, "http GET / -> 200 OK  1.84ms ..." exchanges. */
+extern const struct output_ops human_output;
+/* JSON: one object per line, exchanges with request and response objects. */
+extern const struct output_ops json_output;
 
-/* The human column header line. */
-void human_header_format(struct strbuf *out);
-void human_event_format(struct strbuf *out, const struct event *ev,
-			const struct output_style *style);
-void json_event_format(struct strbuf *out, const struct event *ev,
-		       const struct output_style *style);
+/* The one the style asks for. */
+const struct output_ops *output_ops_of(const struct output_style *style);
 
-/* Whichever of the two the style asks for. */
-void output_event_format(struct strbuf *out, const struct event *ev,
-			 const struct output_style *style);
+/* What stands for a credential's value when secrets are masked. */
+#define OUTPUT_MASK "***"
 
 #endif

@@ -6,11 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/decoder.h"
+#include "decode/protocol.h"
 
-typedef struct parse_result (*decoder_parse_fn)(const uint8_t *buf, size_t len, bool from_client,
-						const struct message *request,
-						struct message *msg);
+typedef struct parse_result (*decoder_parse_fn)(const uint8_t *buf, size_t len,
+						const struct parse_ctx *ctx, struct message *msg);
+
+/* The per-connection flags of the decoder tests' one connection. */
+static uint32_t decoder_test_flags;
+
+static inline struct parse_ctx decoder_ctx(bool from_client, const struct message *request)
+{
+	return (struct parse_ctx){ .from_client = from_client, .request = request,
+				   .conn_flags = &decoder_test_flags };
+}
 typedef bool (*decoder_detect_fn)(const uint8_t *buf, size_t len, bool from_client);
 
 static inline uint8_t *exact_copy(const void *buf, size_t len)
@@ -28,7 +36,8 @@ static inline struct parse_result parse_exact(decoder_parse_fn parse, const void
 					      struct message *msg)
 {
 	uint8_t *copy = exact_copy(buf, len);
-	struct parse_result result = parse(copy, len, from_client, request, msg);
+	struct parse_ctx ctx = decoder_ctx(from_client, request);
+	struct parse_result result = parse(copy, len, &ctx, msg);
 
 	free(copy);
 	return result;
@@ -68,11 +77,12 @@ static inline int flips_check_decoder(decoder_parse_fn parse, const uint8_t *buf
 	for (size_t at = 0; at < len; at++) {
 		for (size_t m = 0; m < sizeof(masks); m++) {
 			uint8_t *copy = exact_copy(buf, len);
+			struct parse_ctx ctx = decoder_ctx(from_client, request);
 			struct parse_result result;
 
 			copy[at] ^= masks[m];
-			memset(msg, 0, sizeof(*msg));
-			result = parse(copy, len, from_client, request, msg);
+			memset(msg->body, 0, sizeof(msg->body));
+			result = parse(copy, len, &ctx, msg);
 			free(copy);
 			CHECK(result.consumed <= len);
 			CHECK(!result.skip || result.consumed == len);

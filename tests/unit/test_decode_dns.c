@@ -5,7 +5,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/decoder.h"
+#include "decode/dns.h"
 
 /*
  * `dig @127.0.0.1 -p 5399 example.com A` (DiG 9.18) as received by a
@@ -169,7 +169,7 @@ static struct message msg;
 static struct parse_result parse(const uint8_t *buf, size_t len, bool from_client)
 {
 	memset(&msg, 0, sizeof(msg));
-	return dns_parse(buf, len, from_client, NULL, &msg);
+	return dns_parse(buf, len, &(struct parse_ctx){ .from_client = from_client }, &msg);
 }
 
 static void test_query(void)
@@ -183,14 +183,13 @@ static void test_query(void)
 	CHECK_INT(r.consumed, sizeof(a_query));
 	CHECK_INT(r.skip, 0);
 	CHECK(!r.until_close);
-	CHECK_INT(msg.protocol, PROTO_DNS);
-	CHECK(!msg.u.dns.is_response);
-	CHECK_INT(msg.u.dns.id, 0x1484);
-	CHECK_STR(msg.u.dns.name, "example.com");
-	CHECK_STR(msg.u.dns.type, "A");
-	CHECK_STR(msg.u.dns.rcode, "");
-	CHECK_INT(msg.u.dns.n_answers, 0);
-	CHECK_STR(msg.u.dns.answers[0], "");
+	CHECK(!PROTOCOL_BODY(&msg, struct dns_message)->is_response);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->id, 0x1484);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "example.com");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, "A");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->rcode, "");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 0);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "");
 }
 
 static void test_a_response(void)
@@ -203,16 +202,15 @@ static void test_a_response(void)
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(a_response));
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.protocol, PROTO_DNS);
-	CHECK(msg.u.dns.is_response);
-	CHECK_INT(msg.u.dns.id, 0x1484);
-	CHECK_STR(msg.u.dns.name, "example.com");
-	CHECK_STR(msg.u.dns.type, "A");
-	CHECK_STR(msg.u.dns.rcode, "NOERROR");
-	CHECK_INT(msg.u.dns.n_answers, 2);
-	CHECK_STR(msg.u.dns.answers[0], "93.184.215.14");
-	CHECK_STR(msg.u.dns.answers[1], "96.7.128.198");
-	CHECK_STR(msg.u.dns.answers[2], "");
+	CHECK(PROTOCOL_BODY(&msg, struct dns_message)->is_response);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->id, 0x1484);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "example.com");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, "A");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->rcode, "NOERROR");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 2);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "93.184.215.14");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[1], "96.7.128.198");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[2], "");
 }
 
 static void test_aaaa_response(void)
@@ -223,11 +221,11 @@ static void test_aaaa_response(void)
 	r = parse(aaaa_response, sizeof(aaaa_response), false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(aaaa_response));
-	CHECK_INT(msg.u.dns.id, 0xdb64);
-	CHECK_STR(msg.u.dns.type, "AAAA");
-	CHECK_INT(msg.u.dns.n_answers, 1);
-	CHECK_STR(msg.u.dns.answers[0], "2606:2800:21f:cb07:6820:80da:af6b:8b2c");
-	CHECK_STR(msg.u.dns.answers[1], "");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->id, 0xdb64);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, "AAAA");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 1);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "2606:2800:21f:cb07:6820:80da:af6b:8b2c");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[1], "");
 }
 
 static void test_cname_response(void)
@@ -238,13 +236,13 @@ static void test_cname_response(void)
 	r = parse(cname_response, sizeof(cname_response), false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(cname_response));
-	CHECK_STR(msg.u.dns.name, "www.example.com");
-	CHECK_STR(msg.u.dns.type, "A");
-	CHECK_INT(msg.u.dns.n_answers, 3);
-	CHECK_STR(msg.u.dns.answers[0], "cdn.example.net");
-	CHECK_STR(msg.u.dns.answers[1], "edge.cdn.example.net");
-	CHECK_STR(msg.u.dns.answers[2], "192.0.2.10");
-	CHECK_STR(msg.u.dns.answers[3], "");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "www.example.com");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, "A");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 3);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "cdn.example.net");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[1], "edge.cdn.example.net");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[2], "192.0.2.10");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[3], "");
 }
 
 static void test_nxdomain(void)
@@ -255,11 +253,11 @@ static void test_nxdomain(void)
 	r = parse(nxdomain_response, sizeof(nxdomain_response), false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(nxdomain_response));
-	CHECK_INT(msg.u.dns.id, 0x7a1c);
-	CHECK_STR(msg.u.dns.name, "nonexistent.example.com");
-	CHECK_STR(msg.u.dns.rcode, "NXDOMAIN");
-	CHECK_INT(msg.u.dns.n_answers, 0);
-	CHECK_STR(msg.u.dns.answers[0], "");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->id, 0x7a1c);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "nonexistent.example.com");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->rcode, "NXDOMAIN");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 0);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "");
 }
 
 static void test_two_questions(void)
@@ -270,15 +268,15 @@ static void test_two_questions(void)
 	CHECK(dns_detect(two_questions, sizeof(two_questions), false));
 	r = parse(two_questions, sizeof(two_questions), false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.dns.name, "example.com");
-	CHECK_STR(msg.u.dns.type, "A");
-	CHECK_INT(msg.u.dns.n_answers, 1);
-	CHECK_STR(msg.u.dns.answers[0], "192.0.2.1");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "example.com");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, "A");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 1);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "192.0.2.1");
 
 	/* Second question cut: no answers, still the first question. */
 	r = parse(two_questions, 0x1d + 3, false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.dns.answers[0], "");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "");
 
 	/* Five questions claimed: more than a real message has; the answers
 	 * are not searched for and detect says no. */
@@ -287,8 +285,8 @@ static void test_two_questions(void)
 	CHECK(!dns_detect(buf, sizeof(buf), false));
 	r = parse(buf, sizeof(buf), false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(msg.u.dns.n_answers, 1);
-	CHECK_STR(msg.u.dns.answers[0], "");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 1);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "");
 }
 
 static void test_names_and_codes(void)
@@ -314,14 +312,14 @@ static void test_names_and_codes(void)
 		buf[0x19] = types[i].type >> 8;
 		buf[0x1a] = types[i].type & 0xff;
 		CHECK_INT(parse(buf, sizeof(a_query), true).state, PARSE_COMPLETE);
-		CHECK_STR(msg.u.dns.type, types[i].name);
+		CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, types[i].name);
 	}
 	/* The rcode is the low nibble of byte 3. */
 	for (int rcode = 0; rcode < 16; rcode++) {
 		memcpy(buf, a_response, sizeof(a_response));
 		buf[3] = (buf[3] & 0xf0) | rcode;
 		CHECK_INT(parse(buf, sizeof(a_response), false).state, PARSE_COMPLETE);
-		CHECK_STR(msg.u.dns.rcode, rcodes[rcode]);
+		CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->rcode, rcodes[rcode]);
 	}
 	/* An A record of the wrong size, and a type shown by size: the first
 	 * answer's rdlength at 0x27..0x28 becomes 2, then its type at
@@ -329,12 +327,12 @@ static void test_names_and_codes(void)
 	memcpy(buf, a_response, sizeof(a_response));
 	buf[0x28] = 2;
 	CHECK_INT(parse(buf, sizeof(a_response), false).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.dns.answers[0], "A 2B");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "A 2B");
 	memcpy(buf, a_response, sizeof(a_response));
 	buf[0x20] = 15;
 	CHECK_INT(parse(buf, sizeof(a_response), false).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.dns.answers[0], "MX 4B");
-	CHECK_STR(msg.u.dns.answers[1], "96.7.128.198");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "MX 4B");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[1], "96.7.128.198");
 }
 
 /* A question whose name is the root, and names at the length limits. */
@@ -350,8 +348,8 @@ static void test_name_limits(void)
 	memcpy(buf + 13, "\x00\x02\x00\x01", 4); /* NS, IN */
 	CHECK(dns_detect(buf, 17, true));
 	CHECK_INT(parse(buf, 17, true).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.dns.name, ".");
-	CHECK_STR(msg.u.dns.type, "NS");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, ".");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->type, "NS");
 
 	/* 255 wire bytes: three 63-byte labels and a 61-byte one. Kept in
 	 * name (256 bytes) whole: 253 characters. */
@@ -368,8 +366,8 @@ static void test_name_limits(void)
 	memcpy(buf + off, "\x00\x01\x00\x01", 4);
 	CHECK(dns_detect(buf, off + 4, true));
 	CHECK_INT(parse(buf, off + 4, true).state, PARSE_COMPLETE);
-	CHECK_INT(strlen(msg.u.dns.name), 253);
-	CHECK(msg.u.dns.name[63] == '.' && msg.u.dns.name[64] == 'b' && msg.u.dns.name[252] == 'd');
+	CHECK_INT(strlen(PROTOCOL_BODY(&msg, struct dns_message)->name), 253);
+	CHECK(PROTOCOL_BODY(&msg, struct dns_message)->name[63] == '.' && PROTOCOL_BODY(&msg, struct dns_message)->name[64] == 'b' && PROTOCOL_BODY(&msg, struct dns_message)->name[252] == 'd');
 
 	/* 256 wire bytes: one too many. */
 	buf[12 + 3 * 64] = 62;
@@ -403,10 +401,10 @@ static void test_name_limits(void)
 	buf[100] = 0xc0;
 	buf[101] = 0x0c;
 	CHECK_INT(parse(buf, 102, false).state, PARSE_COMPLETE);
-	CHECK_INT(strlen(msg.u.dns.answers[0]), 63);
-	CHECK(msg.u.dns.answers[0][0] == 'x' && msg.u.dns.answers[0][62] == 'x');
+	CHECK_INT(strlen(PROTOCOL_BODY(&msg, struct dns_message)->answers[0]), 63);
+	CHECK(PROTOCOL_BODY(&msg, struct dns_message)->answers[0][0] == 'x' && PROTOCOL_BODY(&msg, struct dns_message)->answers[0][62] == 'x');
 	CHECK_INT(parse(buf, 101, false).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.dns.answers[0], "");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "");
 
 	/* No question at all. */
 	memcpy(buf, a_response, sizeof(a_response));
@@ -430,12 +428,12 @@ static void test_pointer_loops(void)
 	r = parse(answer_loop, sizeof(answer_loop), false);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(answer_loop));
-	CHECK_STR(msg.u.dns.name, "a.test");
-	CHECK_INT(msg.u.dns.n_answers, 2);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "a.test");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct dns_message)->n_answers, 2);
 	/* The looping CNAME is shown by its size; the answer named by a loop
 	 * ends the section. */
-	CHECK_STR(msg.u.dns.answers[0], "CNAME 4B");
-	CHECK_STR(msg.u.dns.answers[1], "");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "CNAME 4B");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[1], "");
 
 	/* The question name at 12 points at the last of n pointers, each of
 	 * which points at the one before, the first at "a" (1 + n jumps):
@@ -457,7 +455,7 @@ static void test_pointer_loops(void)
 		r = parse(chain, len, true);
 		if (1 + n <= 128) {
 			CHECK_INT(r.state, PARSE_COMPLETE);
-			CHECK_STR(msg.u.dns.name, "a");
+			CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->name, "a");
 		} else {
 			CHECK_INT(r.state, PARSE_INVALID);
 		}
@@ -499,7 +497,7 @@ static void test_truncated(void)
 					bool shown = fixtures[f].answer_end[a] &&
 						     len >= fixtures[f].answer_end[a];
 
-					CHECK(shown == (msg.u.dns.answers[a][0] != '\0'));
+					CHECK(shown == (PROTOCOL_BODY(&msg, struct dns_message)->answers[a][0] != '\0'));
 				}
 			}
 			CHECK(dns_detect(copy, len, f == 0) == (len >= fixtures[f].question_end));
@@ -543,10 +541,10 @@ static void test_flipped(void)
 					/* Text fields stay terminated. (A label
 					 * may hold a NUL byte: the name is cut
 					 * there.) */
-					CHECK(memchr(msg.u.dns.name, 0, sizeof(msg.u.dns.name)));
+					CHECK(memchr(PROTOCOL_BODY(&msg, struct dns_message)->name, 0, sizeof(PROTOCOL_BODY(&msg, struct dns_message)->name)));
 					for (int a = 0; a < DECODER_MAX_ANSWERS; a++)
-						CHECK(memchr(msg.u.dns.answers[a], 0,
-							     sizeof(msg.u.dns.answers[a])));
+						CHECK(memchr(PROTOCOL_BODY(&msg, struct dns_message)->answers[a], 0,
+							     sizeof(PROTOCOL_BODY(&msg, struct dns_message)->answers[a])));
 				}
 			}
 		}

@@ -10,7 +10,8 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/decoder.h"
+#include "decode/http.h"
+#include "decode/http2.h"
 
 /* curl 7.88.1, `curl http://127.0.0.1:18081/index.html -H 'Host: example.com'`,
  * as a listening socket recorded it. */
@@ -160,16 +161,15 @@ static void test_curl_get(void)
 	CHECK_INT(r.consumed, sizeof(curl_get) - 1);
 	CHECK_INT(r.skip, 0);
 	CHECK(!r.until_close);
-	CHECK_INT(msg.protocol, PROTO_HTTP);
-	CHECK(msg.u.http.is_request);
-	CHECK_STR(msg.u.http.method, "GET");
-	CHECK_STR(msg.u.http.target, "/index.html");
-	CHECK_STR(msg.u.http.host, "example.com");
-	CHECK_STR(msg.u.http.version, "HTTP/1.1");
-	CHECK(msg.u.http.keep_alive);
-	CHECK_INT(msg.u.http.content_length, -1);
-	CHECK(!msg.u.http.chunked);
-	CHECK_INT(msg.u.http.body_len, 0);
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->is_request);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "GET");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->target, "/index.html");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->host, "example.com");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->version, "HTTP/1.1");
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, -1);
+	CHECK(!PROTOCOL_BODY(&msg, struct http_message)->chunked);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 0);
 }
 
 static void test_post_content_length(void)
@@ -183,18 +183,18 @@ static void test_post_content_length(void)
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, total);
 	CHECK_INT(r.skip, 0);
-	CHECK_STR(msg.u.http.method, "POST");
-	CHECK_STR(msg.u.http.target, "/api/items");
-	CHECK_INT(msg.u.http.content_length, 25);
-	CHECK_INT(msg.u.http.body_len, 25);
-	CHECK(!memcmp(msg.u.http.body, "{\"name\":\"widget\",\"qty\":3}", 25));
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "POST");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->target, "/api/items");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 25);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 25);
+	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, "{\"name\":\"widget\",\"qty\":3}", 25));
 
 	/* Body split: 10 bytes here, 15 still to come. */
 	r = parse_new((const uint8_t *)curl_post, hdr + 10, true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, hdr + 10);
 	CHECK_INT(r.skip, 15);
-	CHECK_INT(msg.u.http.body_len, 10);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 10);
 
 	/* Headers only. */
 	r = parse_new((const uint8_t *)curl_post, hdr, true, NULL, &msg);
@@ -212,14 +212,14 @@ static void test_response_content_length(void)
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, total);
 	CHECK_INT(r.skip, 0);
-	CHECK(!msg.u.http.is_request);
-	CHECK_STR(msg.u.http.version, "HTTP/1.0");
-	CHECK_INT(msg.u.http.status, 200);
-	CHECK_STR(msg.u.http.reason, "OK");
-	CHECK_INT(msg.u.http.content_length, 32);
-	CHECK(!msg.u.http.keep_alive); /* HTTP/1.0 without Connection: keep-alive */
-	CHECK_INT(msg.u.http.body_len, 32);
-	CHECK(!memcmp(msg.u.http.body, "<html><body>hello</body></html>\n", 32));
+	CHECK(!PROTOCOL_BODY(&msg, struct http_message)->is_request);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->version, "HTTP/1.0");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 200);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->reason, "OK");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 32);
+	CHECK(!PROTOCOL_BODY(&msg, struct http_message)->keep_alive); /* HTTP/1.0 without Connection: keep-alive */
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 32);
+	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, "<html><body>hello</body></html>\n", 32));
 
 	/* Whatever part of the body is here, consumed + skip is the message. */
 	for (size_t cut = hdr; cut <= total; cut++) {
@@ -239,14 +239,14 @@ static void test_response_to_head(void)
 
 	r = parse_new(TEXT(curl_head), true, NULL, &req);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(req.u.http.method, "HEAD");
+	CHECK_STR(PROTOCOL_BODY(&req, struct http_message)->method, "HEAD");
 
 	r = parse_new(TEXT(py_head_200), false, &req, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, hdr);
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.u.http.content_length, 32);
-	CHECK_INT(msg.u.http.body_len, 0);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 32);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 0);
 
 	/* Followed by the next response: not a byte of it is taken. */
 	snprintf(both, sizeof(both), "%s%s", py_head_200, py_200);
@@ -276,22 +276,22 @@ static void test_no_body_statuses(void)
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, first);
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.u.http.status, 304);
-	CHECK_STR(msg.u.http.reason, "Not Modified");
-	CHECK_INT(msg.u.http.content_length, 32);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 304);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->reason, "Not Modified");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 32);
 
 	r = parse_new((const uint8_t *)second, strlen(second), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, strlen(second));
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.u.http.status, 204);
-	CHECK(msg.u.http.keep_alive);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 204);
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
 
 	/* A 2xx to CONNECT starts a tunnel: the TLS bytes after it are not a body. */
 	r = parse_new(TEXT("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
 		      true, NULL, &req);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(req.u.http.target, "example.com:443");
+	CHECK_STR(PROTOCOL_BODY(&req, struct http_message)->target, "example.com:443");
 	r = parse_new(TEXT(tunnel), false, &req, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, header_len(tunnel));
@@ -315,14 +315,14 @@ static void test_interim_responses(void)
 	CHECK_INT(r.state, PARSE_IGNORED);
 	CHECK_INT(r.consumed, first);
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.u.http.status, 100);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 100);
 
 	r = parse_new((const uint8_t *)continue_then_201 + first,
 		      sizeof(continue_then_201) - 1 - first, false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(continue_then_201) - 1 - first);
-	CHECK_INT(msg.u.http.status, 201);
-	CHECK_INT(msg.u.http.content_length, 0);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 201);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 0);
 
 	r = parse_new(TEXT(early_hints), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_IGNORED);
@@ -347,9 +347,9 @@ static void test_until_close(void)
 	CHECK(r.until_close);
 	CHECK_INT(r.consumed, sizeof(until_close_200) - 1);
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.u.http.content_length, -1);
-	CHECK_INT(msg.u.http.body_len, sizeof(until_close_200) - 1 - hdr);
-	CHECK(!memcmp(msg.u.http.body, "streamed until", 14));
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, -1);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, sizeof(until_close_200) - 1 - hdr);
+	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, "streamed until", 14));
 
 	/* A transfer coding other than chunked last: also until close. */
 	r = parse_new(TEXT(gzip), false, NULL, &msg);
@@ -416,15 +416,15 @@ static void test_chunked_response_loop(void)
 	pos += r.consumed + r.skip;
 	CHECK_INT(pos, end);
 	CHECK_INT(calls, 1 + 4 + 1); /* header block, four chunks, last chunk */
-	CHECK(msg.u.http.chunked);
-	CHECK_INT(msg.u.http.status, 200);
-	CHECK_INT(msg.u.http.body_len, sizeof(msg.u.http.body));
-	CHECK(!memcmp(msg.u.http.body, stream + first_data, sizeof(msg.u.http.body)));
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->chunked);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 200);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, sizeof(PROTOCOL_BODY(&msg, struct http_message)->body));
+	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, stream + first_data, sizeof(PROTOCOL_BODY(&msg, struct http_message)->body)));
 
 	/* The next message starts exactly where the loop stopped. */
 	r = parse_new(stream + pos, total - pos, false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(msg.u.http.status, 204);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 204);
 	CHECK_INT(pos + r.consumed, total);
 
 	/* A size line cut short waits; a whole one says how much to skip. */
@@ -460,9 +460,9 @@ static void test_chunked_request(void)
 	CHECK_INT(r.state, PARSE_CONTINUE);
 	CHECK_INT(r.consumed, hdr);
 	CHECK_INT(r.skip, 0);
-	CHECK(msg.u.http.chunked);
-	CHECK_STR(msg.u.http.method, "PUT");
-	CHECK_INT(msg.u.http.content_length, -1);
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->chunked);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "PUT");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, -1);
 	pos = r.consumed + r.skip;
 
 	r = parse(buf + pos, total - pos, true, NULL, &msg);
@@ -477,8 +477,8 @@ static void test_chunked_request(void)
 	CHECK_INT(r.skip, 0);
 	pos += r.consumed;
 	CHECK_INT(pos, total);
-	CHECK_INT(msg.u.http.body_len, 12);
-	CHECK(!memcmp(msg.u.http.body, "hello world\n", 12));
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 12);
+	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, "hello world\n", 12));
 
 	/* Trailers are consumed through the empty line. */
 	parse_new(buf, hdr, true, NULL, &msg);
@@ -498,11 +498,11 @@ static void test_pipelined(void)
 	r = parse_new((const uint8_t *)two, n, true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(curl_get) - 1);
-	CHECK_STR(msg.u.http.method, "GET");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "GET");
 	r = parse_new((const uint8_t *)two + r.consumed, n - r.consumed, true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(curl_head) - 1);
-	CHECK_STR(msg.u.http.method, "HEAD");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "HEAD");
 
 	/* A body in between belongs to the first. */
 	n = (size_t)snprintf(two, sizeof(two), "%s%s", curl_post, curl_get);
@@ -512,7 +512,7 @@ static void test_pipelined(void)
 	CHECK_INT(r.skip, 0);
 	r = parse_new((const uint8_t *)two + r.consumed, n - r.consumed, true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.http.target, "/index.html");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->target, "/index.html");
 }
 
 struct fixture {
@@ -771,14 +771,14 @@ static void test_headers(void)
 	r = parse_new(TEXT(mixed_case), true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(mixed_case) - 1);
-	CHECK_STR(msg.u.http.host, "Example.COM");
-	CHECK_INT(msg.u.http.content_length, 3);
-	CHECK(!msg.u.http.keep_alive);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->host, "Example.COM");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 3);
+	CHECK(!PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
 
 	r = parse_new(TEXT("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, Chunked\r\n\r\n"), false,
 		      NULL, &msg);
 	CHECK_INT(r.state, PARSE_CONTINUE);
-	CHECK(msg.u.http.chunked);
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->chunked);
 
 	/* Chunked wins over Content-Length (RFC 9112 section 6.3). */
 	r = parse_new(TEXT("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n"
@@ -792,34 +792,34 @@ static void test_headers(void)
 			   "Content-Length: 2\r\n\r\nhi"),
 		      true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(msg.u.http.content_length, 2);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 2);
 
 	/* HTTP/1.0 keep-alive on request; HTTP/1.1 "close" among other tokens. */
 	r = parse_new(TEXT("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), true, NULL, &msg);
-	CHECK(msg.u.http.keep_alive);
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
 	r = parse_new(TEXT("GET / HTTP/1.1\r\nConnection: TE, close\r\n\r\n"), true, NULL, &msg);
-	CHECK(!msg.u.http.keep_alive);
+	CHECK(!PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
 	r = parse_new(TEXT("GET / HTTP/1.0\r\nConnection: keep-alive , TE\r\n\r\n"), true, NULL,
 		      &msg);
-	CHECK(msg.u.http.keep_alive);
+	CHECK(PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
 	r = parse_new(TEXT("POST / HTTP/1.1\r\nContent-Length: 2 ,2\r\n\r\nhi"), true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(msg.u.http.content_length, 2);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, 2);
 	r = parse_new(TEXT("GET / HTTP/1.0\r\n\r\n"), true, NULL, &msg);
-	CHECK(!msg.u.http.keep_alive);
+	CHECK(!PROTOCOL_BODY(&msg, struct http_message)->keep_alive);
 
 	/* Bare LF line ends, and one empty line before the request line. */
 	r = parse_new(TEXT(bare_lf), true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(bare_lf) - 1 - strlen("next"));
-	CHECK_STR(msg.u.http.target, "/lf");
-	CHECK_STR(msg.u.http.host, "x");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->target, "/lf");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->host, "x");
 
 	/* Status line without a reason, with or without its space. */
 	r = parse_new(TEXT("HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(msg.u.http.status, 404);
-	CHECK_STR(msg.u.http.reason, "");
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 404);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->reason, "");
 	r = parse_new(TEXT("HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 
@@ -827,7 +827,7 @@ static void test_headers(void)
 	r = parse_new(TEXT("PROPFIND /dav HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n"), true, NULL,
 		      &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.http.method, "PROPFIND");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "PROPFIND");
 
 	/* Long text is cut to its field and NUL-terminated; raw bytes kept. */
 	memset(target, 0, sizeof(target));
@@ -836,11 +836,11 @@ static void test_headers(void)
 	strcat(target, " HTTP/1.1\r\nHost: \xc3\xa9t\xc3\xa9\r\n\r\n");
 	r = parse_new((const uint8_t *)target, strlen(target), true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(strlen(msg.u.http.target), sizeof(msg.u.http.target) - 1);
-	CHECK_STR(msg.u.http.host, "\xc3\xa9t\xc3\xa9");
+	CHECK_INT(strlen(PROTOCOL_BODY(&msg, struct http_message)->target), sizeof(PROTOCOL_BODY(&msg, struct http_message)->target) - 1);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->host, "\xc3\xa9t\xc3\xa9");
 	r = parse_new(TEXT("VERY-LONG-METHOD-NAME-HERE / HTTP/1.1\r\n\r\n"), true, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.http.method, "VERY-LONG-METHO");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "VERY-LONG-METHO");
 }
 
 static bool detect(const char *s, size_t len, bool from_client)
@@ -901,35 +901,33 @@ static void test_http2_preface(void)
 	CHECK(!http_detect(h2_preface_settings, sizeof(h2_preface_settings), true));
 
 	memset(&msg, 0, sizeof(msg));
-	r = http2_parse(h2_preface_settings, sizeof(h2_preface_settings), true, NULL, &msg);
+	r = http2_parse(h2_preface_settings, sizeof(h2_preface_settings), &(struct parse_ctx){ .from_client = true }, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, preface);
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.protocol, PROTO_HTTP2);
 
 	for (size_t cut = 0; cut < preface; cut++) {
 		uint8_t *copy = malloc(cut ? cut : 1);
 
 		memcpy(copy, h2_preface_settings, cut);
 		memset(&msg, 0, sizeof(msg));
-		r = http2_parse(copy, cut, true, NULL, &msg);
+		r = http2_parse(copy, cut, &(struct parse_ctx){ .from_client = true }, &msg);
 		CHECK_INT(r.state, PARSE_NEED_MORE);
 		CHECK_INT(r.consumed, 0);
 		free(copy);
 	}
-	r = http2_parse(h2_preface_settings, sizeof(h2_preface_settings), false, NULL, &msg);
+	r = http2_parse(h2_preface_settings, sizeof(h2_preface_settings), &(struct parse_ctx){ .from_client = false }, &msg);
 	CHECK_INT(r.state, PARSE_INVALID);
 	for (size_t i = 0; i < preface; i++) {
 		memcpy(buf, h2_preface_settings, sizeof(buf));
 		buf[i] ^= 0x20;
-		r = http2_parse(buf, sizeof(buf), true, NULL, &msg);
+		r = http2_parse(buf, sizeof(buf), &(struct parse_ctx){ .from_client = true }, &msg);
 		CHECK_INT(r.state, PARSE_INVALID);
 	}
-	r = http2_parse(TEXT(curl_get), true, NULL, &msg);
+	r = http2_parse(TEXT(curl_get), &(struct parse_ctx){ .from_client = true }, &msg);
 	CHECK_INT(r.state, PARSE_INVALID);
 	/* The SETTINGS frame after the preface is not a preface. */
-	r = http2_parse(h2_preface_settings + preface, sizeof(h2_preface_settings) - preface, true,
-			NULL, &msg);
+	r = http2_parse(h2_preface_settings + preface, sizeof(h2_preface_settings) - preface, &(struct parse_ctx){ .from_client = true }, &msg);
 	CHECK_INT(r.state, PARSE_INVALID);
 }
 

@@ -13,7 +13,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/decoder.h"
+#include "decode/postgres.h"
 
 static struct message msg;
 
@@ -38,7 +38,7 @@ static struct message request_of(const uint8_t *buf, size_t len)
 	struct message request;
 
 	memset(&request, 0, sizeof(request));
-	postgres_parse(buf, len, true, NULL, &request);
+	postgres_parse(buf, len, &(struct parse_ctx){ .from_client = true }, &request);
 	return request;
 }
 
@@ -57,7 +57,7 @@ static long first_prefix_not_need_more(const uint8_t *buf, size_t len, bool from
 
 static void pg_texts_check(const struct message *m)
 {
-	const struct pg_message *pg = &m->u.pg;
+	const struct pg_message *pg = PROTOCOL_BODY(m, struct pg_message);
 
 	CHECK(text_terminated(pg->user, sizeof(pg->user)));
 	CHECK(text_terminated(pg->database, sizeof(pg->database)));
@@ -199,13 +199,12 @@ static const uint8_t cancel_request[] = {
 static void test_startup(void)
 {
 	struct parse_result result;
-	const struct pg_message *pg = &msg.u.pg;
+	const struct pg_message *pg = PROTOCOL_BODY(&msg, struct pg_message);
 	struct message request;
 
 	result = parse(ssl_request, sizeof(ssl_request), true, NULL);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_INT(result.consumed, 8);
-	CHECK_INT(msg.protocol, PROTO_POSTGRES);
 	CHECK_INT(pg->kind, PG_SSL_REQUEST);
 
 	/* The one-byte answer, known as such only by its request. */
@@ -302,7 +301,7 @@ static void test_startup(void)
 static void test_queries(void)
 {
 	struct parse_result result;
-	const struct pg_message *pg = &msg.u.pg;
+	const struct pg_message *pg = PROTOCOL_BODY(&msg, struct pg_message);
 	struct message request;
 
 	result = parse(query_select_1, sizeof(query_select_1), true, NULL);
@@ -394,7 +393,7 @@ static void test_long_messages(void)
 {
 	static uint8_t buf[4096];
 	struct parse_result result;
-	const struct pg_message *pg = &msg.u.pg;
+	const struct pg_message *pg = PROTOCOL_BODY(&msg, struct pg_message);
 	char want[TEXT_LONG];
 
 	/* A DataRow of 100000 bytes, 4096 in buf: ignored, the rest skipped. */

@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/decoder.h"
+#include "decode/redis.h"
 
 /* A string literal as bytes and length, its NUL left out. */
 #define TEXT(literal) (const uint8_t *)(literal), sizeof(literal) - 1
@@ -45,7 +45,7 @@ static long first_prefix_not_need_more(const uint8_t *buf, size_t len, bool from
 
 static void redis_texts_check(const struct message *m)
 {
-	const struct redis_message *redis = &m->u.redis;
+	const struct redis_message *redis = PROTOCOL_BODY(m, struct redis_message);
 
 	CHECK(text_terminated(redis->command, sizeof(redis->command)));
 	for (int i = 0; i < DECODER_MAX_ARGS; i++)
@@ -234,13 +234,12 @@ static const struct fixture whole_messages[] = {
 static void test_requests(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = &msg.u.redis;
+	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
 
 	result = parse(set_request, sizeof(set_request), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_INT(result.consumed, sizeof(set_request));
 	CHECK_INT(result.skip, 0);
-	CHECK_INT(msg.protocol, PROTO_REDIS);
 	CHECK(redis->is_request);
 	CHECK_STR(redis->command, "SET");
 	CHECK_INT(redis->n_args, 2);
@@ -302,7 +301,7 @@ static void test_requests(void)
 static void test_inline(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = &msg.u.redis;
+	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
 
 	result = parse(ping_inline, sizeof(ping_inline), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
@@ -333,7 +332,7 @@ static void test_inline(void)
 static void test_replies(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = &msg.u.redis;
+	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
 	static const struct {
 		const uint8_t *buf;
 		size_t len;
@@ -392,7 +391,7 @@ static void test_replies(void)
 static void test_pipelined(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = &msg.u.redis;
+	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
 
 	/* The first message consumes exactly its bytes; the second follows. */
 	result = parse(pipelined, sizeof(pipelined), true);
@@ -433,7 +432,7 @@ static uint8_t big[BIG_TOTAL];
 static void test_big_bulk(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = &msg.u.redis;
+	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
 	char want[TEXT_LONG];
 	/* REDIS_PEEK in redis.c: value bytes held before the early COMPLETE. */
 	const size_t peek = 256;

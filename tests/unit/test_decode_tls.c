@@ -5,7 +5,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/decoder.h"
+#include "decode/tls.h"
 
 /*
  * Recorded: `openssl s_client -connect 127.0.0.1:PORT -servername localhost
@@ -181,7 +181,7 @@ static struct message msg;
 static struct parse_result parse(const uint8_t *buf, size_t len, bool from_client)
 {
 	memset(&msg, 0, sizeof(msg));
-	return tls_parse(buf, len, from_client, NULL, &msg);
+	return tls_parse(buf, len, &(struct parse_ctx){ .from_client = from_client }, &msg);
 }
 
 /* parse on an exact-size heap copy, so ASan sees any read past len. */
@@ -202,12 +202,11 @@ static void test_client_hello(void)
 	CHECK_INT(r.consumed, 293);
 	CHECK_INT(r.skip, 0);
 	CHECK(!r.until_close);
-	CHECK_INT(msg.protocol, PROTO_TLS);
-	CHECK(msg.u.tls.client_hello);
-	CHECK(!msg.u.tls.server_hello);
-	CHECK(!msg.u.tls.application_data);
-	CHECK_STR(msg.u.tls.sni, "localhost");
-	CHECK_STR(msg.u.tls.version, "TLS1.3");
+	CHECK(PROTOCOL_BODY(&msg, struct tls_message)->client_hello);
+	CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->server_hello);
+	CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->application_data);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "localhost");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.3");
 }
 
 /* The ClientHello arriving a byte at a time: every prefix needs more. */
@@ -229,8 +228,8 @@ static void test_client_hello_split(void)
 		r = parse_copy(client_hello, have, true);
 		CHECK_INT(r.state, call == 2 ? PARSE_COMPLETE : PARSE_NEED_MORE);
 	}
-	CHECK_STR(msg.u.tls.sni, "localhost");
-	CHECK_STR(msg.u.tls.version, "TLS1.3");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "localhost");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.3");
 
 	/* More than the record: the next record's bytes are left alone. */
 	{
@@ -262,8 +261,8 @@ static void test_client_after_hello(void)
 		CHECK_INT(r.state, PARSE_IGNORED);
 		CHECK_INT(r.consumed, expect[i].consumed);
 		CHECK_INT(r.skip, 0);
-		CHECK(msg.u.tls.application_data == expect[i].application_data);
-		CHECK(!msg.u.tls.client_hello && !msg.u.tls.server_hello);
+		CHECK(PROTOCOL_BODY(&msg, struct tls_message)->application_data == expect[i].application_data);
+		CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->client_hello && !PROTOCOL_BODY(&msg, struct tls_message)->server_hello);
 		off += r.consumed;
 	}
 	CHECK_INT(off, sizeof(client_after_hello));
@@ -281,11 +280,10 @@ static void test_server_flight(void)
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, 127);
 	CHECK_INT(r.skip, 0);
-	CHECK_INT(msg.protocol, PROTO_TLS);
-	CHECK(msg.u.tls.server_hello);
-	CHECK(!msg.u.tls.client_hello);
-	CHECK_STR(msg.u.tls.version, "TLS1.3");
-	CHECK_STR(msg.u.tls.sni, "");
+	CHECK(PROTOCOL_BODY(&msg, struct tls_message)->server_hello);
+	CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->client_hello);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.3");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "");
 	off += r.consumed;
 
 	/* change_cipher_spec */
@@ -293,7 +291,7 @@ static void test_server_flight(void)
 	CHECK_INT(r.state, PARSE_IGNORED);
 	CHECK_INT(r.consumed, 6);
 	CHECK_INT(r.skip, 0);
-	CHECK(!msg.u.tls.application_data);
+	CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->application_data);
 	off += r.consumed;
 
 	/* A whole encrypted record. */
@@ -301,7 +299,7 @@ static void test_server_flight(void)
 	CHECK_INT(r.state, PARSE_IGNORED);
 	CHECK_INT(r.consumed, 28);
 	CHECK_INT(r.skip, 0);
-	CHECK(msg.u.tls.application_data);
+	CHECK(PROTOCOL_BODY(&msg, struct tls_message)->application_data);
 	off += r.consumed;
 
 	/* The start of an 816-byte one: what is there is consumed, the rest
@@ -311,7 +309,7 @@ static void test_server_flight(void)
 	CHECK_INT(r.state, PARSE_IGNORED);
 	CHECK_INT(r.consumed, 16);
 	CHECK_INT(r.skip, 5 + 811 - 16);
-	CHECK(msg.u.tls.application_data);
+	CHECK(PROTOCOL_BODY(&msg, struct tls_message)->application_data);
 	/* Its header alone is enough to skip it; less is not. */
 	r = parse(server_flight + off, 5, false);
 	CHECK_INT(r.state, PARSE_IGNORED);
@@ -337,8 +335,8 @@ static void test_grease(void)
 	r = parse(grease_client_hello, sizeof(grease_client_hello), true);
 	CHECK_INT(r.state, PARSE_COMPLETE);
 	CHECK_INT(r.consumed, sizeof(grease_client_hello));
-	CHECK_STR(msg.u.tls.sni, "www.example.test");
-	CHECK_STR(msg.u.tls.version, "TLS1.3");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "www.example.test");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.3");
 
 	/* A TLS 1.3 draft code point does not outrank TLS 1.2. */
 	memcpy(buf, grease_client_hello, sizeof(buf));
@@ -346,23 +344,23 @@ static void test_grease(void)
 	buf[first] = 0x7f;
 	buf[first + 1] = 0x1c;
 	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.tls.version, "TLS1.2");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.2");
 
 	/* Unknown versions are shown by number. */
 	memcpy(buf, grease_client_hello, sizeof(buf));
 	buf[first + 1] = 0x05;
 	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.tls.version, "0x0305");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "0x0305");
 
 	/* Without supported_versions: legacy_version. */
 	memcpy(buf, grease_client_hello, sizeof(buf));
 	buf[sv + 1] = 44;
 	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.tls.version, "TLS1.2");
-	CHECK_STR(msg.u.tls.sni, "www.example.test");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.2");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "www.example.test");
 	buf[9 + 1] = 0x01;
 	CHECK_INT(parse(buf, sizeof(buf), true).state, PARSE_COMPLETE);
-	CHECK_STR(msg.u.tls.version, "TLS1.0");
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.0");
 }
 
 static void test_tls12_server_flight(void)
@@ -376,8 +374,8 @@ static void test_tls12_server_flight(void)
 	CHECK_INT(r.consumed, sizeof(tls12_server_flight));
 	CHECK_INT(r.skip, record_end - sizeof(tls12_server_flight));
 	CHECK(r.consumed + r.skip == record_end);
-	CHECK(msg.u.tls.server_hello);
-	CHECK_STR(msg.u.tls.version, "TLS1.2");
+	CHECK(PROTOCOL_BODY(&msg, struct tls_message)->server_hello);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.2");
 
 	/* The ServerHello is what must be there; the Certificate is not. */
 	for (size_t len = 0; len <= sizeof(tls12_server_flight); len++) {
@@ -389,7 +387,7 @@ static void test_tls12_server_flight(void)
 			CHECK_INT(r.state, PARSE_COMPLETE);
 			CHECK_INT(r.consumed, len);
 			CHECK_INT(r.skip, record_end - len);
-			CHECK_STR(msg.u.tls.version, "TLS1.2");
+			CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.2");
 		}
 	}
 }
@@ -416,14 +414,14 @@ static void test_other_handshake(void)
 	CHECK_INT(r.state, PARSE_IGNORED);
 	CHECK_INT(r.consumed, sizeof(certificate));
 	CHECK_INT(r.skip, 5 + 1204 - sizeof(certificate));
-	CHECK(!msg.u.tls.server_hello);
+	CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->server_hello);
 
 	r = parse(finished, sizeof(finished), true);
 	CHECK_INT(r.state, PARSE_IGNORED);
 	CHECK_INT(r.consumed, sizeof(finished));
 	CHECK_INT(r.skip, 0);
-	CHECK(!msg.u.tls.client_hello);
-	CHECK_STR(msg.u.tls.version, "");
+	CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->client_hello);
+	CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "");
 
 	/* A ClientHello cut short inside its fixed fields by the record end:
 	 * the record is whole, the hello is not one. */
@@ -436,7 +434,7 @@ static void test_other_handshake(void)
 		r = parse(cut, sizeof(cut), true);
 		CHECK_INT(r.state, PARSE_IGNORED);
 		CHECK_INT(r.consumed, sizeof(cut));
-		CHECK(!msg.u.tls.client_hello);
+		CHECK(!PROTOCOL_BODY(&msg, struct tls_message)->client_hello);
 	}
 
 	/* Lengths inside the hello that overrun it. */
@@ -448,15 +446,15 @@ static void test_other_handshake(void)
 		buf[0x8e] = 0x0f; /* 0x0f95: past the record; read to its end */
 		r = parse(buf, sizeof(buf), true);
 		CHECK_INT(r.state, PARSE_COMPLETE);
-		CHECK_STR(msg.u.tls.sni, "localhost");
-		CHECK_STR(msg.u.tls.version, "TLS1.3");
+		CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "localhost");
+		CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.3");
 
 		memcpy(buf, client_hello, sizeof(buf));
 		buf[0x98] = 0x0a; /* host_name length 10 in a list of 12 */
 		r = parse(buf, sizeof(buf), true);
 		CHECK_INT(r.state, PARSE_COMPLETE);
-		CHECK_STR(msg.u.tls.sni, "");
-		CHECK_STR(msg.u.tls.version, "TLS1.3");
+		CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->sni, "");
+		CHECK_STR(PROTOCOL_BODY(&msg, struct tls_message)->version, "TLS1.3");
 
 		memcpy(buf, client_hello, sizeof(buf));
 		buf[0x2b] = 33; /* session id longer than 32 */
@@ -554,8 +552,8 @@ static void test_flipped(void)
 					CHECK(r.consumed <= fixtures[f].len);
 					if (r.state == PARSE_NEED_MORE || r.state == PARSE_INVALID)
 						CHECK(r.consumed == 0 && r.skip == 0);
-					CHECK(memchr(msg.u.tls.sni, 0, sizeof(msg.u.tls.sni)));
-					CHECK(memchr(msg.u.tls.version, 0, sizeof(msg.u.tls.version)));
+					CHECK(memchr(PROTOCOL_BODY(&msg, struct tls_message)->sni, 0, sizeof(PROTOCOL_BODY(&msg, struct tls_message)->sni)));
+					CHECK(memchr(PROTOCOL_BODY(&msg, struct tls_message)->version, 0, sizeof(PROTOCOL_BODY(&msg, struct tls_message)->version)));
 				}
 			}
 		}

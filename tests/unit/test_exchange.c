@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "decode/dns.h"
+#include "decode/http.h"
 #include "exchange.h"
 
 #define MAX_SEEN 16
@@ -80,8 +82,8 @@ static void http_keepalive_and_pipelining(void)
 	CHECK_INT(seen.count, 0); /* body not over yet */
 	feed(&tracker, &state, data_event(ST_DIR_RECV, head1 + 4000, "", 6000, 300));
 	CHECK_INT(seen.count, 1);
-	CHECK_STR(seen.requests[0].u.http.target, "/one");
-	CHECK_INT(seen.responses[0].u.http.status, 200);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/one");
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->status, 200);
 	CHECK_INT(seen.exchanges[0].request_ts_ns, 100);
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 300);
 	CHECK_INT(seen.exchanges[0].request_bytes, strlen(get1));
@@ -90,8 +92,8 @@ static void http_keepalive_and_pipelining(void)
 	const char *resp2 = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
 	feed(&tracker, &state, data_event(ST_DIR_RECV, head1 + 10000, resp2, 0, 400));
 	CHECK_INT(seen.count, 2);
-	CHECK_STR(seen.requests[1].u.http.target, "/two");
-	CHECK_INT(seen.responses[1].u.http.status, 404);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/two");
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 404);
 	CHECK_INT(seen.exchanges[1].request_ts_ns, 110);
 	exchange_forget(&tracker, &state);
 	CHECK_INT(tracker.memory_used, 0);
@@ -111,7 +113,7 @@ static void http_response_in_one_truncated_read(void)
 	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0, 100));
 	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, resp, head + 12071, 200));
 	CHECK_INT(seen.count, 1);
-	CHECK_INT(seen.responses[0].u.http.status, 200);
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->status, 200);
 	CHECK_INT(seen.exchanges[0].response_bytes, head + 12071);
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 200);
 	/* The next response starts right after: nothing was lost. */
@@ -119,8 +121,8 @@ static void http_response_in_one_truncated_read(void)
 	feed(&tracker, &state, data_event(ST_DIR_RECV, head + 12071,
 					  "HTTP/1.0 204 No Content\r\n\r\n", 0, 400));
 	CHECK_INT(seen.count, 2);
-	CHECK_INT(seen.responses[1].u.http.status, 204);
-	CHECK_STR(seen.requests[1].u.http.target, "/b");
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 204);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/b");
 	CHECK_INT(tracker.streams_resynced, 0);
 	CHECK_INT(tracker.conns_desynced, 0);
 	exchange_forget(&tracker, &state);
@@ -138,8 +140,8 @@ static void http_body_excerpt_from_a_later_event(void)
 	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, head, 0, 2));
 	feed(&tracker, &state, data_event(ST_DIR_RECV, strlen(head), "hello", 0, 3));
 	CHECK_INT(seen.count, 1);
-	CHECK_INT(seen.responses[0].u.http.body_len, 5);
-	CHECK(!memcmp(seen.responses[0].u.http.body, "hello", 5));
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->body_len, 5);
+	CHECK(!memcmp(PROTOCOL_BODY(&seen.responses[0], struct http_message)->body, "hello", 5));
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 3);
 	exchange_forget(&tracker, &state);
 }
@@ -161,9 +163,9 @@ static void http_until_close_and_unanswered(void)
 	exchange_on_close(&tracker, &state, &close_ev);
 	/* The close ends the first response; the second request got none. */
 	CHECK_INT(seen.count, 2);
-	CHECK_INT(seen.responses[0].u.http.status, 200);
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->status, 200);
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 30);
-	CHECK_STR(seen.requests[1].u.http.target, "/b");
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/b");
 	CHECK(seen.exchanges[1].response == NULL);
 	CHECK(state == NULL);
 	CHECK_INT(tracker.memory_used, 0);
@@ -194,7 +196,7 @@ static void http_response_by_sendfile(void)
 	close_ev.ts_ns = 30;
 	exchange_on_close(&tracker, &state, &close_ev);
 	CHECK_INT(seen.count, 1);
-	CHECK_STR(seen.requests[0].u.http.target, "/f");
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/f");
 	CHECK(seen.exchanges[0].response == NULL);
 	CHECK_INT(tracker.memory_used, 0);
 }
@@ -211,12 +213,12 @@ static void gap_stops_pairing(void)
 	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET /lost HTTP/1.1\r\n", 0, 1));
 	feed(&tracker, &state, data_event(ST_DIR_SEND, 100, "GET /next HTTP/1.1\r\n\r\n", 0, 2));
 	CHECK_INT(seen.count, 1);
-	CHECK_STR(seen.requests[0].u.http.target, "/next");
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/next");
 	CHECK(seen.exchanges[0].response == NULL);
 	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.1 204 No Content\r\n\r\n", 0, 3));
 	CHECK_INT(seen.count, 2);
 	CHECK(seen.exchanges[1].request == NULL);
-	CHECK_INT(seen.responses[1].u.http.status, 204);
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 204);
 	CHECK_INT(tracker.streams_resynced, 1);
 	CHECK_INT(tracker.conns_desynced, 1);
 	exchange_forget(&tracker, &state);
@@ -233,10 +235,10 @@ static void unknown_protocol_gives_up(void)
 	memset(noise, 'z', sizeof(noise) - 1);
 	struct event ev = data_event(ST_DIR_SEND, 0, noise, 0, 1);
 	exchange_classify(&tracker, &state, &ev);
-	CHECK_INT(ev.protocol, PROTO_UNKNOWN);
+	CHECK_INT(ev.protocol, 0);
 	ev = data_event(ST_DIR_SEND, DETECT_BYTES_MAX, "GET / HTTP/1.1\r\n\r\n", 0, 2);
 	exchange_classify(&tracker, &state, &ev);
-	CHECK_INT(ev.protocol, PROTO_UNKNOWN); /* gave up: not detected mid-stream */
+	CHECK_INT(ev.protocol, 0); /* gave up: not detected mid-stream */
 	exchange_forget(&tracker, &state);
 }
 
@@ -272,7 +274,7 @@ static void dns_paired_by_id(void)
 	ev.ts_ns = 1000;
 	snprintf(ev.remote, sizeof(ev.remote), "127.0.0.1:53");
 	exchange_classify(&tracker, &state, &ev);
-	CHECK_INT(ev.protocol, PROTO_DNS);
+	CHECK_INT(ev.protocol, protocol_number(&dns_protocol));
 	exchange_on_data(&tracker, state, &ev);
 	ev.direction = ST_DIR_RECV;
 	ev.syscall = ST_SYS_RECVFROM;
@@ -282,8 +284,8 @@ static void dns_paired_by_id(void)
 	exchange_classify(&tracker, &state, &ev);
 	exchange_on_data(&tracker, state, &ev);
 	CHECK_INT(seen.count, 1);
-	CHECK_STR(seen.requests[0].u.dns.name, "example.com");
-	CHECK_STR(seen.responses[0].u.dns.answers[0], "93.184.216.34");
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct dns_message)->name, "example.com");
+	CHECK_STR(PROTOCOL_BODY(&seen.responses[0], struct dns_message)->answers[0], "93.184.216.34");
 	CHECK_INT(seen.exchanges[0].response_ts_ns - seen.exchanges[0].request_ts_ns, 500);
 	exchange_forget(&tracker, &state);
 }

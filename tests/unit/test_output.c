@@ -67,7 +67,7 @@ static const char *human(const struct event *ev, const struct output_style *styl
 	struct strbuf buf;
 
 	strbuf_init(&buf, line, sizeof(line));
-	human_event_format(&buf, ev, style);
+	human_output.event(&buf, ev, style);
 	CHECK(!buf.truncated);
 	return line;
 }
@@ -77,7 +77,7 @@ static const char *json(const struct event *ev, const struct output_style *style
 	struct strbuf buf;
 
 	strbuf_init(&buf, line, sizeof(line));
-	json_event_format(&buf, ev, style);
+	json_output.event(&buf, ev, style);
 	CHECK(!buf.truncated);
 	return line;
 }
@@ -130,7 +130,7 @@ static void test_human(void)
 	struct event ev;
 
 	strbuf_init(&buf, header, sizeof(header));
-	human_header_format(&buf);
+	human_output.header(&buf);
 	CHECK(strncmp(header, "TIME ", 5) == 0);
 	CHECK(strstr(header, " DETAIL\n") != NULL);
 
@@ -368,14 +368,15 @@ static void test_json(void)
 	json(&ev, &style);
 	CHECK(has(line, ",\"bytes\":60,\"delivered\":12,\"captured\":12,\"truncated\":true,"));
 
-	/* A hostile comm, and output_event_format picking JSON. */
+	/* A hostile comm, and output_ops_of picking JSON. */
 	ev = event_make(ST_EV_CONNECT);
 	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
 	{
 		struct strbuf buf;
 
 		strbuf_init(&buf, line, sizeof(line));
-		output_event_format(&buf, &ev, &style);
+		CHECK(output_ops_of(&style) == &json_output && !json_output.header);
+		output_ops_of(&style)->event(&buf, &ev, &style);
 	}
 	CHECK(json_line_ok(line));
 	CHECK(has(line, ",\"comm\":\"\\\\x1b]0;pwn\\\\x07\\r\\n\\\\x1b[2Jx\","));
