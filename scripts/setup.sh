@@ -19,6 +19,7 @@ packages=(
     curl python3 netcat-openbsd iproute2 clang libclang-rt-14-dev
     redis-server redis-tools dnsutils dnsmasq-base openssl
     postgresql postgresql-client openssh-server openssh-client socat
+    python3-psycopg
     # benchmark
     nginx-light wrk strace bpftrace
 )
