@@ -20,6 +20,8 @@
 #include "perf_poller.h"
 #include "preexisting.h"
 #include "privileges.h"
+#include "record.h"
+#include "replay.h"
 #include "ring_poller.h"
 #include "session.h"
 #include "socket_peer.h"
@@ -111,14 +113,51 @@ struct transport {
 };
 
 static int transport_open(struct transport *transport, bool ring_buffer, int events_fd,
-			  struct session *session)
+			  perf_sample_fn on_sample, void *ctx)
 {
 	memset(transport, 0, sizeof(*transport));
 	transport->ring_buffer = ring_buffer;
 	if (ring_buffer)
-		return ring_poller_open(&transport->ring, events_fd, session_sample, session);
-	return perf_poller_open(&transport->perf, events_fd, PERF_PAGE_COUNT, session_sample,
-				session);
+		return ring_poller_open(&transport->ring, events_fd, on_sample, ctx);
+	return perf_poller_open(&transport->perf, events_fd, PERF_PAGE_COUNT, on_sample, ctx);
+}
+
+/* With --record, each sample is written to the recording as it arrives,
+ * then handed to the session. */
+struct recorded_sink {
+	struct recorder *rec;
+	struct session *session;
+};
+
+static void sample_recorded(void *ctx, const void *data, int size)
+{
+	struct recorded_sink *sink = ctx;
+
+	recorder_sample(sink->rec, data, size);
+	session_sample(sink->session, data, size);
+}
+
+/* What the exit summary reads from the kernel and the poller, as the
+ * recording's last record. */
+static void recording_end(struct recorder *rec, const struct transport *transport,
+			  const uint64_t submit_failures[ST_SUBMIT_NR],
+			  const uint64_t table_full[ST_FULL_NR])
+{
+	static struct record_cpu_lost cpus[CPUS_MAX];
+	struct record_end end = {
+		.lost_total = transport->perf.lost_total,
+		.cpu_count = transport->perf.count,
+	};
+
+	memcpy(end.submit_failures, submit_failures, sizeof(end.submit_failures));
+	memcpy(end.table_full, table_full, sizeof(end.table_full));
+	for (int i = 0; i < transport->perf.count; i++) {
+		int cpu = transport->perf.cookies[i].cpu;
+
+		cpus[i] = (struct record_cpu_lost){ .cpu = cpu,
+						    .lost = transport->perf.lost_by_cpu[cpu] };
+	}
+	recorder_end(rec, &end, cpus);
 }
 
 static int transport_poll(struct transport *transport, int timeout_ms)
@@ -146,7 +185,8 @@ struct counters_check {
 };
 
 static void counters_report(const struct transport *transport, const struct bpf_program *program,
-			    struct session *session, struct counters_check *check)
+			    struct session *session, struct recorder *rec,
+			    struct counters_check *check)
 {
 	uint64_t failures[ST_SUBMIT_NR];
 	uint64_t table_full[ST_FULL_NR];
@@ -158,6 +198,8 @@ static void counters_report(const struct transport *transport, const struct bpf_
 	check->checked_at = now;
 	if (++check->seconds >= SWEEP_EVERY_S) {
 		check->seconds = 0;
+		if (rec)
+			recorder_sweep(rec);
 		session_sweep_exited(session);
 	}
 	bpf_program_table_full(program, table_full);
@@ -172,9 +214,10 @@ static void counters_report(const struct transport *transport, const struct bpf_
 	}
 }
 
-/* Polls until Ctrl-C, the duration, the event limit or a closed stdout. */
+/* Polls until Ctrl-C, the duration, the event limit, a closed stdout or a
+ * failed write to the recording. */
 static int events_process(struct transport *transport, const struct bpf_program *program,
-			  struct session *session, double duration_s)
+			  struct session *session, struct recorder *rec, double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
 	struct counters_check check = { .checked_at = monotonic_seconds() };
@@ -191,10 +234,12 @@ static int events_process(struct transport *transport, const struct bpf_program 
 				timeout = (int)(left * 1000) + 1;
 		}
 		err = transport_poll(transport, timeout);
+		if (rec)
+			recorder_flush_round(rec, session);
 		session_flush(session, false);
-		if (err)
+		if (err || (rec && rec->error))
 			break;
-		counters_report(transport, program, session, &check);
+		counters_report(transport, program, session, rec, &check);
 	}
 	return err;
 }
@@ -206,6 +251,9 @@ static int trace(const struct options *opts)
 	struct bpf_program program;
 	struct transport transport;
 	struct session session;
+	struct recorder recorder;
+	struct recorder *rec = NULL;
+	struct recorded_sink sink;
 	bool possible[CPUS_MAX];
 	uint64_t submit_failures[ST_SUBMIT_NR];
 	uint64_t table_full[ST_FULL_NR];
@@ -215,13 +263,21 @@ static int trace(const struct options *opts)
 	int err;
 
 	/* Check where the events go, and read the program to compile */
-	if (stdout_check() || bpf_source_compose(opts->bpf_file, &text))
+	if (stdout_check() || (opts->record_file && recorder_check_path(opts->record_file)) ||
+	    bpf_source_compose(opts->bpf_file, &text))
 		return EXIT_USAGE_ERROR;
 
 	/* Check privileges and the kernel's interfaces */
 	err = EXIT_RUNTIME_ERROR;
 	if (privileges_check() || tracefs_ensure())
 		goto free_text;
+
+	/* Create the recording, if asked for */
+	if (opts->record_file) {
+		if (recorder_open(&recorder, opts->record_file))
+			goto free_text;
+		rec = &recorder;
+	}
 	nr_cpus = cpus_read("possible", possible);
 	if (nr_cpus < 0) {
 		log_error("cannot read the possible CPUs: %s", strerror(-nr_cpus));
@@ -253,6 +309,8 @@ static int trace(const struct options *opts)
 			  "or accept(), or open at the start");
 	err = bpf_program_load(opts, text, &config, &exiting, &program);
 	free(text);
+	if (err && rec)
+		recorder_close(rec); /* a header-less file: replay says so */
 	if (err == -EINTR) {
 		log_error("stopped during the BPF compile: nothing loaded");
 		return 0;
@@ -268,9 +326,20 @@ static int trace(const struct options *opts)
 	writer_stop_on(&session.out, &exiting);
 	session.socks_fd = program.socks_fd;
 	session.socket_peer = socket_peer_of;
+	if (rec) {
+		recorder_header(rec, &session, opts->data_size,
+				(opts->ring_buffer ? RECORD_FLAG_RING_BUFFER : 0) |
+					(opts->no_data ? RECORD_FLAG_NO_DATA : 0) |
+					(opts->n_pids || opts->n_comms ? RECORD_FLAG_FILTERED : 0),
+				SOCKET_TRACER_VERSION);
+		record_session_hooks(rec, &session);
+		sink = (struct recorded_sink){ .rec = rec, .session = &session };
+	}
 
 	/* Open the buffers, then attach: no event is sent before a reader exists */
-	err = transport_open(&transport, opts->ring_buffer, program.events_fd, &session);
+	err = transport_open(&transport, opts->ring_buffer, program.events_fd,
+			     rec ? sample_recorded : session_sample,
+			     rec ? (void *)&sink : (void *)&session);
 	if (err)
 		goto free_session;
 	err = bpf_program_attach(&program, opts->verbose);
@@ -279,16 +348,20 @@ static int trace(const struct options *opts)
 
 	/* Enter the sockets that were open before we attached */
 	preexisting_scan(opts, program.socks_fd, &session.conns);
+	if (rec)
+		recorder_preexisting(rec, &session);
 
 	/* Process events */
 	fprintf(stderr, opts->ring_buffer ? "Reading the ring buffer\n" : "Reading perf buffers\n");
 	if (!opts->json && !session.done)
 		session_print_header(&session);
-	err = events_process(&transport, &program, &session, opts->duration_s);
+	err = events_process(&transport, &program, &session, rec, opts->duration_s);
 
 	/* Print what is still buffered, report, then detach */
-	if (!err)
+	if (!err && !(rec && rec->error))
 		transport_poll(&transport, 0);
+	if (rec)
+		recorder_sweep(rec);
 	session_sweep_exited(&session);
 	session_flush(&session, true);
 	if (session.out.abandoned)
@@ -299,6 +372,14 @@ static int trace(const struct options *opts)
 		log_error("cannot write the output: %s", strerror(-session.out_error));
 	bpf_program_submit_failures(&program, submit_failures);
 	bpf_program_table_full(&program, table_full);
+	if (rec) {
+		recording_end(rec, &transport, submit_failures, table_full);
+		if (recorder_close(rec)) {
+			log_error("cannot write the recording %s: %s", opts->record_file,
+				  strerror(-rec->error));
+			err = -rec->error;
+		}
+	}
 	session_summary(&session, &transport.perf, program.socks_fd, submit_failures, table_full);
 	bpf_program_unload(&program);
 	transport_close(&transport);
@@ -311,10 +392,14 @@ free_session:
 	session_free(&session);
 unload:
 	bpf_program_unload(&program);
+	if (rec)
+		recorder_close(rec);
 	return EXIT_RUNTIME_ERROR;
 
 free_text:
 	free(text);
+	if (rec)
+		recorder_close(rec);
 	return err;
 }
 
@@ -345,5 +430,7 @@ int main(int argc, char **argv)
 	}
 
 	signals_install();
+	if (opts.replay_file)
+		return stdout_check() ? EXIT_USAGE_ERROR : replay_run(&opts, &exiting);
 	return trace(&opts);
 }

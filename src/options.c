@@ -25,6 +25,9 @@ enum long_only_option {
 	OPT_EXCHANGES_ONLY,
 	OPT_PROTOCOL,
 	OPT_RING_BUFFER,
+	OPT_SHOW_SECRETS,
+	OPT_RECORD,
+	OPT_REPLAY,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +51,9 @@ static const struct option long_options[] = {
 	{ "ring-buffer", no_argument, NULL, OPT_RING_BUFFER },
 	{ "exchanges-only", no_argument, NULL, OPT_EXCHANGES_ONLY },
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,6 +76,8 @@ void options_print_help(void)
 	       "  -x, --hex                hex + ASCII dump of captured bytes under each line\n"
 	       "      --data-size BYTES    payload bytes captured per event (default 4096, max %d)\n"
 	       "      --data-chars N       payload characters shown per line (default 64)\n"
+	       "      --show-secrets       show credentials (Authorization, Cookie, Redis AUTH,\n"
+	       "                           PostgreSQL passwords) instead of masking them\n"
 	       "  -v, --verbose            print the compile flags, the include directories\n"
 	       "                           searched and each attached probe\n"
 	       "\n"
@@ -77,6 +85,13 @@ void options_print_help(void)
 	       "      --exchanges-only     print request/response exchanges only\n"
 	       "      --protocol NAME      only this protocol's exchanges and events (repeatable):\n"
 	       "                           %s\n"
+	       "\n"
+	       "Recording:\n"
+	       "      --record FILE        also write the raw event stream to FILE (mode 0600;\n"
+	       "                           it holds the captured payloads)\n"
+	       "      --replay FILE        print a recording's events as the trace did, without\n"
+	       "                           root or BPF; output, protocol and -n options apply,\n"
+	       "                           the selection and BPF program's options do not\n"
 	       "\n"
 	       "Stopping:\n"
 	       "  -d, --duration SECONDS   stop after this long\n"
@@ -281,6 +296,19 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 	case OPT_EXCHANGES_ONLY:
 		opts->exchanges_only = true;
 		return 0;
+	case OPT_SHOW_SECRETS:
+		opts->show_secrets = true;
+		return 0;
+	case OPT_RECORD:
+		if (!*arg)
+			return usage_error("%s needs a file name", "--record");
+		opts->record_file = arg;
+		return 0;
+	case OPT_REPLAY:
+		if (!*arg)
+			return usage_error("%s needs a file name", "--replay");
+		opts->replay_file = arg;
+		return 0;
 	case OPT_PROTOCOL:
 	{
 		const struct protocol *proto = protocol_by_name(arg);
@@ -299,8 +327,39 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 	}
 }
 
+/* The options that shape a capture, which a replay cannot apply: the
+ * recording holds what the trace captured, as it captured it. */
+static const char *capture_option(int opt)
+{
+	switch (opt) {
+	case 'p':
+		return "--pid: a filter in the kernel, give it when recording";
+	case 'c':
+		return "--comm: a filter in the kernel, give it when recording";
+	case OPT_NO_DATA:
+		return "--no-data: give it when recording";
+	case OPT_DATA_SIZE:
+		return "--data-size: give it when recording";
+	case OPT_BPF:
+		return "--bpf";
+	case 'D':
+		return "--define";
+	case OPT_KERNEL_HEADERS:
+		return "--kernel-headers";
+	case OPT_RING_BUFFER:
+		return "--ring-buffer";
+	case 'd':
+		return "--duration: use -n";
+	case OPT_RECORD:
+		return "--record";
+	default:
+		return NULL;
+	}
+}
+
 int options_parse(int argc, char **argv, struct options *opts)
 {
+	const char *capture = NULL;
 	int opt;
 	int err;
 
@@ -327,10 +386,14 @@ int options_parse(int argc, char **argv, struct options *opts)
 		err = option_apply(opt, optarg, opts);
 		if (err)
 			return err;
+		if (!capture)
+			capture = capture_option(opt);
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (opts->json_b64 && !opts->json)
 		return usage_error("%s needs --json", "--json-b64");
+	if (opts->replay_file && capture && opts->action == ACTION_TRACE)
+		return usage_error("--replay does not take %s", capture);
 	return 0;
 }

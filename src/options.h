@@ -42,11 +42,16 @@ struct options {
 	const char *kernel_headers;
 	bool exchanges_only;     /* print exchanges, not the events behind them */
 	uint32_t protocols;      /* --protocol: bit (1 << protocol_number); 0 all */
+	bool show_secrets;       /* credentials shown, not masked */
+	const char *record_file; /* --record: the raw event stream written there */
+	const char *replay_file; /* --replay: a recording printed, no tracing */
 };
 
 /* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error.
  * A -D naming a macro socket-tracer sets or relies on (ST_*, except the
- * tunables ST_RING_PAGES and ST_RING_WAKEUP_EVENTS) is a usage error. */
+ * tunables ST_RING_PAGES and ST_RING_WAKEUP_EVENTS) is a usage error, and
+ * so is --replay with an option that only shapes a capture (-p, -c,
+ * --no-data, --data-size, the BPF program's options, -d, --record). */
 int options_parse(int argc, char **argv, struct options *opts);
 
 /* Prints --help text to stdout. */

@@ -34,6 +34,8 @@ static void test_defaults(void)
 	CHECK(!opts.json && !opts.json_b64 && !opts.verbose && !opts.no_data && !opts.hex);
 	CHECK(!opts.ring_buffer); /* perf buffers by default */
 	CHECK(opts.bpf_file == NULL && opts.kernel_headers == NULL);
+	CHECK(!opts.show_secrets);
+	CHECK(opts.record_file == NULL && opts.replay_file == NULL);
 }
 
 static void test_each_option(void)
@@ -262,6 +264,56 @@ static void test_define_messages(void)
 		  "takes at most 4096\n");
 }
 
+/* --record and --replay, and what a replay cannot take: the options that
+ * shaped the capture. */
+static void test_record_replay(void)
+{
+	CHECK_INT(parse(ARGS("--show-secrets")), 0);
+	CHECK(opts.show_secrets);
+	CHECK_INT(parse(ARGS("--record", "out.rec", "-p", "12", "--data-size", "100")), 0);
+	CHECK_STR(opts.record_file, "out.rec");
+	CHECK_INT(opts.pids[0], 12);
+	CHECK_INT(parse(ARGS("--record=x.rec", "--ring-buffer", "-d", "3")), 0);
+	CHECK_STR(opts.record_file, "x.rec");
+	CHECK_INT(parse(ARGS("--replay", "in.rec")), 0);
+	CHECK_STR(opts.replay_file, "in.rec");
+	CHECK(opts.record_file == NULL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--json", "--json-b64", "-x", "-v",
+			     "--data-chars", "10", "-n", "5", "--exchanges-only", "--protocol",
+			     "http", "--show-secrets")),
+		  0);
+	CHECK(opts.json && opts.json_b64 && opts.hex && opts.verbose && opts.exchanges_only &&
+	      opts.show_secrets && opts.protocols);
+	CHECK_INT(opts.max_events, 5);
+	CHECK_INT(opts.data_chars, 10);
+	/* an action still wins */
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "-p", "1", "--help")), 0);
+	CHECK_INT(opts.action, ACTION_HELP);
+
+	CHECK_INT(parse(ARGS("--record")), -EINVAL);
+	CHECK_INT(parse(ARGS("--record", "")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "")), -EINVAL);
+	CHECK_INT(parse(ARGS("--show-secrets=1")), -EINVAL);
+	CHECK_INT(parse(ARGS("-p", "5", "--replay", "in.rec")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "-c", "curl")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--no-data")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--data-size", "10")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--bpf", "x.c")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "-D", "X")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--kernel-headers", "/")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--ring-buffer")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "-d", "1")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--record", "out.rec")), -EINVAL);
+
+	CHECK_STR(parse_stderr(ARGS("--replay", "in.rec", "-p", "7")),
+		  "socket-tracer: --replay does not take --pid: a filter in the kernel, give it "
+		  "when recording (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("--replay", "in.rec", "-d", "2")),
+		  "socket-tracer: --replay does not take --duration: use -n (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("--record", "")),
+		  "socket-tracer: --record needs a file name (try --help)\n");
+}
+
 /* A parse that fails in the middle of a short-option cluster must not leak
  * getopt state into the next parse. */
 static void test_reparse(void)
@@ -281,6 +333,7 @@ int main(void)
 	test_messages();
 	test_defines();
 	test_define_messages();
+	test_record_replay();
 	test_reparse();
 	test_defaults(); /* after all the errors, a clean parse again */
 	return check_report("test_options");
