@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include <bcc/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +23,7 @@ const char *const record_type_names[RECORD_TYPE_NR] = {
 	[RECORD_CLOCK] = "clock",     [RECORD_PEER] = "peer",
 	[RECORD_PROCESS] = "process", [RECORD_SWEEP] = "sweep",
 	[RECORD_PREEXISTING] = "preexisting", [RECORD_END] = "end",
+	[RECORD_SOCK] = "sock",
 };
 
 int recorder_check_path(const char *path)
@@ -250,6 +252,27 @@ static bool recorded_process_gone(void *ctx, uint32_t pid)
 	return answer.gone;
 }
 
+static int recorded_sock_take(void *ctx, uint64_t key, struct st_sock *sock)
+{
+	struct recorder *rec = ctx;
+	struct record_sock answer = { .key = key };
+
+	if (rec->socks_fd >= 0) {
+		__u64 map_key = key;
+
+		if (bpf_lookup_elem(rec->socks_fd, &map_key, &answer.sock))
+			answer.result = -ENOENT;
+		else
+			bpf_delete_elem(rec->socks_fd, &map_key);
+	}
+	if (answer.result)
+		memset(&answer.sock, 0, sizeof(answer.sock));
+	else
+		*sock = answer.sock;
+	record_write(rec, RECORD_SOCK, &answer, sizeof(answer), NULL, 0);
+	return answer.result;
+}
+
 static int recorded_socket_peer(uint32_t pid, int32_t fd, int family, int type, char *text,
 				size_t size)
 {
@@ -266,7 +289,9 @@ void record_session_hooks(struct recorder *rec, struct session *session)
 {
 	session->now_ns = recorded_now;
 	session->process_gone = recorded_process_gone;
+	session->sock_take = recorded_sock_take;
 	session->inputs_ctx = rec;
+	rec->socks_fd = session->socks_fd;
 	if (session->socket_peer) {
 		rec->socket_peer = session->socket_peer;
 		peer_recorder = rec;

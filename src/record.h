@@ -2,7 +2,7 @@
  * --record FILE: the raw event stream of a trace, with every other input
  * the session took (sockets open at the start, the kernel's answers about
  * adopted sockets' peers, the clock of each poll round, which processes a
- * sweep found gone), so --replay FILE (replay.h) prints the same lines
+ * sweep found gone, the BPF entries of sockets held at exit), so --replay FILE (replay.h) prints the same lines
  * without root or BPF.
  *
  * The file, all integers in the recording machine's byte order (the
@@ -71,6 +71,7 @@ enum record_type {
 	RECORD_SWEEP = 6,       /* session_sweep_exited; empty */
 	RECORD_PREEXISTING = 7, /* struct record_preexisting, then the peer's text */
 	RECORD_END = 8,         /* struct record_end, then its CPUs; the last record */
+	RECORD_SOCK = 9,        /* struct record_sock: a socket's BPF entry at its exit */
 	RECORD_TYPE_NR
 };
 
@@ -95,6 +96,15 @@ struct record_peer {
 struct record_process {
 	uint32_t pid;
 	uint32_t gone; /* 1: kill(pid, 0) said ESRCH */
+};
+
+/* The socks map's entry of a socket its process held at exit, as the
+ * session took it (result 0, or -ENOENT: evicted, sock zero). */
+struct record_sock {
+	uint64_t key; /* (pid << 32) | fd */
+	int32_t result;
+	uint32_t reserved;
+	struct st_sock sock;
 };
 
 /* A socket open before the start, entered in the connection table with
@@ -128,6 +138,7 @@ struct recorder {
 	uint64_t offset; /* bytes written to the file */
 	int error;       /* the first write error, -errno; nothing more is written */
 	bool quiet_round; /* a poll round with nothing held: its clock not recorded */
+	int socks_fd;     /* the BPF map socks, for the sock_take hook; -1 none */
 	/* the session's inputs, wrapped by record_session_hooks */
 	int (*socket_peer)(uint32_t pid, int32_t fd, int family, int type, char *text,
 			   size_t size);
@@ -163,8 +174,9 @@ void recorder_preexisting(struct recorder *rec, const struct session *session);
 void recorder_end(struct recorder *rec, const struct record_end *end,
 		  const struct record_cpu_lost *cpus);
 
-/* Wraps the session's clock, its check for gone processes and its
- * socket_peer (if set) so that each answer is recorded as it is given. */
+/* Wraps the session's clock, its check for gone processes, its taking of
+ * exited sockets' BPF entries (from session->socks_fd: set it first) and
+ * its socket_peer (if set), so that each answer is recorded as given. */
 void record_session_hooks(struct recorder *rec, struct session *session);
 
 /* Writes out what is buffered. Returns 0 or rec->error. */

@@ -97,6 +97,10 @@ static bool record_valid(struct replay_reader *r)
 		if (len != sizeof(struct record_process))
 			why = "of the wrong size";
 		break;
+	case RECORD_SOCK:
+		if (len != sizeof(struct record_sock))
+			why = "of the wrong size";
+		break;
 	case RECORD_PEER:
 	case RECORD_PREEXISTING: {
 		size_t fixed = r->tag.type == RECORD_PEER ? sizeof(struct record_peer)
@@ -228,6 +232,27 @@ static bool replayed_process_gone(void *ctx, uint32_t pid)
 	if (!r->failed)
 		r->unanswered++;
 	return false;
+}
+
+static int replayed_sock_take(void *ctx, uint64_t key, struct st_sock *sock)
+{
+	struct replay_reader *r = ctx;
+	const struct record_tag *tag = reader_peek(r);
+	struct record_sock answer;
+
+	if (tag && tag->type == RECORD_SOCK) {
+		memcpy(&answer, r->payload, sizeof(answer));
+		if (answer.key == key) {
+			reader_take(r);
+			if (answer.result)
+				return answer.result < 0 ? answer.result : -ENOENT;
+			*sock = answer.sock;
+			return 0;
+		}
+	}
+	if (!r->failed)
+		r->unanswered++;
+	return -ENOENT;
 }
 
 static int replayed_socket_peer(uint32_t pid, int32_t fd, int family, int type, char *text,
@@ -443,6 +468,7 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 	session.mono_to_wall_ns = hdr.mono_to_wall_ns;
 	session.now_ns = replayed_now;
 	session.process_gone = replayed_process_gone;
+	session.sock_take = replayed_sock_take;
 	session.inputs_ctx = &r;
 	session.socket_peer = replayed_socket_peer;
 	peer_reader = &r;

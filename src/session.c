@@ -210,6 +210,21 @@ static void close_handle(struct session *session, struct event *ev, struct conn 
 		conn_table_remove(&session->conns, ev->pid, ev->fd);
 }
 
+/* Takes a socket's entry out of the BPF map: 0 (sock left zero without a
+ * map), or -ENOENT when it is not there. A recording or replay may stand
+ * in (session.h). */
+static int session_sock_take(struct session *session, __u64 key, struct st_sock *sock)
+{
+	if (session->sock_take)
+		return session->sock_take(session->inputs_ctx, key, sock);
+	if (session->socks_fd < 0)
+		return 0;
+	if (bpf_lookup_elem(session->socks_fd, &key, sock))
+		return -ENOENT;
+	bpf_delete_elem(session->socks_fd, &key);
+	return 0;
+}
+
 /* One socket a process held at its exit: its close, with the totals the
  * BPF map counted (which it then forgets). */
 static void exited_socket_close(struct session *session, const struct event *exit_ev,
@@ -220,15 +235,12 @@ static void exited_socket_close(struct session *session, const struct event *exi
 	struct event ev = *exit_ev;
 	struct conn *conn;
 
-	if (session->socks_fd >= 0) {
-		if (bpf_lookup_elem(session->socks_fd, &key, &sock)) {
-			/* Evicted from the BPF table: its totals are gone, and a
-			 * close with made-up ones would be wrong data. */
-			conn_table_remove(&session->conns, exit_ev->pid, fd);
-			session->exit_closes_untotalled++;
-			return;
-		}
-		bpf_delete_elem(session->socks_fd, &key);
+	if (session_sock_take(session, key, &sock)) {
+		/* Evicted from the BPF table: its totals are gone, and a
+		 * close with made-up ones would be wrong data. */
+		conn_table_remove(&session->conns, exit_ev->pid, fd);
+		session->exit_closes_untotalled++;
+		return;
 	}
 	ev.kind = ST_EV_CLOSE;
 	ev.fd = fd;

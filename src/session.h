@@ -59,6 +59,9 @@ struct session {
 	 * recording wraps them, a replay answers from its file (record.h). */
 	uint64_t (*now_ns)(void *ctx);
 	bool (*process_gone)(void *ctx, uint32_t pid);
+	/* Takes the socks_fd entry (key (pid << 32) | fd) of a socket held at
+	 * its process's exit: 0, or -ENOENT (evicted). NULL: socks_fd itself. */
+	int (*sock_take)(void *ctx, uint64_t key, struct st_sock *sock);
 	void *inputs_ctx;
 	uint64_t exit_closes_untotalled; /* exit closes dropped: BPF entry evicted */
 	uint64_t capacity_reported;      /* the capacity counts' sum last reported */

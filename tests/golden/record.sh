@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Records the golden recordings: short traces of real traffic on loopback,
+# each filtered with -p/-c to the processes of that traffic, written to
+# tests/golden/recordings/NAME.rec. Needs root (it runs the real tracer).
+# Each live trace's stdout is compared with its replay: they must agree.
+# Then run regenerate.sh for the expected outputs.
+#
+#   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
+#
+# NAME: http redis dns postgres. The servers run in a temporary directory
+# and are stopped at the end; nothing outside it is touched.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
+shift || true
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres)
+[ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
+export TZ=UTC LC_ALL=C
+
+tmp=$(mktemp -d /tmp/st-golden.XXXXXX)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "${1:-SOCK_STREAM}"
+}
+
+wait_port() { # PORT: until something listens on 127.0.0.1:PORT
+	for _ in $(seq 100); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "record.sh: nothing listens on port $1" >&2
+	return 1
+}
+
+# trace NAME LIVE_OPTS -- FILTERS... ; then the traffic runs (function traffic_NAME)
+trace() {
+	local name=$1 live_opts=$2
+	shift 2
+	local rec=$here/recordings/$name.rec
+	rm -f "$rec"
+	# shellcheck disable=SC2086
+	"$tracer" --record "$rec" $live_opts "$@" >"$tmp/$name.live" 2>"$tmp/$name.err" &
+	local tracer_pid=$!
+	for _ in $(seq 300); do
+		grep -q "^Reading" "$tmp/$name.err" && break
+		kill -0 "$tracer_pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; return 1; }
+		sleep 0.1
+	done
+	"traffic_$name"
+	sleep 0.5
+	kill -INT "$tracer_pid"
+	wait "$tracer_pid" || { cat "$tmp/$name.err" >&2; return 1; }
+	# shellcheck disable=SC2086
+	"$tracer" --replay "$rec" $live_opts >"$tmp/$name.replay" 2>/dev/null
+	if ! diff -u "$tmp/$name.live" "$tmp/$name.replay" >&2; then
+		echo "record.sh: $name: the replay differs from the live trace" >&2
+		return 1
+	fi
+	echo "record.sh: $name.rec: $(stat -c %s "$rec") bytes, $(wc -l <"$tmp/$name.live") lines live${live_opts:+ ($live_opts)}, replayed the same"
+}
+
+# HTTP/1.x: python3's http.server, and curl fetching two pages and a 404.
+record_http() {
+	local port
+	port=$(free_port)
+	mkdir -p "$tmp/www"
+	printf 'hello, golden\n' >"$tmp/www/hello.txt"
+	python3 -m http.server "$port" --bind 127.0.0.1 --directory "$tmp/www" >/dev/null 2>&1 &
+	local server=$!
+	pids+=("$server")
+	wait_port "$port"
+	traffic_http() {
+		curl -s "http://127.0.0.1:$port/hello.txt" >/dev/null
+		curl -s -d 'a=1' "http://127.0.0.1:$port/missing" >/dev/null
+	}
+	trace http --json -c python3 -c curl
+}
+
+# Redis: redis-cli commands, and a client connected before the trace
+# starts (a preexisting socket) whose forked child also speaks on it (an
+# inherited socket: its peer asked of the kernel).
+record_redis() {
+	local port
+	port=$(free_port)
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+		--protected-mode no --dir "$tmp" >/dev/null 2>&1 &
+	local server=$!
+	pids+=("$server")
+	wait_port "$port"
+	cat >"$tmp/early.py" <<'PY'
+import ctypes, os, socket, sys, time
+ctypes.CDLL(None).prctl(15, b"st-golden-early", 0, 0, 0)  # PR_SET_NAME
+conn = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+go = sys.argv[2]
+open(go + ".ready", "w").close()
+while not os.path.exists(go):
+    time.sleep(0.02)
+conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+conn.recv(100)
+if os.fork() == 0:
+    conn.sendall(b"*2\r\n$3\r\nGET\r\n$5\r\nchild\r\n")
+    conn.recv(100)
+    os._exit(0)
+os.wait()
+conn.sendall(b"*1\r\n$4\r\nQUIT\r\n")
+conn.recv(100)
+conn.close()
+PY
+	python3 "$tmp/early.py" "$port" "$tmp/go" &
+	pids+=($!)
+	for _ in $(seq 100); do [ -e "$tmp/go.ready" ] && break; sleep 0.05; done
+	traffic_redis() {
+		redis-cli -h 127.0.0.1 -p "$port" SET golden value >/dev/null
+		redis-cli -h 127.0.0.1 -p "$port" GET golden >/dev/null
+		redis-cli -h 127.0.0.1 -p "$port" LPUSH list a b c >/dev/null
+		touch "$tmp/go"
+		for _ in $(seq 100); do pgrep -f "$tmp/early.py" >/dev/null || break; sleep 0.05; done
+	}
+	trace redis "" -c redis-server -c redis-cli -c st-golden-early
+}
+
+# DNS: dnsmasq answering a name of its own, asked by dig over UDP and TCP.
+record_dns() {
+	local port
+	port=$(free_port SOCK_DGRAM)
+	dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-daemon \
+		--listen-address=127.0.0.1 --bind-interfaces --port="$port" \
+		--address=/golden.example.test/10.1.2.3 --pid-file= --user=root \
+		--log-facility=- >/dev/null 2>&1 &
+	local server=$!
+	pids+=("$server")
+	for _ in $(seq 100); do
+		[ "$(dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" golden.example.test)" = 10.1.2.3 ] && break
+		sleep 0.1
+	done
+	traffic_dns() {
+		dig +time=2 +tries=1 @127.0.0.1 -p "$port" golden.example.test A >/dev/null
+		dig +time=2 +tries=1 +tcp @127.0.0.1 -p "$port" golden.example.test A >/dev/null
+	}
+	trace dns "" -c dnsmasq -c dig
+}
+
+# PostgreSQL: a throwaway cluster (trust auth, loopback TCP) and psql.
+record_postgres() {
+	local port bindir
+	port=$(free_port)
+	bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+	mkdir -p "$tmp/pg"
+	chown postgres:postgres "$tmp/pg"
+	chmod 755 "$tmp"
+	setpriv --reuid=postgres --regid=postgres --init-groups "$bindir/initdb" -D "$tmp/pg" \
+		-A trust -U postgres >/dev/null
+	setpriv --reuid=postgres --regid=postgres --init-groups "$bindir/postgres" -D "$tmp/pg" \
+		-p "$port" -h 127.0.0.1 -k "$tmp/pg" -c ssl=off >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	sleep 0.5
+	traffic_postgres() {
+		PGCONNECT_TIMEOUT=5 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+			-c "SELECT 1 AS one, 'golden' AS word" >/dev/null
+	}
+	trace postgres "" -c postgres -c psql
+}
+
+for name in "${names[@]}"; do
+	"record_$name"
+done
