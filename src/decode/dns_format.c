@@ -1,4 +1,11 @@
-/* DNS in exchange lines and JSON, and its descriptor. */
+/*
+ * DNS in exchange lines and JSON, and its descriptor.
+ *
+ * Human: a query is "<type> <name>" ("A example.com"), a response
+ * "<rcode>[ <answer>[, <answer>]...]" ("NOERROR 10 mx.example., 20 mx2.example.").
+ * JSON: id, name, type; a response adds rcode, answers (at most
+ * DECODER_MAX_ANSWERS strings) and n_answers (all of them).
+ */
 #include "decode/dns.h"
 
 #include "output/escape.h"
@@ -60,6 +67,7 @@ const struct protocol dns_protocol = {
 	.name = "dns",
 	.port_hint = 53,
 	.datagram = true,
+	.stream_framed = true, /* DNS over TCP: a 2-byte length before each message */
 	.pairing = PAIR_BY_ID,
 	.body_size = sizeof(struct dns_message),
 	.detect = dns_detect,
