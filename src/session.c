@@ -41,6 +41,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->style.json_b64 = opts->json_b64;
 	session->style.hex = opts->hex;
 	session->style.data_chars = opts->data_chars;
+	session->style.show_secrets = opts->show_secrets;
 	session->output = output_ops_of(&session->style);
 	session->max_events = opts->max_events;
 	session->exchanges_only = opts->exchanges_only;
@@ -65,6 +66,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 void session_free(struct session *session)
 {
 	conn_table_free(&session->conns);
+	exchange_tracker_free(&session->exchanges);
 	writer_close(&session->out);
 	free(session->batch_bytes);
 	free(session->hold_bytes);
@@ -315,10 +317,14 @@ static void sample_handle(struct session *session, const void *data, int size)
 		if (conn) {
 			adopted_peer_learn(session, conn, &ev);
 			exchange_classify(&session->exchanges, &conn->sock->proto, &ev);
+			exchange_on_data(&session->exchanges, conn->sock->proto, &ev);
+			/* Credentials the parser found in these bytes. */
+			if (!session->style.show_secrets)
+				ev.data = exchange_masked(conn->sock->proto, &ev,
+							  session->masked_data);
 		}
 		event_print(session, &ev);
-		if (conn)
-			exchange_on_data(&session->exchanges, conn->sock->proto, &ev);
+		exchange_flush(&session->exchanges, &ev);
 		break;
 	case ST_EV_CLOSE:
 		close_handle(session, &ev, conn);
@@ -615,14 +621,20 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 		by_kind[ST_EV_RELEASE], by_kind[ST_EV_CLOSE], by_kind[ST_EV_DATA], lost_samples,
 		session->malformed,
 		submit_failures[ST_SUBMIT_OTHER]);
-	if (session->exchanges_seen || session->exchanges.streams_resynced)
+	if (session->exchanges_seen || session->exchanges.messages_partial ||
+	    session->exchanges.streams_invalid) {
+		const struct exchange_tracker *x = &session->exchanges;
+
 		fprintf(stderr,
-			"socket-tracer: %" PRIu64 " exchanges; protocol streams resynced %" PRIu64
-			", requests dropped %" PRIu64 ", connections not decoded %" PRIu64
-			", connections unpaired after a gap %" PRIu64 "\n",
-			session->exchanges_seen, session->exchanges.streams_resynced,
-			session->exchanges.requests_dropped, session->exchanges.conns_not_decoded,
-			session->exchanges.conns_desynced);
+			"socket-tracer: %" PRIu64 " exchanges; messages not decoded whole %" PRIu64
+			" (bytes not captured or cut by a close %" PRIu64 ", refused by the parser %" PRIu64
+			", pieces over %u KiB %" PRIu64 "); requests unpaired for a full queue %" PRIu64
+			" (connections %" PRIu64 "); connections not decoded for memory %" PRIu64 "\n",
+			session->exchanges_seen, x->messages_partial,
+			x->messages_partial - x->streams_invalid - x->pieces_too_large,
+			x->streams_invalid, STREAM_BUFFER_MAX / 1024, x->pieces_too_large,
+			x->requests_dropped, x->conns_desynced, x->conns_not_decoded);
+	}
 	/* By CPU as the kernel's lost records tell it. The program's count comes
 	 * here without CPUs, so what it has beyond those records gets a line of
 	 * its own, and the lines add up to the total. With a ring buffer the

@@ -71,6 +71,7 @@ struct session {
 	bool exchanges_only;
 	uint32_t protocols;     /* bit (1 << enum protocol) shown; 0 all */
 	struct exchange_tracker exchanges;
+	uint8_t masked_data[ST_DATA_MAX]; /* a data event's bytes, credentials masked */
 	uint64_t events_by_kind[ST_EV_NR];
 	uint64_t exchanges_seen;
 	uint64_t printed;

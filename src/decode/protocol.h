@@ -65,6 +65,7 @@ struct message;
 
 struct parse_ctx {
 	bool from_client;
+	bool stream; /* a stream socket: DNS over TCP has a 2-byte length before each message */
 	/* Server side: the request this response answers (NULL: not known). */
 	const struct message *request;
 	/* Bytes of buf that the previous call was given and answered
@@ -98,8 +99,10 @@ static inline void parse_secret(const struct parse_ctx *ctx, size_t offset, size
 struct message {
 	const struct protocol *protocol;
 	/* Its framing was lost to bytes not captured: the fields come from its
-	 * start only, its size and place in the stream are still exact. */
+	 * start only (none if !started), its size and place in the stream are
+	 * still exact. */
 	bool partial;
+	bool started; /* the parser took at least one piece of it */
 	alignas(8) uint8_t body[MESSAGE_BODY_MAX];
 };
 

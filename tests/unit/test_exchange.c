@@ -58,6 +58,7 @@ static void feed(struct exchange_tracker *tracker, struct proto_conn **state, st
 {
 	exchange_classify(tracker, state, &ev);
 	exchange_on_data(tracker, *state, &ev);
+	exchange_flush(tracker, &ev);
 }
 
 static void http_keepalive_and_pipelining(void)
@@ -123,8 +124,7 @@ static void http_response_in_one_truncated_read(void)
 	CHECK_INT(seen.count, 2);
 	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 204);
 	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/b");
-	CHECK_INT(tracker.streams_resynced, 0);
-	CHECK_INT(tracker.conns_desynced, 0);
+	CHECK_INT(tracker.messages_partial, 0);
 	exchange_forget(&tracker, &state);
 }
 
@@ -157,6 +157,8 @@ static void http_until_close_and_unanswered(void)
 	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET / HTTP/1.0\r\n\r\n", 0, 10));
 	feed(&tracker, &state, data_event(ST_DIR_SEND, 18, "GET /b HTTP/1.0\r\n\r\n", 0, 11));
 	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.0 200 OK\r\n\r\nbody...", 0, 20));
+	/* Close-delimited: the uncaptured rest counts too. */
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 26, "", 5000, 20));
 	CHECK_INT(seen.count, 0);
 	close_ev.kind = ST_EV_CLOSE;
 	close_ev.ts_ns = 30;
@@ -164,7 +166,8 @@ static void http_until_close_and_unanswered(void)
 	/* The close ends the first response; the second request got none. */
 	CHECK_INT(seen.count, 2);
 	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->status, 200);
-	CHECK_INT(seen.exchanges[0].response_ts_ns, 30);
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 20);
+	CHECK_INT(seen.exchanges[0].response_bytes, strlen("HTTP/1.0 200 OK\r\n\r\nbody...") + 5000);
 	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/b");
 	CHECK(seen.exchanges[1].response == NULL);
 	CHECK(state == NULL);
@@ -173,7 +176,7 @@ static void http_until_close_and_unanswered(void)
 
 /* An HTTP server answering with sendfile(): the response's bytes go by, none
  * captured, as the first event of that direction (the stream has no buffer
- * yet). Nothing is appended or parsed; the request is left unanswered. */
+ * yet). The response is there, undecoded, with its size. */
 static void http_response_by_sendfile(void)
 {
 	struct exchange_tracker tracker;
@@ -191,37 +194,126 @@ static void http_response_by_sendfile(void)
 	ev.syscall = ST_SYS_SENDFILE;
 	feed(&tracker, &state, ev);
 	CHECK_INT(seen.count, 0);
-	CHECK_INT(tracker.streams_resynced, 0);
+	CHECK_INT(tracker.messages_partial, 1);
 	close_ev.kind = ST_EV_CLOSE;
 	close_ev.ts_ns = 30;
 	exchange_on_close(&tracker, &state, &close_ev);
 	CHECK_INT(seen.count, 1);
 	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/f");
-	CHECK(seen.exchanges[0].response == NULL);
+	CHECK(seen.exchanges[0].response != NULL);
+	CHECK(seen.responses[0].partial && !seen.responses[0].started);
+	CHECK_INT(seen.exchanges[0].response_bytes, 12071);
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 20);
 	CHECK_INT(tracker.memory_used, 0);
 }
 
-static void gap_stops_pairing(void)
+/* A request cut by a gap is partial: it takes every byte until the server
+ * speaks, and the response still pairs with it. */
+static void gap_makes_a_partial_message_that_still_pairs(void)
 {
 	struct exchange_tracker tracker;
 	struct proto_conn *state = NULL;
 	struct seen seen = { 0 };
+	const char *next = "GET /next HTTP/1.1\r\n\r\n";
 
 	exchange_tracker_init(&tracker, exchange_record, &seen);
-	/* A request cut by a gap is lost; the next one after the gap parses,
-	 * but its response might answer the lost one: nothing is paired. */
 	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, "GET /lost HTTP/1.1\r\n", 0, 1));
-	feed(&tracker, &state, data_event(ST_DIR_SEND, 100, "GET /next HTTP/1.1\r\n\r\n", 0, 2));
-	CHECK_INT(seen.count, 1);
-	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/next");
-	CHECK(seen.exchanges[0].response == NULL);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 100, next, 0, 2));
+	CHECK_INT(seen.count, 0);
+	CHECK_INT(tracker.messages_partial, 1);
 	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.1 204 No Content\r\n\r\n", 0, 3));
+	CHECK_INT(seen.count, 1);
+	CHECK(seen.exchanges[0].request && seen.requests[0].partial);
+	CHECK_INT(seen.exchanges[0].request_bytes, 100 + strlen(next));
+	CHECK_INT(seen.exchanges[0].request_ts_ns, 1);
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->status, 204);
+	/* The client's next request starts afresh and pairs normally. */
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 500, "GET /again HTTP/1.1\r\n\r\n", 0, 4));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 27, "HTTP/1.1 204 No Content\r\n\r\n", 0, 5));
 	CHECK_INT(seen.count, 2);
-	CHECK(seen.exchanges[1].request == NULL);
-	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 204);
-	CHECK_INT(tracker.streams_resynced, 1);
-	CHECK_INT(tracker.conns_desynced, 1);
+	CHECK(!seen.requests[1].partial);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/again");
+	CHECK_INT(tracker.messages_partial, 1);
 	exchange_forget(&tracker, &state);
+}
+
+/* A response larger than the capture whose framing is lost (its headers
+ * cut): the next request ends it, it pairs with its request with every
+ * byte counted, and the next exchange is whole. */
+static void lost_response_ends_when_the_client_speaks(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *get = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, get, 0, 10));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.1 200 OK\r\nX-Long: aaaa", 170000, 20));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 170000, "", 30000, 30));
+	CHECK_INT(seen.count, 0);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, strlen(get), get, 0, 40));
+	CHECK_INT(seen.count, 1);
+	CHECK(seen.responses[0].partial);
+	CHECK_INT(seen.exchanges[0].response_bytes, 200000);
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 30);
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 200000, "HTTP/1.1 204 No Content\r\n\r\n", 0, 50));
+	CHECK_INT(seen.count, 2);
+	CHECK(!seen.responses[1].partial);
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 204);
+	CHECK_INT(seen.exchanges[1].request_ts_ns, 40);
+	exchange_forget(&tracker, &state);
+}
+
+/* A server's final answer before the request body (405): it pairs with
+ * that request, reported when the request ends. */
+static void early_response_pairs_with_the_request_in_progress(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *post = "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n";
+	const char *denied = "HTTP/1.1 405 Not Allowed\r\nContent-Length: 0\r\n\r\n";
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, post, 0, 10));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, denied, 0, 20));
+	CHECK_INT(seen.count, 0);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, strlen(post), "body", 100000, 30));
+	CHECK_INT(seen.count, 1);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/up");
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[0], struct http_message)->status, 405);
+	CHECK_INT(seen.exchanges[0].request_bytes, strlen(post) + 100000);
+	CHECK_INT(seen.exchanges[0].response_bytes, strlen(denied));
+	CHECK_INT(seen.exchanges[0].response_ts_ns, 20);
+	exchange_forget(&tracker, &state);
+}
+
+/* Pipelining is bounded by memory, not by a count. */
+static void deep_pipeline_pairs_every_request(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	static struct seen seen;
+	const char *get = "GET /p HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char *ok = "HTTP/1.1 204 No Content\r\n\r\n";
+	int paired = 0;
+
+	memset(&seen, 0, sizeof(seen));
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	for (int i = 0; i < 200; i++)
+		feed(&tracker, &state, data_event(ST_DIR_SEND, i * strlen(get), get, 0, 10 + i));
+	for (int i = 0; i < 200; i++) {
+		seen.count = 0;
+		feed(&tracker, &state, data_event(ST_DIR_RECV, i * strlen(ok), ok, 0, 1000 + i));
+		paired += seen.count == 1 && seen.exchanges[0].request &&
+			  seen.exchanges[0].request_ts_ns == (uint64_t)(10 + i);
+	}
+	CHECK_INT(paired, 200);
+	CHECK_INT(tracker.requests_dropped, 0);
+	exchange_forget(&tracker, &state);
+	CHECK_INT(tracker.memory_used, 0);
+	exchange_tracker_free(&tracker);
 }
 
 static void unknown_protocol_gives_up(void)
@@ -283,6 +375,7 @@ static void dns_paired_by_id(void)
 	ev.ts_ns = 1500;
 	exchange_classify(&tracker, &state, &ev);
 	exchange_on_data(&tracker, state, &ev);
+	exchange_flush(&tracker, &ev);
 	CHECK_INT(seen.count, 1);
 	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct dns_message)->name, "example.com");
 	CHECK_STR(PROTOCOL_BODY(&seen.responses[0], struct dns_message)->answers[0], "93.184.216.34");
@@ -297,7 +390,10 @@ int main(void)
 	http_body_excerpt_from_a_later_event();
 	http_until_close_and_unanswered();
 	http_response_by_sendfile();
-	gap_stops_pairing();
+	gap_makes_a_partial_message_that_still_pairs();
+	lost_response_ends_when_the_client_speaks();
+	early_response_pairs_with_the_request_in_progress();
+	deep_pipeline_pairs_every_request();
 	unknown_protocol_gives_up();
 	dns_paired_by_id();
 	return check_report("test_exchange");
