@@ -1,32 +1,55 @@
 /*
  * libFuzzer harness for one decoder, chosen at build time with
- * -DDECODER=<name> (http, http2, redis, dns, tls, postgres). Hostile bytes go
- * through detect and through parse the way src/stream.c drives it: messages
- * in a row, PARSE_CONTINUE resumed, every prefix of the input offered first
- * (as if it arrived split), from both sides of the connection.
+ * -DDECODER=<name> (one of ST_PROTOCOLS). Hostile bytes go through detect and
+ * through parse the way src/exchange.c drives it: messages in a row, pieces
+ * of one resumed with PARSE_CONTINUE, every prefix of the input offered
+ * first (as if it arrived split), from both sides of the connection, with
+ * per-connection flags kept across messages.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/decoder.h"
+#define STRINGIFY2(a) #a
+#define STRINGIFY(a) STRINGIFY2(a)
+#define HEADER(name) STRINGIFY(decode/name.h)
+#include HEADER(DECODER)
 
 #define CONCAT2(a, b) a##b
 #define CONCAT(a, b) CONCAT2(a, b)
 #define DETECT CONCAT(DECODER, _detect)
 #define PARSE CONCAT(DECODER, _parse)
+#define DESCRIPTOR CONCAT(DECODER, _protocol)
+
+static void secret_check(const struct parse_ctx *ctx, size_t offset, size_t len)
+{
+	const size_t *buf_len = ctx->engine;
+
+	if (offset > *buf_len || len > *buf_len - offset)
+		abort(); /* the contract: a secret lies inside what was given */
+}
 
 static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 {
-	struct message request, msg;
+	static struct message request, msg;
+	uint32_t flags = 0;
 	size_t off = 0;
 	int rounds = 0;
 
 	memset(&request, 0, sizeof(request));
 	memset(&msg, 0, sizeof(msg));
+	request.protocol = msg.protocol = &DESCRIPTOR;
 	while (off < size && rounds++ < 4096) {
-		struct parse_result result = PARSE(data + off, size - off, from_client,
-						   from_client ? NULL : &request, &msg);
+		size_t left = size - off;
+		struct parse_ctx ctx = {
+			.from_client = from_client,
+			.stream = true,
+			.request = from_client ? NULL : &request,
+			.conn_flags = &flags,
+			.secret = secret_check,
+			.engine = &left,
+		};
+		struct parse_result result = PARSE(data + off, left, &ctx, &msg);
 		if (result.consumed > size - off)
 			abort(); /* the contract: never more than it was given */
 		if (result.state == PARSE_NEED_MORE || result.state == PARSE_INVALID)
@@ -40,7 +63,7 @@ static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 		if (result.state == PARSE_COMPLETE && from_client)
 			request = msg;
 		if (result.state != PARSE_CONTINUE)
-			memset(&msg, 0, sizeof(msg));
+			memset(msg.body, 0, sizeof(msg.body));
 		else if (result.consumed == 0 && result.skip == 0)
 			break; /* a CONTINUE that makes no progress would spin */
 	}

@@ -70,7 +70,7 @@ static void pipeline_run(const uint8_t *data, size_t size, bool json)
 		.max_events = data[0] & PIPELINE_MAX_EVENTS ? PIPELINE_MAX_EVENTS_N : 0,
 		.data_chars = data[1],
 		/* What --protocol can set: known protocols only. */
-		.protocols = data[2] & ((1u << PROTO_NR) - 2),
+		.protocols = data[2] & ((1u << (protocol_count + 1)) - 2),
 	};
 	struct session session;
 	size_t off = PIPELINE_HEADER_SIZE;
