@@ -21,12 +21,37 @@ static void http_human_put(struct strbuf *out, const struct message *msg, bool r
 	}
 }
 
+/* "headers": [[name, value], ...] in arrival order (a name may repeat, so
+ * not an object), credentials masked; "headers_omitted": the header lines
+ * not kept (past the first HTTP_HEADERS_KEPT, or past the text room). */
+static void headers_put(struct strbuf *out, const struct http_message *http,
+			const struct output_style *style)
+{
+	json_key(out, KEY("headers"));
+	strbuf_putc(out, '[');
+	for (uint32_t i = 0; i < http->header_count && i < HTTP_HEADERS_KEPT; i++) {
+		const struct http_header *hdr = &http->headers[i];
+
+		if (i)
+			strbuf_putc(out, ',');
+		strbuf_puts(out, "[\"");
+		escape_json(out, (const uint8_t *)http_header_name(http, i), hdr->name_len);
+		strbuf_puts(out, "\",\"");
+		if ((hdr->flags & HTTP_HEADER_SECRET) && !style->show_secrets)
+			strbuf_puts(out, OUTPUT_MASK);
+		else
+			escape_json(out, (const uint8_t *)http_header_value(http, i), hdr->value_len);
+		strbuf_puts(out, "\"]");
+	}
+	strbuf_putc(out, ']');
+	json_u64(out, KEY("headers_omitted"), http->headers_omitted);
+}
+
 static void http_json_put(struct strbuf *out, const struct message *msg,
 			  const struct output_style *style)
 {
 	const struct http_message *http = PROTOCOL_BODY_CONST(msg, struct http_message);
 
-	(void)style;
 	if (http->is_request) {
 		json_raw(out, KEY("method"), http->method);
 		json_raw(out, KEY("target"), http->target);
@@ -40,6 +65,7 @@ static void http_json_put(struct strbuf *out, const struct message *msg,
 	json_bool(out, KEY("chunked"), http->chunked);
 	json_bool(out, KEY("keep_alive"), http->keep_alive);
 	json_string(out, KEY("body"), http->body, http->body_len);
+	headers_put(out, http, style);
 }
 
 const struct protocol http_protocol = {

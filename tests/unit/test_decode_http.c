@@ -12,6 +12,7 @@
 #include "decoder_test.h"
 #include "decode/http.h"
 #include "decode/http2.h"
+#include "output/output.h"
 
 /* curl 7.88.1, `curl http://127.0.0.1:18081/index.html -H 'Host: example.com'`,
  * as a listening socket recorded it. */
@@ -111,6 +112,31 @@ static const char until_close_200[] =
 	"\r\n"
 	"streamed until the server closes\n";
 
+/* curl 7.88.1, `curl -u user:pass -b 'session=abc123; theme=dark'
+ * http://127.0.0.1:18081/private -H 'Host: example.com'` (Cookie moved after
+ * User-Agent by hand): two credentials. */
+static const char secret_request[] =
+	"GET /private HTTP/1.1\r\n"
+	"Host: example.com\r\n"
+	"Authorization: Basic dXNlcjpwYXNz\r\n" /* base64("user:pass") */
+	"User-Agent: curl/7.88.1\r\n"
+	"Cookie: session=abc123; theme=dark\r\n"
+	"Accept: */*\r\n"
+	"\r\n";
+
+/* Hand-written: a chunked response with a credential among its headers,
+ * a chunk extension, and a trailer. */
+static const char chunked_trailers[] =
+	"HTTP/1.1 200 OK\r\n"
+	"Transfer-Encoding: chunked\r\n"
+	"Set-Cookie: id=42; HttpOnly\r\n"
+	"\r\n"
+	"5\r\nhello\r\n"
+	"7;ext=1\r\n, world\r\n"
+	"0\r\n"
+	"X-Checksum: 1234\r\n"
+	"\r\n";
+
 /*
  * The HTTP/2 client connection preface (RFC 9113 section 3.4), then an
  * empty SETTINGS frame, as curl 7.88.1 `--http2-prior-knowledge` starts.
@@ -126,6 +152,7 @@ static const uint8_t h2_preface_settings[] = {
 };
 
 #define TEXT(s) (const uint8_t *)(s), sizeof(s) - 1
+#define TEXT_N(s, n) (const uint8_t *)(s), (n)
 
 /* Parses from an exact-size heap copy, so ASan sees any read past len. */
 static struct parse_result parse(const uint8_t *bytes, size_t len, bool from_client,
@@ -358,6 +385,176 @@ static void test_until_close(void)
 	CHECK_INT(r.consumed, sizeof(gzip) - 1);
 }
 
+/*
+ * A small model of the engine (src/exchange.c) driving the parser over one
+ * direction of a stream that arrives in events: unconsumed bytes are held,
+ * ctx->seen tells how much of them the last PARSE_NEED_MORE saw, a skip
+ * passes bytes over through http_skipped (held ones first), and each
+ * message starts zeroed. What it reports per message: its state, its size
+ * on the wire (consumed + skipped), and a copy of it.
+ */
+struct drive_result {
+	struct message msg;
+	enum parse_state state;
+	uint64_t bytes;
+	bool until_close;
+	enum stream_after after;
+};
+
+struct drive {
+	bool from_client;
+	const struct message *request; /* what every response answers */
+	struct drive_result out[8];
+	int count;
+	bool invalid, ended;
+	uint64_t calls;
+	int completes;      /* PARSE_COMPLETE answers, skip or not */
+	uint64_t presented; /* bytes of buf given to parse, over all calls */
+	uint64_t fresh;     /* of those, bytes after ctx->seen */
+	uint8_t *secret;    /* per stream byte: marked by parse_secret */
+	uint64_t hold_abs;  /* stream offset of the held bytes */
+	size_t call_len;
+};
+
+static void drive_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+{
+	struct drive *d = ctx->engine;
+
+	CHECK(offset + len <= d->call_len);
+	if (d->secret)
+		memset(d->secret + d->hold_abs + offset, 1, len);
+}
+
+/* Feeds stream[0, total) in events ending at ends[0..n) (the last one total). */
+static void drive_events(struct drive *d, const uint8_t *stream, size_t total, const size_t *ends,
+			 size_t n)
+{
+	uint8_t *hold = malloc(total ? total : 1);
+	size_t hold_len = 0, seen = 0, p = 0;
+	uint64_t skip = 0, bytes = 0;
+	bool finishing = false, until_close = false;
+	struct message msg;
+	struct parse_result r = { 0 };
+
+	memset(&msg, 0, sizeof(msg));
+	d->hold_abs = 0;
+#define DRIVE_FINISH()                                                              \
+	do {                                                                        \
+		if (d->count < (int)(sizeof(d->out) / sizeof(d->out[0])))           \
+			d->out[d->count] = (struct drive_result){ msg, r.state, bytes, \
+								  r.until_close, r.after }; \
+		d->count++;                                                         \
+		d->ended = r.after != STREAM_GOES_ON;                               \
+		memset(&msg, 0, sizeof(msg));                                       \
+		bytes = 0;                                                          \
+		finishing = false;                                                  \
+	} while (0)
+
+	for (size_t ev = 0; ev < n; ev++) {
+		size_t end = ends[ev];
+
+		while (p < end) {
+			if (until_close) /* the rest is the message's (the engine counts it) */
+				http_skipped(&msg, stream + p, end - p);
+			if (d->invalid || d->ended || until_close) {
+				p = end;
+				break;
+			}
+			if (skip) {
+				size_t take = skip < end - p ? (size_t)skip : end - p;
+
+				http_skipped(&msg, stream + p, take);
+				skip -= take;
+				p += take;
+				bytes += take;
+				d->hold_abs = p;
+				if (!skip && finishing)
+					DRIVE_FINISH();
+				continue;
+			}
+			memcpy(hold + hold_len, stream + p, end - p);
+			hold_len += end - p;
+			p = end;
+			while (hold_len && !skip && !d->invalid && !d->ended && !until_close) {
+				uint8_t *copy = exact_copy(hold, hold_len);
+				struct parse_ctx ctx = decoder_ctx(d->from_client, d->request);
+				size_t take;
+
+				ctx.seen = seen;
+				ctx.secret = drive_secret;
+				ctx.engine = d;
+				d->call_len = hold_len;
+				msg.protocol = &http_protocol;
+				r = http_parse(copy, hold_len, &ctx, &msg);
+				free(copy);
+				d->calls++;
+				d->presented += hold_len;
+				d->fresh += hold_len - seen;
+				CHECK(r.consumed <= hold_len);
+				if (r.state == PARSE_NEED_MORE) {
+					CHECK(!r.consumed && !r.skip);
+					seen = hold_len;
+					break;
+				}
+				if (r.state == PARSE_INVALID) {
+					d->invalid = true;
+					break;
+				}
+				CHECK(r.consumed || r.skip);
+				seen = 0;
+				memmove(hold, hold + r.consumed, hold_len - r.consumed);
+				hold_len -= r.consumed;
+				d->hold_abs += r.consumed;
+				bytes += r.consumed;
+				skip = r.skip;
+				take = skip < hold_len ? (size_t)skip : hold_len;
+				if (take) {
+					http_skipped(&msg, hold, take);
+					memmove(hold, hold + take, hold_len - take);
+					hold_len -= take;
+					d->hold_abs += take;
+					bytes += take;
+					skip -= take;
+				}
+				if (r.until_close) {
+					until_close = true;
+					break;
+				}
+				if (r.state == PARSE_CONTINUE)
+					continue;
+				d->completes += r.state == PARSE_COMPLETE;
+				if (skip)
+					finishing = true;
+				else
+					DRIVE_FINISH();
+			}
+		}
+	}
+	if (until_close) {
+		bytes += total - d->hold_abs;
+		DRIVE_FINISH();
+	}
+#undef DRIVE_FINISH
+	free(hold);
+}
+
+/* Events of step bytes each (the last one shorter). */
+static void drive_steps(struct drive *d, const uint8_t *stream, size_t total, size_t step)
+{
+	size_t n = total / step + 1, *ends = malloc(n * sizeof(*ends)), k = 0;
+
+	for (size_t at = step; at < total; at += step)
+		ends[k++] = at;
+	ends[k++] = total;
+	drive_events(d, stream, total, ends, k);
+	free(ends);
+}
+
+static struct drive drive_new(bool from_client, const struct message *request)
+{
+	return (struct drive){ .from_client = from_client, .request = request };
+}
+
 /* Builds a chunked response in buf: headers, chunks of the given sizes
  * (data bytes 'a' + i % 26), the last chunk with one trailer, then a 204.
  * Returns the length of the chunked response alone; *total gets all. */
@@ -388,97 +585,182 @@ static size_t chunked_stream_build(uint8_t *buf, size_t cap, const size_t *sizes
 
 static void test_chunked_response_loop(void)
 {
-	/* 0x1a3f and 0x8000 are each far larger than what the caller holds. */
+	/* 0x1a3f and 0x8000 are each far larger than one event. */
 	static const size_t sizes[] = { 0x1000, 0x1a3f, 0x7, 0x8000 };
+	static const size_t steps[] = { 1, 2, 3, 7, 512, 4096, 100000 };
 	static uint8_t stream[64 * 1024];
-	const size_t window = 512; /* bytes the caller holds at a time */
 	size_t total, end = chunked_stream_build(stream, sizeof(stream), sizes, 4, &total);
-	size_t pos = 0, first_data;
+	size_t first_data = header_len((const char *)stream) + strlen("1000\r\n");
+
+	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		struct drive d = drive_new(false, NULL);
+		const struct http_message *h = PROTOCOL_BODY_CONST(&d.out[0].msg, struct http_message);
+
+		drive_steps(&d, stream, total, steps[s]);
+		CHECK(!d.invalid);
+		CHECK_INT(d.count, 2);
+		CHECK_INT(d.out[0].state, PARSE_COMPLETE);
+		CHECK_INT(d.out[0].bytes, end);
+		CHECK(h->chunked);
+		CHECK_INT(h->status, 200);
+		CHECK_INT(h->body_len, sizeof(h->body));
+		CHECK(!memcmp(h->body, stream + first_data, sizeof(h->body)));
+		CHECK_INT(d.out[1].bytes, total - end);
+		CHECK_INT(PROTOCOL_BODY(&d.out[1].msg, struct http_message)->status, 204);
+		/* Linear: the bytes after ctx->seen are new to the parser, but for
+		 * a line not ended when a CONTINUE took the lines before it. */
+		CHECK(d.fresh <= 2 * total);
+		if (steps[s] >= 512)
+			CHECK(d.calls <= 2 * (total / steps[s] + 1) + 8);
+	}
+}
+
+/* One chunked message in a heap buffer: n chunks of size bytes each. */
+static uint8_t *tiny_chunks_build(size_t n, size_t size, size_t *len)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	size_t cap = sizeof(head) + n * (size + 16) + 16, off;
+	uint8_t *buf = malloc(cap);
+
+	off = (size_t)snprintf((char *)buf, cap, "%s", head);
+	for (size_t i = 0; i < n; i++) {
+		off += (size_t)snprintf((char *)buf + off, cap - off, "%zx\r\n", size);
+		memset(buf + off, 'x', size);
+		off += size;
+		memcpy(buf + off, "\r\n", 2);
+		off += 2;
+	}
+	off += (size_t)snprintf((char *)buf + off, cap - off, "0\r\n\r\n");
+	*len = off;
+	return buf;
+}
+
+static void test_chunked_edges(void)
+{
 	struct message msg;
 	struct parse_result r;
-	int calls = 0;
+	size_t len;
 
-	first_data = header_len((const char *)stream) + strlen("1000\r\n");
-	memset(&msg, 0, sizeof(msg));
-	for (;;) {
-		size_t n = total - pos < window ? total - pos : window;
+	/* 20,000 one-byte chunks: a few calls per event, not one per chunk. */
+	{
+		uint8_t *buf = tiny_chunks_build(20000, 1, &len);
+		struct drive d = drive_new(false, NULL);
 
-		r = parse(stream + pos, n, false, NULL, &msg);
-		calls++;
-		if (r.state != PARSE_CONTINUE)
-			break;
-		/* The caller: consume, skip, call again with the bytes after. */
-		pos += r.consumed + r.skip;
-		if (calls > 20 || pos >= total)
-			break;
+		drive_steps(&d, buf, len, 4096);
+		CHECK(!d.invalid);
+		CHECK_INT(d.count, 1);
+		CHECK_INT(d.out[0].bytes, len);
+		CHECK(d.calls <= 2 * (len / 4096 + 1));
+		CHECK(d.presented <= 2 * len);
+		free(buf);
 	}
-	CHECK_INT(r.state, PARSE_COMPLETE);
-	pos += r.consumed + r.skip;
-	CHECK_INT(pos, end);
-	CHECK_INT(calls, 1 + 4 + 1); /* header block, four chunks, last chunk */
-	CHECK(PROTOCOL_BODY(&msg, struct http_message)->chunked);
-	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 200);
-	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, sizeof(PROTOCOL_BODY(&msg, struct http_message)->body));
-	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, stream + first_data, sizeof(PROTOCOL_BODY(&msg, struct http_message)->body)));
+	/* The same dripped a byte at a time: each size line is searched from
+	 * where the last look ended. */
+	{
+		uint8_t *buf = tiny_chunks_build(2000, 3, &len);
+		struct drive d = drive_new(false, NULL);
 
-	/* The next message starts exactly where the loop stopped. */
-	r = parse_new(stream + pos, total - pos, false, NULL, &msg);
+		drive_steps(&d, buf, len, 1);
+		CHECK(!d.invalid);
+		CHECK_INT(d.count, 1);
+		CHECK_INT(d.out[0].bytes, len);
+		CHECK_INT(d.fresh, len - 2000 * 3 - 2000 * 2); /* data and its CRLF are skipped */
+		free(buf);
+	}
+	/* A chunk of 2^40 bytes: skipped, never held. */
+	memset(&msg, 0, sizeof(msg));
+	r = parse(TEXT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000\r\nabc"),
+		  false, NULL, &msg);
+	CHECK_INT(r.state, PARSE_CONTINUE);
+	CHECK_INT(r.consumed, strlen("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				     "10000000000\r\nabc"));
+	CHECK_INT(r.skip, (UINT64_C(1) << 40) - 3 + 2);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 3);
+	http_skipped(&msg, (const uint8_t *)"defg", 4);
+	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 7);
+	r = parse(TEXT("0\r\nExpires: never\r\n\r\n"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->status, 204);
-	CHECK_INT(pos + r.consumed, total);
-
+	CHECK_INT(r.consumed, strlen("0\r\nExpires: never\r\n\r\n"));
 	/* A size line cut short waits; a whole one says how much to skip. */
 	memset(&msg, 0, sizeof(msg));
-	r = parse(stream, window, false, NULL, &msg);
+	r = parse(TEXT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_CONTINUE);
 	r = parse(TEXT("1a3f;na"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_NEED_MORE);
 	CHECK_INT(r.consumed, 0);
 	r = parse(TEXT("1a3f;name=value\r\nxyz"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_CONTINUE);
-	CHECK_INT(r.consumed, 17);
-	CHECK_INT(r.skip, 0x1a3f + 2);
+	CHECK_INT(r.consumed, 20);
+	CHECK_INT(r.skip, 0x1a3f - 3 + 2);
 	r = parse(TEXT("1A3F\r\n"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_CONTINUE);
 	CHECK_INT(r.skip, 0x1a3f + 2);
 	/* Bare LF after the size is accepted too. */
 	r = parse(TEXT("10\nxyz"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_CONTINUE);
-	CHECK_INT(r.consumed, 3);
-	CHECK_INT(r.skip, 0x10 + 2);
+	CHECK_INT(r.consumed, 6);
+	CHECK_INT(r.skip, 0x10 - 3 + 2);
+	/* Chunk data held whole must end in CRLF. */
+	r = parse(TEXT("3\r\nabcXY0\r\n\r\n"), false, NULL, &msg);
+	CHECK_INT(r.state, PARSE_INVALID);
+	/* A trailer section of many lines, and one over the line limit. */
+	{
+		static char big[40000];
+		size_t off = (size_t)snprintf(big, sizeof(big), "0\r\n");
+
+		for (int i = 0; i < 100; i++)
+			off += (size_t)snprintf(big + off, sizeof(big) - off, "X-T%d: %d\r\n", i, i);
+		off += (size_t)snprintf(big + off, sizeof(big) - off, "X-Long: ");
+		memset(big + off, 'l', 20000);
+		off += 20000;
+		off += (size_t)snprintf(big + off, sizeof(big) - off, "\r\n\r\nHTTP");
+		static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+		static char stream[sizeof(head) + sizeof(big)];
+		size_t n = (size_t)snprintf(stream, sizeof(stream), "%s", head);
+
+		memcpy(stream + n, big, off);
+		n += off;
+		for (size_t step = 1; step <= 65536; step *= 16) {
+			struct drive d = drive_new(false, NULL);
+
+			drive_steps(&d, (const uint8_t *)stream, n, step);
+			CHECK(!d.invalid);
+			CHECK_INT(d.count, 1);
+			CHECK_INT(d.out[0].bytes, n - 4);
+		}
+	}
 }
 
 static void test_chunked_request(void)
 {
 	static const char trailers[] = "0\r\nX-Checksum: 1234\r\nX-Other: 5\r\n\r\nGET";
-	size_t hdr = header_len(curl_put_chunked), total = sizeof(curl_put_chunked) - 1, pos;
+	size_t hdr = header_len(curl_put_chunked), total = sizeof(curl_put_chunked) - 1;
 	const uint8_t *buf = (const uint8_t *)curl_put_chunked;
 	struct message msg;
 	struct parse_result r;
 
+	/* Whole in buf: one call. */
 	r = parse_new(buf, total, true, NULL, &msg);
-	CHECK_INT(r.state, PARSE_CONTINUE);
-	CHECK_INT(r.consumed, hdr);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, total);
 	CHECK_INT(r.skip, 0);
 	CHECK(PROTOCOL_BODY(&msg, struct http_message)->chunked);
 	CHECK_STR(PROTOCOL_BODY(&msg, struct http_message)->method, "PUT");
 	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->content_length, -1);
-	pos = r.consumed + r.skip;
-
-	r = parse(buf + pos, total - pos, true, NULL, &msg);
-	CHECK_INT(r.state, PARSE_CONTINUE);
-	CHECK_INT(r.consumed, 3);  /* "c\r\n" */
-	CHECK_INT(r.skip, 12 + 2); /* data, CRLF */
-	pos += r.consumed + r.skip;
-
-	r = parse(buf + pos, total - pos, true, NULL, &msg);
-	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(r.consumed, 5); /* "0\r\n\r\n" */
-	CHECK_INT(r.skip, 0);
-	pos += r.consumed;
-	CHECK_INT(pos, total);
 	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 12);
 	CHECK(!memcmp(PROTOCOL_BODY(&msg, struct http_message)->body, "hello world\n", 12));
+
+	/* The head alone goes on; the chunks after it finish it. */
+	r = parse_new(buf, hdr, true, NULL, &msg);
+	CHECK_INT(r.state, PARSE_CONTINUE);
+	CHECK_INT(r.consumed, hdr);
+	r = parse(buf + hdr, 3, true, NULL, &msg); /* "c\r\n" */
+	CHECK_INT(r.state, PARSE_CONTINUE);
+	CHECK_INT(r.consumed, 3);
+	CHECK_INT(r.skip, 12 + 2);
+	r = parse(buf + hdr + 3 + 14, total - hdr - 3 - 14, true, NULL, &msg);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, 5); /* "0\r\n\r\n" */
 
 	/* Trailers are consumed through the empty line. */
 	parse_new(buf, hdr, true, NULL, &msg);
@@ -522,7 +804,7 @@ struct fixture {
 	bool after_head; /* a response to HEAD */
 };
 
-static const struct fixture prefix_fixtures[] = {
+static const struct fixture split_fixtures[] = {
 	{ "curl_get", curl_get, true, false },
 	{ "curl_head", curl_head, true, false },
 	{ "curl_post", curl_post, true, false },
@@ -532,54 +814,89 @@ static const struct fixture prefix_fixtures[] = {
 	{ "continue_then_201", continue_then_201, false, false },
 	{ "nginx_304_then_204", nginx_304_then_204, false, false },
 	{ "until_close_200", until_close_200, false, false },
+	{ "secret_request", secret_request, true, false },
+	{ "chunked_trailers", chunked_trailers, false, false },
 };
 
-static void test_every_prefix(void)
+/* Both drives saw the same messages, to the byte. */
+static void drive_same(const char *name, size_t cut, const struct drive *a, const struct drive *b)
 {
-	struct message req, msg;
+	bool same = a->count == b->count && a->invalid == b->invalid;
+
+	for (int i = 0; same && i < a->count && i < 8; i++)
+		same = a->out[i].state == b->out[i].state && a->out[i].bytes == b->out[i].bytes &&
+		       a->out[i].until_close == b->out[i].until_close &&
+		       !memcmp(a->out[i].msg.body, b->out[i].msg.body, sizeof(struct http_message));
+	if (!same)
+		fprintf(stderr, "%s: split at %zu differs from the whole\n", name, cut);
+	CHECK(same);
+}
+
+/*
+ * Every fixture, whole in one event, then split in two at every offset, then
+ * dripped a byte at a time: the same messages, fields and sizes each time,
+ * and the same bytes marked secret.
+ */
+static void test_every_split(void)
+{
+	struct message req;
 
 	parse_new(TEXT(curl_head), true, NULL, &req);
-	for (size_t f = 0; f < sizeof(prefix_fixtures) / sizeof(prefix_fixtures[0]); f++) {
-		const struct fixture *fx = &prefix_fixtures[f];
-		size_t hdr = header_len(fx->text), total = strlen(fx->text);
+	for (size_t f = 0; f < sizeof(split_fixtures) / sizeof(split_fixtures[0]); f++) {
+		const struct fixture *fx = &split_fixtures[f];
+		const uint8_t *text = (const uint8_t *)fx->text;
+		size_t total = strlen(fx->text);
 		const struct message *request = fx->after_head ? &req : NULL;
-		struct parse_result r;
+		struct drive whole = drive_new(fx->from_client, request);
+		uint8_t *secret_whole = calloc(1, total + 1);
 
-		for (size_t cut = 0; cut < hdr; cut++) {
-			r = parse_new((const uint8_t *)fx->text, cut, fx->from_client, request,
-				      &msg);
-			if (r.state != PARSE_NEED_MORE || r.consumed || r.skip)
-				fprintf(stderr, "%s: prefix of %zu bytes\n", fx->name, cut);
-			CHECK_INT(r.state, PARSE_NEED_MORE);
-			CHECK_INT(r.consumed, 0);
+		whole.secret = secret_whole;
+		drive_steps(&whole, text, total, total);
+		CHECK(!whole.invalid);
+		CHECK(whole.count >= 1);
+		for (size_t cut = 0; cut <= total + 1; cut++) {
+			struct drive d = drive_new(fx->from_client, request);
+			size_t ends[2] = { cut, total };
+
+			d.secret = calloc(1, total + 1);
+			if (cut == total + 1)
+				drive_steps(&d, text, total, 1);
+			else
+				drive_events(&d, text, total, ends + (cut == 0), cut == 0 ? 1 : 2);
+			drive_same(fx->name, cut, &whole, &d);
+			CHECK(!memcmp(d.secret, secret_whole, total));
+			CHECK(d.fresh <= 2 * total);
+			free(d.secret);
 		}
-		/* Once the header block is whole, the message is framed. */
-		for (size_t cut = hdr; cut <= total; cut++) {
-			r = parse_new((const uint8_t *)fx->text, cut, fx->from_client, request,
-				      &msg);
-			CHECK(r.state == PARSE_COMPLETE || r.state == PARSE_CONTINUE ||
-			      r.state == PARSE_IGNORED);
-			CHECK(r.consumed >= hdr);
-		}
+		free(secret_whole);
 	}
 
 	/* Every prefix of a chunk-size line, and of a last chunk with trailers. */
 	{
 		static const char size_line[] = "1a3f;name=value\r\n";
 		static const char last[] = "0\r\nX-Checksum: 1234\r\n\r\n";
+		size_t hdr = header_len(curl_put_chunked);
+		struct message msg;
 		struct parse_result r;
 
 		for (size_t cut = 0; cut < sizeof(size_line) - 1; cut++) {
-			parse_new(TEXT(curl_put_chunked), true, NULL, &msg); /* header block */
+			parse_new(TEXT_N(curl_put_chunked, hdr), true, NULL, &msg); /* header block */
 			r = parse((const uint8_t *)size_line, cut, true, NULL, &msg);
 			CHECK_INT(r.state, PARSE_NEED_MORE);
 		}
-		for (size_t cut = 0; cut < sizeof(last) - 1; cut++) {
-			parse_new(TEXT(curl_put_chunked), true, NULL, &msg);
+		for (size_t cut = 0; cut < strlen("0\r\n"); cut++) {
+			parse_new(TEXT_N(curl_put_chunked, hdr), true, NULL, &msg);
 			r = parse((const uint8_t *)last, cut, true, NULL, &msg);
 			CHECK_INT(r.state, PARSE_NEED_MORE);
 		}
-		parse_new(TEXT(curl_put_chunked), true, NULL, &msg);
+		/* Past the last chunk's line, each trailer line is taken as it ends. */
+		for (size_t cut = strlen("0\r\n"); cut < sizeof(last) - 1; cut++) {
+			parse_new(TEXT_N(curl_put_chunked, hdr), true, NULL, &msg);
+			r = parse((const uint8_t *)last, cut, true, NULL, &msg);
+			CHECK_INT(r.state, PARSE_CONTINUE);
+			CHECK(r.consumed == 3 || r.consumed == 3 + strlen("X-Checksum: 1234\r\n"));
+		}
+		parse_new(TEXT_N(curl_put_chunked, hdr), true, NULL, &msg);
 		r = parse(TEXT(last), true, NULL, &msg);
 		CHECK_INT(r.state, PARSE_COMPLETE);
 		CHECK_INT(r.consumed, sizeof(last) - 1);
@@ -692,7 +1009,7 @@ static void test_flipped_bytes(void)
 		"0\r\nbad trailer\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		parse_new(TEXT(curl_put_chunked), true, NULL, &msg);
+		parse_new(TEXT_N(curl_put_chunked, header_len(curl_put_chunked)), true, NULL, &msg);
 		r = parse((const uint8_t *)sizes[i], strlen(sizes[i]), true, NULL, &msg);
 		if (r.state != PARSE_INVALID)
 			fprintf(stderr, "accepted chunk line: %s\n", sizes[i]);
@@ -703,7 +1020,7 @@ static void test_flipped_bytes(void)
 		static uint8_t long_line[1100];
 
 		memset(long_line, '0', sizeof(long_line));
-		parse_new(TEXT(curl_put_chunked), true, NULL, &msg);
+		parse_new(TEXT_N(curl_put_chunked, header_len(curl_put_chunked)), true, NULL, &msg);
 		r = parse(long_line, sizeof(long_line), true, NULL, &msg);
 		CHECK_INT(r.state, PARSE_INVALID);
 		memcpy(long_line, "5;", 2);
@@ -715,47 +1032,334 @@ static void test_flipped_bytes(void)
 	}
 }
 
-/* A request whose start line and header block is exactly block bytes,
- * terminated or not, in a heap buffer of that size. */
-static void header_limit_check(size_t block, bool terminated, enum parse_state expected)
+/* A request of a start line and the given header lines, in a heap buffer. */
+static uint8_t *request_build(int headers, size_t value_len, size_t *len)
 {
-	static const char start[] = "GET / HTTP/1.1\r\nX-Big: ";
-	uint8_t *buf = malloc(block);
-	struct message msg;
-	struct parse_result r;
+	size_t cap = 64 + (size_t)headers * (value_len + 32), off;
+	uint8_t *buf = malloc(cap);
 
-	memcpy(buf, start, sizeof(start) - 1);
-	memset(buf + sizeof(start) - 1, 'a', block - (sizeof(start) - 1));
-	if (terminated)
-		memcpy(buf + block - 4, "\r\n\r\n", 4);
-	r = parse_new(buf, block, true, NULL, &msg);
-	if (r.state != expected)
-		fprintf(stderr, "header block of %zu bytes%s\n", block,
-			terminated ? "" : ", unterminated");
-	CHECK_INT(r.state, expected);
-	if (expected == PARSE_COMPLETE)
-		CHECK_INT(r.consumed, block);
+	off = (size_t)snprintf((char *)buf, cap, "GET /drip HTTP/1.1\r\n");
+	for (int i = 0; i < headers; i++) {
+		off += (size_t)snprintf((char *)buf + off, cap - off, "X-Header-%03d: ", i);
+		memset(buf + off, 'v', value_len);
+		off += value_len;
+		memcpy(buf + off, "\r\n", 2);
+		off += 2;
+	}
+	memcpy(buf + off, "\r\n", 2);
+	*len = off + 2;
+	return buf;
+}
+
+/* Parses a whole request of the given header lines in one call. */
+static enum parse_state request_state(int headers, size_t value_len, struct message *msg)
+{
+	size_t len;
+	uint8_t *buf = request_build(headers, value_len, &len);
+	struct parse_result r = parse_new(buf, len, true, NULL, msg);
+
+	if (r.state == PARSE_COMPLETE)
+		CHECK_INT(r.consumed, len);
+	free(buf);
+	return r.state;
+}
+
+static void test_line_limits(void)
+{
+	const struct http_message *h;
+	struct message msg;
+	uint8_t *buf;
+	size_t len;
+
+	h = PROTOCOL_BODY_CONST(&msg, struct http_message);
+	/* A start line of 8 KiB is followed; one byte more is not. */
+	for (size_t line = 8 * 1024; line <= 8 * 1024 + 1; line++) {
+		struct drive d = drive_new(true, NULL);
+
+		buf = malloc(line + 4);
+		memcpy(buf, "GET /", 5);
+		memset(buf + 5, 'a', line - 5 - strlen(" HTTP/1.1"));
+		memcpy(buf + line - strlen(" HTTP/1.1"), " HTTP/1.1\r\n\r\n", 13);
+		drive_steps(&d, buf, line + 4, 1000);
+		CHECK_INT(d.invalid, line > 8 * 1024);
+		CHECK_INT(d.count, line <= 8 * 1024);
+		free(buf);
+	}
+	/* A request line that never ends is invalid once it passes the limit. */
+	buf = malloc(70000);
+	memcpy(buf, "GET /", 5);
+	memset(buf + 5, 'a', 70000 - 5);
+	CHECK_INT(parse_new(buf, 8 * 1024 + 1, true, NULL, &msg).state, PARSE_NEED_MORE);
+	CHECK_INT(parse_new(buf, 8 * 1024 + 2, true, NULL, &msg).state, PARSE_INVALID);
+	CHECK_INT(parse_new(buf, 70000, true, NULL, &msg).state, PARSE_INVALID);
+	free(buf);
+
+	/* A header block of any size is fine, line by line (100 KiB here). */
+	CHECK_INT(request_state(1000, 80, &msg), PARSE_COMPLETE);
+	CHECK_INT(h->header_count, 22); /* 22 * (12 + 80) bytes fit the text room, 23 do not */
+	CHECK_INT(h->header_count + h->headers_omitted, 1000);
+	/* But not of any number of lines. */
+	CHECK_INT(request_state(1024, 1, &msg), PARSE_COMPLETE);
+	CHECK_INT(request_state(1025, 1, &msg), PARSE_INVALID);
+
+	/* A header line over 8 KiB: its start is kept, cut, and the rest passed
+	 * over, however it arrives. */
+	{
+		static const size_t steps[] = { 1, 100, 4096, 8195, 65536 };
+		uint8_t *big = request_build(3, 30000, &len);
+
+		for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+			struct drive d = drive_new(true, NULL);
+			const struct http_message *dh =
+				PROTOCOL_BODY_CONST(&d.out[0].msg, struct http_message);
+
+			drive_steps(&d, big, len, steps[s]);
+			CHECK(!d.invalid);
+			CHECK_INT(d.count, 1);
+			CHECK_INT(d.out[0].bytes, len);
+			CHECK_INT(dh->header_count, 3);
+			CHECK_INT(dh->headers[1].value_len, HTTP_HEADER_VALUE_KEPT);
+			CHECK(dh->headers[1].flags & HTTP_HEADER_CUT);
+			CHECK(!memcmp(http_header_name(dh, 1), "X-Header-001", 12));
+			CHECK(d.fresh <= 2 * len);
+		}
+		free(big);
+	}
+	/* A control byte in the passed-over rest is still not HTTP. */
+	buf = request_build(1, 20000, &len);
+	buf[15000] = 0x01;
+	CHECK_INT(parse_new(buf, len, true, NULL, &msg).state, PARSE_INVALID);
+	free(buf);
+	/* Framing fields cannot be cut. */
+	buf = malloc(9000);
+	memcpy(buf, "POST / HTTP/1.1\r\nContent-Length: ", 33);
+	memset(buf + 33, '0', 9000 - 33);
+	CHECK_INT(parse_new(buf, 9000, true, NULL, &msg).state, PARSE_INVALID);
 	free(buf);
 }
 
-static void test_header_limit(void)
+/*
+ * One process writing a 40-header request a byte per write: the engine
+ * holds only the line not ended yet, and the parser looks at each byte
+ * after ctx->seen once. The bytes presented grow with the request (4x the
+ * header lines: about 4x the bytes), not with its square.
+ */
+static void test_drip_linear(void)
 {
-	header_limit_check(64 * 1024, true, PARSE_COMPLETE);
-	header_limit_check(64 * 1024 + 1, true, PARSE_INVALID);
-	header_limit_check(64 * 1024 - 1, false, PARSE_NEED_MORE);
-	header_limit_check(64 * 1024, false, PARSE_INVALID);
-	header_limit_check(100 * 1024, false, PARSE_INVALID);
-	/* A request line that never ends. */
-	{
-		uint8_t *buf = malloc(70000);
-		struct message msg;
+	uint64_t presented[2], lens[2];
 
-		memcpy(buf, "GET /", 5);
-		memset(buf + 5, 'a', 70000 - 5);
-		CHECK_INT(parse_new(buf, 70000, true, NULL, &msg).state, PARSE_INVALID);
-		CHECK_INT(parse_new(buf, 60000, true, NULL, &msg).state, PARSE_NEED_MORE);
+	for (int k = 0; k < 2; k++) {
+		int headers = k ? 160 : 40;
+		size_t len;
+		uint8_t *buf = request_build(headers, 20, &len);
+		struct drive d = drive_new(true, NULL);
+
+		drive_steps(&d, buf, len, 1);
+		CHECK(!d.invalid);
+		CHECK_INT(d.count, 1);
+		CHECK_INT(d.out[0].bytes, len);
+		CHECK_INT(d.calls, len);
+		CHECK_INT(d.fresh, len); /* each byte new to the parser once */
+		/* Held: the current line only (36 bytes here), never the block. */
+		CHECK(d.presented <= (uint64_t)len * 40);
+		presented[k] = d.presented;
+		lens[k] = len;
 		free(buf);
 	}
+	printf("drip: %" PRIu64 " B presented for %" PRIu64 " B, %" PRIu64 " B for %" PRIu64 " B\n",
+	       presented[0], lens[0], presented[1], lens[1]);
+	CHECK(presented[1] * 10 <= presented[0] * 45); /* 4x the lines: under 4.5x the work */
+}
+
+/* The search for a line's end resumes at ctx->seen: the bytes before it are
+ * not searched again (were an LF there, it would be missed). */
+static void test_seen_resumes(void)
+{
+	static const char start[] = "GET /s HTTP/1.1\r\n", line[] = "X-A: 1\r\n";
+	struct message msg;
+	struct parse_ctx ctx = decoder_ctx(true, NULL);
+	struct parse_result r;
+
+	memset(&msg, 0, sizeof(msg));
+	r = http_parse((const uint8_t *)start, sizeof(start) - 1, &ctx, &msg);
+	CHECK_INT(r.state, PARSE_CONTINUE);
+	ctx.seen = sizeof(line) - 1;
+	r = http_parse((const uint8_t *)line, sizeof(line) - 1, &ctx, &msg);
+	CHECK_INT(r.state, PARSE_NEED_MORE);
+	ctx.seen = 0;
+	r = http_parse((const uint8_t *)line, sizeof(line) - 1, &ctx, &msg);
+	CHECK_INT(r.state, PARSE_CONTINUE);
+	CHECK_INT(r.consumed, sizeof(line) - 1);
+	/* A seen larger than buf (not the contract) is taken as all of it. */
+	memset(&msg, 0, sizeof(msg));
+	ctx.seen = 1000;
+	r = http_parse((const uint8_t *)start, 4, &ctx, &msg);
+	CHECK_INT(r.state, PARSE_NEED_MORE);
+}
+
+/* JSON of a message, as the exchange formatter gets it. */
+static const char *json_of(const struct message *msg, bool show_secrets)
+{
+	static char text[16384];
+	struct output_style style = { .json = true, .show_secrets = show_secrets };
+	struct strbuf out;
+
+	strbuf_init(&out, text, sizeof(text));
+	http_protocol.json_put(&out, msg, &style);
+	CHECK(!out.truncated);
+	return text;
+}
+
+static void test_header_json(void)
+{
+	static const char req[] = "GET /j HTTP/1.1\r\nHost: a\r\nX-Dup: 1\r\nx-dup: \"2\"\\\r\n"
+				  "X-Bin: \x80\xff\r\nX-Empty:\r\n\r\n";
+	struct message msg;
+	const struct http_message *h = PROTOCOL_BODY_CONST(&msg, struct http_message);
+	struct parse_result r = parse_new(TEXT(req), true, NULL, &msg);
+
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_STR(json_of(&msg, false),
+		  ",\"method\":\"GET\",\"target\":\"/j\",\"host\":\"a\",\"version\":\"HTTP/1.1\""
+		  ",\"content_length\":-1,\"chunked\":false,\"keep_alive\":true,\"body\":\"\""
+		  ",\"headers\":[[\"Host\",\"a\"],[\"X-Dup\",\"1\"],[\"x-dup\",\"\\\"2\\\"\\\\\\\\\"],"
+		  "[\"X-Bin\",\"\\\\x80\\\\xff\"],[\"X-Empty\",\"\"]],\"headers_omitted\":0");
+
+	/* 40 headers: the first 32 kept, 8 counted. */
+	CHECK_INT(request_state(40, 2, &msg), PARSE_COMPLETE);
+	CHECK_INT(h->header_count, HTTP_HEADERS_KEPT);
+	CHECK_INT(h->headers_omitted, 40 - HTTP_HEADERS_KEPT);
+	CHECK(strstr(json_of(&msg, false), "[\"X-Header-031\",\"vv\"]],\"headers_omitted\":8"));
+	/* Long values are cut to 256 bytes, and the text room is 2 KiB. */
+	CHECK_INT(request_state(10, 300, &msg), PARSE_COMPLETE);
+	CHECK_INT(h->header_count, 7); /* 7 * (12 + 256) fit 2048, 8 do not */
+	CHECK_INT(h->headers_omitted, 3);
+	CHECK_INT(h->headers[0].value_len, 256);
+	CHECK(h->headers[0].flags & HTTP_HEADER_CUT);
+	CHECK(h->header_text_len <= HTTP_HEADER_TEXT);
+	/* A response's headers too. */
+	r = parse_new(TEXT(py_200), false, NULL, &msg);
+	CHECK(strstr(json_of(&msg, false), ",\"status\":200,\"reason\":\"OK\""));
+	CHECK(strstr(json_of(&msg, false),
+		     "[\"Content-type\",\"text/html\"],[\"Content-Length\",\"32\"],"));
+}
+
+static void test_secrets(void)
+{
+	struct message msg;
+	struct drive d = drive_new(true, NULL);
+	size_t total = sizeof(secret_request) - 1;
+	uint8_t *marked = calloc(1, total);
+	const char *json;
+
+	/* Exactly the values of Authorization and Cookie are marked. */
+	d.secret = marked;
+	drive_steps(&d, (const uint8_t *)secret_request, total, total);
+	CHECK_INT(d.count, 1);
+	for (size_t i = 0; i < total; i++) {
+		const char *auth = strstr(secret_request, "Basic ");
+		const char *cookie = strstr(secret_request, "session=");
+		bool want = (secret_request + i >= auth &&
+			     secret_request + i < auth + strlen("Basic dXNlcjpwYXNz")) ||
+			    (secret_request + i >= cookie &&
+			     secret_request + i < cookie + strlen("session=abc123; theme=dark"));
+
+		if (marked[i] != want)
+			fprintf(stderr, "secret_request byte %zu marked %d\n", i, marked[i]);
+		CHECK_INT(marked[i], want);
+	}
+	free(marked);
+
+	/* Masked in JSON unless --show-secrets. */
+	memcpy(&msg, &d.out[0].msg, sizeof(msg));
+	json = json_of(&msg, false);
+	CHECK(strstr(json, "[\"Authorization\",\"***\"]"));
+	CHECK(strstr(json, "[\"Cookie\",\"***\"]"));
+	CHECK(!strstr(json, "dXNlcjpwYXNz"));
+	CHECK(!strstr(json, "abc123"));
+	json = json_of(&msg, true);
+	CHECK(strstr(json, "[\"Authorization\",\"Basic dXNlcjpwYXNz\"]"));
+	CHECK(strstr(json, "[\"Cookie\",\"session=abc123; theme=dark\"]"));
+
+	/* Set-Cookie and Proxy-Authorization, any case. */
+	parse_new(TEXT("HTTP/1.1 200 OK\r\nset-COOKIE: a=b\r\nContent-Length: 0\r\n\r\n"), false,
+		  NULL, &msg);
+	CHECK(strstr(json_of(&msg, false), "[\"set-COOKIE\",\"***\"]"));
+	parse_new(TEXT("GET / HTTP/1.1\r\nProxy-Authorization: Basic eA==\r\n\r\n"), true, NULL,
+		  &msg);
+	CHECK(strstr(json_of(&msg, false), "[\"Proxy-Authorization\",\"***\"]"));
+
+	/* A cookie over the line limit: every byte of its value marked, however
+	 * it arrives; the bytes around it not. */
+	{
+		size_t len, vstart, vend;
+		uint8_t *buf = request_build(2, 20000, &len);
+
+		memcpy(buf + strlen("GET /drip HTTP/1.1\r\n"), "Cookie:       ", 14);
+		vstart = strlen("GET /drip HTTP/1.1\r\n") + 14;
+		vend = vstart + 20000;
+		for (size_t step = 7; step <= 70000; step *= 10) {
+			struct drive dd = drive_new(true, NULL);
+
+			dd.secret = calloc(1, len);
+			drive_steps(&dd, buf, len, step);
+			CHECK_INT(dd.count, 1);
+			CHECK(!memchr(dd.secret, 1, vstart));
+			CHECK(!memchr(dd.secret + vstart, 0, vend - vstart));
+			CHECK(!memchr(dd.secret + vend, 1, len - vend));
+			free(dd.secret);
+		}
+		free(buf);
+	}
+}
+
+/*
+ * A server answering an upload before its body (nginx's 405 to a POST, a
+ * 413, a 417, a 401): the request is complete, and so reported, as soon as
+ * its head is, so the response that follows pairs with it; the body is
+ * skipped after, and the next request starts right after it.
+ */
+static void test_early_final_response(void)
+{
+	static const char head[] = "POST /index.html HTTP/1.1\r\nHost: x\r\n"
+				   "Content-Length: 1048576\r\n\r\n";
+	static const char answer[] = "HTTP/1.1 405 Not Allowed\r\nServer: nginx/1.22.1\r\n"
+				     "Content-Length: 10\r\nConnection: close\r\n\r\n0123456789";
+	size_t hdr = sizeof(head) - 1, total = hdr + 1048576 + sizeof(curl_get) - 1;
+	uint8_t *stream = malloc(total);
+	struct message req, resp;
+	struct parse_result r;
+	struct drive d = drive_new(true, NULL);
+	size_t ends[] = { hdr, hdr + 1000, 65536, 700000, total };
+
+	/* The head alone: complete, the body a skip. */
+	r = parse_new(TEXT(head), true, NULL, &req);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, hdr);
+	CHECK_INT(r.skip, 1048576);
+	/* The response, with that request: complete, its own body taken. */
+	r = parse_new(TEXT(answer), false, &req, &resp);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, sizeof(answer) - 1);
+	CHECK_INT(PROTOCOL_BODY(&resp, struct http_message)->status, 405);
+	CHECK(!PROTOCOL_BODY(&resp, struct http_message)->keep_alive);
+
+	/* The client's stream: the request at its head's event, then the body
+	 * passed over, then the next request whole. */
+	memcpy(stream, head, hdr);
+	memset(stream + hdr, 'b', 1048576);
+	memcpy(stream + hdr + 1048576, curl_get, sizeof(curl_get) - 1);
+	drive_events(&d, stream, total, ends, 1);
+	CHECK_INT(d.completes, 1); /* the head's event alone completes it */
+	d = drive_new(true, NULL);
+	drive_events(&d, stream, total, ends, sizeof(ends) / sizeof(ends[0]));
+	CHECK_INT(d.count, 2);
+	CHECK_INT(d.out[0].bytes, hdr + 1048576);
+	CHECK_STR(PROTOCOL_BODY(&d.out[0].msg, struct http_message)->method, "POST");
+	CHECK_INT(PROTOCOL_BODY(&d.out[0].msg, struct http_message)->body_len, 64);
+	CHECK_INT(d.out[1].bytes, sizeof(curl_get) - 1);
+	CHECK_STR(PROTOCOL_BODY(&d.out[1].msg, struct http_message)->target, "/index.html");
+	free(stream);
 }
 
 static void test_headers(void)
@@ -941,11 +1545,17 @@ int main(void)
 	test_interim_responses();
 	test_until_close();
 	test_chunked_response_loop();
+	test_chunked_edges();
 	test_chunked_request();
 	test_pipelined();
-	test_every_prefix();
+	test_every_split();
 	test_flipped_bytes();
-	test_header_limit();
+	test_line_limits();
+	test_drip_linear();
+	test_seen_resumes();
+	test_header_json();
+	test_secrets();
+	test_early_final_response();
 	test_headers();
 	test_detect();
 	test_http2_preface();
