@@ -1,28 +1,34 @@
 /*
- * The Redis decoder on recorded bytes. Unless a fixture says otherwise, the
- * bytes were captured on loopback between redis-cli 7.0.15 and
- * redis-server 7.0.15 (a logging TCP proxy between them, one read() per
- * fixture); RESP3 replies came from the same server after HELLO 3.
+ * The Redis decoder on recorded bytes, driven the way the engine drives it
+ * (run_stream below: a message read piece by piece with PARSE_CONTINUE,
+ * skipped bytes passed to redis_skipped, ctx->seen after PARSE_NEED_MORE),
+ * fed whole, a byte at a time and in random splits. Unless a fixture says
+ * otherwise, the bytes were captured on loopback between redis-cli 7.0.15
+ * and redis-server 7.0.15 (a logging TCP proxy between them, one read() per
+ * fixture); RESP3 replies came from the same server after HELLO 3. Large
+ * inputs (an 8,001-argument RPUSH, a 200,000-element reply) are built here.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "decoder_test.h"
 #include "decode/redis.h"
+#include "output/output.h"
 
 /* A string literal as bytes and length, its NUL left out. */
 #define TEXT(literal) (const uint8_t *)(literal), sizeof(literal) - 1
 
 static struct message msg;
 
-/*
- * Parses from an exact-size heap copy, so that AddressSanitizer sees a
- * read past len.
- */
+/* One call on an exact-size heap copy, so that AddressSanitizer sees a
+ * read past len. The message body is zeroed first: a new message. */
 static struct parse_result parse(const uint8_t *buf, size_t len, bool from_client)
 {
+	memset(msg.body, 0, sizeof(msg.body));
+	decoder_test_flags = 0;
 	return parse_exact(redis_parse, buf, len, from_client, NULL, &msg);
 }
 
@@ -31,52 +37,229 @@ static bool detect(const void *buf, size_t len, bool from_client)
 	return detect_exact(redis_detect, buf, len, from_client);
 }
 
-/* The first proper prefix of buf that is not PARSE_NEED_MORE, or -1. */
-static long first_prefix_not_need_more(const uint8_t *buf, size_t len, bool from_client)
+static const struct redis_message *body(const struct message *m)
 {
-	for (size_t cut = 0; cut < len; cut++) {
-		struct parse_result result = parse(buf, cut, from_client);
+	return PROTOCOL_BODY_CONST(m, struct redis_message);
+}
 
-		if (result.state != PARSE_NEED_MORE || result.consumed || result.skip)
-			return (long)cut;
+/* --- a small engine --- */
+
+#define RUN_KEPT 64       /* messages a run keeps */
+#define RUN_SECRETS 16
+#define RUN_BUFFER (1u << 17)
+
+enum split {
+	SPLIT_WHOLE, /* one chunk */
+	SPLIT_BYTES, /* a byte at a time */
+	SPLIT_RANDOM, /* chunks of 1..4096 bytes, from a seed */
+	SPLIT_SMALL,  /* chunks of 1..16 bytes, from a seed */
+};
+
+struct run {
+	bool from_client;
+	/* Server side: the requests, answered in order. */
+	const struct message *requests;
+	unsigned n_requests, next_request;
+	uint32_t flags;            /* ctx->conn_flags */
+	/* What came out. */
+	struct message kept[RUN_KEPT];
+	bool kept_unsolicited[RUN_KEPT];
+	uint64_t kept_bytes[RUN_KEPT]; /* each message's size on the wire */
+	unsigned completes, ignored, unsolicited, invalid, calls, stuck;
+	uint64_t consumed, skipped, left; /* bytes: consumed, skipped, never used */
+	uint64_t offered_new;      /* sum over calls of len - seen */
+	uint64_t secret_at[RUN_SECRETS], secret_len[RUN_SECRETS];
+	unsigned n_secrets;
+	uint64_t base;             /* stream position of buf[0] in the call */
+};
+
+static struct run run_a, run_b;
+static uint8_t run_buf[RUN_BUFFER];
+static struct message run_msg;
+
+static void run_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+{
+	struct run *run = ctx->engine;
+
+	if (run->n_secrets < RUN_SECRETS) {
+		run->secret_at[run->n_secrets] = run->base + offset;
+		run->secret_len[run->n_secrets++] = len;
 	}
-	return -1;
 }
 
-static void redis_texts_check(const struct message *m)
+static void run_init(struct run *run, bool from_client, const struct message *requests,
+		     unsigned n_requests)
 {
-	const struct redis_message *redis = PROTOCOL_BODY(m, struct redis_message);
-
-	CHECK(text_terminated(redis->command, sizeof(redis->command)));
-	for (int i = 0; i < DECODER_MAX_ARGS; i++)
-		CHECK(text_terminated(redis->args[i], TEXT_SHORT));
-	CHECK(text_terminated(redis->reply_type, sizeof(redis->reply_type)));
-	CHECK(text_terminated(redis->reply, sizeof(redis->reply)));
+	memset(run, 0, sizeof(*run));
+	run->from_client = from_client;
+	run->requests = requests;
+	run->n_requests = n_requests;
 }
 
-/* Flipped bytes never break the contract; returns how many were INVALID. */
-static int flips_check(const uint8_t *buf, size_t len, bool from_client)
+static void run_finish(struct run *run, enum parse_state state, bool unsolicited,
+		       uint64_t bytes)
 {
-	return flips_check_decoder(redis_parse, buf, len, from_client, NULL, &msg,
-				   redis_texts_check);
+	if (state == PARSE_IGNORED) {
+		run->ignored++;
+	} else {
+		if (run->completes < RUN_KEPT) {
+			run->kept[run->completes] = run_msg;
+			run->kept_unsolicited[run->completes] = unsolicited;
+			run->kept_bytes[run->completes] = bytes;
+		}
+		run->completes++;
+		if (unsolicited)
+			run->unsolicited++;
+		else if (!run->from_client && run->next_request < run->n_requests)
+			run->next_request++;
+	}
+	memset(run_msg.body, 0, sizeof(run_msg.body));
 }
 
-/* Every CR and LF of a RESP message is structure: breaking one is INVALID. */
-static void crlf_flips_invalid(const uint8_t *buf, size_t len, bool from_client)
+static unsigned lcg(unsigned *seed)
 {
-	uint8_t copy[512];
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 8) & 0xffffff;
+}
 
-	for (size_t at = 0; at < len && len <= sizeof(copy); at++) {
-		if (buf[at] != '\r' && buf[at] != '\n')
-			continue;
-		memcpy(copy, buf, len);
-		copy[at] ^= 0x01;
-		if (parse(copy, len, from_client).state != PARSE_INVALID) {
-			fprintf(stderr, "%s:%d: flipping byte %zu did not make it INVALID\n",
-				__FILE__, __LINE__, at);
-			check_failures++;
+/*
+ * Feeds a stream (one direction) through redis_parse as the engine would.
+ * Every byte is consumed, skipped or left over: the test compares the sums.
+ */
+static void run_stream(struct run *run, const uint8_t *data, size_t total, enum split split,
+		       unsigned seed)
+{
+	size_t len = 0, seen = 0, fed = 0;
+	uint64_t skip = 0, pos = 0, message_bytes = 0;
+	bool finish_at_skip = false, finish_unsolicited = false;
+	enum parse_state finish_state = PARSE_COMPLETE;
+
+	memset(&run_msg, 0, sizeof(run_msg));
+	run_msg.protocol = &redis_protocol;
+	while (fed < total && !run->invalid && !run->stuck) {
+		size_t chunk = split == SPLIT_WHOLE ? total :
+			       split == SPLIT_BYTES ? 1 :
+			       split == SPLIT_SMALL ? 1 + lcg(&seed) % 16 :
+						       1 + lcg(&seed) % 4096;
+		const uint8_t *in = data + fed;
+
+		if (chunk > total - fed)
+			chunk = total - fed;
+		fed += chunk;
+		if (skip) {
+			size_t s = skip < chunk ? (size_t)skip : chunk;
+
+			redis_skipped(&run_msg, in, s);
+			in += s;
+			chunk -= s;
+			skip -= s;
+			pos += s;
+			if (!skip && finish_at_skip) {
+				finish_at_skip = false;
+				run_finish(run, finish_state, finish_unsolicited, message_bytes);
+				message_bytes = 0;
+			}
+		}
+		if (len + chunk > sizeof(run_buf)) {
+			run->stuck++;
+			break;
+		}
+		memcpy(run_buf + len, in, chunk);
+		len += chunk;
+		while (len && !skip) {
+			const struct message *request =
+				!run->from_client && run->next_request < run->n_requests ?
+					&run->requests[run->next_request] : NULL;
+			struct parse_ctx ctx = {
+				.from_client = run->from_client,
+				.request = request,
+				.seen = seen,
+				.conn_flags = &run->flags,
+				.secret = run_secret,
+				.engine = run,
+			};
+			struct parse_result r;
+			size_t held;
+
+			run->base = pos;
+			run->calls++;
+			run->offered_new += len - seen;
+			r = redis_parse(run_buf, len, &ctx, &run_msg);
+			CHECK(r.consumed <= len);
+			if (r.state == PARSE_NEED_MORE) {
+				CHECK(!r.consumed && !r.skip);
+				seen = len;
+				break;
+			}
+			if (r.state == PARSE_INVALID) {
+				run->invalid++;
+				return;
+			}
+			seen = 0;
+			if (r.state == PARSE_CONTINUE && !r.consumed && !r.skip) {
+				run->stuck++;
+				return;
+			}
+			CHECK(!r.skip || r.consumed == len);
+			memmove(run_buf, run_buf + r.consumed, len - r.consumed);
+			len -= r.consumed;
+			pos += r.consumed;
+			run->consumed += r.consumed;
+			run->skipped += r.skip;
+			message_bytes += r.consumed + r.skip;
+			skip = r.skip;
+			held = skip < len ? (size_t)skip : len;
+			redis_skipped(&run_msg, run_buf, held);
+			memmove(run_buf, run_buf + held, len - held);
+			len -= held;
+			pos += held;
+			skip -= held;
+			if (r.state == PARSE_CONTINUE)
+				continue;
+			if (skip) {
+				finish_at_skip = true;
+				finish_state = r.state;
+				finish_unsolicited = r.unsolicited;
+				break;
+			}
+			run_finish(run, r.state, r.unsolicited, message_bytes);
+			message_bytes = 0;
 		}
 	}
+	run->left = len + skip;
+}
+
+/* The whole stream was used, every byte once, in n messages. */
+static void run_check_all(const struct run *run, size_t total, unsigned messages)
+{
+	CHECK_INT(run->invalid, 0);
+	CHECK_INT(run->stuck, 0);
+	CHECK_INT(run->left, 0);
+	CHECK_INT(run->consumed + run->skipped, total);
+	CHECK_INT(run->completes + run->ignored, messages);
+}
+
+/* A message's human part and JSON keys. */
+static char line[4096];
+
+static const char *human(const struct message *m, bool request, bool show_secrets)
+{
+	struct output_style style = { .show_secrets = show_secrets };
+	struct strbuf out;
+
+	strbuf_init(&out, line, sizeof(line));
+	redis_protocol.human_put(&out, m, request, &style);
+	return line;
+}
+
+static const char *json(const struct message *m, bool show_secrets)
+{
+	struct output_style style = { .json = true, .show_secrets = show_secrets };
+	struct strbuf out;
+
+	strbuf_init(&out, line, sizeof(line));
+	redis_protocol.json_put(&out, m, &style);
+	return line;
 }
 
 /* redis-cli SET greeting hello */
@@ -213,6 +396,7 @@ static const uint8_t attribute_reply[] = {
 	':', '9', '5', '4', '3', '8', '9', '2', '\r', '\n',
 };
 
+
 struct fixture {
 	const char *name;
 	const uint8_t *buf;
@@ -234,7 +418,7 @@ static const struct fixture whole_messages[] = {
 static void test_requests(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
+	const struct redis_message *redis = body(&msg);
 
 	result = parse(set_request, sizeof(set_request), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
@@ -246,6 +430,8 @@ static void test_requests(void)
 	CHECK_STR(redis->args[0], "greeting");
 	CHECK_STR(redis->args[1], "hello");
 	CHECK_STR(redis->args[2], "");
+	CHECK_STR(human(&msg, true, false), "SET greeting hello");
+	CHECK_STR(json(&msg, false), ",\"command\":\"SET\",\"args\":[\"greeting\",\"hello\"],\"n_args\":2");
 
 	result = parse(get_request, sizeof(get_request), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
@@ -261,7 +447,7 @@ static void test_requests(void)
 	CHECK_INT(redis->n_args, 0);
 	result = parse(TEXT("*1\r\n$40\r\nabcdefghijklmnopqrstuvwxyz0123456789abcd\r\n"), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
-	CHECK_STR(redis->command, "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234");
+	CHECK_STR(redis->command, "ABCDEFGHIJKLMNOPQRSTUVWXYZ01...");
 
 	/* Only the first DECODER_MAX_ARGS arguments are kept; all are counted. */
 	static const char mset[] = "*6\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n"
@@ -272,6 +458,7 @@ static void test_requests(void)
 	CHECK_INT(redis->n_args, 5);
 	CHECK_STR(redis->args[0], "a");
 	CHECK_STR(redis->args[3], "2");
+	CHECK_STR(human(&msg, true, false), "MSET a 1 b 2 (+1 args)");
 
 	/* An argument of 63 bytes fits TEXT_SHORT; of 64, it is cut to 60 and "...". */
 	char req[128], want[64];
@@ -287,27 +474,38 @@ static void test_requests(void)
 	memcpy(want + 60, "...", 4);
 	CHECK_STR(redis->args[0], want);
 
-	/* Arguments are raw bytes, NUL and all: the output escapes them. */
+	/* Arguments are raw bytes: the output escapes them. */
 	result = parse(TEXT("*2\r\n$3\r\nGET\r\n$3\r\n\x1b[m\r\n"), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_STR(redis->args[0], "\x1b[m");
+	CHECK_STR(human(&msg, true, false), "GET \\x1b[m");
 
 	/* Empty arrays are skipped, as Redis does. */
 	result = parse(TEXT("*0\r\n"), true);
 	CHECK_INT(result.state, PARSE_IGNORED);
 	CHECK_INT(result.consumed, 4);
+	result = parse(TEXT("*-1\r\n"), true);
+	CHECK_INT(result.state, PARSE_IGNORED);
+	CHECK_INT(result.consumed, 5);
+
+	/* A request stops where its pieces stop: what is whole is consumed. */
+	result = parse(set_request, 20, true);
+	CHECK_INT(result.state, PARSE_CONTINUE);
+	CHECK_INT(result.consumed, 13); /* "*3\r\n$3\r\nSET\r\n" */
+	CHECK_STR(redis->command, "SET");
 }
 
 static void test_inline(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
+	const struct redis_message *redis = body(&msg);
 
 	result = parse(ping_inline, sizeof(ping_inline), true);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_INT(result.consumed, 6);
 	CHECK_STR(redis->command, "PING");
 	CHECK_INT(redis->n_args, 0);
+	CHECK(redis->inline_command);
 
 	/* Words split on blanks, quotes keep theirs, a bare LF ends the line. */
 	static const char set_quoted[] = "set k  \"hello world\"\nPING\r\n";
@@ -327,43 +525,68 @@ static void test_inline(void)
 	CHECK_INT(result.state, PARSE_INVALID);
 	result = parse(TEXT("\x16\x03\x01\x02\x00"), true);
 	CHECK_INT(result.state, PARSE_INVALID);
+
+	/* Many words: all counted. */
+	static char words[8 * 1024];
+	size_t n = (size_t)snprintf(words, sizeof(words), "RPUSH l");
+	for (int i = 0; i < 1000; i++)
+		n += (size_t)snprintf(words + n, sizeof(words) - n, " %d", i);
+	n += (size_t)snprintf(words + n, sizeof(words) - n, "\r\n");
+	run_init(&run_a, true, NULL, 0);
+	run_stream(&run_a, (const uint8_t *)words, n, SPLIT_BYTES, 0);
+	run_check_all(&run_a, n, 1);
+	CHECK_INT(body(&run_a.kept[0])->n_args, 1001);
+	CHECK_STR(human(&run_a.kept[0], true, false), "RPUSH l 0 1 2 (+997 args)");
+	/* A byte at a time, each call looks at the new byte only. */
+	CHECK_INT(run_a.offered_new, n);
 }
 
 static void test_replies(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
+	const struct redis_message *redis = body(&msg);
 	static const struct {
 		const uint8_t *buf;
 		size_t len;
-		const char *type, *reply;
+		const char *type, *reply, *human;
+		uint64_t n_elements;
 	} cases[] = {
-		{ ok_reply, sizeof(ok_reply), "status", "OK" },
-		{ bulk_reply, sizeof(bulk_reply), "bulk", "hello" },
-		{ null_reply, sizeof(null_reply), "null", "" },
-		{ int_reply, sizeof(int_reply), "integer", "1" },
+		{ ok_reply, sizeof(ok_reply), "status", "OK", "OK", 0 },
+		{ bulk_reply, sizeof(bulk_reply), "bulk", "hello", "bulk \"hello\"", 0 },
+		{ null_reply, sizeof(null_reply), "null", "", "null", 0 },
+		{ int_reply, sizeof(int_reply), "integer", "1", "integer 1", 0 },
 		{ err_reply, sizeof(err_reply), "error",
-		  "ERR unknown command 'FOO', with args beginning with: 'bar' " },
-		{ scan_reply, sizeof(scan_reply), "array", "2 elements [0, ...]" },
-		{ hello3_reply, sizeof(hello3_reply), "map", "7 pairs" },
-		{ set_reply, sizeof(set_reply), "set", "2 elements [b, ...]" },
-		{ double_reply, sizeof(double_reply), "double", "1.5" },
-		{ resp3_null, sizeof(resp3_null), "null", "" },
-		{ bool_reply, sizeof(bool_reply), "boolean", "true" },
-		{ bignum_reply, sizeof(bignum_reply), "bignum", "123456789012345678901234567890" },
-		{ verbatim_reply, sizeof(verbatim_reply), "verbatim", "Some string" },
+		  "ERR unknown command 'FOO', with args beginning with: 'bar' ",
+		  "error \"ERR unknown command 'FOO', with args beginning with: 'bar' \"", 0 },
+		{ scan_reply, sizeof(scan_reply), "array", "", "array of 2 [\"0\", array of 2]", 2 },
+		{ hello3_reply, sizeof(hello3_reply), "map", "",
+		  "map of 7 [\"server\", \"redis\", \"version\", \"7.0.15\", ...]", 7 },
+		{ set_reply, sizeof(set_reply), "set", "", "set of 2 [\"b\", \"a\"]", 2 },
+		{ double_reply, sizeof(double_reply), "double", "1.5", "double 1.5", 0 },
+		{ resp3_null, sizeof(resp3_null), "null", "", "null", 0 },
+		{ bool_reply, sizeof(bool_reply), "boolean", "true", "boolean true", 0 },
+		{ bignum_reply, sizeof(bignum_reply), "bignum", "123456789012345678901234567890",
+		  "bignum 123456789012345678901234567890", 0 },
+		{ verbatim_reply, sizeof(verbatim_reply), "verbatim", "Some string",
+		  "verbatim \"Some string\"", 0 },
 		/* The attribute is skipped; the value it annotates is reported. */
-		{ attribute_reply, sizeof(attribute_reply), "array", "2 elements [2039123, ...]" },
+		{ attribute_reply, sizeof(attribute_reply), "array", "",
+		  "array of 2 [2039123, 9543892]", 2 },
 		/* Hand-written. */
-		{ TEXT("*-1\r\n"), "null", "" },
-		{ TEXT("*0\r\n"), "array", "0 elements" },
-		{ TEXT("*1\r\n*0\r\n"), "array", "1 element" },
-		{ TEXT("*1\r\n$-1\r\n"), "array", "1 element" },
-		{ TEXT(">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"), "push",
-		  "3 elements [message, ...]" },
-		{ TEXT("!21\r\nSYNTAX invalid syntax\r\n"), "error", "SYNTAX invalid syntax" },
-		{ TEXT(":-9223372036854775808\r\n"), "integer", "-9223372036854775808" },
-		{ TEXT("$0\r\n\r\n"), "bulk", "" },
+		{ TEXT("*-1\r\n"), "null", "", "null", 0 },
+		{ TEXT("*0\r\n"), "array", "", "array of 0", 0 },
+		{ TEXT("*1\r\n*0\r\n"), "array", "", "array of 1 [array of 0]", 1 },
+		{ TEXT("*1\r\n$-1\r\n"), "array", "", "array of 1 [nil]", 1 },
+		{ TEXT("*3\r\n+OK\r\n-ERR x\r\n_\r\n"), "array", "",
+		  "array of 3 [OK, error \"ERR x\", nil]", 3 },
+		{ TEXT("!21\r\nSYNTAX invalid syntax\r\n"), "error", "SYNTAX invalid syntax",
+		  "error \"SYNTAX invalid syntax\"", 0 },
+		{ TEXT(":-9223372036854775808\r\n"), "integer", "-9223372036854775808",
+		  "integer -9223372036854775808", 0 },
+		{ TEXT("$0\r\n\r\n"), "bulk", "", "bulk \"\"", 0 },
+		{ TEXT(",-inf\r\n"), "double", "-inf", "double -inf", 0 },
+		{ TEXT("|1\r\n+a\r\n+b\r\n*2\r\n|1\r\n+c\r\n+d\r\n:1\r\n:2\r\n"), "array", "",
+		  "array of 2 [1, 2]", 2 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -371,27 +594,41 @@ static void test_replies(void)
 		CHECK_INT(result.state, PARSE_COMPLETE);
 		CHECK_INT(result.consumed, cases[i].len);
 		CHECK_INT(result.skip, 0);
+		CHECK(!result.unsolicited);
 		CHECK(!redis->is_request);
 		CHECK_STR(redis->reply_type, cases[i].type);
 		CHECK_STR(redis->reply, cases[i].reply);
+		CHECK_INT(redis->n_elements, cases[i].n_elements);
+		CHECK_STR(human(&msg, false, false), cases[i].human);
 	}
 
 	/* A long status line is cut to TEXT_LONG with "...". */
-	char line[400], want[TEXT_LONG];
-	line[0] = '+';
-	memset(line + 1, 's', 300);
-	memcpy(line + 301, "\r\n", 2);
-	result = parse((const uint8_t *)line, 303, false);
+	char long_line[400], want[TEXT_LONG];
+	long_line[0] = '+';
+	memset(long_line + 1, 's', 300);
+	memcpy(long_line + 301, "\r\n", 2);
+	result = parse((const uint8_t *)long_line, 303, false);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	memset(want, 's', TEXT_LONG - 4);
 	memcpy(want + TEXT_LONG - 4, "...", 4);
 	CHECK_STR(redis->reply, want);
+
+	/* JSON: the same fields, keys always there. */
+	parse(scan_reply, sizeof(scan_reply), false);
+	CHECK_STR(json(&msg, false), ",\"reply_type\":\"array\",\"reply\":\"\",\"n_elements\":2,"
+				     "\"elements\":[\"0\",\"array of 2\"]");
+	parse(TEXT("*2\r\n$-1\r\n:5\r\n"), false);
+	CHECK_STR(json(&msg, false), ",\"reply_type\":\"array\",\"reply\":\"\",\"n_elements\":2,"
+				     "\"elements\":[null,\"5\"]");
+	parse(ok_reply, sizeof(ok_reply), false);
+	CHECK_STR(json(&msg, false), ",\"reply_type\":\"status\",\"reply\":\"OK\",\"n_elements\":0,"
+				     "\"elements\":[]");
 }
 
 static void test_pipelined(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
+	const struct redis_message *redis = body(&msg);
 
 	/* The first message consumes exactly its bytes; the second follows. */
 	result = parse(pipelined, sizeof(pipelined), true);
@@ -405,13 +642,6 @@ static void test_pipelined(void)
 	CHECK_STR(redis->command, "GET");
 	CHECK_STR(redis->args[0], "a");
 	CHECK_STR(redis->args[1], "");
-	/* Any cut inside the first: need more; past it: the first, whole. */
-	CHECK_INT(first_prefix_not_need_more(pipelined, 27, true), -1);
-	for (size_t cut = 27; cut <= sizeof(pipelined); cut++) {
-		result = parse(pipelined, cut, true);
-		CHECK_INT(result.state, PARSE_COMPLETE);
-		CHECK_INT(result.consumed, 27);
-	}
 
 	result = parse(pipelined_replies, sizeof(pipelined_replies), false);
 	CHECK_INT(result.state, PARSE_COMPLETE);
@@ -422,6 +652,16 @@ static void test_pipelined(void)
 	CHECK_INT(result.consumed, 7);
 	CHECK_STR(redis->reply_type, "bulk");
 	CHECK_STR(redis->reply, "1");
+
+	/* Split anywhere: the same two messages, each of its own size. */
+	for (unsigned seed = 0; seed < 50; seed++) {
+		run_init(&run_a, true, NULL, 0);
+		run_stream(&run_a, pipelined, sizeof(pipelined), SPLIT_SMALL, seed);
+		run_check_all(&run_a, sizeof(pipelined), 2);
+		CHECK_INT(run_a.kept_bytes[0], 27);
+		CHECK_INT(run_a.kept_bytes[1], 20);
+		CHECK_STR(human(&run_a.kept[1], true, false), "GET a");
+	}
 }
 
 /* The SET big request whole: 31 + 100000 + 2 bytes. */
@@ -432,10 +672,8 @@ static uint8_t big[BIG_TOTAL];
 static void test_big_bulk(void)
 {
 	struct parse_result result;
-	const struct redis_message *redis = PROTOCOL_BODY(&msg, struct redis_message);
+	const struct redis_message *redis = body(&msg);
 	char want[TEXT_LONG];
-	/* REDIS_PEEK in redis.c: value bytes held before the early COMPLETE. */
-	const size_t peek = 256;
 
 	memcpy(big, big_head, sizeof(big_head));
 	memset(big + sizeof(big_head), 'x', BIG_VALUE);
@@ -460,18 +698,15 @@ static void test_big_bulk(void)
 	CHECK_INT(result.skip, 0);
 	CHECK_STR(redis->args[1], want);
 
-	/* Until peek bytes of the value are in: need more. From then on, every
-	 * cut ends the message early, consumed + skip its whole length. */
-	CHECK_INT(first_prefix_not_need_more(big, BIG_TOTAL, true),
-		  (long)(sizeof(big_head) + peek));
-	static const size_t cuts[] = { 31 + 256, 31 + 257, 1000, 65535, BIG_TOTAL - 3,
+	/* From the big value's header on, every cut ends the message: consumed
+	 * + skip is its whole length. */
+	static const size_t cuts[] = { 31, 32, 31 + 256, 1000, 65535, BIG_TOTAL - 3,
 				       BIG_TOTAL - 2, BIG_TOTAL - 1 };
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		result = parse(big, cuts[i], true);
 		CHECK_INT(result.state, PARSE_COMPLETE);
 		CHECK_INT(result.consumed, cuts[i]);
 		CHECK_INT(result.consumed + result.skip, BIG_TOTAL);
-		CHECK_STR(redis->args[1], want);
 	}
 	/* The CR after the value, when it is there, is still checked. */
 	big[BIG_TOTAL - 2] = 'y';
@@ -479,44 +714,217 @@ static void test_big_bulk(void)
 	CHECK_INT(parse(big, BIG_TOTAL - 2, true).state, PARSE_COMPLETE);
 	big[BIG_TOTAL - 2] = '\r';
 
-	/* A big argument with more after it: its end is not computable. */
+	/* Any split: one message, its bytes once, the value's first bytes shown
+	 * (from buf, or through redis_skipped when its header ended a chunk). */
+	for (unsigned seed = 0; seed < 40; seed++) {
+		run_init(&run_a, true, NULL, 0);
+		run_stream(&run_a, big, BIG_TOTAL, seed < 20 ? SPLIT_SMALL : SPLIT_RANDOM, seed);
+		run_check_all(&run_a, BIG_TOTAL, 1);
+		CHECK_STR(body(&run_a.kept[0])->args[1], want);
+		CHECK_INT(run_a.kept_bytes[0], BIG_TOTAL);
+	}
+
+	/* A big argument with more after it: read on, skipped, then the rest. */
 	static const char key_first[] = "*3\r\n$3\r\nSET\r\n$100000\r\n";
 	memcpy(big, key_first, sizeof(key_first) - 1);
-	CHECK_INT(parse(big, 5000, true).state, PARSE_NEED_MORE);
+	result = parse(big, 5000, true);
+	CHECK_INT(result.state, PARSE_CONTINUE);
+	CHECK_INT(result.consumed, 5000);
+	CHECK_INT(result.skip, 100002 - (5000 - 22));
 	memcpy(big, big_head, sizeof(big_head));
 
-	/* A big reply (GET big), the same bytes from "$100000\r\n" on: the same
-	 * early COMPLETE. */
+	/* A big reply (GET big), the same bytes from "$100000\r\n" on. */
 	result = parse(big + 22, 65536 - 22, false);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_INT(result.consumed, 65536 - 22);
 	CHECK_INT(result.consumed + result.skip, 9 + BIG_VALUE + 2);
 	CHECK_STR(redis->reply_type, "bulk");
+	CHECK_INT(redis->value_len, BIG_VALUE);
 	memset(want, 'x', TEXT_LONG - 4);
 	memcpy(want + TEXT_LONG - 4, "...", 4);
 	CHECK_STR(redis->reply, want);
-	/* ... also as the last element of an array, not before another one. */
+	CHECK(!strncmp(human(&msg, false, false), "bulk 100000B \"xxxx", 18));
+	/* Its header alone: the value's first bytes come through skipped. */
+	result = parse(big + 22, 9, false);
+	CHECK_INT(result.state, PARSE_COMPLETE);
+	CHECK_INT(result.skip, BIG_VALUE + 2);
+	CHECK_STR(redis->reply, "...");
+	redis_skipped(&msg, (const uint8_t *)"abc", 3);
+	CHECK_STR(redis->reply, "abc...");
+	redis_skipped(&msg, big + 31, 1000);
+	CHECK_STR(redis->reply + 3, want + 3);
+	CHECK(!strncmp(redis->reply, "abc", 3));
+	redis_skipped(&msg, (const uint8_t *)"zz", 2); /* past the field: no change */
+	CHECK(!strncmp(redis->reply, "abc", 3));
+	CHECK_INT(strlen(redis->reply), TEXT_LONG - 1);
+	/* ... also as the last element of an array. */
 	memcpy(big + 18, "*1\r\n", 4);
 	result = parse(big + 18, 5000, false);
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_INT(result.consumed + result.skip, 4 + 9 + BIG_VALUE + 2);
-	memcpy(want, "1 element [", 11);
-	memset(want + 11, 'x', 60);
-	memcpy(want + 71, "...]", 5);
-	CHECK_STR(redis->reply, want);
+	memset(want, 'x', 60);
+	memcpy(want + 60, "...", 4);
+	CHECK_STR(redis->elements[0], want);
+	/* ... and before another one: the message goes on after the skip. */
 	memcpy(big + 18, "*2\r\n", 4);
-	CHECK_INT(parse(big + 18, 5000, false).state, PARSE_NEED_MORE);
+	result = parse(big + 18, 5000, false);
+	CHECK_INT(result.state, PARSE_CONTINUE);
+	CHECK_INT(result.consumed + result.skip, 4 + 9 + BIG_VALUE + 2);
 	memcpy(big, big_head, sizeof(big_head));
+}
+
+/* RPUSH list v0 .. v7999: 8,001 arguments, about 70 KB. */
+static uint8_t rpush[128 * 1024];
+
+static size_t rpush_build(void)
+{
+	size_t n = (size_t)snprintf((char *)rpush, sizeof(rpush),
+				    "*8002\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n");
+
+	for (int i = 0; i < 8000; i++) {
+		char value[16];
+		int len = snprintf(value, sizeof(value), "v%d", i);
+
+		n += (size_t)snprintf((char *)rpush + n, sizeof(rpush) - n, "$%d\r\n%s\r\n", len,
+				      value);
+	}
+	return n;
+}
+
+static void test_many_arguments(void)
+{
+	size_t total = rpush_build();
+	static const enum split splits[] = { SPLIT_WHOLE, SPLIT_BYTES, SPLIT_SMALL, SPLIT_RANDOM,
+					     SPLIT_RANDOM, SPLIT_RANDOM };
+
+	CHECK(total > 65536);
+	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		run_init(&run_a, true, NULL, 0);
+		run_stream(&run_a, rpush, total, splits[i], (unsigned)i);
+		run_check_all(&run_a, total, 1);
+		CHECK_INT(run_a.kept_bytes[0], total);
+		CHECK_INT(body(&run_a.kept[0])->n_args, 8001);
+		CHECK_STR(human(&run_a.kept[0], true, false), "RPUSH list v0 v1 v2 (+7997 args)");
+		/* Linear: at most one call per byte, each byte looked at a
+		 * bounded number of times. */
+		CHECK(run_a.calls <= total);
+		CHECK(run_a.offered_new <= 2 * total);
+		if (splits[i] == SPLIT_BYTES)
+			CHECK_INT(run_a.offered_new, total);
+	}
+}
+
+/* A reply of 200,000 elements (bulk, integer, array, status, in turn), built here. */
+#define HUGE_ELEMENTS 200000
+static uint8_t *huge;
+
+static size_t huge_build(void)
+{
+	size_t cap = 32u * HUGE_ELEMENTS, n;
+
+	huge = malloc(cap);
+	if (!huge)
+		abort();
+	n = (size_t)snprintf((char *)huge, cap, "*%d\r\n", HUGE_ELEMENTS);
+	for (int i = 0; i < HUGE_ELEMENTS; i++) {
+		char value[16];
+		int len;
+
+		switch (i % 4) {
+		case 0:
+			len = snprintf(value, sizeof(value), "e%d", i);
+			n += (size_t)snprintf((char *)huge + n, cap - n, "$%d\r\n%s\r\n", len, value);
+			break;
+		case 1:
+			n += (size_t)snprintf((char *)huge + n, cap - n, ":%d\r\n", i);
+			break;
+		case 2:
+			n += (size_t)snprintf((char *)huge + n, cap - n, "*2\r\n$1\r\na\r\n:1\r\n");
+			break;
+		default:
+			n += (size_t)snprintf((char *)huge + n, cap - n, "+OK\r\n");
+			break;
+		}
+	}
+	return n;
+}
+
+static void test_huge_array(void)
+{
+	size_t total = huge_build();
+	static const enum split splits[] = { SPLIT_BYTES, SPLIT_SMALL, SPLIT_RANDOM,
+					     SPLIT_RANDOM };
+	clock_t start = clock();
+
+	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		run_init(&run_a, false, NULL, 0);
+		run_stream(&run_a, huge, total, splits[i], (unsigned)i + 7);
+		run_check_all(&run_a, total, 1);
+		CHECK_INT(run_a.kept_bytes[0], total);
+		CHECK_INT(body(&run_a.kept[0])->n_elements, HUGE_ELEMENTS);
+		CHECK_STR(human(&run_a.kept[0], false, false),
+			  "array of 200000 [\"e0\", 1, array of 2, OK, ...]");
+		CHECK(run_a.calls <= total);
+		CHECK(run_a.offered_new <= 2 * total);
+		if (splits[i] == SPLIT_BYTES)
+			CHECK_INT(run_a.offered_new, total);
+	}
+	/* About 5.4 MB parsed in all (2.4 million calls a byte at a time):
+	 * linear, well under a second even with sanitizers. */
+	CHECK((double)(clock() - start) / CLOCKS_PER_SEC < 5.0);
+	free(huge);
+}
+
+/* An array of 1000 arrays [1000-byte bulk, integer, empty array], ~1 MB. */
+static void test_nested_big(void)
+{
+	size_t cap = 1100u * 1000 + 64, total;
+	uint8_t *nested = malloc(cap);
+	char want[TEXT_SHORT];
+
+	if (!nested)
+		abort();
+	total = (size_t)snprintf((char *)nested, cap, "*1000\r\n");
+	for (int i = 0; i < 1000; i++) {
+		total += (size_t)snprintf((char *)nested + total, cap - total, "*3\r\n$1000\r\n");
+		memset(nested + total, 'y', 1000);
+		total += 1000;
+		total += (size_t)snprintf((char *)nested + total, cap - total, "\r\n:%d\r\n*0\r\n", i);
+	}
+	for (unsigned seed = 0; seed < 6; seed++) {
+		run_init(&run_a, false, NULL, 0);
+		run_stream(&run_a, nested, total, seed < 3 ? SPLIT_RANDOM : SPLIT_SMALL, seed);
+		run_check_all(&run_a, total, 1);
+		CHECK(run_a.skipped > 0);
+		CHECK_STR(human(&run_a.kept[0], false, false),
+			  "array of 1000 [array of 3, array of 3, array of 3, array of 3, ...]");
+	}
+	/* A bulk of 1000 as an element keeps its first bytes, from buf or
+	 * through redis_skipped, however it is split. */
+	total = (size_t)snprintf((char *)nested, cap, "*1\r\n$1000\r\n");
+	memset(nested + total, 'y', 1000);
+	total += 1000;
+	memcpy(nested + total, "\r\n", 2);
+	total += 2;
+	memset(want, 'y', 60);
+	memcpy(want + 60, "...", 4);
+	for (unsigned seed = 0; seed < 40; seed++) {
+		run_init(&run_a, false, NULL, 0);
+		run_stream(&run_a, nested, total, SPLIT_SMALL, seed);
+		run_check_all(&run_a, total, 1);
+		CHECK_STR(body(&run_a.kept[0])->elements[0], want);
+	}
+	free(nested);
 }
 
 static void test_limits(void)
 {
-	char buf[128];
+	char buf[256];
 	size_t len;
 
-	/* Eight arrays deep is fine; nine is not Redis. */
+	/* 32 arrays deep is fine; 33 is not Redis. */
 	len = 0;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < REDIS_MAX_DEPTH; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "*1\r\n");
 	len += (size_t)snprintf(buf + len, sizeof(buf) - len, ":1\r\n");
 	CHECK_INT(parse((const uint8_t *)buf, len, false).state, PARSE_COMPLETE);
@@ -524,25 +932,30 @@ static void test_limits(void)
 	memmove(buf + 4, buf, len);
 	len += 4;
 	CHECK_INT(parse((const uint8_t *)buf, len, false).state, PARSE_INVALID);
+	/* Requests are flat. */
+	CHECK_INT(parse(TEXT("*1\r\n*1\r\n$1\r\na\r\n"), true).state, PARSE_INVALID);
 
-	/* Counts up to 1M elements, bulk strings up to 512 MiB. */
-	CHECK_INT(parse(TEXT("*1048576\r\n"), false).state, PARSE_NEED_MORE);
-	CHECK_INT(parse(TEXT("*1048577\r\n"), false).state, PARSE_INVALID);
-	CHECK_INT(parse(TEXT("*1048576\r\n"), true).state, PARSE_NEED_MORE);
-	CHECK_INT(parse(TEXT("*1048577\r\n"), true).state, PARSE_INVALID);
-	CHECK_INT(parse(TEXT("$536870912\r\n"), false).state, PARSE_NEED_MORE);
+	/* Counts up to INT32_MAX elements, bulk strings up to 512 MiB. */
+	CHECK_INT(parse(TEXT("*2147483647\r\n"), false).state, PARSE_CONTINUE);
+	CHECK_INT(parse(TEXT("*2147483648\r\n"), false).state, PARSE_INVALID);
+	CHECK_INT(parse(TEXT("*2147483647\r\n"), true).state, PARSE_CONTINUE);
+	CHECK_INT(parse(TEXT("*2147483648\r\n"), true).state, PARSE_INVALID);
+	struct parse_result result = parse(TEXT("$536870912\r\n"), false);
+	CHECK_INT(result.state, PARSE_COMPLETE);
+	CHECK_INT(result.skip, 536870914);
 	CHECK_INT(parse(TEXT("$536870913\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT("*1\r\n$536870913\r\n"), true).state, PARSE_INVALID);
-	CHECK_INT(parse(TEXT("$99999999999999999999\r\n"), false).state,
-		  PARSE_INVALID);
+	CHECK_INT(parse(TEXT("$99999999999999999999\r\n"), false).state, PARSE_INVALID);
 
 	/* Malformed: negative lengths, streamed RESP3, junk types and lines. */
 	CHECK_INT(parse(TEXT("$-2\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT("~-1\r\n"), false).state, PARSE_INVALID);
-	CHECK_INT(parse(TEXT("$?\r\n;4\r\nHell\r\n;0\r\n"), false).state,
-		  PARSE_INVALID);
+	CHECK_INT(parse(TEXT("$?\r\n;4\r\nHell\r\n;0\r\n"), false).state, PARSE_INVALID);
+	CHECK_INT(parse(TEXT("*?\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT("HTTP/1.1 200 OK\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT(":12a\r\n"), false).state, PARSE_INVALID);
+	CHECK_INT(parse(TEXT(",1.5x\r\n"), false).state, PARSE_INVALID);
+	CHECK_INT(parse(TEXT("(12a\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT("+OK\nmore\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT("#x\r\n"), false).state, PARSE_INVALID);
 	CHECK_INT(parse(TEXT("$3\r\nabcd\r\n"), false).state, PARSE_INVALID);
@@ -561,23 +974,326 @@ static void test_limits(void)
 	CHECK_INT(parse(long_line, sizeof(long_line), true).state, PARSE_INVALID);
 }
 
+/* A 60 KB line arriving a byte at a time costs linear time (ctx->seen). */
+static void test_drip(void)
+{
+	static uint8_t line_bytes[60003];
+	const size_t n = sizeof(line_bytes);
+	clock_t start = clock();
+
+	line_bytes[0] = '+';
+	memset(line_bytes + 1, 'a', n - 3);
+	memcpy(line_bytes + n - 2, "\r\n", 2);
+	run_init(&run_a, false, NULL, 0);
+	run_stream(&run_a, line_bytes, n, SPLIT_BYTES, 0);
+	run_check_all(&run_a, n, 1);
+	CHECK_INT(run_a.calls, n);
+
+	/* The same line as an array's element, and as an inline command. */
+	static uint8_t element[60007];
+	memcpy(element, "*1\r\n", 4);
+	memcpy(element + 4, line_bytes, n);
+	run_init(&run_a, false, NULL, 0);
+	run_stream(&run_a, element, sizeof(element), SPLIT_BYTES, 0);
+	run_check_all(&run_a, sizeof(element), 1);
+
+	memcpy(line_bytes, "ECHO ", 5);
+	run_init(&run_a, true, NULL, 0);
+	run_stream(&run_a, line_bytes, n, SPLIT_BYTES, 0);
+	run_check_all(&run_a, n, 1);
+	CHECK_STR(body(&run_a.kept[0])->command, "ECHO");
+	/* Quadratic would be 3 x 1.8 billion byte visits. */
+	CHECK((double)(clock() - start) / CLOCKS_PER_SEC < 1.0);
+}
+
+struct secret_case {
+	const char *bytes;
+	bool from_client;
+	const char *masked, *shown;
+	unsigned n_secrets;
+	const char *first_secret; /* the bytes marked first */
+};
+
+static void test_secrets(void)
+{
+	static const struct secret_case cases[] = {
+		{ "*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n", true, "AUTH ***", "AUTH secret", 1,
+		  "secret" },
+		{ "*3\r\n$4\r\nauth\r\n$5\r\nalice\r\n$2\r\npw\r\n", true, "AUTH *** ***",
+		  "AUTH alice pw", 2, "alice" },
+		{ "*7\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$3\r\npw1\r\n"
+		  "$7\r\nSETNAME\r\n$1\r\nc\r\n",
+		  true, "HELLO 3 AUTH *** *** (+2 args)", "HELLO 3 AUTH default pw1 (+2 args)", 2,
+		  "default" },
+		{ "*12\r\n$7\r\nMIGRATE\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n$0\r\n\r\n$1\r\n0\r\n"
+		  "$4\r\n5000\r\n$5\r\nAUTH2\r\n$1\r\nu\r\n$5\r\npass2\r\n$4\r\nKEYS\r\n"
+		  "$2\r\nk1\r\n$4\r\nAUTH\r\n",
+		  true, "MIGRATE 127.0.0.1 6380  0 (+7 args)", "MIGRATE 127.0.0.1 6380  0 (+7 args)",
+		  2, "u" },
+		{ "*6\r\n$7\r\nMIGRATE\r\n$1\r\nh\r\n$1\r\n1\r\n$1\r\nk\r\n$4\r\nAUTH\r\n$2\r\npw\r\n",
+		  true, "MIGRATE h 1 k AUTH (+1 args)", "MIGRATE h 1 k AUTH (+1 args)", 1, "pw" },
+		{ "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$3\r\nabc\r\n", true,
+		  "CONFIG SET requirepass ***", "CONFIG SET requirepass abc", 1, "abc" },
+		{ "*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$11\r\nrequirepass\r\n", true,
+		  "CONFIG GET requirepass", "CONFIG GET requirepass", 0, NULL },
+		{ "*5\r\n$3\r\nACL\r\n$7\r\nSETUSER\r\n$5\r\nalice\r\n$2\r\non\r\n$4\r\n>pw1\r\n",
+		  true, "ACL SETUSER alice on ***", "ACL SETUSER alice on >pw1", 1, ">pw1" },
+		{ "AUTH hunter2\r\n", true, "AUTH ***", "AUTH hunter2", 1, "hunter2" },
+		{ "*2\r\n$3\r\nGET\r\n$4\r\nAUTH\r\n", true, "GET AUTH", "GET AUTH", 0, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct secret_case *c = &cases[i];
+		size_t n = strlen(c->bytes);
+
+		for (int split = 0; split < 2; split++) {
+			run_init(&run_a, c->from_client, NULL, 0);
+			run_stream(&run_a, (const uint8_t *)c->bytes, n,
+				   split ? SPLIT_BYTES : SPLIT_WHOLE, 0);
+			run_check_all(&run_a, n, 1);
+			CHECK_STR(human(&run_a.kept[0], true, false), c->masked);
+			CHECK_STR(human(&run_a.kept[0], true, true), c->shown);
+			CHECK_INT(run_a.n_secrets, c->n_secrets);
+			if (c->first_secret && run_a.n_secrets) {
+				CHECK_INT(run_a.secret_len[0], strlen(c->first_secret));
+				CHECK(!memcmp(c->bytes + run_a.secret_at[0], c->first_secret,
+					      strlen(c->first_secret)));
+			}
+		}
+	}
+	/* JSON masks too. */
+	run_init(&run_a, true, NULL, 0);
+	run_stream(&run_a, TEXT("*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$2\r\npw\r\n"), SPLIT_WHOLE, 0);
+	CHECK_STR(json(&run_a.kept[0], false),
+		  ",\"command\":\"AUTH\",\"args\":[\"***\",\"***\"],\"n_args\":2");
+	CHECK_STR(json(&run_a.kept[0], true),
+		  ",\"command\":\"AUTH\",\"args\":[\"alice\",\"pw\"],\"n_args\":2");
+}
+
+/* Builds a multibulk request from words, into out; returns its length. */
+static size_t command_build(char *out, size_t cap, const char *const *words, int n)
+{
+	size_t len = (size_t)snprintf(out, cap, "*%d\r\n", n);
+
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, cap - len, "$%zu\r\n%s\r\n", strlen(words[i]),
+					words[i]);
+	return len;
+}
+
+/* Client requests, then the server's stream answered against them. */
+static void conversation(const char *const *const *commands, const int *counts, int n_commands,
+			 const char *replies, enum split split, unsigned seed, uint32_t flags)
+{
+	static char requests[4096];
+	size_t len = 0;
+
+	for (int i = 0; i < n_commands; i++)
+		len += command_build(requests + len, sizeof(requests) - len, commands[i], counts[i]);
+	run_init(&run_a, true, NULL, 0);
+	run_stream(&run_a, (const uint8_t *)requests, len, split, seed);
+	run_check_all(&run_a, len, (unsigned)n_commands);
+	run_init(&run_b, false, run_a.kept, run_a.completes);
+	run_b.flags = flags;
+	run_stream(&run_b, (const uint8_t *)replies, strlen(replies), split, seed);
+}
+
+static void test_pubsub(void)
+{
+	static const char *const subscribe[] = { "SUBSCRIBE", "a", "b", "c" };
+	static const char *const ping[] = { "PING" };
+	static const char *const unsubscribe[] = { "UNSUBSCRIBE" };
+	static const char *const psubscribe[] = { "PSUBSCRIBE", "n*" };
+	static const char *const punsubscribe[] = { "PUNSUBSCRIBE" };
+	static const char *const *const commands[] = { subscribe,    ping,	   unsubscribe,
+						       psubscribe,   punsubscribe, unsubscribe };
+	static const int counts[] = { 4, 1, 1, 2, 1, 1 };
+	/* As redis-server 7.0.15 answered them (RESP2), with a PUBLISH a hello
+	 * and a PUBLISH news hi from another client in between. */
+	static const char replies[] =
+		"*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
+		"*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"
+		"*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:3\r\n"
+		"*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nhello\r\n"
+		"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+		"*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:2\r\n"
+		"*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n"
+		"*3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:0\r\n"
+		"*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:1\r\n"
+		"*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
+		"*3\r\n$12\r\npunsubscribe\r\n$2\r\nn*\r\n:0\r\n"
+		"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n";
+
+	for (unsigned seed = 0; seed < 30; seed++) {
+		conversation(commands, counts, 6, replies, seed ? SPLIT_SMALL : SPLIT_WHOLE, seed, 0);
+		run_check_all(&run_b, strlen(replies), 8);
+		CHECK_INT(run_b.unsolicited, 2);
+		CHECK_INT(run_b.next_request, 6); /* every request answered, once */
+		CHECK_INT(run_b.flags, 0);        /* nothing subscribed at the end */
+		CHECK_STR(human(&run_b.kept[0], false, false), "subscribe confirmed 3, 3 subscriptions");
+		CHECK(!run_b.kept_unsolicited[0]);
+		CHECK_INT(run_b.kept_bytes[0], 3 * 30);
+		CHECK(run_b.kept_unsolicited[1]);
+		CHECK_STR(human(&run_b.kept[1], false, false), "push message a \"hello\"");
+		CHECK_STR(human(&run_b.kept[2], false, false), "array of 2 [\"pong\", \"\"]");
+		CHECK_STR(human(&run_b.kept[3], false, false),
+			  "unsubscribe confirmed 3, 0 subscriptions");
+		CHECK_STR(human(&run_b.kept[4], false, false),
+			  "psubscribe confirmed 1, 1 subscription");
+		CHECK(run_b.kept_unsolicited[5]);
+		CHECK_STR(human(&run_b.kept[5], false, false), "push pmessage n* news \"hi\"");
+		CHECK_STR(human(&run_b.kept[6], false, false),
+			  "punsubscribe confirmed 1, 0 subscriptions");
+		CHECK_STR(human(&run_b.kept[7], false, false),
+			  "unsubscribe confirmed 1, 0 subscriptions");
+	}
+	CHECK_STR(json(&run_b.kept[1], false),
+		  ",\"reply_type\":\"array\",\"reply\":\"\",\"n_elements\":3,"
+		  "\"elements\":[\"message\",\"a\",\"hello\"],\"kind\":\"message\",\"channel\":\"a\","
+		  "\"pattern\":null,\"payload\":\"hello\"");
+	CHECK_STR(json(&run_b.kept[5], false),
+		  ",\"reply_type\":\"array\",\"reply\":\"\",\"n_elements\":4,"
+		  "\"elements\":[\"pmessage\",\"n*\",\"news\",\"hi\"],\"kind\":\"pmessage\","
+		  "\"channel\":\"news\",\"pattern\":\"n*\",\"payload\":\"hi\"");
+	CHECK_STR(json(&run_b.kept[0], false),
+		  ",\"reply_type\":\"array\",\"reply\":\"\",\"n_elements\":3,"
+		  "\"elements\":[\"subscribe\",\"a\",\"1\"],\"kind\":\"subscribe\","
+		  "\"confirmations\":3,\"subscriptions\":3");
+
+	/* Not subscribed: an array that looks like a message is a reply. */
+	static const char *const lrange[] = { "LRANGE", "l", "0", "-1" };
+	static const char *const *const one_lrange[] = { lrange };
+	static const int four[] = { 4 };
+	conversation(one_lrange, four, 1, "*3\r\n$7\r\nmessage\r\n$1\r\nx\r\n$1\r\ny\r\n",
+		     SPLIT_WHOLE, 0, 0);
+	CHECK_INT(run_b.completes, 1);
+	CHECK_INT(run_b.unsolicited, 0);
+	CHECK_INT(run_b.next_request, 1);
+}
+
+static void test_resp3_push(void)
+{
+	static const char *const hello[] = { "HELLO", "3" };
+	static const char *const subscribe[] = { "SUBSCRIBE", "x" };
+	static const char *const get[] = { "GET", "k" };
+	static const char *const lrange[] = { "LRANGE", "l", "0", "-1" };
+	static const char *const *const commands[] = { hello, subscribe, get, lrange };
+	static const int counts[] = { 2, 2, 2, 4 };
+	static char replies[1024];
+	size_t n = sizeof(hello3_reply);
+
+	memcpy(replies, hello3_reply, n);
+	snprintf(replies + n, sizeof(replies) - n, "%s",
+		 ">3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n"          /* SUBSCRIBE's answer */
+		 ">3\r\n$7\r\nmessage\r\n$1\r\nx\r\n$2\r\nhi\r\n"      /* a push */
+		 ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"        /* client tracking */
+		 "$1\r\nv\r\n"                                         /* GET's answer */
+		 "*3\r\n$7\r\nmessage\r\n$1\r\nx\r\n$1\r\ny\r\n");     /* LRANGE's: a list */
+	for (unsigned seed = 0; seed < 20; seed++) {
+		conversation(commands, counts, 4, replies, seed ? SPLIT_SMALL : SPLIT_WHOLE, seed, 0);
+		run_check_all(&run_b, strlen(replies), 6);
+		CHECK_INT(run_b.unsolicited, 2);
+		CHECK_INT(run_b.next_request, 4);
+		CHECK(run_b.flags & REDIS_FLAG_RESP3);
+		CHECK_STR(human(&run_b.kept[1], false, false), "subscribe confirmed 1, 1 subscription");
+		CHECK(run_b.kept_unsolicited[2]);
+		CHECK_STR(human(&run_b.kept[2], false, false), "push message x \"hi\"");
+		CHECK(run_b.kept_unsolicited[3]);
+		CHECK_STR(human(&run_b.kept[3], false, false), "push invalidate array of 1");
+		CHECK_STR(human(&run_b.kept[4], false, false), "bulk \"v\"");
+		CHECK(!run_b.kept_unsolicited[5]);
+		CHECK_STR(human(&run_b.kept[5], false, false),
+			  "array of 3 [\"message\", \"x\", \"y\"]");
+	}
+	/* A push alone is unsolicited whatever the state. */
+	struct parse_result result = parse(TEXT(">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"),
+					   false);
+	CHECK_INT(result.state, PARSE_COMPLETE);
+	CHECK(result.unsolicited);
+	CHECK_STR(human(&msg, false, false), "push message ch \"hi\"");
+}
+
+static void test_multi_exec(void)
+{
+	static const char *const multi[] = { "MULTI" };
+	static const char *const set[] = { "SET", "k", "v" };
+	static const char *const incr[] = { "INCR", "n" };
+	static const char *const exec[] = { "EXEC" };
+	static const char *const *const commands[] = { multi, set, incr, exec };
+	static const int counts[] = { 1, 3, 2, 1 };
+
+	conversation(commands, counts, 4, "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:1\r\n",
+		     SPLIT_BYTES, 0, 0);
+	run_check_all(&run_b, 36, 4);
+	CHECK_STR(human(&run_a.kept[0], true, false), "MULTI");
+	CHECK_STR(human(&run_b.kept[0], false, false), "OK");
+	CHECK_STR(human(&run_b.kept[1], false, false), "QUEUED");
+	CHECK_STR(human(&run_b.kept[2], false, false), "QUEUED");
+	CHECK_STR(human(&run_b.kept[3], false, false), "array of 2 [OK, 1]");
+	CHECK_INT(run_b.kept_bytes[3], 13);
+}
+
+/* Every prefix of a message is no message yet, and never invalid; the
+ * whole, split any way, is one. Flipped bytes never break the contract. */
 static void test_prefixes_and_flips(void)
 {
 	for (size_t i = 0; i < sizeof(whole_messages) / sizeof(whole_messages[0]); i++) {
 		const struct fixture *f = &whole_messages[i];
-		long bad = first_prefix_not_need_more(f->buf, f->len, f->from_client);
+		uint8_t copy[512];
 
-		if (bad >= 0)
-			fprintf(stderr, "%s: prefix of %ld bytes\n", f->name, bad);
-		CHECK_INT(bad, -1);
-		if (f->buf != ping_inline && f->buf != verbatim_reply)
-			crlf_flips_invalid(f->buf, f->len, f->from_client);
-		flips_check(f->buf, f->len, f->from_client);
+		for (size_t cut = 0; cut < f->len; cut++) {
+			run_init(&run_a, f->from_client, NULL, 0);
+			run_stream(&run_a, f->buf, cut, SPLIT_WHOLE, 0);
+			if (run_a.invalid || run_a.completes)
+				fprintf(stderr, "%s: prefix of %zu bytes\n", f->name, cut);
+			CHECK_INT(run_a.invalid, 0);
+			CHECK_INT(run_a.completes, 0);
+		}
+		for (unsigned seed = 0; seed < 8; seed++) {
+			run_init(&run_a, f->from_client, NULL, 0);
+			run_stream(&run_a, f->buf, f->len, seed ? SPLIT_SMALL : SPLIT_BYTES, seed);
+			run_check_all(&run_a, f->len, 1);
+		}
+		/* Every CR and LF of a RESP message is structure. */
+		for (size_t at = 0; at < f->len && f->len <= sizeof(copy); at++) {
+			if (f->buf == ping_inline || f->buf == verbatim_reply ||
+			    (f->buf[at] != '\r' && f->buf[at] != '\n'))
+				continue;
+			memcpy(copy, f->buf, f->len);
+			copy[at] ^= 0x01;
+			run_init(&run_a, f->from_client, NULL, 0);
+			run_stream(&run_a, copy, f->len, SPLIT_WHOLE, 0);
+			if (!run_a.invalid)
+				fprintf(stderr, "%s: flipping byte %zu is not invalid\n", f->name, at);
+			CHECK_INT(run_a.invalid, 1);
+		}
+		/* Any flip: nothing read outside, texts terminated. */
+		static const uint8_t masks[] = { 0x01, 0x20, 0x80, 0xff };
+		for (size_t at = 0; at < f->len && f->len <= sizeof(copy); at++) {
+			for (size_t m = 0; m < sizeof(masks); m++) {
+				uint8_t *flipped = exact_copy(f->buf, f->len);
+
+				flipped[at] ^= masks[m];
+				run_init(&run_a, f->from_client, NULL, 0);
+				run_stream(&run_a, flipped, f->len, SPLIT_WHOLE, 0);
+				free(flipped);
+				CHECK(run_a.consumed <= f->len);
+				for (unsigned k = 0; k < run_a.completes && k < RUN_KEPT; k++) {
+					const struct redis_message *r = body(&run_a.kept[k]);
+
+					CHECK(text_terminated(r->command, sizeof(r->command)));
+					for (int a = 0; a < DECODER_MAX_ARGS; a++)
+						CHECK(text_terminated(r->args[a], TEXT_SHORT));
+					for (int e = 0; e < REDIS_SHOWN_ELEMENTS; e++)
+						CHECK(text_terminated(r->elements[e], TEXT_SHORT));
+					CHECK(text_terminated(r->reply, sizeof(r->reply)));
+					CHECK(r->n_shown <= REDIS_SHOWN_ELEMENTS);
+					human(&run_a.kept[k], f->from_client, false);
+					json(&run_a.kept[k], false);
+				}
+			}
+		}
 	}
-	/* Breaking the array header or a length is invalid. */
-	CHECK(flips_check(set_request, sizeof(set_request), true) > 0);
-	CHECK(flips_check(pipelined, sizeof(pipelined), true) > 0);
-	CHECK(flips_check(pipelined_replies, sizeof(pipelined_replies), false) > 0);
 }
 
 static void test_detect(void)
@@ -588,6 +1304,10 @@ static void test_detect(void)
 	CHECK(detect(pipelined, sizeof(pipelined), true));
 	CHECK(detect(ping_inline, sizeof(ping_inline), true));
 	CHECK(detect("info server\r\n", 13, true));
+	CHECK(detect("ping\n", 5, true));
+	CHECK(detect("HELLO 3\r\n", 9, true));
+	CHECK(detect("KEYS *\r\n", 8, true));
+	CHECK(detect("AUTH secret\r\n", 13, true));
 	CHECK(!detect(ping_inline, 4, true));             /* the line is not whole yet */
 	CHECK(!detect("*\r\n", 3, true));
 	CHECK(!detect("*3\r\n:1\r\n", 8, true));
@@ -599,6 +1319,14 @@ static void test_detect(void)
 	CHECK(!detect("\x16\x03\x01\x02\x00\x01", 6, true));
 	CHECK(!detect("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8, true)); /* PostgreSQL SSLRequest */
 	CHECK(!detect("", 0, true));
+	/* Lines of text (over socat, nc) are not inline commands. */
+	CHECK(!detect("Hello there\r\n", 13, true));
+	CHECK(!detect("hello there\n", 12, true));
+	CHECK(!detect("Ping\n", 5, true));
+	CHECK(!detect("keys are on the table\n", 22, true));
+	CHECK(!detect("ping me later\n", 14, true));
+	CHECK(!detect("select one\n", 11, true));
+	CHECK(!detect("Info: starting\n", 15, true));
 
 	/* Servers: any well-formed first line. */
 	CHECK(detect(ok_reply, sizeof(ok_reply), false));
@@ -612,9 +1340,13 @@ static void test_detect(void)
 	CHECK(detect(bool_reply, sizeof(bool_reply), false));
 	CHECK(detect(double_reply, sizeof(double_reply), false));
 	CHECK(detect(attribute_reply, sizeof(attribute_reply), false));
+	CHECK(detect("-NOAUTH Authentication required.\r\n", 34, false));
 	CHECK(!detect(ok_reply, 3, false));
 	CHECK(!detect("HTTP/1.1 200 OK\r\n", 17, false));
 	CHECK(!detect("-1\r\n", 4, false));
+	CHECK(!detect("-hello\r\n", 8, false));
+	CHECK(!detect("+one more\r\n", 11, false));
+	CHECK(!detect(", hello\r\n", 9, false));
 	CHECK(!detect("+\x80\x81\r\n", 5, false));
 	CHECK(!detect("$abc\r\n", 6, false));
 	CHECK(!detect("R\x00\x00\x00\x08\x00\x00\x00\x00", 9, false)); /* PostgreSQL AuthenticationOk */
@@ -628,7 +1360,15 @@ int main(void)
 	test_replies();
 	test_pipelined();
 	test_big_bulk();
+	test_many_arguments();
+	test_huge_array();
+	test_nested_big();
 	test_limits();
+	test_drip();
+	test_secrets();
+	test_pubsub();
+	test_resp3_push();
+	test_multi_exec();
 	test_prefixes_and_flips();
 	test_detect();
 	return check_report("test_decode_redis");
