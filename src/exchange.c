@@ -47,9 +47,26 @@ struct secret_range {
 	uint64_t start, end; /* stream positions */
 };
 
+/* A connection's first bytes in one direction, while no protocol claims
+ * them: a client sending its request line a byte at a time is still
+ * recognised once enough of it has come. */
+#define DETECT_PREFIX_MAX 256
+
+struct detect_prefix {
+	uint8_t bytes[DETECT_PREFIX_MAX];
+	uint32_t len;
+	uint64_t pos;      /* stream position of bytes[0] */
+	uint64_t ts_ns;    /* arrival of bytes[0] */
+	bool broken;       /* not contiguous, or not all captured: no more piling up */
+};
+
 struct proto_conn {
 	const struct protocol *protocol;
 	uint32_t protocol_flags;
+	void *protocol_state; /* conn_state_size bytes */
+	struct detect_prefix prefix[ST_DIR_NR];
+	/* The direction whose prefix made the detection: fed before the event. */
+	uint8_t prefix_replay;
 	bool given_up;        /* not recognised, or not decodable any more */
 	bool encrypted;       /* TLS handshake done */
 	/* The queue overflowed: which response answers which request is no
@@ -162,6 +179,10 @@ void exchange_forget(struct exchange_tracker *tracker, struct proto_conn **state
 		tracker->memory_used -= sizeof(*conn->early);
 		free(conn->early);
 	}
+	if (conn->protocol_state) {
+		tracker->memory_used -= conn->protocol->conn_state_size;
+		free(conn->protocol_state);
+	}
 	tracker->memory_used -= sizeof(*conn);
 	free(conn);
 	*state = NULL;
@@ -175,7 +196,7 @@ static uint16_t remote_port(const struct event *ev)
 }
 
 static bool detect_one(struct proto_conn *conn, const struct protocol *proto,
-		       const struct event *ev)
+		       const struct event *ev, const uint8_t *bytes, size_t len)
 {
 	uint8_t other = ev->direction == ST_DIR_SEND ? ST_DIR_RECV : ST_DIR_SEND;
 
@@ -191,7 +212,7 @@ static bool detect_one(struct proto_conn *conn, const struct protocol *proto,
 		bool from_client = side == 0 ? sender_is_client : !sender_is_client;
 		if (side == 1 && role_known)
 			break;
-		if (proto->detect(ev->data, ev->captured, from_client)) {
+		if (proto->detect(bytes, len, from_client)) {
 			conn->protocol = proto;
 			conn->client_dir = from_client ? ev->direction : other;
 			for (int d = 0; d < ST_DIR_NR; d++)
@@ -202,17 +223,74 @@ static bool detect_one(struct proto_conn *conn, const struct protocol *proto,
 	return false;
 }
 
-static void protocol_detect(struct proto_conn *conn, const struct event *ev)
+static bool protocol_try(struct proto_conn *conn, const struct event *ev, const uint8_t *bytes,
+			 size_t len)
 {
 	uint16_t port = remote_port(ev);
 
 	for (unsigned i = 0; i < protocol_count; i++)
 		if (port && protocol_registry[i]->port_hint == port &&
-		    detect_one(conn, protocol_registry[i], ev))
-			return;
+		    detect_one(conn, protocol_registry[i], ev, bytes, len))
+			return true;
 	for (unsigned i = 0; i < protocol_count; i++)
-		if (detect_one(conn, protocol_registry[i], ev))
+		if (detect_one(conn, protocol_registry[i], ev, bytes, len))
+			return true;
+	return false;
+}
+
+/* Room for the recognised protocol's own connection state. */
+static void protocol_state_make(struct exchange_tracker *tracker, struct proto_conn *conn)
+{
+	size_t size = conn->protocol->conn_state_size;
+
+	if (!size)
+		return;
+	if (size > PROTOCOL_CONN_STATE_MAX ||
+	    tracker->memory_used + size > EXCHANGE_MEMORY_MAX ||
+	    !(conn->protocol_state = calloc(1, size))) {
+		tracker->conns_not_decoded++;
+		conn->given_up = true;
+		return;
+	}
+	tracker->memory_used += size;
+}
+
+static void protocol_detect(struct exchange_tracker *tracker, struct proto_conn *conn,
+			    const struct event *ev)
+{
+	struct detect_prefix *prefix = &conn->prefix[ev->direction];
+
+	if (protocol_try(conn, ev, ev->data, ev->captured)) {
+		protocol_state_make(tracker, conn);
+		return;
+	}
+	/* Pile this direction's first bytes up and try them together (a
+	 * stream's: datagrams are messages each). */
+	if (conn->datagram)
+		prefix->broken = true;
+	if (!prefix->broken && prefix->len && prefix->pos + prefix->len != ev->pos)
+		prefix->broken = true;
+	if (!prefix->broken && prefix->len + ev->captured <= DETECT_PREFIX_MAX) {
+		if (!prefix->len) {
+			prefix->pos = ev->pos;
+			prefix->ts_ns = ev->ts_ns;
+		}
+		memcpy(prefix->bytes + prefix->len, ev->data, ev->captured);
+		prefix->len += ev->captured;
+		if (ev->captured < ev->bytes)
+			prefix->broken = true;
+		if (prefix->len > ev->captured &&
+		    protocol_try(conn, ev, prefix->bytes, prefix->len)) {
+			/* The stream starts at the prefix: it is fed first, this
+			 * event's bytes being its tail. */
+			prefix->len -= ev->captured;
+			conn->prefix_replay = ev->direction;
+			protocol_state_make(tracker, conn);
 			return;
+		}
+	} else {
+		prefix->broken = true;
+	}
 	conn->detect_bytes += ev->captured;
 	if (conn->detect_bytes >= DETECT_BYTES_MAX)
 		conn->given_up = true;
@@ -511,6 +589,7 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 			.request = head ? &head->msg : NULL,
 			.seen = s->seen,
 			.conn_flags = &conn->protocol_flags,
+			.conn_state = conn->protocol_state,
 			.secret = secret_mark,
 			.engine = &sink,
 		};
@@ -691,6 +770,7 @@ static void datagram_feed(struct exchange_tracker *tracker, struct proto_conn *c
 	struct parse_ctx ctx = {
 		.from_client = ev->direction == conn->client_dir,
 		.conn_flags = &conn->protocol_flags,
+		.conn_state = conn->protocol_state,
 		.secret = secret_mark,
 		.engine = &sink,
 	};
@@ -719,7 +799,7 @@ void exchange_classify(struct exchange_tracker *tracker, struct proto_conn **sta
 	if (!conn)
 		return;
 	if (!conn->protocol && !conn->given_up && ev->captured)
-		protocol_detect(conn, ev);
+		protocol_detect(tracker, conn, ev);
 	ev->protocol = protocol_number(conn->protocol);
 	ev->encrypted = conn->encrypted;
 }
@@ -732,6 +812,19 @@ void exchange_on_data(struct exchange_tracker *tracker, struct proto_conn *conn,
 	if (conn->datagram) {
 		datagram_feed(tracker, conn, ev);
 		return;
+	}
+	if (conn->prefix_replay) {
+		/* Detected on piled-up first bytes: they start the stream. */
+		struct detect_prefix *prefix = &conn->prefix[conn->prefix_replay];
+		struct event first = *ev;
+
+		conn->prefix_replay = 0;
+		first.pos = prefix->pos;
+		first.ts_ns = prefix->ts_ns;
+		first.data = prefix->bytes;
+		first.captured = first.bytes = prefix->len;
+		if (prefix->len)
+			exchange_on_data(tracker, conn, &first);
 	}
 	bool from_client = ev->direction == conn->client_dir;
 	struct stream *other =

