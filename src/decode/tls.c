@@ -1,8 +1,13 @@
 /*
  * TLS records (RFC 8446 section 5, RFC 5246 section 6.2): one record per
- * call. Only the hellos are decoded, for the server name and the version;
- * every other record, encrypted or not, is consumed and skipped without
- * being buffered whole.
+ * call. Only the hellos are decoded: the ClientHello's server name, offered
+ * versions, ALPN protocols and resumption offers; the ServerHello's
+ * selected version, cipher suite, key share group, ALPN choice (TLS 1.2:
+ * TLS 1.3 sends it encrypted) and whether the session was resumed. A
+ * ServerHello ends the decoding (the rest is ciphertext) unless it is a
+ * HelloRetryRequest, after which a second ClientHello and ServerHello
+ * follow. Every other record, encrypted or not, is consumed and skipped
+ * without being buffered whole.
  *
  * A hello is read from what the record holds of it: a hello split over two
  * records (possible, rare below 16 KiB) is decoded as far as the first one
@@ -28,10 +33,64 @@
 
 #define TLS_CLIENT_HELLO 1
 #define TLS_SERVER_HELLO 2
+#define TLS_NEW_SESSION_TICKET 4
 
 #define TLS_EXT_SERVER_NAME 0
+#define TLS_EXT_ALPN 16
+#define TLS_EXT_SESSION_TICKET 35
+#define TLS_EXT_PRE_SHARED_KEY 41
 #define TLS_EXT_SUPPORTED_VERSIONS 43
+#define TLS_EXT_KEY_SHARE 51
 #define TLS_SNI_HOST_NAME 0
+#define TLS_VERSION_1_3 0x0304
+
+/* A ServerHello with this random is a HelloRetryRequest: SHA-256 of
+ * "HelloRetryRequest" (RFC 8446 4.1.3). */
+static const uint8_t tls_hello_retry_random[TLS_RANDOM_LEN] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* IANA names (the TLS Cipher Suites registry) of the suites servers choose
+ * today: TLS 1.3's, the ECDHE and DHE AEAD suites of TLS 1.2, and the
+ * common CBC and RSA key exchange ones. Others are shown by number. */
+static const struct {
+	uint16_t id;
+	const char *name;
+} tls_cipher_names[] = {
+	{ 0x1301, "TLS_AES_128_GCM_SHA256" },
+	{ 0x1302, "TLS_AES_256_GCM_SHA384" },
+	{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
+	{ 0x1304, "TLS_AES_128_CCM_SHA256" },
+	{ 0x1305, "TLS_AES_128_CCM_8_SHA256" },
+	{ 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+	{ 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+	{ 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+	{ 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+	{ 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ 0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
+	{ 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
+	{ 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+	{ 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+	{ 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
+	{ 0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
+	{ 0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" },
+	{ 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" },
+	{ 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
+	{ 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" },
+};
+
+/* Supported groups (RFC 8446 4.2.7, RFC 7919, the hybrid ML-KEM code point). */
+static const struct {
+	uint16_t id;
+	const char *name;
+} tls_group_names[] = {
+	{ 0x0017, "secp256r1" }, { 0x0018, "secp384r1" }, { 0x0019, "secp521r1" },
+	{ 0x001d, "x25519" },    { 0x001e, "x448" },      { 0x0100, "ffdhe2048" },
+	{ 0x0101, "ffdhe3072" }, { 0x0102, "ffdhe4096" }, { 0x11ec, "X25519MLKEM768" },
+};
 
 /* A bounds-checked reader over buf[pos..end). Once a read fails, ok stays
  * false and every later read fails too, so callers check once at the end
@@ -116,7 +175,7 @@ static unsigned int tls_version_rank(unsigned int v)
 	return ((v >> 8) == 3 ? 0x10000 : 0) + v;
 }
 
-static void tls_version_name(unsigned int v, char *out, size_t size)
+void tls_version_name(unsigned int v, char *out, size_t size)
 {
 	switch (v) {
 	case 0x0304:
@@ -137,6 +196,40 @@ static void tls_version_name(unsigned int v, char *out, size_t size)
 	default:
 		snprintf(out, size, "0x%04x", v);
 	}
+}
+
+const char *tls_resumption_name(enum tls_resumption resumption)
+{
+	static const char *const names[] = {
+		[TLS_RESUME_NONE] = "",
+		[TLS_RESUME_SESSION_ID] = "session_id",
+		[TLS_RESUME_TICKET] = "ticket",
+		[TLS_RESUME_PSK] = "psk",
+	};
+
+	return (unsigned int)resumption < sizeof(names) / sizeof(names[0]) ? names[resumption] : "";
+}
+
+static void tls_cipher_name(unsigned int id, char *out, size_t size)
+{
+	for (size_t i = 0; i < sizeof(tls_cipher_names) / sizeof(tls_cipher_names[0]); i++) {
+		if (tls_cipher_names[i].id == id) {
+			snprintf(out, size, "%s", tls_cipher_names[i].name);
+			return;
+		}
+	}
+	snprintf(out, size, "0x%04x", id);
+}
+
+static void tls_group_name(unsigned int id, char *out, size_t size)
+{
+	for (size_t i = 0; i < sizeof(tls_group_names) / sizeof(tls_group_names[0]); i++) {
+		if (tls_group_names[i].id == id) {
+			snprintf(out, size, "%s", tls_group_names[i].name);
+			return;
+		}
+	}
+	snprintf(out, size, "0x%04x", id);
 }
 
 /* server_name (RFC 6066 section 3): the first host_name entry. */
@@ -162,8 +255,9 @@ static void tls_sni_read(struct tls_reader ext, struct tls_message *tls)
 	}
 }
 
-/* supported_versions (RFC 8446 4.2.1): the client's list, highest wins. */
-static unsigned int tls_client_versions_read(struct tls_reader ext)
+/* supported_versions (RFC 8446 4.2.1), the client's list: kept as listed
+ * (the first TLS_MAX_VERSIONS), the highest returned. */
+static unsigned int tls_client_versions_read(struct tls_reader ext, struct tls_message *tls)
 {
 	struct tls_reader list = reader_sub(&ext, reader_u8(&ext));
 	unsigned int best = 0;
@@ -171,27 +265,62 @@ static unsigned int tls_client_versions_read(struct tls_reader ext)
 	while (list.ok && list.end - list.pos >= 2) {
 		unsigned int v = reader_u16(&list);
 
-		if (!tls_grease(v) && (!best || tls_version_rank(v) > tls_version_rank(best)))
+		if (tls_grease(v))
+			continue;
+		if (tls->n_versions < TLS_MAX_VERSIONS)
+			tls->versions[tls->n_versions++] = (uint16_t)v;
+		if (!best || tls_version_rank(v) > tls_version_rank(best))
 			best = v;
 	}
 	return best;
 }
 
+/* application_layer_protocol_negotiation (RFC 7301 3.1): a list of
+ * protocol names, each cut to TLS_ALPN_TEXT - 1 bytes; the first
+ * TLS_MAX_ALPN kept. */
+static void tls_alpn_read(struct tls_reader ext, struct tls_message *tls)
+{
+	struct tls_reader list = reader_sub(&ext, reader_u16(&ext));
+
+	while (list.ok && list.pos < list.end && tls->n_alpn < TLS_MAX_ALPN) {
+		struct tls_reader name = reader_sub(&list, reader_u8(&list));
+		char *out = tls->alpn[tls->n_alpn];
+		size_t n;
+
+		if (!name.ok)
+			return;
+		n = name.end - name.pos;
+		if (n > TLS_ALPN_TEXT - 1)
+			n = TLS_ALPN_TEXT - 1;
+		memcpy(out, name.buf + name.pos, n);
+		out[n] = '\0';
+		tls->n_alpn++;
+	}
+}
+
+/* What a hello's extensions said, besides what goes straight to tls. */
+struct tls_hello_exts {
+	unsigned int version; /* client: highest offered; server: selected; 0 none */
+	bool psk;             /* pre_shared_key present */
+	bool alpn;            /* ALPN present */
+};
+
 /*
- * Reads a hello's extensions block. For a client hello, the server name and
- * the highest supported version; for a server hello, the selected version.
- * A block cut by the end of the record is read as far as it goes.
+ * Reads a hello's extensions block: for a client hello, the server name,
+ * the supported versions, ALPN and resumption offers; for a server hello
+ * (or HelloRetryRequest), the selected version, ALPN, the key share's
+ * group and pre_shared_key. The first of each type counts. A block cut by
+ * the end of the record is read as far as it goes.
  */
-static unsigned int tls_extensions_read(struct tls_reader *r, bool client,
-					struct tls_message *tls)
+static void tls_extensions_read(struct tls_reader *r, bool client, struct tls_message *tls,
+				struct tls_hello_exts *found)
 {
 	struct tls_reader exts;
-	unsigned int version = 0;
-	bool have_sni = false, have_versions = false;
+	bool have_sni = false, have_versions = false, have_group = false;
 	size_t n;
 
 	if (r->end - r->pos < 2)
-		return 0; /* no extensions (TLS 1.2 and earlier allow that) */
+		return; /* no extensions (TLS 1.2 and earlier allow that) */
 	n = reader_u16(r);
 	if (n > r->end - r->pos)
 		n = r->end - r->pos;
@@ -202,32 +331,99 @@ static unsigned int tls_extensions_read(struct tls_reader *r, bool client,
 
 		if (!ext.ok)
 			break;
-		if (type == TLS_EXT_SERVER_NAME && client && !have_sni) {
-			tls_sni_read(ext, tls);
+		switch (type) {
+		case TLS_EXT_SERVER_NAME:
+			if (client && !have_sni)
+				tls_sni_read(ext, tls);
 			have_sni = true;
-		} else if (type == TLS_EXT_SUPPORTED_VERSIONS && !have_versions) {
-			version = client ? tls_client_versions_read(ext) : reader_u16(&ext);
-			if (!ext.ok)
-				version = 0;
+			break;
+		case TLS_EXT_SUPPORTED_VERSIONS:
+			if (have_versions)
+				break;
 			have_versions = true;
+			found->version = client ? tls_client_versions_read(ext, tls) : reader_u16(&ext);
+			if (!ext.ok)
+				found->version = 0;
+			break;
+		case TLS_EXT_ALPN:
+			if (!found->alpn)
+				tls_alpn_read(ext, tls);
+			found->alpn = true;
+			break;
+		case TLS_EXT_SESSION_TICKET:
+			if (client && ext.end > ext.pos)
+				tls->offers_ticket = true;
+			break;
+		case TLS_EXT_PRE_SHARED_KEY:
+			found->psk = true;
+			break;
+		case TLS_EXT_KEY_SHARE: {
+			/* ServerHello: a KeyShareEntry; HelloRetryRequest: the
+			 * selected group. Both start with the group. */
+			unsigned int group;
+
+			if (client || have_group)
+				break;
+			have_group = true;
+			group = reader_u16(&ext);
+			if (ext.ok)
+				tls_group_name(group, tls->group, sizeof(tls->group));
+			break;
+		}
+		default:
+			break;
 		}
 	}
-	return version;
+}
+
+/*
+ * The server's resumption (TLS 1.2 and earlier): the client's non-empty
+ * session id echoed (RFC 5246 7.4.1.3; a server accepting a ticket echoes
+ * it too, RFC 5077 3.4), or the hello followed at once by a NewSessionTicket,
+ * which only an abbreviated handshake sends there (RFC 5077 3.1).
+ * next_type is the handshake type after the hello in its record, -1 none.
+ */
+static enum tls_resumption tls12_resumption(const struct tls_message *tls,
+					    const struct message *request, int next_type)
+{
+	const struct tls_message *hello = request ? PROTOCOL_BODY_CONST(request, struct tls_message)
+						  : NULL;
+
+	if (hello && hello->client_hello && hello->session_id_len &&
+	    hello->session_id_len == tls->session_id_len &&
+	    !memcmp(hello->session_id, tls->session_id, tls->session_id_len))
+		return hello->offers_ticket ? TLS_RESUME_TICKET : TLS_RESUME_SESSION_ID;
+	if (next_type == TLS_NEW_SESSION_TICKET)
+		return TLS_RESUME_TICKET;
+	return TLS_RESUME_NONE;
 }
 
 /*
  * Decodes a ClientHello or ServerHello body (after the handshake header)
- * from r. Returns false when it is not one: the fixed fields do not parse.
+ * from r. request is the ClientHello a ServerHello answers (NULL: not
+ * seen), next_type the handshake type that follows it in the record (-1:
+ * none there). Returns false when it is not one: the fixed fields do not
+ * parse.
  */
-static bool tls_hello_read(struct tls_reader *r, bool client, struct tls_message *tls)
+static bool tls_hello_read(struct tls_reader *r, bool client, const struct message *request,
+			   int next_type, struct tls_message *tls)
 {
-	unsigned int legacy_version, version, session_id_len;
+	struct tls_hello_exts found = { 0 };
+	unsigned int legacy_version, session_id_len, cipher = 0;
+	bool hello_retry = false;
 
 	legacy_version = reader_u16(r);
+	if (reader_has(r, TLS_RANDOM_LEN))
+		hello_retry = !client && !memcmp(r->buf + r->pos, tls_hello_retry_random,
+						 TLS_RANDOM_LEN);
 	reader_skip(r, TLS_RANDOM_LEN);
 	session_id_len = reader_u8(r);
 	if (!r->ok || (legacy_version >> 8) != 3 || session_id_len > TLS_MAX_SESSION_ID)
 		return false;
+	if (reader_has(r, session_id_len)) {
+		memcpy(tls->session_id, r->buf + r->pos, session_id_len);
+		tls->session_id_len = (uint8_t)session_id_len;
+	}
 	reader_skip(r, session_id_len);
 	if (client) {
 		unsigned int suites = reader_u16(r);
@@ -241,15 +437,38 @@ static bool tls_hello_read(struct tls_reader *r, bool client, struct tls_message
 			return false;
 		reader_skip(r, methods);
 	} else {
-		reader_skip(r, 2); /* cipher_suite */
-		reader_skip(r, 1); /* compression_method */
+		cipher = reader_u16(r); /* cipher_suite */
+		reader_skip(r, 1);      /* compression_method */
 	}
 	if (!r->ok)
 		return false;
-	version = tls_extensions_read(r, client, tls);
-	tls_version_name(version ? version : legacy_version, tls->version, sizeof(tls->version));
+	tls_extensions_read(r, client, tls, &found);
+	tls_version_name(found.version ? found.version : legacy_version, tls->version,
+			 sizeof(tls->version));
 	tls->client_hello = client;
 	tls->server_hello = !client;
+	if (client) {
+		tls->offers_psk = found.psk;
+		tls->resumption = found.psk ? TLS_RESUME_PSK
+				  : tls->offers_ticket ? TLS_RESUME_TICKET : TLS_RESUME_NONE;
+		return true;
+	}
+	tls->hello_retry = hello_retry;
+	tls->cipher_suite = (uint16_t)cipher;
+	tls_cipher_name(cipher, tls->cipher, sizeof(tls->cipher));
+	if (found.version == TLS_VERSION_1_3) {
+		const struct tls_message *hello =
+			request ? PROTOCOL_BODY_CONST(request, struct tls_message) : NULL;
+
+		if (!hello_retry) {
+			tls->resumption = found.psk ? TLS_RESUME_PSK : TLS_RESUME_NONE;
+			/* In EncryptedExtensions, if anywhere. */
+			tls->alpn_encrypted = !tls->n_alpn &&
+					      (!hello || !hello->client_hello || hello->n_alpn);
+		}
+	} else if (!hello_retry) {
+		tls->resumption = tls12_resumption(tls, request, next_type);
+	}
 	return true;
 }
 
@@ -278,7 +497,6 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 	struct tls_message *tls = PROTOCOL_BODY(msg, struct tls_message);
 	size_t record_len, record_end, have;
 
-	(void)ctx;
 	/* What is there of the header must look like TLS before we wait. */
 	if ((len >= 1 && !tls_content_type_valid(buf[0])) || (len >= 2 && buf[1] != 3))
 		return result;
@@ -293,7 +511,7 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 	have = len < record_end ? len : record_end;
 
 	if (buf[0] == TLS_HANDSHAKE) {
-		size_t hs_len, need;
+		size_t hs_len, hello_end, need;
 
 		if (len < TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER && len < record_end) {
 			result.state = PARSE_NEED_MORE;
@@ -302,12 +520,14 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 		if (record_len < TLS_HANDSHAKE_HEADER ||
 		    (buf[5] != TLS_CLIENT_HELLO && buf[5] != TLS_SERVER_HELLO))
 			goto ignored;
-		/* The hello, or as much of it as this record carries. */
+		/* The hello, or as much of it as this record carries; after a
+		 * ServerHello, the type of the message that follows it in the
+		 * record too, if the record holds one. */
 		hs_len = be24(buf + 6);
-		need = TLS_HANDSHAKE_HEADER + hs_len;
-		if (need > record_len)
-			need = record_len;
-		need += TLS_RECORD_HEADER;
+		hello_end = TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER + hs_len;
+		need = hello_end + (buf[5] == TLS_SERVER_HELLO ? 1 : 0);
+		if (need > record_end)
+			need = record_end;
 		if (len < need) {
 			result.state = PARSE_NEED_MORE;
 			return result;
@@ -315,15 +535,20 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 		struct tls_reader r = {
 			.buf = buf,
 			.pos = TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER,
-			.end = need,
+			.end = hello_end < need ? hello_end : need,
 			.ok = true,
 		};
-		if (!tls_hello_read(&r, buf[5] == TLS_CLIENT_HELLO, tls)) {
+		int next_type = hello_end < need ? buf[hello_end] : -1;
+
+		if (!tls_hello_read(&r, buf[5] == TLS_CLIENT_HELLO,
+				    ctx->from_client ? NULL : ctx->request, next_type, tls)) {
 			memset(tls, 0, sizeof(*tls));
 			goto ignored;
 		}
 		result.state = PARSE_COMPLETE;
-		if (tls->server_hello)
+		/* A ServerHello ends the cleartext handshake, but for a
+		 * HelloRetryRequest: a second ClientHello follows. */
+		if (tls->server_hello && !tls->hello_retry)
 			result.after = STREAM_ENCRYPTED;
 		result.consumed = have;
 		result.skip = record_end - have;
