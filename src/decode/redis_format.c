@@ -207,6 +207,10 @@ static void redis_human_put(struct strbuf *out, const struct message *msg, bool 
 	const struct redis_message *redis = PROTOCOL_BODY_CONST(msg, struct redis_message);
 
 	if (request) {
+		if (!redis->command[0]) { /* a partial request of which nothing was read */
+			strbuf_puts(out, "request");
+			return;
+		}
 		escape_cstr(out, redis->command);
 		for (uint32_t i = 0; i < redis->n_args && i < DECODER_MAX_ARGS; i++) {
 			strbuf_putc(out, ' ');
