@@ -225,11 +225,12 @@ static void dns_text_u16(struct dns_text *t, unsigned int v)
 }
 
 /*
- * TXT data (RFC 1035 3.3.14): each character-string quoted, a quote or a
- * backslash inside escaped with a backslash (the master-file form dig
- * prints), strings separated by a space. Cut to the answer's size, ending
- * in "..." (the cut string left without its closing quote). Returns false
- * when a string runs past the rdata.
+ * TXT data (RFC 1035 3.3.14): each character-string between quotes, its
+ * bytes raw (the output escapes them, a backslash included; a quote inside
+ * is not escaped, unlike dig's master-file form), strings separated by a
+ * space. Cut to the answer's size, ending in "..." (the cut string left
+ * without its closing quote). Returns false when a string runs past the
+ * rdata.
  */
 static bool dns_text_txt(struct dns_text *t, const uint8_t *rdata, size_t rdlength)
 {
@@ -245,11 +246,8 @@ static bool dns_text_txt(struct dns_text *t, const uint8_t *rdata, size_t rdleng
 		if (t->len)
 			dns_text_putc(t, ' ');
 		dns_text_putc(t, '"');
-		for (size_t i = 0; i < n; i++) {
-			if (rdata[pos + i] == '"' || rdata[pos + i] == '\\')
-				dns_text_putc(t, '\\');
+		for (size_t i = 0; i < n; i++)
 			dns_text_putc(t, (char)rdata[pos + i]);
-		}
 		dns_text_putc(t, '"');
 		pos += n;
 	}

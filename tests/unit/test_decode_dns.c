@@ -806,7 +806,7 @@ static void test_record_types(void)
 		{ mx_rec, sizeof(mx_rec), "mail.example.test", "MX", 2,
 		  { "20 mx2.example.test.", "10 mx1.example.test." } },
 		{ txt_rec, sizeof(txt_rec), "txt.example.test", "TXT", 1,
-		  { "\"v=spf1 -all\" \"second \\\"quoted\\\" string\"" } },
+		  { "\"v=spf1 -all\" \"second \"quoted\" string\"" } },
 		{ srv_rec, sizeof(srv_rec), "_sip._udp.example.test", "SRV", 1,
 		  { "0 5 5060 sip.example.test." } },
 		{ ns_rec, sizeof(ns_rec), "example.test", "NS", 1, { "ns.example.test." } },
@@ -896,8 +896,9 @@ static void test_rdata_edges(void)
 		{ 16, "\x00", 1, "\"\"" },
 		{ 16, "\x05" "abc", 4, "TXT 4B" },
 		{ 16, "", 0, "TXT 0B" },
-		/* TXT with a backslash and a byte the output escapes */
-		{ 16, "\x03" "a\\\x01", 4, "\"a\\\\\x01\"" },
+		/* TXT with a quote, a backslash and a byte, kept raw (the output
+		 * escapes them) */
+		{ 16, "\x04" "a\"\\\x01", 5, "\"a\"\\\x01\"" },
 	};
 	struct parse_result r;
 	size_t len;
