@@ -35,7 +35,13 @@
  *
  * Per-connection state (ctx->conn_flags): an SSL or GSSENC answer awaited,
  * and the last authentication request, which says what the client's next
- * 'p' message is.
+ * 'p' message is. With ctx->conn_state (struct pg_conn_state), the
+ * connection's prepared statements: every Parse is remembered (name, the
+ * first bytes of its text, its parameter types) in PG_STATEMENTS_MAX slots,
+ * the least recently used replaced, so that a Bind with no Parse before it
+ * in its batch (a statement prepared earlier: psycopg and JDBC after 5
+ * executions, asyncpg and pgx always) shows the statement's text. Without
+ * conn_state it shows the name only.
  */
 #include <string.h>
 
@@ -254,6 +260,175 @@ static void flags_set(const struct parse_ctx *ctx, uint32_t flags)
 		*ctx->conn_flags = flags;
 }
 
+/* --- the connection's prepared statements --- */
+
+static struct pg_conn_state *statements_of(const struct parse_ctx *ctx)
+{
+	return ctx->conn_state;
+}
+
+/* A new stamp; when the clock wraps, the order is lost, not the entries. */
+static uint32_t statements_tick(struct pg_conn_state *cache)
+{
+	if (!++cache->clock) {
+		for (size_t i = 0; i < PG_STATEMENTS_MAX; i++)
+			if (cache->statements[i].used)
+				cache->statements[i].used = 1;
+		cache->clock = 2;
+	}
+	return cache->clock;
+}
+
+static struct pg_statement *statement_find(struct pg_conn_state *cache, const uint8_t *name,
+					   size_t n)
+{
+	if (!cache || n >= TEXT_SHORT)
+		return NULL;
+	for (size_t i = 0; i < PG_STATEMENTS_MAX; i++) {
+		struct pg_statement *st = &cache->statements[i];
+
+		if (st->used && !memcmp(st->name, name, n) && !st->name[n])
+			return st;
+	}
+	return NULL;
+}
+
+/* A Parse: the statement's name, text (what there is of it) and types. */
+static void statement_remember(const struct parse_ctx *ctx, const uint8_t *name, size_t n,
+			       const uint8_t *text, size_t text_len, uint16_t n_types,
+			       const uint32_t *types)
+{
+	struct pg_conn_state *cache = statements_of(ctx);
+	struct pg_statement *st = statement_find(cache, name, n);
+
+	if (!cache || n >= TEXT_SHORT)
+		return;
+	if (!st) {
+		st = &cache->statements[0];
+		for (size_t i = 1; i < PG_STATEMENTS_MAX && st->used; i++)
+			if (cache->statements[i].used < st->used)
+				st = &cache->statements[i];
+	}
+	memset(st, 0, sizeof(*st));
+	memcpy(st->name, name, n);
+	text_cut(st->query, sizeof(st->query), text, text_len);
+	st->n_types = n_types;
+	memcpy(st->types, types, sizeof(st->types));
+	st->used = statements_tick(cache);
+}
+
+static void statement_forget(const struct parse_ctx *ctx, const uint8_t *name, size_t n)
+{
+	struct pg_statement *st = statement_find(statements_of(ctx), name, n);
+
+	if (st)
+		memset(st, 0, sizeof(*st));
+}
+
+static void statements_forget_all(const struct parse_ctx *ctx)
+{
+	struct pg_conn_state *cache = statements_of(ctx);
+
+	if (cache)
+		memset(cache, 0, sizeof(*cache));
+}
+
+static bool space_byte(uint8_t b)
+{
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
+}
+
+static bool ident_byte(uint8_t b)
+{
+	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+	       b == '_' || b == '$' || b >= 0x80;
+}
+
+static void spaces_skip(const uint8_t *s, size_t n, size_t *at)
+{
+	while (*at < n && space_byte(s[*at]))
+		(*at)++;
+}
+
+/* The keyword (upper case) at *at, case-insensitively, as a whole word. */
+static bool keyword_take(const uint8_t *s, size_t n, size_t *at, const char *word)
+{
+	size_t k = strlen(word);
+
+	spaces_skip(s, n, at);
+	if (n - *at < k)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		if ((s[*at + i] & ~0x20) != (uint8_t)word[i])
+			return false;
+	if (*at + k < n && ident_byte(s[*at + k]))
+		return false;
+	*at += k;
+	return true;
+}
+
+/* Nothing but spaces and a ';' left (or the end of what is kept). */
+static bool statement_end(const uint8_t *s, size_t n, size_t at)
+{
+	spaces_skip(s, n, &at);
+	return at == n || s[at] == ';';
+}
+
+/*
+ * A simple Query's effect on the statements: any Query destroys the
+ * unnamed one; "DISCARD ALL" and "DEALLOCATE [PREPARE] ALL" all of them;
+ * "DEALLOCATE [PREPARE] name" that one (an unquoted name folded to lower
+ * case as the server does, a quoted one as written). Only the first
+ * statement of the text is looked at.
+ */
+static void statements_query(const struct parse_ctx *ctx, const uint8_t *s, size_t n)
+{
+	char name[TEXT_SHORT];
+	size_t at = 0, used = 0;
+
+	if (!statements_of(ctx))
+		return;
+	statement_forget(ctx, (const uint8_t *)"", 0);
+	if (keyword_take(s, n, &at, "DISCARD")) {
+		if (keyword_take(s, n, &at, "ALL") && statement_end(s, n, at))
+			statements_forget_all(ctx);
+		return;
+	}
+	if (!keyword_take(s, n, &at, "DEALLOCATE"))
+		return;
+	keyword_take(s, n, &at, "PREPARE");
+	if (keyword_take(s, n, &at, "ALL")) {
+		if (statement_end(s, n, at))
+			statements_forget_all(ctx);
+		return;
+	}
+	spaces_skip(s, n, &at);
+	if (at < n && s[at] == '"') {
+		for (at++;; at++) {
+			if (at == n)
+				return;
+			if (s[at] == '"') {
+				if (at + 1 < n && s[at + 1] == '"')
+					at++;
+				else
+					break;
+			}
+			if (used == sizeof(name))
+				return;
+			name[used++] = (char)s[at];
+		}
+		at++;
+	} else {
+		for (; at < n && ident_byte(s[at]); at++) {
+			if (used == sizeof(name))
+				return;
+			name[used++] = (char)(s[at] >= 'A' && s[at] <= 'Z' ? s[at] | 0x20 : s[at]);
+		}
+	}
+	if (used && statement_end(s, n, at))
+		statement_forget(ctx, (const uint8_t *)name, used);
+}
+
 /* --- client: the first, untyped message --- */
 
 /*
@@ -349,37 +524,46 @@ static void batch_note(struct pg_message *pg, uint8_t type)
 	pg->n_messages++;
 }
 
-/* Parse: statement name, query text, int16 count, int32 type oids. */
-static bool parse_message(struct cursor *c, bool whole, struct pg_message *pg)
+/* Parse: statement name, query text, int16 count, int32 type oids. The
+ * first one's are kept (unless a Bind came before it), each one is
+ * remembered for the Binds of later batches. */
+static bool parse_message(struct cursor *c, bool whole, const struct parse_ctx *ctx,
+			  struct pg_message *pg)
 {
-	char name[TEXT_SHORT];
-	uint16_t n_types;
-	bool first = !pg->n_parse++;
+	const uint8_t *name, *text;
+	size_t name_len, text_len;
+	uint32_t types[PG_PARAMS_MAX] = { 0 };
+	uint16_t n_types = 0;
+	bool keep = !pg->n_parse++ && !pg->have_statement;
+	bool text_ended;
 
-	if (!cursor_text(c, name, sizeof(name)))
+	if (!cursor_string(c, &name, &name_len))
 		return !whole;
-	if (first) {
-		memcpy(pg->statement, name, sizeof(name));
+	text_ended = cursor_string(c, &text, &text_len);
+	if (keep) {
+		text_cut(pg->statement, sizeof(pg->statement), name, name_len);
 		pg->have_statement = true;
-		if (!cursor_text(c, pg->query, sizeof(pg->query)))
-			return !whole;
-	} else {
-		const uint8_t *s;
-		size_t n;
-
-		if (!cursor_string(c, &s, &n))
-			return !whole;
+		text_cut(pg->query, sizeof(pg->query), text, text_len);
+		pg->have_query = true;
 	}
-	if (!cursor_u16(c, &n_types))
-		return !whole;
+	if (!text_ended || !cursor_u16(c, &n_types)) {
+		/* Cut where buf ends: remembered as far as it goes. */
+		if (whole)
+			return false;
+		statement_remember(ctx, name, name_len, text, text_len, 0, types);
+		return true;
+	}
 	if (whole && c->end - c->at != (size_t)n_types * 4)
 		return false;
-	if (!first)
-		return true;
-	pg->n_param_types = n_types;
 	for (uint16_t i = 0; i < n_types && i < PG_PARAMS_MAX; i++)
-		if (!cursor_u32(c, &pg->params[i].type_oid))
+		if (!cursor_u32(c, &types[i]))
 			break;
+	if (keep) {
+		pg->n_param_types = n_types;
+		for (size_t i = 0; i < PG_PARAMS_MAX; i++)
+			pg->params[i].type_oid = types[i];
+	}
+	statement_remember(ctx, name, name_len, text, text_len, n_types, types);
 	return true;
 }
 
@@ -389,9 +573,12 @@ static bool parse_message(struct cursor *c, bool whole, struct pg_message *pg)
  * value (length -1: NULL), int16 count and int16 format codes of the
  * results.
  */
-static bool bind_message(struct cursor *c, bool whole, struct pg_message *pg)
+static bool bind_message(struct cursor *c, bool whole, const struct parse_ctx *ctx,
+			 struct pg_message *pg)
 {
 	char portal[TEXT_SHORT], statement[TEXT_SHORT];
+	const uint8_t *name;
+	size_t name_len;
 	uint16_t n_formats, n_params, n_results, format = 0;
 	size_t formats_at;
 	/* Only the first is kept; a later whole one is still checked. */
@@ -399,8 +586,9 @@ static bool bind_message(struct cursor *c, bool whole, struct pg_message *pg)
 
 	if (!first && !whole)
 		return true;
-	if (!cursor_text(c, portal, sizeof(portal)) || !cursor_text(c, statement, sizeof(statement)))
+	if (!cursor_text(c, portal, sizeof(portal)) || !cursor_string(c, &name, &name_len))
 		return !whole;
+	text_cut(statement, sizeof(statement), name, name_len);
 	if (!cursor_u16(c, &n_formats))
 		return !whole;
 	formats_at = c->at;
@@ -416,8 +604,20 @@ static bool bind_message(struct cursor *c, bool whole, struct pg_message *pg)
 			for (size_t i = 0; i < PG_PARAMS_MAX; i++)
 				pg->params[i].type_oid = 0;
 		if (!pg->have_statement) {
+			/* No Parse before it in the batch: an earlier one's? */
+			struct pg_statement *st =
+				statement_find(statements_of(ctx), name, name_len);
+
 			memcpy(pg->statement, statement, sizeof(statement));
 			pg->have_statement = true;
+			if (st) {
+				memcpy(pg->query, st->query, sizeof(st->query));
+				pg->have_query = pg->query_cached = true;
+				pg->n_param_types = st->n_types;
+				for (size_t i = 0; i < PG_PARAMS_MAX; i++)
+					pg->params[i].type_oid = st->types[i];
+				st->used = statements_tick(statements_of(ctx));
+			}
 		}
 		pg->have_bind = true;
 		pg->n_params = n_params;
@@ -458,28 +658,27 @@ static bool bind_message(struct cursor *c, bool whole, struct pg_message *pg)
 }
 
 /* Describe and Close: 'S' (statement) or 'P' (portal), then a name; the
- * first one's kind kept in *which, its name in name (NULL: not kept). */
-static bool target_message(struct cursor *c, bool whole, char *which, char *name, size_t size)
+ * first one's kind kept in *which, its name in name (NULL: not kept). The
+ * message's own kind and name are given in *kind, *s and *n. */
+static bool target_message(struct cursor *c, bool whole, char *which, char *name, size_t size,
+			   char *kind, const uint8_t **s, size_t *n)
 {
-	char scratch[TEXT_SHORT];
-	char kind;
 	bool first = !*which;
 
 	if (c->end - c->at < 1)
 		return !whole;
-	kind = (char)c->buf[c->at++];
-	if (kind != 'S' && kind != 'P')
+	*kind = (char)c->buf[c->at++];
+	if (*kind != 'S' && *kind != 'P')
 		return false;
-	if (!first || !name) {
-		name = scratch;
-		size = sizeof(scratch);
-	}
-	if (!cursor_text(c, name, size))
+	if (!cursor_string(c, s, n))
 		return !whole;
 	if (whole && c->at != c->end)
 		return false;
-	if (first)
-		*which = kind;
+	if (first) {
+		*which = *kind;
+		if (name)
+			text_cut(name, size, *s, *n);
+	}
 	return true;
 }
 
@@ -513,7 +712,8 @@ static struct parse_result password_parse(const uint8_t *buf, const struct pg_he
 	if (!fields_in(header))
 		return need_more();
 	pg->kind = PG_PASSWORD;
-	parse_secret(ctx, PG_HEADER, header->in_buf - PG_HEADER);
+	/* All of the payload, the part skipped after buf too. */
+	parse_secret(ctx, PG_HEADER, header->length - 4);
 	if (!(flags & PG_FLAG_AUTH_KNOWN))
 		pg->credential_kind = PG_CRED_UNKNOWN;
 	else if (auth == PG_AUTH_CLEARTEXT || auth == PG_AUTH_MD5)
@@ -556,9 +756,12 @@ static struct parse_result password_parse(const uint8_t *buf, const struct pg_he
 /* A typed message of an extended-query batch: noted, kept if first of its
  * kind; the batch goes on until Sync. */
 static struct parse_result batch_parse(const uint8_t *buf, const struct pg_header *header,
-				       struct pg_message *pg)
+				       const struct parse_ctx *ctx, struct pg_message *pg)
 {
 	struct cursor c = body_cursor(buf, header);
+	const uint8_t *name = NULL;
+	size_t name_len = 0;
+	char kind = 0;
 	bool ok = true;
 
 	switch (header->type) {
@@ -584,25 +787,31 @@ static struct parse_result batch_parse(const uint8_t *buf, const struct pg_heade
 	pg->kind = PG_EXTENDED;
 	switch (header->type) {
 	case 'P':
-		ok = parse_message(&c, header->whole, pg);
+		ok = parse_message(&c, header->whole, ctx, pg);
 		break;
 	case 'B':
-		ok = bind_message(&c, header->whole, pg);
+		ok = bind_message(&c, header->whole, ctx, pg);
 		break;
 	case 'D':
-		ok = target_message(&c, header->whole, &pg->describe, NULL, 0);
+		ok = target_message(&c, header->whole, &pg->describe, NULL, 0, &kind, &name,
+				    &name_len);
 		break;
 	case 'E':
 		ok = execute_message(&c, header->whole, pg);
 		break;
 	case 'C':
 		ok = target_message(&c, header->whole, &pg->close, pg->close_name,
-				    sizeof(pg->close_name));
+				    sizeof(pg->close_name), &kind, &name, &name_len);
+		/* (A name cut where buf ends is too long to be remembered.) */
+		if (ok && kind == 'S')
+			statement_forget(ctx, name, name_len);
 		break;
 	case 'Q':
 		/* A Query before the batch's Sync: it ends the batch. */
+		cursor_string(&c, &name, &name_len);
 		if (!pg->query[0])
-			cursor_text(&c, pg->query, sizeof(pg->query));
+			text_cut(pg->query, sizeof(pg->query), name, name_len);
+		statements_query(ctx, name, name_len);
 		break;
 	default:
 		break;
@@ -638,7 +847,7 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len, const st
 	if (pg->kind == PG_EXTENDED) {
 		if (!frontend_type(header.type))
 			return invalid();
-		return batch_parse(buf, &header, pg);
+		return batch_parse(buf, &header, ctx, pg);
 	}
 	switch (header.type) {
 	case 'X': /* Terminate */
@@ -651,13 +860,17 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len, const st
 		return message_take(PARSE_IGNORED, &header);
 	case 'Q': {
 		struct cursor c = body_cursor(buf, &header);
+		const uint8_t *text;
+		size_t text_len;
+		bool ended;
 
 		if (!fields_in(&header))
 			return need_more();
-		if (!cursor_text(&c, pg->query, sizeof(pg->query)) && header.whole)
+		ended = cursor_string(&c, &text, &text_len);
+		if (header.whole && (!ended || c.at != c.end))
 			return invalid();
-		if (header.whole && c.at != c.end)
-			return invalid();
+		text_cut(pg->query, sizeof(pg->query), text, text_len);
+		statements_query(ctx, text, text_len);
 		pg->kind = PG_QUERY;
 		return message_take(PARSE_COMPLETE, &header);
 	}
@@ -674,7 +887,7 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len, const st
 	case 'p':
 		return password_parse(buf, &header, ctx, pg);
 	default:
-		return batch_parse(buf, &header, pg);
+		return batch_parse(buf, &header, ctx, pg);
 	}
 }
 

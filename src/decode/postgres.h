@@ -14,6 +14,8 @@
 #define PG_PARAMS_MAX 8      /* Bind parameters kept (all are counted) */
 #define PG_PARAM_BYTES 48    /* bytes of each parameter value kept */
 #define PG_MESSAGES_MAX 24   /* type letters of a batch's messages kept */
+#define PG_STATEMENTS_MAX 12 /* prepared statements remembered per connection */
+#define PG_STATEMENT_TEXT 200 /* bytes of a remembered statement's text, NUL included */
 
 enum pg_kind {
 	PG_NONE,            /* no message yet: a zeroed body */
@@ -64,6 +66,10 @@ struct pg_message {
 	char statement[TEXT_SHORT]; /* the Parse's (or, without one, the Bind's) statement */
 	char portal[TEXT_SHORT];    /* the Bind's portal */
 	bool have_statement;        /* statement names one (a Parse or a Bind was seen) */
+	/* query holds the statement's text: from the batch's Parse, or
+	 * remembered from an earlier batch's (query_cached). */
+	bool have_query;
+	bool query_cached;
 	bool have_bind;
 	char describe;              /* 'S' or 'P' of the first Describe; 0 none */
 	char close;                 /* 'S' or 'P' of the first Close; 0 none */
@@ -106,6 +112,29 @@ struct pg_message {
 	char tag[4];                /* PG_SSL_ANSWER: the byte, then S or G for what was asked */
 };
 PROTOCOL_BODY_FITS(struct pg_message);
+
+/*
+ * The connection's prepared statements (ctx->conn_state), so that a Bind
+ * of a statement parsed in an earlier batch shows its text: each Parse
+ * remembers its statement (the unnamed one too), the least recently used
+ * making room; Close of a statement, a simple Query (the unnamed one),
+ * DEALLOCATE and DISCARD ALL forget. Names longer than TEXT_SHORT - 1
+ * bytes are not remembered.
+ */
+struct pg_statement {
+	uint32_t used;                 /* when last parsed or bound; 0: a free slot */
+	uint16_t n_types;              /* parameter types the Parse gave, as sent */
+	char name[TEXT_SHORT];
+	char query[PG_STATEMENT_TEXT]; /* cut with "..." */
+	uint32_t types[PG_PARAMS_MAX];
+};
+
+struct pg_conn_state {
+	uint32_t clock;                /* the last stamp given */
+	struct pg_statement statements[PG_STATEMENTS_MAX];
+};
+_Static_assert(sizeof(struct pg_conn_state) <= PROTOCOL_CONN_STATE_MAX,
+	       "struct pg_conn_state must fit the engine's connection state");
 
 extern const struct protocol postgres_protocol;
 

@@ -217,7 +217,7 @@ static void extended_human(struct strbuf *out, const struct pg_message *pg)
 		strbuf_putc(out, ' ');
 		escape_cstr(out, pg->statement);
 	}
-	if (pg->n_parse) {
+	if (pg->have_query) {
 		strbuf_puts(out, " \"");
 		escape_cstr(out, pg->query);
 		strbuf_putc(out, '"');
@@ -424,8 +424,10 @@ static void extended_json(struct strbuf *out, const struct pg_message *pg)
 	json_u64(out, KEY("n_messages"), pg->n_messages);
 	if (pg->have_statement)
 		json_raw(out, KEY("statement"), pg->statement);
-	if (pg->n_parse)
+	if (pg->have_query)
 		json_raw(out, KEY("query"), pg->query);
+	if (pg->query_cached)
+		json_bool(out, KEY("query_cached"), true);
 	if (pg->have_bind) {
 		json_raw(out, KEY("portal"), pg->portal);
 		params_json(out, pg);
@@ -551,6 +553,7 @@ const struct protocol postgres_protocol = {
 	.port_hint = 5432,
 	.pairing = PAIR_IN_ORDER,
 	.body_size = sizeof(struct pg_message),
+	.conn_state_size = sizeof(struct pg_conn_state),
 	.detect = postgres_detect,
 	.parse = postgres_parse,
 	.human_put = postgres_human_put,

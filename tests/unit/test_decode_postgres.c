@@ -14,6 +14,7 @@
  * a message emitted at PARSE_COMPLETE.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -77,6 +78,10 @@ struct sim {
 
 static struct sim sim_storage;
 
+/* The connection's prepared statements the sim's parser is given (NULL:
+ * none, as with an engine that keeps none). */
+static struct pg_conn_state *sim_state;
+
 static void sim_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
 {
 	struct sim *s = ctx->engine;
@@ -114,6 +119,7 @@ static void sim_run(struct sim *s)
 
 		ctx.secret = sim_secret;
 		ctx.engine = s;
+		ctx.conn_state = sim_state;
 		s->msg.protocol = &postgres_protocol;
 		s->calls++;
 		r = postgres_parse(s->buf, s->len, &ctx, &s->msg);
@@ -1297,6 +1303,353 @@ static void test_long_messages(void)
 	CHECK(strstr(human(&s->out[0].msg, true, false), "execute (unnamed) ['vvvvv") != NULL);
 }
 
+
+/* --- prepared statements across batches (hand-written from the protocol
+ * docs, in the shapes psycopg 3 sends) --- */
+
+static uint8_t wire[1 << 17];
+static size_t wire_len, wire_msg_at;
+
+static void w_bytes(const void *bytes, size_t n)
+{
+	CHECK(wire_len + n <= sizeof(wire));
+	if (wire_len + n > sizeof(wire))
+		return;
+	memcpy(wire + wire_len, bytes, n);
+	wire_len += n;
+}
+
+static void w_u16(uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	w_bytes(b, 2);
+}
+
+static void w_u32(uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	w_bytes(b, 4);
+}
+
+static void w_str(const char *text)
+{
+	w_bytes(text, strlen(text) + 1);
+}
+
+static void w_begin(char type)
+{
+	w_bytes(&type, 1);
+	wire_msg_at = wire_len;
+	w_u32(0);
+}
+
+/* Writes the length of the message begun last. */
+static void w_end(void)
+{
+	uint32_t length = (uint32_t)(wire_len - wire_msg_at);
+
+	wire[wire_msg_at] = (uint8_t)(length >> 24);
+	wire[wire_msg_at + 1] = (uint8_t)(length >> 16);
+	wire[wire_msg_at + 2] = (uint8_t)(length >> 8);
+	wire[wire_msg_at + 3] = (uint8_t)length;
+}
+
+/* Parse name text, with one parameter type (0: none given). */
+static void w_parse(const char *name, const char *text, uint32_t type)
+{
+	w_begin('P');
+	w_str(name);
+	w_str(text);
+	w_u16(type ? 1 : 0);
+	if (type)
+		w_u32(type);
+	w_end();
+}
+
+/* Bind of statement name: one text parameter (NULL: none). */
+static void w_bind_text(const char *name, const char *value)
+{
+	w_begin('B');
+	w_str("");
+	w_str(name);
+	w_u16(0);
+	w_u16(value ? 1 : 0);
+	if (value) {
+		w_u32((uint32_t)strlen(value));
+		w_bytes(value, strlen(value));
+	}
+	w_u16(0);
+	w_end();
+}
+
+/* Bind of statement name: one binary int4. */
+static void w_bind_int4(const char *name, uint32_t v)
+{
+	w_begin('B');
+	w_str("");
+	w_str(name);
+	w_u16(1);
+	w_u16(1);
+	w_u16(1);
+	w_u32(4);
+	w_u32(v);
+	w_u16(0);
+	w_end();
+}
+
+static void w_execute_sync(void)
+{
+	w_begin('E');
+	w_str("");
+	w_u32(0);
+	w_end();
+	w_begin('S');
+	w_end();
+}
+
+static void w_close_sync(char kind, const char *name)
+{
+	w_begin('C');
+	w_bytes(&kind, 1);
+	w_str(name);
+	w_end();
+	w_begin('S');
+	w_end();
+}
+
+static void w_query(const char *text)
+{
+	w_begin('Q');
+	w_str(text);
+	w_end();
+}
+
+/* The client sends what wire holds (in random pieces when seed): each
+ * request's human text, "|" between them, in text_buf. */
+static char batches_text[4096];
+
+static const char *send_wire(unsigned seed)
+{
+	struct sim *s = sim_all(wire, wire_len, true, NULL, seed ? 0 : wire_len, seed);
+	size_t at = 0;
+
+	CHECK_INT(s->n_invalid, 0);
+	CHECK(s->n_out <= SIM_OUT);
+	batches_text[0] = '\0';
+	for (unsigned i = 0; i < s->n_out && i < SIM_OUT; i++) {
+		const char *text = human(&s->out[i].msg, true, false);
+		size_t n = strlen(text);
+
+		if (at + n + 2 > sizeof(batches_text))
+			break;
+		if (i)
+			batches_text[at++] = '|';
+		memcpy(batches_text + at, text, n + 1);
+		at += n;
+	}
+	wire_len = 0;
+	return batches_text;
+}
+
+static void test_statements(void)
+{
+	static struct pg_conn_state state;
+	struct sim *s;
+	char name[16];
+
+	decoder_test_flags = 0;
+	memset(&state, 0, sizeof(state));
+	sim_state = &state;
+
+	/* psycopg's sixth execution: PREPARE's Parse, Bind, Execute, Sync;
+	 * then the later ones, a Bind of the name alone. */
+	for (unsigned seed = 0; seed < 20; seed++) {
+		memset(&state, 0, sizeof(state));
+		w_parse("_pg3_0", "select $1::int + 1", 23);
+		w_bind_int4("_pg3_0", 7);
+		w_execute_sync();
+		w_bind_int4("_pg3_0", 8);
+		w_execute_sync();
+		w_bind_text("_pg3_0", "9");
+		w_execute_sync();
+		CHECK_STR(send_wire(seed),
+			  "execute _pg3_0 \"select $1::int + 1\" [7]|"
+			  "execute _pg3_0 \"select $1::int + 1\" [8]|"
+			  "execute _pg3_0 \"select $1::int + 1\" ['9']");
+	}
+	/* In later batches, one at a time: JSON says where the text is from. */
+	w_bind_int4("_pg3_0", 10);
+	w_execute_sync();
+	s = sim_all(wire, wire_len, true, NULL, 3, 1);
+	wire_len = 0;
+	CHECK_INT(s->n_out, 1);
+	CHECK_STR(json(&s->out[0].msg, false),
+		  ",\"type\":\"extended\",\"action\":\"execute\",\"messages\":\"BES\","
+		  "\"n_messages\":3,\"statement\":\"_pg3_0\",\"query\":\"select $1::int + 1\","
+		  "\"query_cached\":true,\"portal\":\"\",\"params\":[\"10\"],\"n_params\":1,"
+		  "\"executes\":1,\"max_rows\":0");
+	/* The recorded-shape fixture: S_1 prepared by an earlier batch. */
+	w_parse("S_1", "select $1", 0);
+	w_begin('S');
+	w_end();
+	CHECK_STR(send_wire(0), "prepare S_1 \"select $1\"");
+	s = sim_all(ext_named, sizeof(ext_named), true, NULL, 2, 1);
+	CHECK_STR(human(&s->out[0].msg, true, false),
+		  "execute S_1 \"select $1\" ['7'] max_rows=10");
+	/* Without the connection's state: the name alone, as before. */
+	sim_state = NULL;
+	s = sim_all(ext_named, sizeof(ext_named), true, NULL, 2, 1);
+	CHECK_STR(human(&s->out[0].msg, true, false), "execute S_1 ['7'] max_rows=10");
+	sim_state = &state;
+
+	/* Close forgets it; a Parse of another name in the batch keeps its own. */
+	w_close_sync('S', "S_1");
+	w_bind_text("S_1", "7");
+	w_execute_sync();
+	w_close_sync('P', "_pg3_0");
+	w_bind_int4("_pg3_0", 1);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), "close statement S_1|execute S_1 ['7']|close portal _pg3_0|"
+				"execute _pg3_0 \"select $1::int + 1\" [1]");
+
+	/* The unnamed statement too, until a simple Query destroys it. */
+	w_parse("", "select 2", 0);
+	w_bind_text("", NULL);
+	w_execute_sync();
+	w_bind_text("", NULL);
+	w_execute_sync();
+	w_query("select 3");
+	w_bind_text("", NULL);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), "execute \"select 2\"|execute \"select 2\"|query \"select 3\"|"
+				"execute (unnamed)");
+
+	/* Eviction: 12 remembered, the least recently used gives way. */
+	memset(&state, 0, sizeof(state));
+	for (unsigned i = 0; i < PG_STATEMENTS_MAX; i++) {
+		char text[32];
+
+		snprintf(name, sizeof(name), "s%u", i);
+		snprintf(text, sizeof(text), "select %u", i);
+		w_parse(name, text, 0);
+		w_begin('S');
+		w_end();
+		send_wire(0);
+	}
+	w_bind_text("s0", NULL); /* s0 used again: s1 is now the oldest */
+	w_execute_sync();
+	w_parse("s12", "select 12", 0);
+	w_begin('S');
+	w_end();
+	w_bind_text("s0", NULL);
+	w_execute_sync();
+	w_bind_text("s1", NULL);
+	w_execute_sync();
+	w_bind_text("s2", NULL);
+	w_execute_sync();
+	w_bind_text("s12", NULL);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), "execute s0 \"select 0\"|prepare s12 \"select 12\"|"
+				"execute s0 \"select 0\"|execute s1|execute s2 \"select 2\"|"
+				"execute s12 \"select 12\"");
+	/* A name of 64 bytes or more is not remembered; 63 is. */
+	char long_name[80];
+	memset(long_name, 'n', 63);
+	long_name[63] = '\0';
+	w_parse(long_name, "select 63", 0);
+	w_begin('S');
+	w_end();
+	send_wire(0);
+	w_bind_text(long_name, NULL);
+	w_execute_sync();
+	CHECK(strstr(send_wire(0), "\"select 63\"") != NULL);
+	memset(long_name, 'm', 64);
+	long_name[64] = '\0';
+	w_parse(long_name, "select 64", 0);
+	w_begin('S');
+	w_end();
+	send_wire(0);
+	w_bind_text(long_name, NULL);
+	w_execute_sync();
+	CHECK(strstr(send_wire(0), "select 64") == NULL);
+
+	/* DEALLOCATE name (folded to lower case unless quoted), DEALLOCATE
+	 * ALL, DISCARD ALL. */
+	w_query("  deallocate S3 ;");
+	w_query("DEALLOCATE PREPARE \"s4\"");
+	w_query("deallocate s5x");
+	w_bind_text("s3", NULL);
+	w_execute_sync();
+	w_bind_text("s4", NULL);
+	w_execute_sync();
+	w_bind_text("s5", NULL);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), "query \"  deallocate S3 ;\"|query \"DEALLOCATE PREPARE \"s4\"\"|"
+				"query \"deallocate s5x\"|execute s3|execute s4|"
+				"execute s5 \"select 5\"");
+	w_query("discard all");
+	w_bind_text("s5", NULL);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), "query \"discard all\"|execute s5");
+	w_parse("s6", "select 6", 0);
+	w_begin('S');
+	w_end();
+	w_query("deallocate all");
+	w_bind_text("s6", NULL);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), "prepare s6 \"select 6\"|query \"deallocate all\"|execute s6");
+	for (unsigned i = 0; i < PG_STATEMENTS_MAX; i++)
+		CHECK_INT(state.statements[i].used, 0);
+
+	/* A Parse far larger than a buffer: its first bytes remembered, cut. */
+	static uint8_t text[100000];
+	memset(text, 'q', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	w_parse("big", (const char *)text, 0);
+	w_begin('S');
+	w_end();
+	s = sim_all(wire, wire_len, true, NULL, 4096, 1);
+	wire_len = 0;
+	CHECK_INT(s->n_out, 1);
+	w_bind_text("big", NULL);
+	w_execute_sync();
+	char want[PG_STATEMENT_TEXT + 32];
+	snprintf(want, sizeof(want), "execute big \"%.*s...\"", PG_STATEMENT_TEXT - 4,
+		 (const char *)text);
+	CHECK_STR(send_wire(0), want);
+
+	/* A stamp clock that wraps keeps the entries. */
+	state.clock = UINT32_MAX;
+	w_bind_text("big", NULL);
+	w_execute_sync();
+	CHECK_STR(send_wire(0), want);
+	CHECK_INT(state.clock, 2);
+	sim_state = NULL;
+}
+
+/* A 'p' message longer than what one call sees: all of its payload marked. */
+static void test_long_secret(void)
+{
+	static uint8_t token[20000];
+	struct sim *s;
+
+	decoder_test_flags = 0;
+	memset(token, 0x5a, sizeof(token));
+	w_begin('p');
+	w_bytes(token, sizeof(token));
+	w_end();
+	for (unsigned seed = 0; seed < 10; seed++) {
+		s = sim_all(wire, wire_len, true, NULL, seed ? 0 : 4096, seed);
+		CHECK_INT(s->n_out, 1);
+		CHECK_INT(s->out[0].bytes, wire_len);
+		CHECK_INT(s->n_secrets, 1);
+		CHECK_INT(s->secret_at[0], 5);
+		CHECK_INT(s->secret_len[0], sizeof(token));
+		CHECK_STR(human(&s->out[0].msg, true, false), "password ***");
+	}
+	wire_len = 0;
+}
+
 static void test_invalid(void)
 {
 	/* Lengths below 4 or above 1 GiB. */
@@ -1450,6 +1803,8 @@ int main(void)
 	test_splits_linear();
 	test_big_reply();
 	test_long_messages();
+	test_statements();
+	test_long_secret();
 	test_invalid();
 	test_prefixes();
 	test_flips();
