@@ -60,6 +60,11 @@ static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 		if (result.consumed == 0 && result.skip == 0 && result.state != PARSE_CONTINUE)
 			break;
 		off += result.consumed;
+		if (result.skip && DESCRIPTOR.skipped) {
+			/* The skipped bytes this input holds, shown as the engine shows them. */
+			size_t seen = result.skip < size - off ? (size_t)result.skip : size - off;
+			DESCRIPTOR.skipped(&msg, data + off, seen);
+		}
 		if (result.skip >= size - off)
 			break;
 		off += result.skip;
