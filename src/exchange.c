@@ -255,42 +255,49 @@ static void protocol_state_make(struct exchange_tracker *tracker, struct proto_c
 	tracker->memory_used += size;
 }
 
+/* Adds ev's bytes to its direction's pile of first bytes; false when they
+ * do not pile (not contiguous, not all captured, too many, a datagram). */
+static bool prefix_add(struct proto_conn *conn, struct detect_prefix *prefix,
+		       const struct event *ev)
+{
+	if (conn->datagram || (prefix->len && prefix->pos + prefix->len != ev->pos) ||
+	    prefix->len + ev->captured > DETECT_PREFIX_MAX)
+		prefix->broken = true;
+	if (prefix->broken)
+		return false;
+	if (!prefix->len) {
+		prefix->pos = ev->pos;
+		prefix->ts_ns = ev->ts_ns;
+	}
+	memcpy(prefix->bytes + prefix->len, ev->data, ev->captured);
+	prefix->len += ev->captured;
+	if (ev->captured < ev->bytes)
+		prefix->broken = true;
+	return true;
+}
+
 static void protocol_detect(struct exchange_tracker *tracker, struct proto_conn *conn,
 			    const struct event *ev)
 {
 	struct detect_prefix *prefix = &conn->prefix[ev->direction];
+	bool piled_before = prefix->len && !prefix->broken;
 
+	/* Bytes already piled up start the stream: they are tried first
+	 * (dnsmasq reads a DNS-over-TCP length, then the message after it). */
+	if (piled_before && prefix_add(conn, prefix, ev) &&
+	    protocol_try(conn, ev, prefix->bytes, prefix->len)) {
+		/* Fed first, with this event's bytes as their tail. */
+		prefix->len -= ev->captured;
+		conn->prefix_replay = ev->direction;
+		protocol_state_make(tracker, conn);
+		return;
+	}
 	if (protocol_try(conn, ev, ev->data, ev->captured)) {
 		protocol_state_make(tracker, conn);
 		return;
 	}
-	/* Pile this direction's first bytes up and try them together (a
-	 * stream's: datagrams are messages each). */
-	if (conn->datagram)
-		prefix->broken = true;
-	if (!prefix->broken && prefix->len && prefix->pos + prefix->len != ev->pos)
-		prefix->broken = true;
-	if (!prefix->broken && prefix->len + ev->captured <= DETECT_PREFIX_MAX) {
-		if (!prefix->len) {
-			prefix->pos = ev->pos;
-			prefix->ts_ns = ev->ts_ns;
-		}
-		memcpy(prefix->bytes + prefix->len, ev->data, ev->captured);
-		prefix->len += ev->captured;
-		if (ev->captured < ev->bytes)
-			prefix->broken = true;
-		if (prefix->len > ev->captured &&
-		    protocol_try(conn, ev, prefix->bytes, prefix->len)) {
-			/* The stream starts at the prefix: it is fed first, this
-			 * event's bytes being its tail. */
-			prefix->len -= ev->captured;
-			conn->prefix_replay = ev->direction;
-			protocol_state_make(tracker, conn);
-			return;
-		}
-	} else {
-		prefix->broken = true;
-	}
+	if (!piled_before)
+		prefix_add(conn, prefix, ev);
 	conn->detect_bytes += ev->captured;
 	if (conn->detect_bytes >= DETECT_BYTES_MAX)
 		conn->given_up = true;

@@ -438,6 +438,48 @@ static void dns_paired_by_id(void)
 	exchange_forget(&tracker, &state);
 }
 
+/* A DNS server reading a TCP query's length, then the message: the
+ * length's two bytes start the stream, and the query pairs. */
+static void dns_over_tcp_length_read_apart(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	uint8_t length[2] = { 0, sizeof(dns_query) };
+	uint8_t answer[2 + sizeof(dns_answer)] = { 0, sizeof(dns_answer) };
+	struct event ev;
+
+	memcpy(answer + 2, dns_answer, sizeof(dns_answer));
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	ev = data_event(ST_DIR_RECV, 0, "", 0, 10);
+	ev.sock_flags = ST_SOCK_SERVER | ST_SOCK_REPORTED;
+	snprintf(ev.remote, sizeof(ev.remote), "127.0.0.1:40000");
+	ev.data = length;
+	ev.captured = ev.bytes = 1;
+	feed(&tracker, &state, ev);
+	ev.pos = 1;
+	ev.data = length + 1;
+	feed(&tracker, &state, ev);
+	ev.pos = 2;
+	ev.data = dns_query;
+	ev.captured = ev.bytes = sizeof(dns_query);
+	ev.ts_ns = 11;
+	feed(&tracker, &state, ev);
+	ev.direction = ST_DIR_SEND;
+	ev.pos = 0;
+	ev.data = answer;
+	ev.captured = ev.bytes = sizeof(answer);
+	ev.ts_ns = 20;
+	feed(&tracker, &state, ev);
+	CHECK_INT(seen.count, 1);
+	CHECK(seen.exchanges[0].request && seen.exchanges[0].response);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct dns_message)->name, "example.com");
+	CHECK_INT(seen.exchanges[0].request_bytes, 2 + sizeof(dns_query));
+	CHECK_INT(seen.exchanges[0].response_bytes, sizeof(answer));
+	CHECK_INT(seen.exchanges[0].request_ts_ns, 10);
+	exchange_forget(&tracker, &state);
+}
+
 int main(void)
 {
 	http_keepalive_and_pipelining();
@@ -453,5 +495,6 @@ int main(void)
 	secrets_masked_in_the_event_bytes();
 	unknown_protocol_gives_up();
 	dns_paired_by_id();
+	dns_over_tcp_length_read_apart();
 	return check_report("test_exchange");
 }
