@@ -36,6 +36,26 @@ conn.close()
 print(json.dumps({"pid": os.getpid(), "rows": [list(r) for r in rows], "error": error}))
 """
 
+# One connection, the same parameterised query 8 times: psycopg 3 prepares
+# it server-side once it has run prepare_threshold (5) times, so the later
+# executions are a Bind of the prepared statement's name and no Parse.
+# With "prepare" in argv, every execute asks for it (prepare=True).
+PSYCOPG_REPEAT_CLIENT = r"""
+import json, os, sys
+import psycopg
+conn = psycopg.connect("host=127.0.0.1 port=%s user=postgres dbname=postgres sslmode=disable"
+                       % sys.argv[1], autocommit=True)
+always = len(sys.argv) > 2 and sys.argv[2] == "prepare"
+results = []
+for i in range(1, 9):
+    cur = conn.execute("select %s::int * 2", (i,), prepare=True if always else None)
+    results.append(cur.fetchone()[0])
+conn.close()
+print(json.dumps({"pid": os.getpid(), "results": results,
+                  "threshold": conn.prepare_threshold}))
+"""
+REPEAT_QUERY = "select $1::int * 2"
+
 
 def exchanges(events, **fields):
     return select(events, event="exchange", **fields)
@@ -79,10 +99,10 @@ class PasswordServer:
 
     PASSWORD = "s3cret-Pa55"
 
-    def __init__(self, method):
+    def __init__(self, method, password=PASSWORD):
         self.server = PostgresServer()
         self.port = self.server.port
-        run_psql(self.server, "-c", "ALTER USER postgres PASSWORD '%s'" % self.PASSWORD)
+        run_psql(self.server, "-c", "ALTER USER postgres PASSWORD '%s'" % password)
         with open(os.path.join(self.server.data, "pg_hba.conf"), "w") as f:
             f.write("local all all trust\nhost all all 127.0.0.1/32 %s\n" % method)
         os.kill(self.server.proc.pid, signal.SIGHUP)
@@ -251,6 +271,70 @@ class ExtendedQuery(unittest.TestCase):
                             for l in lines), lines)
 
 
+class PreparedStatements(unittest.TestCase):
+    """Statements prepared in one batch and executed in later ones: each
+    exchange still shows the statement's text (remembered per connection)."""
+
+    def run_client(self, *client_args, json_output=True):
+        with PostgresServer() as server, \
+                Tracer("-c", "python3", "--exchanges-only", json_output=json_output) as tracer:
+            proc = subprocess.run([SYSTEM_PYTHON, "-c", PSYCOPG_REPEAT_CLIENT, str(server.port)]
+                                  + list(client_args), capture_output=True, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+            self.assertEqual(tracer.stop(), 0)
+        import json
+        result = json.loads(proc.stdout.decode())
+        self.assertEqual(result["results"], [2 * i for i in range(1, 9)])
+        return result, tracer
+
+    def test_psycopg_prepared_after_threshold_shows_text_and_value(self):
+        result, tracer = self.run_client()
+        self.assertEqual(result["threshold"], 5)
+        found = exchanges(by_pid(tracer.events(), result["pid"]))
+        extended = [e for e in found if e["request"] and e["request"]["type"] == "extended"]
+        # psycopg 3.1 prepares in a batch of its own (Parse, Sync) before
+        # the 6th execution: 8 executes and 1 prepare.
+        prepares = [e for e in extended if e["request"]["action"] == "prepare"]
+        extended = [e for e in extended if e["request"]["action"] == "execute"]
+        self.assertEqual(len(extended), 8, found)
+        self.assertLessEqual(len(prepares), 1, prepares)
+        for e in prepares:
+            self.assertEqual(e["request"]["query"], REPEAT_QUERY, e)
+            self.assertTrue(e["request"]["statement"], e)
+        for i, e in enumerate(extended, 1):
+            request = e["request"]
+            self.assertEqual(request["action"], "execute", e)
+            self.assertEqual(request["query"], REPEAT_QUERY, e)
+            self.assertEqual(request["params"], [str(i)], e)
+            self.assertEqual(request["n_params"], 1, e)
+            self.assertEqual(e["response"]["tags"], ["SELECT 1"], e)
+            self.assertEqual(e["response"]["rows"], 1, e)
+        # The first executions parse the unnamed statement each time; then
+        # one batch prepares a named statement; the rest only bind it.
+        named = [e for e in extended + prepares if e["request"]["statement"]]
+        bound_only = [e for e in extended if "P" not in e["request"]["messages"]]
+        self.assertGreaterEqual(len(bound_only), 2, extended)
+        self.assertEqual(len({e["request"]["statement"] for e in named}), 1, named)
+        for e in bound_only:
+            self.assertEqual(e["request"]["query_cached"], True, e)
+            self.assertTrue(e["request"]["statement"], e)
+        for e in extended:
+            if "P" in e["request"]["messages"]:
+                self.assertNotIn("query_cached", e["request"], e)
+        # Everything paired: the startup and every batch.
+        self.assertEqual(len(found), 1 + len(extended) + len(prepares), found)
+        self.assertTrue(all(e["request"] and e["response"] for e in found))
+
+    def test_psycopg_prepare_true_human_lines(self):
+        result, tracer = self.run_client("prepare", json_output=False)
+        lines = [l for l in tracer.stdout_text.decode().splitlines()
+                 if " exchange " in l and " %d " % result["pid"] in l and "execute" in l]
+        self.assertEqual(len(lines), 8, lines)
+        for i, line in enumerate(lines, 1):
+            self.assertRegex(line, r'postgres execute _pg3_\d+ "select \$1::int \* 2" \[%d\] '
+                             r'-> SELECT 1 \(1 row\)' % i)
+
+
 class Passwords(unittest.TestCase):
     def run_traced(self, server, *tracer_args):
         with Tracer("-c", "psql", *tracer_args) as tracer:
@@ -319,6 +403,41 @@ class Passwords(unittest.TestCase):
             found = exchanges(by_pid(tracer.events(), pid))
             self.assertTrue(found[1]["request"]["credential"].startswith("n,,n=,r="), found[1])
             self.assertTrue(found[2]["request"]["credential"].startswith("c=biws,r="), found[2])
+
+    def test_long_password_masked_whole(self):
+        # A 9000-byte cleartext password. The server reads it into its
+        # 8 KiB buffer: two reads, so on the server's side the decoder sees
+        # the message start but not all of it. All of it must still be
+        # masked in the data lines (fully captured here), on both sides.
+        password = "P" + "".join("%05d" % i for i in range(1800))
+        message_bytes = 5 + len(password) + 1
+        with PasswordServer("password", password=password) as server:
+            with Tracer("-c", "psql", "-c", "postgres", "--data-size", "32768") as tracer:
+                pid, out = run_psql(server, "-c", "select 1", password=password)
+                self.assertEqual(tracer.stop(), 0)
+            text = tracer.stdout_text.decode()
+            for at in range(0, len(password) - 16, 500):
+                self.assertNotIn(password[at:at + 16], text)
+            self.assertNotIn(password[-16:], text)
+            events = tracer.events()
+            client = exchanges(by_pid(events, pid))
+            self.assertEqual([e["request"]["type"] for e in client],
+                             ["startup", "password", "query"], client)
+            # The server's side of the same connection: its backend is the
+            # postgres process whose exchanges have the password request.
+            server_side = [e for e in exchanges(events) if e.get("comm") == "postgres"
+                           and e["request"] and e["request"]["type"] == "password"]
+            self.assertEqual(len(server_side), 1, server_side)
+            for e in (client[1], server_side[0]):
+                self.assertEqual(e["request_bytes"], message_bytes, e)
+                self.assertEqual(e["request"]["credential"], "***", e)
+                self.assertEqual(e["response"]["auth"], "ok", e)
+            backend = server_side[0]["pid"]
+            reads = [e for e in select(by_pid(events, backend), event="data", direction="recv")
+                     if e["conn"] == server_side[0]["conn"]
+                     and client[0]["response_ts_ns"] <= e["ts_ns"] <= server_side[0]["ts_ns"]]
+            self.assertEqual(sum(e["bytes"] for e in reads), message_bytes, reads)
+            self.assertGreaterEqual(len(reads), 2, reads)  # the case this test is for
 
     def test_wrong_password_fatal_error(self):
         with PasswordServer("password") as server:
