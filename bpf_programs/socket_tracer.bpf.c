@@ -247,7 +247,7 @@ BPF_PERCPU_ARRAY(submit_failures, __u64, ST_SUBMIT_NR);
 
 #ifdef ST_RING_BUFFER
 /* The perf buffers wake the reader once per 64 samples of a CPU
- * (wakeup_events in src/perf_poller.c): waking per event was most of a
+ * (wakeup_events in src/transport/perf_poller.c): waking per event was most of a
  * traced syscall's cost. The ring buffer does the same per CPU, so the two
  * compare fairly; the reader drains the rest on its poll timeout. (bcc 0.26
  * cannot pass this map to bpf_ringbuf_query, which would allow waking on the

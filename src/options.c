@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/protocol.h"
-#include "log.h"
-#include "socket_tracer_abi.h"
+#include "protocols/protocol.h"
+#include "base/log.h"
+#include "events/socket_tracer_abi.h"
 
 enum long_only_option {
 	OPT_JSON = 256,

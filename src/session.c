@@ -8,9 +8,9 @@
 #include <signal.h>
 #include <time.h>
 
-#include "clock.h"
-#include "log.h"
-#include "perf_poller.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "transport/perf_poller.h"
 
 /* Malformed samples reported one by one before only being counted. */
 #define MALFORMED_REPORTS_MAX 5

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "conn_ranking.h"
-#include "conn_table.h"
-#include "exchange.h"
+#include "state/conn_ranking.h"
+#include "state/conn_table.h"
+#include "protocols/exchange.h"
 #include "options.h"
 #include "output/output.h"
 #include "output/writer.h"

@@ -1,9 +1,9 @@
-#include "escape.h"
+#include "output/escape.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "byte_scan.h"
+#include "base/byte_scan.h"
 
 static const char hex_digits[] = "0123456789abcdef";
 

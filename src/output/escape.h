@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "strbuf.h"
+#include "base/strbuf.h"
 
 /*
  * Terminal-safe text: printable ASCII as is, "\\" for a backslash, \r \n \t

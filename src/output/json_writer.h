@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "output/strbuf.h"
+#include "base/strbuf.h"
 
 /* Keys are literals: KEY("pid") passes ",\"pid\":" and its length, both made
  * at compile time. */

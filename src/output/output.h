@@ -6,9 +6,9 @@
 
 #include <stdbool.h>
 
-#include "event.h"
-#include "exchange.h"
-#include "output/strbuf.h"
+#include "events/event.h"
+#include "protocols/exchange.h"
+#include "base/strbuf.h"
 
 struct output_style {
 	bool json;

@@ -1,6 +1,6 @@
-#include "writer.h"
+#include "output/writer.h"
 
-#include "clock.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "output/strbuf.h"
+#include "base/strbuf.h"
 
 #ifndef WRITER_CHUNK /* the pipeline fuzzer's is small */
 #define WRITER_CHUNK (1u << 20)

@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for one decoder, chosen at build time with
  * -DDECODER=<name> (one of ST_PROTOCOLS). Hostile bytes go through detect and
- * through parse the way src/exchange.c drives it: messages in a row, pieces
+ * through parse the way src/protocols/exchange.c drives it: messages in a row, pieces
  * of one resumed with PARSE_CONTINUE, every prefix of the input offered
  * first (as if it arrived split), from both sides of the connection, with
  * per-connection flags kept across messages.
@@ -12,7 +12,7 @@
 
 #define STRINGIFY2(a) #a
 #define STRINGIFY(a) STRINGIFY2(a)
-#define HEADER(name) STRINGIFY(decode/name.h)
+#define HEADER(name) STRINGIFY(protocols/name.h)
 #include HEADER(DECODER)
 
 #define CONCAT2(a, b) a##b

@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "replay.h"
+#include "recording/replay.h"
 
 static int out_fd = -1;
 

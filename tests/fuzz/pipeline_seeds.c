@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "event.h"
+#include "events/event.h"
 #include "pipeline_input.h"
 
 #define SEED_MAX (1u << 20)

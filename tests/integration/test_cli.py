@@ -13,7 +13,7 @@ from tracer import BINARY, Tracer, require_root, run_python, select
 
 require_root()
 
-# Programs loaded: one per function of the probe table (src/probes.c),
+# Programs loaded: one per function of the probe table (src/loader/probes.c),
 # exit_data serving every data syscall's exit.
 PROGRAMS = 18
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/protocol.h"
+#include "protocols/protocol.h"
 
 typedef struct parse_result (*decoder_parse_fn)(const uint8_t *buf, size_t len,
 						const struct parse_ctx *ctx, struct message *msg);

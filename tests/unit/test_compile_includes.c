@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "compile_includes.h"
+#include "loader/compile_includes.h"
 
 #define SOURCE "/usr/src/linux-headers-6.1.0-57-common"
 #define BUILD "/usr/src/linux-headers-6.1.0-57-amd64"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "conn_ranking.h"
+#include "state/conn_ranking.h"
 
 static struct ranked_conn conn_make(uint32_t pid, uint64_t sent, uint64_t recv)
 {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "check.h"
-#include "conn_table.h"
+#include "state/conn_table.h"
 
 /* The protocol state the table last handed back to be freed. */
 static struct proto_conn *freed;

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "check.h"
-#include "cpus.h"
+#include "base/cpus.h"
 
 static bool present[CPUS_MAX];
 

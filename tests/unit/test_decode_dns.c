@@ -5,7 +5,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/dns.h"
+#include "protocols/dns.h"
 
 /*
  * `dig @127.0.0.1 -p 5399 example.com A` (DiG 9.18) as received by a

@@ -10,8 +10,8 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/http.h"
-#include "decode/http2.h"
+#include "protocols/http.h"
+#include "protocols/http2.h"
 #include "output/output.h"
 
 /* curl 7.88.1, `curl http://127.0.0.1:18081/index.html -H 'Host: example.com'`,
@@ -386,7 +386,7 @@ static void test_until_close(void)
 }
 
 /*
- * A small model of the engine (src/exchange.c) driving the parser over one
+ * A small model of the engine (src/protocols/exchange.c) driving the parser over one
  * direction of a stream that arrives in events: unconsumed bytes are held,
  * ctx->seen tells how much of them the last PARSE_NEED_MORE saw, a skip
  * passes bytes over through http_skipped (held ones first), and each

@@ -20,9 +20,9 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/postgres.h"
+#include "protocols/postgres.h"
 #include "output/output.h"
-#include "output/strbuf.h"
+#include "base/strbuf.h"
 
 static struct message msg;
 

@@ -15,7 +15,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/redis.h"
+#include "protocols/redis.h"
 #include "output/output.h"
 
 /* A string literal as bytes and length, its NUL left out. */

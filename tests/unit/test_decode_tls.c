@@ -5,7 +5,7 @@
 
 #include "check.h"
 #include "decoder_test.h"
-#include "decode/tls.h"
+#include "protocols/tls.h"
 #include "output/output.h"
 
 /*

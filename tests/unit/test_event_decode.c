@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
-#include "event.h"
+#include "events/event.h"
 
 #define MONO_TO_WALL 1700000000000000000LL
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "decode/dns.h"
-#include "decode/http.h"
-#include "exchange.h"
+#include "protocols/dns.h"
+#include "protocols/http.h"
+#include "protocols/exchange.h"
 
 #define MAX_SEEN 16
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "fd_passing.h"
+#include "base/fd_passing.h"
 
 struct payload {
 	int count;

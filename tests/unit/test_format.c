@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "format.h"
+#include "events/format.h"
 
 /* struct sockaddr_in for 127.0.0.1:8080 as connect() is given it:
  * family AF_INET (2, host order), port 0x1f90 (network order), address,

@@ -1,0 +1,215 @@
+#include "loader/probes.h"
+
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader/bcc_compiler.h"
+#include "base/log.h"
+
+#define VERIFIER_LOG_SIZE (16u << 20)
+#define VERIFIER_LOG_LINES 25
+
+/* Which BPF function attaches to which tracepoint. The data syscalls'
+ * exits share exit_data (loaded once, attached to each). */
+struct probe_spec {
+	const char *category;
+	const char *tracepoint;
+	const char *function;
+	bool sock_io; /* a sock tracepoint: left out on kernels without them */
+};
+
+static const struct probe_spec probe_specs[] = {
+	{ "syscalls", "sys_exit_socket", "exit_socket" },
+	{ "syscalls", "sys_exit_socketpair", "exit_socketpair" },
+	{ "syscalls", "sys_exit_connect", "exit_connect" },
+	{ "syscalls", "sys_exit_accept", "exit_accept" },
+	{ "syscalls", "sys_exit_accept4", "exit_accept4" },
+	{ "syscalls", "sys_enter_close", "enter_close" },
+	{ "syscalls", "sys_exit_close", "exit_close" },
+	{ "sched", "sched_process_exit", "process_exit" },
+	{ "sock", "sock_send_length", "sock_send", true },
+	{ "sock", "sock_recv_length", "sock_recv", true },
+	{ "sock", "inet_sock_set_state", "sock_state" },
+	{ "sock", "inet_sk_error_report", "sock_error" },
+	{ "tcp", "tcp_rcv_space_adjust", "tcp_splice_read", true },
+	{ "io_uring", "io_uring_submit_req", "uring_submit" },
+	{ "io_uring", "io_uring_file_get", "uring_file" },
+	{ "io_uring", "io_uring_complete", "uring_complete" },
+	{ "syscalls", "sys_exit_read", "exit_data" },
+	{ "syscalls", "sys_exit_write", "exit_data" },
+	{ "syscalls", "sys_exit_readv", "exit_data" },
+	{ "syscalls", "sys_exit_writev", "exit_data" },
+	{ "syscalls", "sys_exit_sendto", "exit_data" },
+	{ "syscalls", "sys_exit_recvfrom", "exit_data" },
+	{ "syscalls", "sys_exit_sendmsg", "exit_data" },
+	{ "syscalls", "sys_exit_recvmsg", "exit_data" },
+	{ "syscalls", "sys_exit_sendmmsg", "exit_mmsg" },
+	{ "syscalls", "sys_exit_recvmmsg", "exit_mmsg" },
+	/* sendfile's tracepoint carries the 64-bit name on x86_64 */
+	{ "syscalls", "sys_exit_sendfile64", "exit_data" },
+	{ "syscalls", "sys_exit_splice", "exit_data" },
+};
+
+static int prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info(prog_fd, &info, &len))
+		return -1;
+	return info.id;
+}
+
+static int prog_load(const struct bcc_compiler *bcc, void *module, const char *function,
+		     void *start, char *log, unsigned log_size)
+{
+	return bcc->func_load(module, BPF_PROG_TYPE_TRACEPOINT, function, start,
+			      bcc->function_size(module, function), bcc->module_license(module),
+			      bcc->module_kern_version(module), log ? 1 : 0, log, log_size, NULL, 0);
+}
+
+/* Loads again with the verifier's log on, and prints its last lines: the
+ * reason is at the end. */
+static void verifier_log_print(const struct bcc_compiler *bcc, void *module, const char *function,
+			       void *start)
+{
+	char *log = calloc(1, VERIFIER_LOG_SIZE);
+	const char *tail;
+	int fd;
+	int lines = 0;
+
+	if (!log)
+		return;
+	fd = prog_load(bcc, module, function, start, log, VERIFIER_LOG_SIZE);
+	if (fd >= 0)
+		close(fd);
+	tail = log + strlen(log);
+	while (tail > log && lines <= VERIFIER_LOG_LINES)
+		if (*--tail == '\n')
+			lines++;
+	fprintf(stderr, "verifier log of %s (last lines):\n%s\n", function, tail);
+	free(log);
+}
+
+/* A function already loaded for an earlier probe of the set; NULL if none. */
+static const struct probe *probe_loaded(const struct probe_set *set, const char *function)
+{
+	for (int i = 0; i < set->count; i++)
+		if (!strcmp(set->probes[i].function, function))
+			return &set->probes[i];
+	return NULL;
+}
+
+static int probe_load(const struct bcc_compiler *bcc, void *module, const struct probe_set *set,
+		      struct probe *probe)
+{
+	const struct probe *loaded = probe_loaded(set, probe->function);
+	void *start;
+	int err;
+
+	probe->event_fd = -1;
+	if (loaded) {
+		probe->prog_fd = fcntl(loaded->prog_fd, F_DUPFD_CLOEXEC, 3);
+		if (probe->prog_fd < 0) {
+			err = -errno;
+			log_error("cannot share %s: %s", probe->function, strerror(-err));
+			return err;
+		}
+		return 0;
+	}
+	start = bcc->function_start(module, probe->function);
+	if (!start) {
+		log_error("the BPF program has no function %s", probe->function);
+		return -ENOENT;
+	}
+	probe->prog_fd = prog_load(bcc, module, probe->function, start, NULL, 0);
+	if (probe->prog_fd < 0) {
+		err = probe->prog_fd;
+		verifier_log_print(bcc, module, probe->function, start);
+		log_error("failed to load %s: %s", probe->function, strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "Probe loaded: id %d, name %s\n", prog_id(probe->prog_fd), probe->function);
+	return 0;
+}
+
+int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
+		struct probe_set *set)
+{
+	set->count = 0;
+	for (size_t i = 0; i < sizeof(probe_specs) / sizeof(probe_specs[0]); i++) {
+		struct probe *probe = &set->probes[set->count];
+		int err;
+
+		if (probe_specs[i].sock_io && !sock_io)
+			continue;
+		snprintf(probe->function, sizeof(probe->function), "%s", probe_specs[i].function);
+		snprintf(probe->category, sizeof(probe->category), "%s", probe_specs[i].category);
+		snprintf(probe->tracepoint, sizeof(probe->tracepoint), "%s",
+			 probe_specs[i].tracepoint);
+		err = probe_load(bcc, module, set, probe);
+		if (err) {
+			probes_detach(set);
+			return err;
+		}
+		set->count++;
+	}
+	return 0;
+}
+
+int probes_attach(struct probe_set *set, bool verbose)
+{
+	for (int i = 0; i < set->count; i++) {
+		struct probe *probe = &set->probes[i];
+
+		probe->event_fd =
+			bpf_attach_tracepoint(probe->prog_fd, probe->category, probe->tracepoint);
+		if (probe->event_fd < 0) {
+			int err = errno ? -errno : -EINVAL;
+			log_error("failed to attach %s to %s:%s: %s", probe->function,
+				  probe->category, probe->tracepoint, strerror(-err));
+			probes_detach(set);
+			return err;
+		}
+		if (verbose)
+			fprintf(stderr, "Probe attached: %s on %s:%s\n", probe->function,
+				probe->category, probe->tracepoint);
+	}
+	return 0;
+}
+
+static void *probe_close(void *arg)
+{
+	struct probe *probe = arg;
+
+	if (probe->event_fd >= 0)
+		bpf_close_perf_event_fd(probe->event_fd);
+	close(probe->prog_fd);
+	return NULL;
+}
+
+void probes_detach(struct probe_set *set)
+{
+	pthread_t threads[PROBES_MAX];
+	bool started[PROBES_MAX] = { false };
+
+	/* Closing a tracepoint's perf event waits for an RCU grace period
+	 * (about 70 ms here): one thread per probe lets them share one wait
+	 * instead of adding up to seconds. */
+	for (int i = 0; i < set->count; i++)
+		started[i] = !pthread_create(&threads[i], NULL, probe_close, &set->probes[i]);
+	for (int i = 0; i < set->count; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			probe_close(&set->probes[i]);
+	}
+	set->count = 0;
+}

@@ -1,0 +1,177 @@
+/*
+ * What a protocol is to the rest of the tracer: one descriptor (struct
+ * protocol), listed once in src/protocols/registry.c. The engine
+ * (src/protocols/exchange.c) reassembles each direction of a connection, asks the
+ * descriptors which one the first bytes start, drives that one's parser and
+ * pairs its messages as the descriptor says; the output calls its
+ * formatters. Nothing outside a protocol's own files names it. The guide is
+ * docs/protocols.md.
+ *
+ * A parser reads the bytes of one direction of one connection and says what
+ * they are. It never reads outside buf[0..len), never allocates, and copies
+ * what it keeps into its message body (text fields are raw bytes,
+ * NUL-terminated, cut to their size: the output escapes them).
+ */
+#ifndef ST_PROTOCOL_H
+#define ST_PROTOCOL_H
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/strbuf.h"
+
+struct output_style;
+
+enum parse_state {
+	/* A whole message: consumed bytes, then skip more stream bytes. */
+	PARSE_COMPLETE,
+	/* The message goes on: consume, skip, then call again with the same
+	 * message (a chunked body, the next element of an array, the next
+	 * message of a PostgreSQL reply). A message larger than any buffer is
+	 * parsed this way, piece by piece, each byte once. */
+	PARSE_CONTINUE,
+	/* buf holds the start of a piece but not all of it: call again with
+	 * more bytes. Nothing is consumed. */
+	PARSE_NEED_MORE,
+	/* A whole message of no interest (a PostgreSQL ParameterStatus, say):
+	 * consume and skip as for PARSE_COMPLETE, emit nothing. */
+	PARSE_IGNORED,
+	/* Not this protocol, or broken beyond repair: the engine drops what it
+	 * holds for this direction and waits for the next message start. */
+	PARSE_INVALID,
+};
+
+/* What the connection carries after a PARSE_COMPLETE message. */
+enum stream_after {
+	STREAM_GOES_ON,   /* more of this protocol */
+	STREAM_ENDS,      /* another protocol (HTTP 101, the h2c preface): stop decoding */
+	STREAM_ENCRYPTED, /* a TLS handshake finished: the rest is ciphertext */
+};
+
+struct parse_result {
+	enum parse_state state;
+	size_t consumed;    /* bytes of buf used, <= len */
+	uint64_t skip;      /* stream bytes after those that the message also takes (a body) */
+	bool until_close;   /* the message ends when the connection closes */
+	enum stream_after after; /* with PARSE_COMPLETE */
+	/* With PARSE_COMPLETE from the server: the message answers no request
+	 * (a pub/sub message, a RESP3 push) and is reported alone. */
+	bool unsolicited;
+};
+
+struct message;
+
+struct parse_ctx {
+	bool from_client;
+	bool stream; /* a stream socket: DNS over TCP has a 2-byte length before each message */
+	/* Server side: the request this response answers (NULL: not known). */
+	const struct message *request;
+	/* Bytes of buf that the previous call was given and answered
+	 * PARSE_NEED_MORE to: a search for a delimiter may resume there, so
+	 * that a message arriving a byte at a time costs linear time. */
+	size_t seen;
+	/* The protocol's own per-connection state, shared by both directions
+	 * (Redis: subscribed), 0 at the start. */
+	uint32_t *conn_flags;
+	/* More of it when the descriptor asks (conn_state_size bytes, zeroed
+	 * when the connection is recognised): PostgreSQL's prepared
+	 * statements. NULL when conn_state_size is 0, or in tests. */
+	void *conn_state;
+	/* Marks stream bytes [offset, offset + len) from buf's start as a
+	 * credential: masked in data lines unless --show-secrets. offset lies
+	 * within buf; the range may go on into bytes the message skips. The
+	 * message's formatter masks its own copy. */
+	void (*secret)(const struct parse_ctx *ctx, size_t offset, size_t len);
+	void *engine; /* for secret() */
+};
+
+/* Text field sizes the protocols share. */
+#define TEXT_SHORT 64
+#define TEXT_LONG 256
+
+/* ctx->secret, when there is one (tests and fuzzers have none). */
+static inline void parse_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+{
+	if (ctx->secret)
+		ctx->secret(ctx, offset, len);
+}
+
+/* A message body holds any one protocol's message struct. */
+#define MESSAGE_BODY_MAX 4096
+
+struct message {
+	const struct protocol *protocol;
+	/* Its framing was lost to bytes not captured: the fields come from its
+	 * start only (none if !started), its size and place in the stream are
+	 * still exact. */
+	bool partial;
+	bool started; /* the parser took at least one piece of it */
+	alignas(8) uint8_t body[MESSAGE_BODY_MAX];
+};
+
+/* A protocol's view of a message: PROTOCOL_BODY(msg, struct redis_message). */
+#define PROTOCOL_BODY(msg, type) ((type *)(void *)(msg)->body)
+#define PROTOCOL_BODY_CONST(msg, type) ((const type *)(const void *)(msg)->body)
+#define PROTOCOL_BODY_FITS(type)                                                  \
+	_Static_assert(sizeof(type) <= MESSAGE_BODY_MAX, #type " must fit a message body")
+
+/* The most per-connection state a protocol may ask for. */
+#define PROTOCOL_CONN_STATE_MAX 4096
+
+/* How a protocol's responses find their requests. */
+enum pairing {
+	PAIR_IN_ORDER, /* each response answers the oldest request waiting */
+	PAIR_BY_ID,    /* pair_id() of both is equal (DNS) */
+	PAIR_NONE,     /* every message is reported alone (the h2c preface) */
+};
+
+struct protocol {
+	const char *name; /* "http": --protocol, JSON, human lines */
+	/* The peer's port that makes this protocol the first one tried; 0 none. */
+	uint16_t port_hint;
+	bool datagram;          /* UDP: one message per datagram */
+	bool stream_framed;     /* also a stream protocol (DNS over TCP) */
+	enum pairing pairing;
+	size_t body_size;       /* sizeof its message struct: zeroed before each message */
+	size_t conn_state_size; /* parse_ctx.conn_state's size; at most PROTOCOL_CONN_STATE_MAX */
+	/* True when buf (a connection's first bytes in one direction) starts a
+	 * message of this protocol; from_client says which side sent them. */
+	bool (*detect)(const uint8_t *buf, size_t len, bool from_client);
+	/* Parses one message, or the next piece of one, from buf. msg's body
+	 * is zeroed before a new message and kept between PARSE_CONTINUE
+	 * calls. */
+	struct parse_result (*parse)(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+				     struct message *msg);
+	/* Optional: the captured bytes of a skipped part (a body that arrives
+	 * after its headers), for excerpts. */
+	void (*skipped)(struct message *msg, const uint8_t *bytes, size_t len);
+	/* PAIR_BY_ID: the id; datagrams: is_response tells the sides apart
+	 * (a DNS server and client both use port 53 sometimes). */
+	uint32_t (*pair_id)(const struct message *msg);
+	bool (*is_response)(const struct message *msg);
+	/* The message's part of a human exchange line ("GET /x", "200 OK"). */
+	void (*human_put)(struct strbuf *out, const struct message *msg, bool request,
+			  const struct output_style *style);
+	/* The message's JSON keys after "protocol", each with its leading comma. */
+	void (*json_put)(struct strbuf *out, const struct message *msg,
+			 const struct output_style *style);
+};
+
+/* The registry (src/protocols/registry.c), in detection order when no port hint
+ * applies: the most specific first. A protocol's number (struct event's
+ * protocol, --protocol's bit) is its index + 1; 0 is none. */
+extern const struct protocol *const protocol_registry[];
+extern const unsigned protocol_count;
+
+/* By number (1..protocol_count); NULL for 0 or out of range. */
+const struct protocol *protocol_by_number(unsigned number);
+/* The number of a registered protocol. */
+unsigned protocol_number(const struct protocol *protocol);
+/* "http2, tls, ..." (registry order), cut to size. */
+void protocol_names_list(char *out, size_t size);
+/* By name; NULL if none. */
+const struct protocol *protocol_by_name(const char *name);
+
+#endif

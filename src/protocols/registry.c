@@ -1,0 +1,57 @@
+/* Every protocol the tracer decodes: one line each, in detection order
+ * (the most specific first) for connections no port hint settles. */
+#include <stdio.h>
+#include <string.h>
+
+#include "protocols/dns.h"
+#include "protocols/http.h"
+#include "protocols/http2.h"
+#include "protocols/postgres.h"
+#include "protocols/redis.h"
+#include "protocols/tls.h"
+
+const struct protocol *const protocol_registry[] = {
+	&http2_protocol,
+	&tls_protocol,
+	&postgres_protocol,
+	&http_protocol,
+	&redis_protocol,
+	&dns_protocol,
+};
+
+const unsigned protocol_count = sizeof(protocol_registry) / sizeof(protocol_registry[0]);
+
+const struct protocol *protocol_by_number(unsigned number)
+{
+	return number && number <= protocol_count ? protocol_registry[number - 1] : NULL;
+}
+
+unsigned protocol_number(const struct protocol *protocol)
+{
+	for (unsigned i = 0; i < protocol_count; i++)
+		if (protocol_registry[i] == protocol)
+			return i + 1;
+	return 0;
+}
+
+const struct protocol *protocol_by_name(const char *name)
+{
+	for (unsigned i = 0; i < protocol_count; i++)
+		if (!strcmp(protocol_registry[i]->name, name))
+			return protocol_registry[i];
+	return NULL;
+}
+
+void protocol_names_list(char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < protocol_count && used < size; i++) {
+		int n = snprintf(out + used, size - used, "%s%s", i ? ", " : "",
+				 protocol_registry[i]->name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
