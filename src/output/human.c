@@ -234,11 +234,17 @@ static void message_put(struct strbuf *out, const struct message *msg, uint64_t 
 {
 	char size[32];
 
-	msg->protocol->human_put(out, msg, request, style);
 	if (msg->partial) {
 		format_size(bytes, size, sizeof(size));
-		strbuf_printf(out, ", %s (not decoded)", size);
+		/* Nothing of it parsed: its size is all there is to say. */
+		if (!msg->started) {
+			strbuf_printf(out, "%s (not decoded)", size);
+			return;
+		}
 	}
+	msg->protocol->human_put(out, msg, request, style);
+	if (msg->partial)
+		strbuf_printf(out, ", %s (not decoded)", size);
 }
 
 static void human_exchange_format(struct strbuf *out, const struct event *ev,

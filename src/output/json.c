@@ -97,7 +97,9 @@ static void message_put(struct strbuf *out, const char *key, size_t key_len,
 	strbuf_putc(out, '"');
 	if (msg->partial)
 		json_bool(out, KEY("partial"), true);
-	msg->protocol->json_put(out, msg, style);
+	/* A partial message of which nothing was parsed has no fields. */
+	if (!msg->partial || msg->started)
+		msg->protocol->json_put(out, msg, style);
 	strbuf_putc(out, '}');
 }
 

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "output/output.h"
+#include "protocols/http.h"
 
 /* 2023-11-14T22:13:20.123456 UTC; TZ is set to UTC in main(). */
 #define WALL_NS 1700000000123456000ULL
@@ -382,6 +383,72 @@ static void test_json(void)
 	CHECK(has(line, ",\"comm\":\"\\\\x1b]0;pwn\\\\x07\\r\\n\\\\x1b[2Jx\","));
 }
 
+/* Exchanges: the engine's part of the line (missing sides, partial
+ * messages, pushes, sizes) around the protocol's own. */
+static void test_exchanges(void)
+{
+	struct output_style style = { .data_chars = 64 };
+	struct event ev = event_make(ST_EV_DATA);
+	static struct message request, response;
+	struct http_message *get = PROTOCOL_BODY(&request, struct http_message);
+	struct http_message *ok = PROTOCOL_BODY(&response, struct http_message);
+	struct exchange exchange = {
+		.protocol = &http_protocol,
+		.request = &request,
+		.response = &response,
+		.request_ts_ns = 1000,
+		.response_ts_ns = 3500,
+		.request_bytes = 87,
+		.response_bytes = 172298,
+	};
+	struct strbuf buf;
+
+	request.protocol = response.protocol = &http_protocol;
+	get->is_request = true;
+	strcpy(get->method, "GET");
+	strcpy(get->target, "/big");
+	ok->status = 200;
+	strcpy(ok->reason, "OK");
+	response.partial = response.started = true;
+
+	strbuf_init(&buf, line, sizeof(line));
+	human_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, " http GET /big -> 200 OK, 172 KB (not decoded)  2.5us  req 87B resp 172298B\n"));
+	strbuf_init(&buf, line, sizeof(line));
+	json_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(json_line_ok(line));
+	CHECK(has(line, ",\"latency_ns\":2500,"));
+	CHECK(has(line, ",\"response\":{\"protocol\":\"http\",\"partial\":true,\"status\":200,"));
+	CHECK(!strstr(line, "\"push\""));
+
+	/* Nothing of it parsed: only its size. */
+	response.started = false;
+	strbuf_init(&buf, line, sizeof(line));
+	human_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, " http GET /big -> 172 KB (not decoded)  2.5us"));
+	strbuf_init(&buf, line, sizeof(line));
+	json_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, ",\"response\":{\"protocol\":\"http\",\"partial\":true}}\n"));
+
+	/* A push has no request; an unanswered request no response. */
+	response.partial = false;
+	exchange.request = NULL;
+	exchange.unsolicited = true;
+	strbuf_init(&buf, line, sizeof(line));
+	human_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, " http (server push) -> 200 OK  req 87B"));
+	strbuf_init(&buf, line, sizeof(line));
+	json_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, ",\"latency_ns\":null,"));
+	CHECK(has(line, ",\"push\":true,\"request\":null,"));
+	exchange.request = &request;
+	exchange.response = NULL;
+	exchange.unsolicited = false;
+	strbuf_init(&buf, line, sizeof(line));
+	human_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, " http GET /big -> (no response)  req 87B"));
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -389,5 +456,6 @@ int main(void)
 	test_human();
 	test_human_long_values();
 	test_json();
+	test_exchanges();
 	return check_report("test_output");
 }
