@@ -283,8 +283,3 @@ const struct output_ops human_output = {
 	.event = human_event_format,
 	.exchange = human_exchange_format,
 };
-
-const struct output_ops *output_ops_of(const struct output_style *style)
-{
-	return style->json ? &json_output : &human_output;
-}
