@@ -99,6 +99,7 @@ static void http_keepalive_and_pipelining(void)
 	CHECK_INT(seen.exchanges[1].request_ts_ns, 110);
 	exchange_forget(&tracker, &state);
 	CHECK_INT(tracker.memory_used, 0);
+	exchange_tracker_free(&tracker);
 }
 
 /* A whole response in one read larger than the capture: the body's skip
@@ -127,6 +128,7 @@ static void http_response_in_one_truncated_read(void)
 	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/b");
 	CHECK_INT(tracker.messages_partial, 0);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 static void http_body_excerpt_from_a_later_event(void)
@@ -145,6 +147,7 @@ static void http_body_excerpt_from_a_later_event(void)
 	CHECK(!memcmp(PROTOCOL_BODY(&seen.responses[0], struct http_message)->body, "hello", 5));
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 3);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 static void http_until_close_and_unanswered(void)
@@ -173,6 +176,7 @@ static void http_until_close_and_unanswered(void)
 	CHECK(seen.exchanges[1].response == NULL);
 	CHECK(state == NULL);
 	CHECK_INT(tracker.memory_used, 0);
+	exchange_tracker_free(&tracker);
 }
 
 /* An HTTP server answering with sendfile(): the response's bytes go by, none
@@ -206,6 +210,7 @@ static void http_response_by_sendfile(void)
 	CHECK_INT(seen.exchanges[0].response_bytes, 12071);
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 20);
 	CHECK_INT(tracker.memory_used, 0);
+	exchange_tracker_free(&tracker);
 }
 
 /* A request cut by a gap is partial: it takes every byte until the server
@@ -236,6 +241,7 @@ static void gap_makes_a_partial_message_that_still_pairs(void)
 	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/again");
 	CHECK_INT(tracker.messages_partial, 1);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* A response larger than the capture whose framing is lost (its headers
@@ -264,6 +270,7 @@ static void lost_response_ends_when_the_client_speaks(void)
 	CHECK_INT(PROTOCOL_BODY(&seen.responses[1], struct http_message)->status, 204);
 	CHECK_INT(seen.exchanges[1].request_ts_ns, 40);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* A server's final answer before the request body (405): it pairs with
@@ -288,6 +295,7 @@ static void early_response_pairs_with_the_request_in_progress(void)
 	CHECK_INT(seen.exchanges[0].response_bytes, strlen(denied));
 	CHECK_INT(seen.exchanges[0].response_ts_ns, 20);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* A request line sent a byte per write is recognised once enough of it
@@ -314,6 +322,7 @@ static void detection_on_piled_up_first_bytes(void)
 	CHECK_INT(seen.exchanges[0].request_ts_ns, 100);
 	CHECK_INT(tracker.messages_partial, 0);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* Credentials the parser marks are masked in the bytes of the event that
@@ -342,6 +351,7 @@ static void secrets_masked_in_the_event_bytes(void)
 	feed(&tracker, &state, ev);
 	CHECK(exchange_masked(state, &ev, scratch) == ev.data);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* Pipelining is bounded by memory, not by a count. */
@@ -387,6 +397,7 @@ static void unknown_protocol_gives_up(void)
 	exchange_classify(&tracker, &state, &ev);
 	CHECK_INT(ev.protocol, 0); /* gave up: not detected mid-stream */
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* dig's query for example.com A (id 0x1234) and an answer 93.184.216.34. */
@@ -436,6 +447,7 @@ static void dns_paired_by_id(void)
 	CHECK_STR(PROTOCOL_BODY(&seen.responses[0], struct dns_message)->answers[0], "93.184.216.34");
 	CHECK_INT(seen.exchanges[0].response_ts_ns - seen.exchanges[0].request_ts_ns, 500);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 /* A DNS server reading a TCP query's length, then the message: the
@@ -478,6 +490,7 @@ static void dns_over_tcp_length_read_apart(void)
 	CHECK_INT(seen.exchanges[0].response_bytes, sizeof(answer));
 	CHECK_INT(seen.exchanges[0].request_ts_ns, 10);
 	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
 }
 
 int main(void)
