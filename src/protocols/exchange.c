@@ -1,5 +1,6 @@
 #include "protocols/exchange.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,7 +13,8 @@ struct stream {
 	uint64_t seg_end[STREAM_SEGMENTS_MAX]; /* stream position after the segment */
 	uint64_t seg_ts[STREAM_SEGMENTS_MAX];  /* its event's timestamp */
 	uint32_t segs;
-	uint8_t *buf;         /* the unparsed rest of a piece */
+	uint8_t *buf;         /* the unparsed rest of a piece: buf[off, off + len) */
+	uint32_t off;         /* consumed bytes before it, dropped at the next append */
 	uint32_t len;
 	uint32_t cap;
 	uint32_t seen;        /* of buf, given to the parser that said NEED_MORE */
@@ -156,7 +158,7 @@ static void message_clear(struct stream *s)
 static void stream_restart(struct stream *s, uint64_t pos)
 {
 	s->segs = 0;
-	s->len = s->seen = 0;
+	s->len = s->off = s->seen = 0;
 	s->base = pos;
 	s->skip_to = 0;
 	s->until_close = s->lost = false;
@@ -322,6 +324,28 @@ static struct proto_conn *conn_state_get(struct exchange_tracker *tracker,
 	return *state;
 }
 
+/* Messages are copied as far as their protocol's struct goes: a body is
+ * 4 KiB, most protocols use a fraction of it. */
+static void message_copy(struct message *dst, const struct message *src)
+{
+	memcpy(dst, src, offsetof(struct message, body) +
+				 (src->protocol ? src->protocol->body_size : 0));
+}
+
+static void pending_set(struct pending_request *dst, const struct message *msg,
+			uint64_t first_ts, uint64_t last_ts, uint64_t bytes)
+{
+	message_copy(&dst->msg, msg);
+	dst->first_ts_ns = first_ts;
+	dst->last_ts_ns = last_ts;
+	dst->bytes = bytes;
+}
+
+static void pending_copy(struct pending_request *dst, const struct pending_request *src)
+{
+	pending_set(dst, &src->msg, src->first_ts_ns, src->last_ts_ns, src->bytes);
+}
+
 /* Queue */
 
 static struct pending_request *queue_at(struct proto_conn *conn, uint32_t i)
@@ -351,7 +375,7 @@ static bool queue_room(struct exchange_tracker *tracker, struct proto_conn *conn
 	if (!grown)
 		return false;
 	for (uint32_t i = 0; i < conn->queue_count; i++)
-		grown[i] = *queue_at(conn, i);
+		pending_copy(&grown[i], queue_at(conn, i));
 	free(conn->queue);
 	conn->queue = grown;
 	conn->queue_head = 0;
@@ -380,9 +404,9 @@ static void exchange_hold(struct exchange_tracker *tracker, const struct protoco
 	ready->has_request = request != NULL;
 	ready->has_response = response != NULL;
 	if (request)
-		ready->request = request->msg;
+		message_copy(&ready->request, &request->msg);
 	if (response)
-		ready->response = *response;
+		message_copy(&ready->response, response);
 	ready->exchange = (struct exchange){
 		.protocol = protocol,
 		.unsolicited = unsolicited,
@@ -437,40 +461,42 @@ static int64_t request_find(const struct proto_conn *conn, const struct message 
 	return -1;
 }
 
-static void request_take(struct proto_conn *conn, uint32_t at, struct pending_request *out)
+/* Removes the request at `at`, keeping the others in order. */
+static void request_remove(struct proto_conn *conn, uint32_t at)
 {
-	*out = *queue_at(conn, at);
-	/* Close the hole, keeping the others in order. */
 	for (uint32_t j = at; j > 0; j--)
-		*queue_at(conn, j) = *queue_at(conn, j - 1);
+		pending_copy(queue_at(conn, j), queue_at(conn, j - 1));
 	queue_pop(conn);
 }
 
-/* A whole request: paired with an early response, or queued. */
+/* A whole request: paired with an early response, or queued (copied once,
+ * into its queue slot). */
 static void request_deliver(struct exchange_tracker *tracker, struct proto_conn *conn,
-			    const struct pending_request *request)
+			    const struct message *msg, uint64_t first_ts, uint64_t last_ts,
+			    uint64_t bytes)
 {
+	struct pending_request alone;
+
+	if (!conn->early && !conn->desynced) {
+		if (queue_room(tracker, conn)) {
+			pending_set(queue_at(conn, conn->queue_count), msg, first_ts, last_ts, bytes);
+			conn->queue_count++;
+			return;
+		}
+		tracker->requests_dropped++;
+		conn_desync(tracker, conn);
+	}
+	pending_set(&alone, msg, first_ts, last_ts, bytes);
 	if (conn->early) {
 		struct pending_request *early = conn->early;
-		exchange_hold(tracker, conn->protocol, request, &early->msg, early->last_ts_ns,
+		exchange_hold(tracker, conn->protocol, &alone, &early->msg, early->last_ts_ns,
 			      early->bytes, false);
 		tracker->memory_used -= sizeof(*early);
 		free(early);
 		conn->early = NULL;
 		return;
 	}
-	if (conn->desynced) {
-		exchange_hold(tracker, conn->protocol, request, NULL, 0, 0, false);
-		return;
-	}
-	if (!queue_room(tracker, conn)) {
-		tracker->requests_dropped++;
-		conn_desync(tracker, conn);
-		exchange_hold(tracker, conn->protocol, request, NULL, 0, 0, false);
-		return;
-	}
-	*queue_at(conn, conn->queue_count) = *request;
-	conn->queue_count++;
+	exchange_hold(tracker, conn->protocol, &alone, NULL, 0, 0, false);
 }
 
 /* Holds a response whose request is still arriving; false if it cannot. */
@@ -486,7 +512,7 @@ static bool response_hold_early(struct exchange_tracker *tracker, struct proto_c
 	if (!conn->early)
 		return false;
 	tracker->memory_used += sizeof(*conn->early);
-	*conn->early = (struct pending_request){ .msg = *msg, .last_ts_ns = ts, .bytes = bytes };
+	pending_set(conn->early, msg, 0, ts, bytes);
 	return true;
 }
 
@@ -499,15 +525,12 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 	int64_t at;
 
 	if (conn->protocol->pairing == PAIR_NONE) {
-		request = (struct pending_request){ .msg = *msg, .first_ts_ns = first_ts,
-						    .last_ts_ns = last_ts, .bytes = bytes };
+		pending_set(&request, msg, first_ts, last_ts, bytes);
 		exchange_hold(tracker, conn->protocol, &request, NULL, 0, 0, false);
 		return;
 	}
 	if (from_client) {
-		request = (struct pending_request){ .msg = *msg, .first_ts_ns = first_ts,
-						    .last_ts_ns = last_ts, .bytes = bytes };
-		request_deliver(tracker, conn, &request);
+		request_deliver(tracker, conn, msg, first_ts, last_ts, bytes);
 		return;
 	}
 	if (unsolicited) {
@@ -520,8 +543,9 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 			exchange_hold(tracker, conn->protocol, NULL, msg, last_ts, bytes, false);
 		return;
 	}
-	request_take(conn, (uint32_t)at, &request);
-	exchange_hold(tracker, conn->protocol, &request, msg, last_ts, bytes, false);
+	exchange_hold(tracker, conn->protocol, queue_at(conn, (uint32_t)at), msg, last_ts, bytes,
+		      false);
+	request_remove(conn, (uint32_t)at);
 }
 
 /* Streams */
@@ -542,8 +566,10 @@ static void message_finish(struct exchange_tracker *tracker, struct proto_conn *
 
 static void buffer_consume(struct stream *s, uint32_t n)
 {
-	memmove(s->buf, s->buf + n, s->len - n);
+	s->off += n;
 	s->len -= n;
+	if (!s->len)
+		s->off = 0;
 	s->base += n;
 }
 
@@ -565,7 +591,7 @@ static void stream_lose(struct exchange_tracker *tracker, struct stream *s, uint
 	s->msg.partial = true;
 	s->until_close = false;
 	s->finish_at_skip = false;
-	s->len = s->seen = 0;
+	s->len = s->off = s->seen = 0;
 	s->skip_to = 0;
 }
 
@@ -600,7 +626,7 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 			.secret = secret_mark,
 			.engine = &sink,
 		};
-		struct parse_result r = proto->parse(s->buf, s->len, &ctx, &s->msg);
+		struct parse_result r = proto->parse(s->buf + s->off, s->len, &ctx, &s->msg);
 
 		if (r.state == PARSE_NEED_MORE) {
 			s->seen = s->len;
@@ -627,14 +653,14 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 			s->until_close = true;
 			s->finish_state = r.state == PARSE_CONTINUE ? PARSE_COMPLETE : r.state;
 			s->after = r.after;
-			s->len = 0;
+			s->len = s->off = 0;
 			return;
 		}
 		/* Skip what the buffer already holds of the skipped part. */
 		uint64_t skip = r.skip;
 		uint32_t held = skip < s->len ? (uint32_t)skip : s->len;
 		if (held && proto->skipped)
-			proto->skipped(&s->msg, s->buf, held);
+			proto->skipped(&s->msg, s->buf + s->off, held);
 		buffer_consume(s, held);
 		skip -= held;
 		s->skip_to = s->base + skip;
@@ -731,6 +757,11 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 		stream_lose(tracker, s, s->base, stream_ts_at(s, s->base, ev->ts_ns));
 		goto done;
 	}
+	if (s->off && s->off + s->len + captured > s->cap) {
+		/* What was consumed goes: once per append, not per piece. */
+		memmove(s->buf, s->buf + s->off, s->len);
+		s->off = 0;
+	}
 	if (s->len + captured > s->cap) {
 		uint32_t cap = s->cap ? s->cap : 4096;
 		while (cap < s->len + captured)
@@ -747,7 +778,7 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 		s->buf = grown;
 		s->cap = cap;
 	}
-	memcpy(s->buf + s->len, data, captured);
+	memcpy(s->buf + s->off + s->len, data, captured);
 	s->len += (uint32_t)captured;
 	stream_segment_add(s, s->base + s->len, ev->ts_ns);
 	stream_parse(tracker, conn, s, ev, from_client);
