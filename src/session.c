@@ -533,7 +533,7 @@ void session_sweep_exited(struct session *session)
 
 /* Each count of what no table had room for, with what it cost: the BPF
  * tables' refusals, then what the userspace table and evictions cost. */
-#define CAPACITY_CAUSES (ST_FULL_NR + 4)
+#define CAPACITY_CAUSES (ST_FULL_NR + 6)
 
 struct capacity_cause {
 	uint64_t count;
@@ -565,6 +565,12 @@ static void capacity_causes(const struct session *session, const uint64_t table_
 		session->conns.waiting_dropped,
 		"kept sockets forgotten, a later fd on one starts a connection anew "
 		"(kept-socket list full)" };
+	causes[ST_FULL_NR + 4] = (struct capacity_cause){
+		session->exchanges.conns_not_decoded,
+		"connections not decoded (protocol memory full)" };
+	causes[ST_FULL_NR + 5] = (struct capacity_cause){
+		session->exchanges.requests_dropped,
+		"requests reported unpaired (a connection's request queue full)" };
 }
 
 /* The non-zero causes as one line; returns its length, 0 when none. */
