@@ -169,7 +169,7 @@ extern const unsigned protocol_count;
 const struct protocol *protocol_by_number(unsigned number);
 /* The number of a registered protocol. */
 unsigned protocol_number(const struct protocol *protocol);
-/* "http2, tls, ..." (registry order), cut to size. */
+/* "dns, http, ..." (in name order), cut to size. */
 void protocol_names_list(char *out, size_t size);
 /* By name; NULL if none. */
 const struct protocol *protocol_by_name(const char *name);

@@ -44,14 +44,23 @@ const struct protocol *protocol_by_name(const char *name)
 
 void protocol_names_list(char *out, size_t size)
 {
+	const char *last = "";
 	size_t used = 0;
 
 	out[0] = '\0';
-	for (unsigned i = 0; i < protocol_count && used < size; i++) {
-		int n = snprintf(out + used, size - used, "%s%s", i ? ", " : "",
-				 protocol_registry[i]->name);
-		if (n < 0)
+	/* In name order, for people: the registry's is detection order. */
+	for (unsigned n = 0; n < protocol_count && used < size; n++) {
+		const char *next = NULL;
+
+		for (unsigned i = 0; i < protocol_count; i++) {
+			const char *name = protocol_registry[i]->name;
+			if (strcmp(name, last) > 0 && (!next || strcmp(name, next) < 0))
+				next = name;
+		}
+		int written = snprintf(out + used, size - used, "%s%s", n ? ", " : "", next);
+		if (written < 0)
 			break;
-		used += (size_t)n;
+		used += (size_t)written;
+		last = next;
 	}
 }

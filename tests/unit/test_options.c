@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "options.h"
+#include "protocols/protocol.h"
 
 /* argv for options_parse: a program name, the arguments, NULL. */
 #define ARGS(...) ((char *[]){ "socket-tracer", __VA_ARGS__, NULL })
@@ -324,6 +325,40 @@ static void test_reparse(void)
 	CHECK(!opts.verbose);
 }
 
+/* --protocol NAME takes every registered name, sets that protocol's bit,
+ * and the list the help and the errors give is every name, in order. */
+static void test_protocol_names(void)
+{
+	char names[256];
+	char *at = names, *comma;
+	const char *previous = "";
+	unsigned listed = 0;
+
+	protocol_names_list(names, sizeof(names));
+	for (;;) {
+		comma = strstr(at, ", ");
+		if (comma)
+			*comma = '\0';
+		CHECK(strcmp(previous, at) < 0);
+		CHECK(protocol_by_name(at) != NULL);
+		previous = at;
+		listed++;
+		if (!comma)
+			break;
+		at = comma + 2;
+	}
+	CHECK_INT(listed, protocol_count);
+	for (unsigned i = 0; i < protocol_count; i++) {
+		struct options opts;
+		char *argv[] = { "socket-tracer", "--protocol", (char *)protocol_registry[i]->name,
+				 NULL };
+
+		optind = 0;
+		CHECK_INT(options_parse(3, argv, &opts), 0);
+		CHECK_INT(opts.protocols, 1u << protocol_number(protocol_registry[i]));
+	}
+}
+
 int main(void)
 {
 	test_defaults();
@@ -335,6 +370,7 @@ int main(void)
 	test_define_messages();
 	test_record_replay();
 	test_reparse();
+	test_protocol_names();
 	test_defaults(); /* after all the errors, a clean parse again */
 	return check_report("test_options");
 }
