@@ -634,12 +634,14 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 		fprintf(stderr,
 			"socket-tracer: %" PRIu64 " exchanges; messages not decoded whole %" PRIu64
 			" (bytes not captured or cut by a close %" PRIu64 ", refused by the parser %" PRIu64
-			", pieces over %u KiB %" PRIu64 "); requests unpaired for a full queue %" PRIu64
+			", pieces over %u KiB %" PRIu64 "); requests answered inside a partial response %"
+			PRIu64 "; requests unpaired for a full queue %" PRIu64
 			" (connections %" PRIu64 "); connections not decoded for memory %" PRIu64 "\n",
 			session->exchanges_seen, x->messages_partial,
 			x->messages_partial - x->streams_invalid - x->pieces_too_large,
 			x->streams_invalid, STREAM_BUFFER_MAX / 1024, x->pieces_too_large,
-			x->requests_dropped, x->conns_desynced, x->conns_not_decoded);
+			x->requests_answered_unseen, x->requests_dropped, x->conns_desynced,
+			x->conns_not_decoded);
 	}
 	/* By CPU as the kernel's lost records tell it. The program's count comes
 	 * here without CPUs, so what it has beyond those records gets a line of

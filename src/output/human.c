@@ -266,6 +266,8 @@ static void human_exchange_format(struct strbuf *out, const struct event *ev,
 		strbuf_puts(out, " -> ");
 		if (exchange->response)
 			message_put(out, exchange->response, exchange->response_bytes, false, style);
+		else if (exchange->answered_before)
+			strbuf_puts(out, "(answered inside the partial response before)");
 		else
 			strbuf_puts(out, "(no response)");
 	}

@@ -386,9 +386,12 @@ static bool queue_room(struct exchange_tracker *tracker, struct proto_conn *conn
 
 /* Output */
 
-static void exchange_hold(struct exchange_tracker *tracker, const struct protocol *protocol,
-			  const struct pending_request *request, const struct message *response,
-			  uint64_t response_ts, uint64_t response_bytes, bool unsolicited)
+/* Returns the held exchange, or NULL without memory for it. */
+static struct ready_exchange *exchange_hold(struct exchange_tracker *tracker,
+					    const struct protocol *protocol,
+					    const struct pending_request *request,
+					    const struct message *response, uint64_t response_ts,
+					    uint64_t response_bytes, bool unsolicited)
 {
 	struct ready_exchange *ready;
 
@@ -396,7 +399,7 @@ static void exchange_hold(struct exchange_tracker *tracker, const struct protoco
 		uint32_t cap = tracker->ready_cap ? tracker->ready_cap * 2 : 8;
 		struct ready_exchange *grown = realloc(tracker->ready, cap * sizeof(*grown));
 		if (!grown)
-			return;
+			return NULL;
 		tracker->ready = grown;
 		tracker->ready_cap = cap;
 	}
@@ -415,6 +418,7 @@ static void exchange_hold(struct exchange_tracker *tracker, const struct protoco
 		.request_bytes = request ? request->bytes : 0,
 		.response_bytes = response_bytes,
 	};
+	return ready;
 }
 
 void exchange_flush(struct exchange_tracker *tracker, const struct event *ev)
@@ -711,6 +715,19 @@ static void lost_finish(struct exchange_tracker *tracker, struct proto_conn *con
 	message_finish(tracker, conn, s, s->end, s->last_ts_ns, from_client);
 	s->lost = false;
 	s->fresh = true;
+	if (from_client || conn->protocol->pairing != PAIR_IN_ORDER)
+		return;
+	/* Requests that were waiting behind the partial reply were answered
+	 * inside its bytes: the client spoke after all of them. Left waiting,
+	 * each later reply would pair with the request before its own. */
+	while (conn->queue_count) {
+		struct ready_exchange *ready =
+			exchange_hold(tracker, conn->protocol, queue_at(conn, 0), NULL, 0, 0, false);
+		if (ready)
+			ready->exchange.answered_before = true;
+		queue_pop(conn);
+		tracker->requests_answered_unseen++;
+	}
 }
 
 /* Adds an event's bytes to its direction's stream. */

@@ -32,6 +32,9 @@ struct exchange {
 	const struct message *request;  /* NULL: a response without a request seen */
 	const struct message *response; /* NULL: no response (yet, at close, or none due) */
 	bool unsolicited;         /* a server message that answers no request (a push) */
+	/* No response of its own seen: it was inside the partial response
+	 * before (a pipeline whose first reply lost its framing). */
+	bool answered_before;
 	uint64_t request_ts_ns;   /* first byte of the request */
 	uint64_t response_ts_ns;  /* last byte of the response (or request's, if none) */
 	uint64_t request_bytes;   /* on the wire, captured or not */
@@ -53,6 +56,7 @@ struct exchange_tracker {
 	uint64_t streams_invalid;    /* bytes the protocol's parser refused */
 	uint64_t pieces_too_large;   /* a piece needed more than STREAM_BUFFER_MAX */
 	uint64_t requests_dropped;   /* queue past EXCHANGE_QUEUE_BYTES_MAX */
+	uint64_t requests_answered_unseen; /* their response inside a partial one */
 	uint64_t conns_desynced;     /* stopped pairing: their queue overflowed */
 	/* Exchanges finished by the event being handled, printed after it. */
 	struct ready_exchange *ready;

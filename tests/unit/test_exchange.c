@@ -493,6 +493,38 @@ static void dns_over_tcp_length_read_apart(void)
 	exchange_tracker_free(&tracker);
 }
 
+/* Two pipelined requests whose first reply loses its framing (its headers
+ * cut) and swallows the second's: when the client speaks again, the
+ * second request is closed off as answered inside the partial reply, and
+ * the next request pairs with the next reply. */
+static void pipelined_requests_behind_a_lost_reply(void)
+{
+	struct exchange_tracker tracker;
+	struct proto_conn *state = NULL;
+	struct seen seen = { 0 };
+	const char *both = "GET /big HTTP/1.1\r\nHost: h\r\n\r\nGET /small HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char *next = "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	exchange_tracker_init(&tracker, exchange_record, &seen);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, 0, both, 0, 10));
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 0, "HTTP/1.1 200 OK\r\nX-Long: aaaa", 300200, 20));
+	CHECK_INT(seen.count, 0);
+	feed(&tracker, &state, data_event(ST_DIR_SEND, strlen(both), next, 0, 30));
+	CHECK_INT(seen.count, 2);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[0], struct http_message)->target, "/big");
+	CHECK(seen.responses[0].partial);
+	CHECK_INT(seen.exchanges[0].response_bytes, 300200);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[1], struct http_message)->target, "/small");
+	CHECK(!seen.exchanges[1].response && seen.exchanges[1].answered_before);
+	CHECK_INT(tracker.requests_answered_unseen, 1);
+	feed(&tracker, &state, data_event(ST_DIR_RECV, 300200, "HTTP/1.1 204 No Content\r\n\r\n", 0, 40));
+	CHECK_INT(seen.count, 3);
+	CHECK_STR(PROTOCOL_BODY(&seen.requests[2], struct http_message)->target, "/next");
+	CHECK_INT(PROTOCOL_BODY(&seen.responses[2], struct http_message)->status, 204);
+	exchange_forget(&tracker, &state);
+	exchange_tracker_free(&tracker);
+}
+
 int main(void)
 {
 	http_keepalive_and_pipelining();
@@ -509,5 +541,6 @@ int main(void)
 	unknown_protocol_gives_up();
 	dns_paired_by_id();
 	dns_over_tcp_length_read_apart();
+	pipelined_requests_behind_a_lost_reply();
 	return check_report("test_exchange");
 }

@@ -447,6 +447,14 @@ static void test_exchanges(void)
 	strbuf_init(&buf, line, sizeof(line));
 	human_output.exchange(&buf, &ev, &exchange, &style);
 	CHECK(has(line, " http GET /big -> (no response)  req 87B"));
+	exchange.answered_before = true;
+	strbuf_init(&buf, line, sizeof(line));
+	human_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, " http GET /big -> (answered inside the partial response before)  req 87B"));
+	strbuf_init(&buf, line, sizeof(line));
+	json_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, ",\"answered_before\":true,\"request\":{"));
+	CHECK(has(line, ",\"response\":null}\n"));
 }
 
 int main(void)
