@@ -859,11 +859,34 @@ void exchange_classify(struct exchange_tracker *tracker, struct proto_conn **sta
 	ev->encrypted = conn->encrypted;
 }
 
+/* Credentials in bytes no parser took: the connection's protocol's scan,
+ * or every protocol's for a connection none claimed. */
+static void secrets_scan(struct proto_conn *conn, const struct event *ev)
+{
+	struct secret_sink sink = { conn, ev->direction, ev->pos };
+	struct parse_ctx ctx = { .secret = secret_mark, .engine = &sink };
+
+	if (conn->encrypted || !ev->captured)
+		return;
+	if (conn->protocol && !conn->given_up) {
+		if (conn->protocol->secrets_scan)
+			conn->protocol->secrets_scan(ev->data, ev->captured, &ctx);
+		return;
+	}
+	for (unsigned i = 0; i < protocol_count; i++)
+		if (protocol_registry[i]->secrets_scan)
+			protocol_registry[i]->secrets_scan(ev->data, ev->captured, &ctx);
+}
+
 void exchange_on_data(struct exchange_tracker *tracker, struct proto_conn *conn,
 		      const struct event *ev)
 {
-	if (!conn || !conn->protocol || conn->given_up || conn->encrypted)
+	if (!conn || conn->encrypted)
 		return;
+	if (!conn->protocol || conn->given_up) {
+		secrets_scan(conn, ev);
+		return;
+	}
 	if (conn->datagram) {
 		datagram_feed(tracker, conn, ev);
 		return;
@@ -885,8 +908,15 @@ void exchange_on_data(struct exchange_tracker *tracker, struct proto_conn *conn,
 	struct stream *other =
 		&conn->streams[ev->direction == ST_DIR_SEND ? ST_DIR_RECV : ST_DIR_SEND];
 
+	struct stream *s = &conn->streams[ev->direction];
+	bool lost_before = s->lost;
+
 	lost_finish(tracker, conn, other, !from_client);
-	stream_feed(tracker, conn, &conn->streams[ev->direction], ev, from_client);
+	stream_feed(tracker, conn, s, ev, from_client);
+	/* Bytes of a message the parser could not take (a refused field
+	 * line before a cookie, say) are looked over for credentials. */
+	if (s->lost || lost_before)
+		secrets_scan(conn, ev);
 }
 
 const uint8_t *exchange_masked(const struct proto_conn *conn, const struct event *ev,

@@ -851,3 +851,38 @@ void http_skipped(struct message *msg, const uint8_t *bytes, size_t len)
 		h->chunk_left -= n;
 	}
 }
+
+/*
+ * Bytes the parser did not take (a refused message, a connection not
+ * recognised: a WebDAV method, a lower-case one): lines that look like a
+ * credential field ("Cookie: ...", any case, blanks before the colon) have
+ * their value marked. Linear: each byte is looked at a few times at most.
+ */
+void http_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *ctx)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		const uint8_t *nl = memchr(buf + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		size_t name_end = at, colon;
+
+		while (name_end < end && buf[name_end] != ':' && buf[name_end] != ' ' &&
+		       buf[name_end] != '\t')
+			name_end++;
+		colon = name_end;
+		while (colon < end && (buf[colon] == ' ' || buf[colon] == '\t'))
+			colon++;
+		if (colon < end && buf[colon] == ':' && secret_name(buf + at, name_end - at)) {
+			size_t value = colon + 1, value_end = end;
+
+			while (value < value_end && (buf[value] == ' ' || buf[value] == '\t'))
+				value++;
+			if (value_end > value && buf[value_end - 1] == '\r')
+				value_end--;
+			if (value_end > value)
+				parse_secret(ctx, value, value_end - value);
+		}
+		at = end + 1;
+	}
+}

@@ -70,4 +70,7 @@ static inline const char *http_header_value(const struct http_message *h, uint32
 	return h->header_text + h->headers[i].value_off;
 }
 
+/* Marks credential field values in bytes the parser did not take. */
+void http_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *ctx);
+
 #endif

@@ -76,6 +76,7 @@ const struct protocol http_protocol = {
 	.detect = http_detect,
 	.parse = http_parse,
 	.skipped = http_skipped,
+	.secrets_scan = http_secrets_scan,
 	.human_put = http_human_put,
 	.json_put = http_json_put,
 };

@@ -147,6 +147,10 @@ struct protocol {
 	/* Optional: the captured bytes of a skipped part (a body that arrives
 	 * after its headers), for excerpts. */
 	void (*skipped)(struct message *msg, const uint8_t *bytes, size_t len);
+	/* Optional: marks credentials (parse_secret) in bytes its parser did
+	 * not take: refused, lost to a gap, or of a connection no protocol
+	 * claimed (then every protocol's scan runs). Linear, keeps no state. */
+	void (*secrets_scan)(const uint8_t *buf, size_t len, const struct parse_ctx *ctx);
 	/* PAIR_BY_ID: the id; datagrams: is_response tells the sides apart
 	 * (a DNS server and client both use port 53 sometimes). */
 	uint32_t (*pair_id)(const struct message *msg);

@@ -83,6 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy = malloc(size ? size : 1);
 
 	memcpy(copy, data, size);
+	if (DESCRIPTOR.secrets_scan) {
+		size_t whole = size;
+		struct parse_ctx ctx = { .secret = secret_check, .engine = &whole };
+
+		DESCRIPTOR.secrets_scan(copy, size, &ctx);
+	}
 	for (int side = 0; side < 2; side++) {
 		DETECT(copy, size, side);
 		messages_parse(copy, size, side);

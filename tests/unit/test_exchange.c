@@ -525,6 +525,33 @@ static void pipelined_requests_behind_a_lost_reply(void)
 	exchange_tracker_free(&tracker);
 }
 
+/* Credentials in bytes no parser took are masked too: a request the HTTP
+ * parser refuses (a control byte in an earlier field), and a connection
+ * no protocol recognised (a WebDAV method). */
+static void secrets_masked_where_nothing_parsed(void)
+{
+	static const char refused[] = "GET / HTTP/1.1\r\nX-C: a\001b\r\nCookie: id=SECRET1\r\n\r\n";
+	static const char unknown[] = "PROPFIND /dav HTTP/1.1\r\nAuthorization : Basic SECRET2\r\n\r\n";
+	static uint8_t scratch[ST_DATA_MAX];
+	const char *cases[] = { refused, unknown };
+
+	for (int i = 0; i < 2; i++) {
+		struct exchange_tracker tracker;
+		struct proto_conn *state = NULL;
+		struct seen seen = { 0 };
+		struct event ev = data_event(ST_DIR_SEND, 0, cases[i], 0, 10);
+		const uint8_t *shown;
+
+		exchange_tracker_init(&tracker, exchange_record, &seen);
+		feed(&tracker, &state, ev);
+		shown = exchange_masked(state, &ev, scratch);
+		CHECK(memmem(shown, ev.captured, "SECRET", 6) == NULL);
+		CHECK(memmem(shown, ev.captured, i ? "Authorization : ****" : "Cookie: ****", i ? 20 : 12) != NULL);
+		exchange_forget(&tracker, &state);
+		exchange_tracker_free(&tracker);
+	}
+}
+
 int main(void)
 {
 	http_keepalive_and_pipelining();
@@ -542,5 +569,6 @@ int main(void)
 	dns_paired_by_id();
 	dns_over_tcp_length_read_apart();
 	pipelined_requests_behind_a_lost_reply();
+	secrets_masked_where_nothing_parsed();
 	return check_report("test_exchange");
 }
