@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "protocols/http.h"
+#include "protocols/parse_util.h"
 #include "base/byte_scan.h"
 
 /* The longest start line followed, and the part of a header line parsed:
@@ -127,24 +128,8 @@ static bool is_ows(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
-static uint8_t ascii_lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* A case-insensitive match of p[0..n) against a lowercase literal;
- * most names differ in length, compared first. */
-#define token_is(p, n, lit) token_match(p, n, lit, sizeof(lit) - 1)
-
-static bool token_match(const uint8_t *p, size_t n, const char *lit, size_t lit_len)
-{
-	if (n != lit_len)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (ascii_lower(p[i]) != (uint8_t)lit[i])
-			return false;
-	return true;
-}
+/* A case-insensitive match of p[0..n) against a literal. */
+#define token_is(p, n, lit) ascii_equal_nocase(p, n, lit, sizeof(lit) - 1)
 
 static size_t min_size(size_t a, size_t b)
 {

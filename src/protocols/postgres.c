@@ -45,6 +45,7 @@
  */
 #include <string.h>
 
+#include "protocols/parse_util.h"
 #include "protocols/postgres.h"
 
 #define PG_MAX_LENGTH (1U << 30)     /* a message length above 1 GiB: not PostgreSQL */
@@ -356,11 +357,8 @@ static bool keyword_take(const uint8_t *s, size_t n, size_t *at, const char *wor
 	size_t k = strlen(word);
 
 	spaces_skip(s, n, at);
-	if (n - *at < k)
+	if (n - *at < k || !ascii_equal_nocase(s + *at, k, word, k))
 		return false;
-	for (size_t i = 0; i < k; i++)
-		if ((s[*at + i] & ~0x20) != (uint8_t)word[i])
-			return false;
 	if (*at + k < n && ident_byte(s[*at + k]))
 		return false;
 	*at += k;

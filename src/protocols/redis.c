@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocols/parse_util.h"
 #include "protocols/redis.h"
 
 #define REDIS_MAX_ELEMENTS 0x7fffffffLL      /* more: not Redis (its INT_MAX multibulk limit) */
@@ -308,14 +309,7 @@ static bool bignum_valid(const uint8_t *text, size_t n)
 
 static bool text_is(const uint8_t *text, size_t n, const char *word)
 {
-	size_t w = strlen(word);
-
-	if (n != w)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (upper(text[i]) != (uint8_t)word[i])
-			return false;
-	return true;
+	return ascii_equal_nocase(text, n, word, strlen(word));
 }
 
 /* A RESP3 double: digits, '.', exponent and signs, or inf, -inf, nan. */

@@ -1,0 +1,29 @@
+/* Small helpers the protocol parsers share. */
+#ifndef ST_PARSE_UTIL_H
+#define ST_PARSE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* p[0..n) equals lit[0..lit_len) but for ASCII letter case (header names,
+ * command words, SQL keywords). */
+static inline bool ascii_equal_nocase(const uint8_t *p, size_t n, const char *lit,
+				      size_t lit_len)
+{
+	if (n != lit_len)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t a = p[i], b = (uint8_t)lit[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a += 'a' - 'A';
+		if (b >= 'A' && b <= 'Z')
+			b += 'a' - 'A';
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+#endif
