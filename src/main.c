@@ -363,13 +363,7 @@ static int trace(const struct options *opts)
 	if (rec)
 		recorder_sweep(rec);
 	session_sweep_exited(&session);
-	session_flush(&session, true);
-	if (session.out.abandoned)
-		log_error("output cut short: stdout's reader stalled for %.1f s after the stop; "
-			  "%" PRIu64 " bytes of events not written",
-			  WRITER_STOP_GRACE_MS / 1000.0, session.out.abandoned);
-	if (session.out_error)
-		log_error("cannot write the output: %s", strerror(-session.out_error));
+	session_flush_last(&session);
 	bpf_program_submit_failures(&program, submit_failures);
 	bpf_program_table_full(&program, table_full);
 	if (rec) {

@@ -507,6 +507,18 @@ void session_flush(struct session *session, bool final)
 	output_check(session);
 }
 
+int session_flush_last(struct session *session)
+{
+	session_flush(session, true);
+	if (session->out.abandoned)
+		log_error("output cut short: stdout's reader stalled for %.1f s after the stop; "
+			  "%" PRIu64 " bytes of events not written",
+			  WRITER_STOP_GRACE_MS / 1000.0, session->out.abandoned);
+	if (session->out_error)
+		log_error("cannot write the output: %s", strerror(-session->out_error));
+	return session->out_error;
+}
+
 void session_sweep_exited(struct session *session)
 {
 	uint32_t last_alive = 0;

@@ -100,6 +100,10 @@ void session_sample(void *session, const void *data, int size);
  * failing stdout. */
 void session_flush(struct session *session, bool final);
 
+/* The final flush, then a report of output cut short by a stalled reader
+ * or failing. Returns session->out_error (0 or -errno). */
+int session_flush_last(struct session *session);
+
 /* A line outside the event stream (the human column header). */
 void session_print_header(struct session *session);
 

@@ -500,13 +500,7 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 			    ": no end record (the trace did not stop cleanly)",
 			    r.offset);
 	}
-	session_flush(&session, true);
-	if (session.out.abandoned)
-		log_error("output cut short: stdout's reader stalled for %.1f s after the stop; "
-			  "%" PRIu64 " bytes of events not written",
-			  WRITER_STOP_GRACE_MS / 1000.0, session.out.abandoned);
-	if (session.out_error)
-		log_error("cannot write the output: %s", strerror(-session.out_error));
+	session_flush_last(&session);
 	if (r.unanswered || r.unused)
 		log_error("%s: replay out of step with the recording (%" PRIu64
 			  " questions unanswered, %" PRIu64
