@@ -10,7 +10,7 @@ fi
 
 packages=(
     # build
-    cmake make gcc pkg-config libbpfcc-dev libelf-dev
+    cmake make gcc pkg-config libbpfcc-dev libelf-dev libcapstone-dev
     # test helpers: an io_uring client
     liburing-dev
     # run: kernel headers for bcc's compile, bpftool to inspect loaded programs
@@ -20,8 +20,12 @@ packages=(
     redis-server redis-tools dnsutils dnsmasq-base openssl
     postgresql postgresql-client openssh-server openssh-client socat
     python3-psycopg
+    # TLS test peers: wget (GnuTLS), node (its own OpenSSL), Go (crypto/tls)
+    wget nodejs golang-go
     # benchmark
     nginx-light wrk strace bpftrace
+    # benchmark peer for TLS capture: sslsniff-bpfcc
+    bpfcc-tools
 )
 
 missing=()
