@@ -466,7 +466,6 @@ def _demonstrate():
         print("s_client -> nginx:", openssl_client(nginx.port, request)[:40], "...")
     with OpensslServer("echo") as echo:
         print("s_client -> s_server echo:", openssl_client(echo.port, b"ping 1\n", expect=7))
-        print("curl -> s_server echo: (no HTTP; skipped)")
     with OpensslServer("www") as www:
         reply = openssl_client(www.port, b"GET / HTTP/1.0\r\n\r\n")
         print("s_client -> s_server -www: %d bytes, %r" % (len(reply), reply[:30]))
