@@ -1,8 +1,9 @@
 /* elf_image on real files: Debian's libssl.so.3 (.dynsym only), this
  * test's own executable (.symtab, checked against its code in memory),
  * copies of libssl cut short, files that are not x86-64 ELF; and, given
- * the plain and stripped builds of tests/helpers/go_tls_probe as
- * arguments, a Go program found through .symtab and through .gopclntab.
+ * the plain and stripped builds of tests/integration/tls_programs/
+ * go_client.go as arguments, a Go program found through .symtab and
+ * through .gopclntab.
  *
  *   test_elf_image                      the first part
  *   test_elf_image PLAIN STRIPPED       the Go part

@@ -31,10 +31,10 @@ static const uint8_t ssl_read_ex[] = {
  * push %r14; push %r13. */
 static const uint8_t ssl_write_internal_start[] = { 0x41, 0x56, 0x41, 0x55 };
 
-/* os.(*File).Close at 0x4acf00 in tests/helpers/go_tls_probe built by Go
- * 1.19.8 (Debian golang-go), from `objdump -d`: its 0x58 bytes (.symtab
- * size) and the 8 int3 of padding to the next function (.gopclntab's
- * extent). Stack check (cmp 0x10(%r14),%rsp; jbe to the morestack call
+/* os.(*File).Close at 0x4b90c0 in tests/integration/tls_programs/go_client
+ * built by Go 1.19.8 (Debian golang-go, CGO_ENABLED=0), from `objdump -d`:
+ * its 0x58 bytes (.symtab size) and the 8 int3 of padding to the next
+ * function (.gopclntab's extent). Stack check (cmp 0x10(%r14),%rsp; jbe to the morestack call
  * at the end), a call to os.(*file).close at 0x20, ret at 0x2e, the
  * os.ErrInvalid path with ret at 0x46, then call morestack_noctxt; jmp
  * back to the start. */
@@ -43,9 +43,9 @@ static const uint8_t go_file_close[] = {
 	0x6c, 0x24, 0x08, 0x48, 0x8d, 0x6c, 0x24, 0x08, 0x48, 0x85, 0xc0, 0x74,
 	0x16, 0x48, 0x8b, 0x00, 0x0f, 0x1f, 0x40, 0x00, 0xe8, 0xbb, 0x05, 0x00,
 	0x00, 0x48, 0x8b, 0x6c, 0x24, 0x08, 0x48, 0x83, 0xc4, 0x10, 0xc3, 0x48,
-	0x8b, 0x05, 0xaa, 0xc4, 0x2a, 0x00, 0x48, 0x8b, 0x1d, 0xab, 0xc4, 0x2a,
+	0x8b, 0x05, 0x8a, 0xd4, 0x3a, 0x00, 0x48, 0x8b, 0x1d, 0x8b, 0xd4, 0x3a,
 	0x00, 0x48, 0x8b, 0x6c, 0x24, 0x08, 0x48, 0x83, 0xc4, 0x10, 0xc3, 0x48,
-	0x89, 0x44, 0x24, 0x08, 0xe8, 0x0f, 0x3d, 0xfb, 0xff, 0x48, 0x8b, 0x44,
+	0x89, 0x44, 0x24, 0x08, 0xe8, 0x6f, 0x8f, 0xfa, 0xff, 0x48, 0x8b, 0x44,
 	0x24, 0x08, 0xeb, 0xa8, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
 };
 #define GO_FILE_CLOSE_SYMBOL_SIZE 0x58
@@ -58,15 +58,15 @@ static void check_returns(void)
 	CHECK_INT(offsets[0], 0x1c);
 
 	/* The same RETs whether the padding is included or not. */
-	CHECK_INT(machine_code_returns(go_file_close, sizeof(go_file_close), 0x4acf00, offsets, 8),
+	CHECK_INT(machine_code_returns(go_file_close, sizeof(go_file_close), 0x4b90c0, offsets, 8),
 		  2);
 	CHECK_INT(offsets[0], 0x2e);
 	CHECK_INT(offsets[1], 0x46);
-	CHECK_INT(machine_code_returns(go_file_close, GO_FILE_CLOSE_SYMBOL_SIZE, 0x4acf00, offsets,
+	CHECK_INT(machine_code_returns(go_file_close, GO_FILE_CLOSE_SYMBOL_SIZE, 0x4b90c0, offsets,
 				       8),
 		  2);
 	CHECK_INT(offsets[1], 0x46);
-	CHECK_INT(machine_code_returns(go_file_close, sizeof(go_file_close), 0x4acf00, offsets, 1),
+	CHECK_INT(machine_code_returns(go_file_close, sizeof(go_file_close), 0x4b90c0, offsets, 1),
 		  -E2BIG);
 
 	/* ret imm16, and repz ret (what older GCC emitted for AMD's branch
@@ -124,7 +124,7 @@ static void check_returns_corrupted(void)
 
 		memcpy(code, go_file_close, sizeof(code));
 		code[i] ^= 0xff;
-		int count = machine_code_returns(code, sizeof(code), 0x4acf00, offsets,
+		int count = machine_code_returns(code, sizeof(code), 0x4b90c0, offsets,
 						 (int)sizeof(code));
 
 		CHECK(count >= 0 || count == -EILSEQ);
@@ -156,16 +156,16 @@ static void check_first_call(void)
 	CHECK_INT(machine_code_first_call(ssl_write_ex, 8, 0x35a10, 8, &target), -ENOENT);
 
 	/* Go's stack check branches before any call. */
-	CHECK_INT(machine_code_first_call(go_file_close, sizeof(go_file_close), 0x4acf00, 16,
+	CHECK_INT(machine_code_first_call(go_file_close, sizeof(go_file_close), 0x4b90c0, 16,
 					  &target),
 		  -ENOENT);
 	/* From 0x19, past the branches: mov; nopl; call os.(*file).close. */
 	CHECK_INT(machine_code_first_call(go_file_close + 0x19, sizeof(go_file_close) - 0x19,
-					  0x4acf19, 3, &target),
+					  0x4b90d9, 3, &target),
 		  0);
-	CHECK_INT(target, 0x4ad4e0);
+	CHECK_INT(target, 0x4b96a0);
 	CHECK_INT(machine_code_first_call(go_file_close + 0x19, sizeof(go_file_close) - 0x19,
-					  0x4acf19, 2, &target),
+					  0x4b90d9, 2, &target),
 		  -ENOENT);
 
 	/* call *%rax; an unconditional jmp first; a ret first. */
