@@ -8,23 +8,36 @@ syscall tracepoints, socket-tracer in three ways, strace on the nginx worker, an
 bpftrace peer that prints every event. Runs are interleaved round by round, so slow
 drift of the machine spreads over every condition.
 
+Two HTTPS workloads (keep-alive 612 B, and Connection: close 612 B with a full TLS
+handshake per request) run against the same nginx worker on a TLS port, with a
+self-signed certificate made at run time; for them two more conditions apply:
+socket-tracer --json --no-tls, and Debian's bcc sslsniff (uprobes on libssl's
+SSL_read/SSL_write). Their tables give CPU per request: the nginx worker's, wrk's,
+and the tracer's.
+
 The result is printed as Markdown and written into docs/performance.md between
 <!-- bench:begin --> and <!-- bench:end -->.
 
     python3 bench/bench.py [--quick] [--tracer PATH] [--rounds R] [--seconds S]
+                           [--workloads https612,...] [--conditions none,sslsniff,...]
 
-Needs root, nginx, wrk, strace and bpftrace (scripts/setup.sh installs them).
+Needs root, nginx, wrk, strace and bpftrace; for the HTTPS workloads openssl and
+bpftool, and for sslsniff bpfcc-tools (scripts/setup.sh installs them).
 Standard library only. Every process it starts is stopped on exit, Ctrl-C included.
 """
 
 import argparse
 import datetime
+import hashlib
+import json
 import os
 import re
+import resource
 import select
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -49,6 +62,18 @@ BT_ATTACHING = re.compile(r"Attaching (\d+) probes")
 BT_LOST = re.compile(rb"^Lost (\d+) events", re.M)
 BT_ATTACHING_LINE = re.compile(rb"^Attaching \d+ probes", re.M)
 BT_BLANK_LINE = re.compile(rb"^\n", re.M)
+SSLSNIFF = "/usr/sbin/sslsniff-bpfcc"
+# bcc's perf reader, on a full perf buffer
+BCC_LOST = re.compile(r"^Possibly lost (\d+) samples", re.M)
+# sslsniff with --no-gnutls --no-nss: uprobe and uretprobe on SSL_write and SSL_read
+SSLSNIFF_PROBES = 4
+# Debian's sslsniff (bcc 0.26) does not compile against kernel headers whose min()
+# checks its argument types at compile time (Debian's 6.1 headers): bcc issue 5241,
+# fixed upstream in a2da6474 by a plain comparison. The bench runs a copy with the
+# same expression spelled as a comparison; the BPF program is otherwise unchanged.
+SSLSNIFF_MIN = "min((size_t)MAX_BUF_SIZE, (size_t)len)"
+SSLSNIFF_MIN_FIXED = "((size_t)len < (size_t)MAX_BUF_SIZE ? (size_t)len : (size_t)MAX_BUF_SIZE)"
+WRK_REQUESTS = re.compile(r"(\d+) requests in ")
 
 TRACER_READY_TIMEOUT = 120.0   # bcc and bpftrace compile with clang/LLVM at startup
 STOP_TIMEOUT = 20.0            # SIGINT to exit, before SIGKILL
@@ -78,12 +103,12 @@ class Procs:
         self.started.append(p)
         return p
 
-    def start_to_files(self, argv, out, err):
+    def start_to_files(self, argv, out, err, env=None):
         """Start argv with stdout to out (a path, or None for /dev/null), stderr to err."""
         fo = open(out, "wb") if out else subprocess.DEVNULL
         fe = open(err, "wb")
         try:
-            return self.start(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe)
+            return self.start(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe, env=env)
         finally:
             fe.close()
             if out:
@@ -172,7 +197,8 @@ def cpu_seconds(pid):
     return total / CLK_TCK
 
 
-TRACER_COMMS = ("socket-tracer", "bpftrace", "strace", "ltrace", "perf", "trace-cmd")
+TRACER_COMMS = ("socket-tracer", "bpftrace", "strace", "ltrace", "perf", "trace-cmd",
+                "sslsniff-bpfcc")
 
 
 def other_tracers(procs):
@@ -188,6 +214,48 @@ def other_tracers(procs):
             cmd = read_text(f"/proc/{name}/cmdline").replace("\0", " ").strip()
             found[int(name)] = cmd[:120] or st["comm"]
     return found
+
+
+def uprobes_attached():
+    """Uprobes and uretprobes attached on the machine, from `bpftool perf list`:
+    {pid holding the perf fd: [description, ...]}."""
+    try:
+        p = subprocess.run(["bpftool", "-j", "perf", "list"], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BenchError(f"bpftool perf list: {e}")
+    try:
+        entries = json.loads(p.stdout) if p.returncode == 0 else None
+    except ValueError:
+        entries = None
+    if not isinstance(entries, list):
+        raise BenchError(f"bpftool perf list failed (status {p.returncode}): "
+                         f"{p.stderr.decode(errors='replace').strip()[:300]}")
+    found = {}
+    for e in entries:
+        if isinstance(e, dict) and e.get("fd_type") in ("uprobe", "uretprobe"):
+            found.setdefault(e.get("pid"), []).append(
+                f"{e['fd_type']} {e.get('filename', '?')}+{e.get('offset', 0):#x}")
+    return found
+
+
+def foreign_uprobes(procs, attached=None):
+    """Uprobes held by processes the bench did not start: {'pid N (comm)': [probe, ...]}.
+    A uprobe attached by file (pid -1) fires in every process that maps the file, so
+    one left by another tool loads every condition of a TLS workload, 'none' included."""
+    ours = {p.pid for p in procs.started}
+    out = {}
+    for pid, probes in (uprobes_attached() if attached is None else attached).items():
+        if pid not in ours:
+            comm = (proc_stat(pid) or {}).get("comm", "?") if isinstance(pid, int) else "?"
+            out[f"pid {pid} ({comm})"] = probes
+    return out
+
+
+def worker_cpu_seconds(pid):
+    """utime + stime of one process (the nginx worker), None once it is gone."""
+    st = proc_stat(pid)
+    return (st["utime"] + st["stime"]) / CLK_TCK if st else None
 
 
 def vm_status(pid):
@@ -239,6 +307,14 @@ def count_lines(path, bpftrace_out=False):
     return lines, lost
 
 
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -288,15 +364,34 @@ http {{
         root {tmp}/www;
         location / {{ }}
     }}
-}}
+{tls_server}}}
 """
+
+# Sessions neither cached nor ticketed: with Connection: close every request is a
+# full handshake (wrk would not resume one anyway, but this makes sure).
+NGINX_TLS_SERVER = """\
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        root {tmp}/www;
+        ssl_certificate {tmp}/tls/cert.pem;
+        ssl_certificate_key {tmp}/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache off;
+        ssl_session_tickets off;
+        location / {{ }}
+    }}
+"""
+# ECDSA P-256, the cheaper handshake of the two common key types
+OPENSSL_REQ = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+               "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
 
 FILES = {"612.html": 612, "64k.html": 65536}
 
 
 class Nginx:
-    def __init__(self, procs, tmp, sendfile):
+    def __init__(self, procs, tmp, sendfile, tls):
         self.procs, self.tmp = procs, tmp
+        self.tls_port, self.tls_session = None, None
         www = os.path.join(tmp, "www")
         os.makedirs(www)
         os.chmod(tmp, 0o755)        # the worker runs as nobody
@@ -309,9 +404,15 @@ class Nginx:
                 f.write(body)
             os.chmod(path, 0o644)
         self.port = free_port()
+        tls_server = ""
+        if tls:
+            self.tls_port = free_port()
+            make_cert(os.path.join(tmp, "tls"))
+            tls_server = NGINX_TLS_SERVER.format(tmp=tmp, port=self.tls_port)
         self.conf = os.path.join(tmp, "nginx.conf")
         with open(self.conf, "w") as f:
-            f.write(NGINX_CONF.format(tmp=tmp, port=self.port, sendfile="on" if sendfile else "off"))
+            f.write(NGINX_CONF.format(tmp=tmp, port=self.port, sendfile="on" if sendfile else "off",
+                                      tls_server=tls_server))
         self.master = procs.start_to_files(
             ["nginx", "-c", self.conf, "-p", tmp + "/", "-e", os.path.join(tmp, "error.log")],
             None, os.path.join(tmp, "nginx.stderr"))
@@ -322,14 +423,19 @@ class Nginx:
             raise BenchError(f"{e}\n{read_text(os.path.join(tmp, 'nginx.stderr'))}"
                              f"{read_text(os.path.join(tmp, 'error.log'))}")
         for name, size in FILES.items():
-            got = self.get(name)
-            if len(got) != size:
-                raise BenchError(f"GET /{name}: {len(got)} bytes, expected {size}")
+            for tls_get in ((False, True) if tls else (False,)):
+                got = self.get(name, tls_get)
+                if len(got) != size:
+                    raise BenchError(f"GET /{name}{' over TLS' if tls_get else ''}: "
+                                     f"{len(got)} bytes, expected {size}")
 
     def _accepts(self):
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
+            for port in (self.port, self.tls_port):
+                if port:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        pass
+            return True
         except OSError:
             return False
 
@@ -342,32 +448,117 @@ class Nginx:
         self.procs.extra.append((pid, proc_stat(pid)["starttime"]))
         return pid
 
-    def get(self, name):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            s.sendall(f"GET /{name} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
-            data = b""
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                chunk = s.recv(1 << 16)
-                if not chunk:
-                    break
-                data += chunk
+    def get(self, name, tls=False):
+        with socket.create_connection(("127.0.0.1", self.tls_port if tls else self.port),
+                                      timeout=5) as raw:
+            s = raw
+            if tls:
+                c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                c.check_hostname = False
+                c.verify_mode = ssl.CERT_NONE
+                s = c.wrap_socket(raw)
+                self.tls_session = f"{s.version()} {s.cipher()[0]}"
+            return self._get_on(s, name)
+
+    @staticmethod
+    def _get_on(s, name):
+        s.sendall(f"GET /{name} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        data = b""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                break
+            data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
             raise BenchError(f"GET /{name}: {head[:80]!r}")
         return body
 
-    def url(self, name):
+    def url(self, name, tls=False):
+        if tls:
+            return f"https://127.0.0.1:{self.tls_port}/{name}"
         return f"http://127.0.0.1:{self.port}/{name}"
+
+
+def make_cert(directory):
+    """A self-signed certificate and its key, cert.pem and key.pem in directory."""
+    os.makedirs(directory)
+    argv = OPENSSL_REQ + ["-keyout", os.path.join(directory, "key.pem"),
+                          "-out", os.path.join(directory, "cert.pem")]
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BenchError(f"openssl req: {e}")
+    if p.returncode != 0:
+        raise BenchError(f"openssl req failed (status {p.returncode}): "
+                         f"{p.stderr.decode(errors='replace').strip()[-500:]}")
+
+
+def sslsniff_copy(tmp):
+    """SSLSNIFF, or a copy in tmp with min() spelled as a comparison (SSLSNIFF_MIN)."""
+    text = read_text(SSLSNIFF)
+    if SSLSNIFF_MIN not in text:
+        return SSLSNIFF
+    path = os.path.join(tmp, os.path.basename(SSLSNIFF))
+    with open(path, "w") as f:
+        f.write(text.replace(SSLSNIFF_MIN, SSLSNIFF_MIN_FIXED))
+    os.chmod(path, 0o755)
+    return path
+
+
+def bcc_python_env(tmp):
+    """The environment for a bcc python tool. bcc compiles with the headers in
+    /lib/modules/RELEASE/build; without them (a kernel newer than any headers
+    package), a tree merged from Debian's linux-headers-*-common and its arch
+    sibling, as BCC_KERNEL_SOURCE: bcc wants both under one root and takes no
+    other include path from its tools."""
+    env = dict(os.environ)
+    if env.get("BCC_KERNEL_SOURCE") or os.path.isdir(f"/lib/modules/{os.uname().release}/build"):
+        return env
+    src = "/usr/src"
+    names = sorted(os.listdir(src), reverse=True) if os.path.isdir(src) else []
+    for common in (n for n in names if n.startswith("linux-headers-") and n.endswith("-common")):
+        prefix = common[:-len("common")]
+        for arch in (n for n in names if n.startswith(prefix) and n != common):
+            c, a = os.path.join(src, common), os.path.join(src, arch)
+            if not os.path.exists(os.path.join(a, "include", "generated", "autoconf.h")):
+                continue
+            tree = os.path.join(tmp, "kernel-headers")
+            link_entries(os.path.join(c, "include"), os.path.join(tree, "include"))
+            link_entries(os.path.join(a, "include"), os.path.join(tree, "include"))
+            for sub in os.listdir(os.path.join(c, "arch")):
+                link_entries(os.path.join(c, "arch", sub, "include"),
+                             os.path.join(tree, "arch", sub, "include"))
+                link_entries(os.path.join(a, "arch", sub, "include"),
+                             os.path.join(tree, "arch", sub, "include"))
+            env["BCC_KERNEL_SOURCE"] = tree
+            return env
+    raise BenchError(f"no kernel headers for bcc: no /lib/modules/{os.uname().release}/build "
+                     f"and no linux-headers-*-common with its arch directory in {src}")
+
+
+def link_entries(src_dir, dst_dir):
+    """A symlink in dst_dir to every entry of src_dir (if it exists) not there yet."""
+    if not os.path.isdir(src_dir):
+        return
+    os.makedirs(dst_dir, exist_ok=True)
+    for name in os.listdir(src_dir):
+        dst = os.path.join(dst_dir, name)
+        if not os.path.lexists(dst):
+            os.symlink(os.path.join(src_dir, name), dst)
 
 
 # --------------------------------------------------------------------------- conditions
 
 WORKLOADS = [
-    # key, title, file, extra wrk arguments
-    ("ka612", "keep-alive, 612 B", "612.html", []),
-    ("ka64k", "keep-alive, 64 KiB", "64k.html", []),
-    ("close612", "Connection: close, 612 B", "612.html", ["-H", "Connection: close"]),
+    # key, title, file, extra wrk arguments, over TLS
+    ("ka612", "keep-alive, 612 B", "612.html", [], False),
+    ("ka64k", "keep-alive, 64 KiB", "64k.html", [], False),
+    ("close612", "Connection: close, 612 B", "612.html", ["-H", "Connection: close"], False),
+    ("https612", "HTTPS keep-alive, 612 B", "612.html", [], True),
+    ("httpsclose612", "HTTPS Connection: close, 612 B (a full TLS handshake per request)",
+     "612.html", ["-H", "Connection: close"], True),
 ]
 
 CONDITIONS = [
@@ -378,9 +569,13 @@ CONDITIONS = [
     ("st_json", "socket-tracer --json (full capture)"),
     ("st_ring", "socket-tracer --json --ring-buffer (full capture)"),
     ("st_pid", "socket-tracer --json -p &lt;idle pid&gt;"),
+    ("st_json_notls", "socket-tracer --json --no-tls (no TLS plaintext capture)"),
     ("strace", "strace -f -p &lt;worker&gt;"),
     ("peer", "bpftrace peer.bt (printf per event)"),
+    ("sslsniff", "sslsniff-bpfcc --no-gnutls --no-nss &gt; /dev/null"),
 ]
+# Conditions about TLS only, not run on the cleartext workloads
+TLS_CONDITIONS = {"st_json_notls", "sslsniff"}
 
 
 class Running:
@@ -427,6 +622,8 @@ def _start_condition(key, ctx, run_dir, devnull):
         argv = [tracer] + (["--no-data"] if key == "st_nodata" else ["--json"])
         if key == "st_ring":
             argv.append("--ring-buffer")
+        if key == "st_json_notls":
+            argv.append("--no-tls")
         if key == "st_nodata" or devnull:
             out = None          # stdout to /dev/null
         if key == "st_pid":
@@ -436,6 +633,18 @@ def _start_condition(key, ctx, run_dir, devnull):
         ready = ST_READY_RING if key == "st_ring" else ST_READY
         wait_for(lambda: ready in read_text(err), TRACER_READY_TIMEOUT, 0.02,
                  f"{key}: '{ready}'", p)
+    elif key == "sslsniff":
+        # It prints its header only after attaching, and block-buffered into a pipe
+        # or file, so readiness is its uprobes showing up in bpftool.
+        if "sslsniff_env" not in ctx:
+            ctx["sslsniff"] = sslsniff_copy(ctx["tmp"])
+            ctx["sslsniff_env"] = bcc_python_env(ctx["tmp"])
+        p = procs.start_to_files([ctx["sslsniff"], "--no-gnutls", "--no-nss"], None, err,
+                                 ctx["sslsniff_env"])
+        r = Running(key, p, None, err, "sslsniff")
+        wait_for(lambda: len(uprobes_attached().get(p.pid, [])) >= SSLSNIFF_PROBES,
+                 TRACER_READY_TIMEOUT, 0.25, f"{key}: {SSLSNIFF_PROBES} uprobes in bpftool perf list", p)
+        time.sleep(1.0)     # from the last attach to its perf buffers being opened
     elif key == "strace":
         p = procs.start_to_files(["strace", "-f", "-p", str(ctx["nginx"].worker), "-o", out],
                                  None, err)
@@ -449,8 +658,10 @@ def _start_condition(key, ctx, run_dir, devnull):
 
 
 def run_wrk(ctx, workload, seconds):
-    _, _, name, extra = workload
-    argv = ["wrk", "-t1", "-c16", f"-d{seconds}s"] + extra + [ctx["nginx"].url(name)]
+    _, _, name, extra, tls = workload
+    argv = ["wrk", "-t1", "-c16", f"-d{seconds}s"] + extra + [ctx["nginx"].url(name, tls)]
+    # wrk is the only child waited for in between: the difference is its CPU
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = ctx["procs"].start(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
     try:
@@ -458,11 +669,16 @@ def run_wrk(ctx, workload, seconds):
     except subprocess.TimeoutExpired:
         Procs.stop(p, signal.SIGTERM, 5)
         raise BenchError(f"wrk did not finish within {seconds + 60} s")
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = out.decode(errors="replace")
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if p.returncode != 0 or not m:
         raise BenchError(f"wrk failed (status {p.returncode}):\n{out}")
-    res = {"rps": float(m.group(1)), "errors": 0, "non2xx": 0}
+    res = {"rps": float(m.group(1)), "errors": 0, "non2xx": 0,
+           "client_cpu": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)}
+    m = WRK_REQUESTS.search(out)
+    if m:
+        res["requests"] = int(m.group(1))
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if m:
         res["errors"] = sum(int(x) for x in m.groups())
@@ -476,6 +692,10 @@ def run_wrk(ctx, workload, seconds):
 def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
     """Start cond, run wrk for seconds, stop cond. Returns a result dict."""
     res = {"workload": workload[0], "cond": cond}
+    check_uprobes = workload[4] or cond in TLS_CONDITIONS
+    foreign = {}
+    if check_uprobes:
+        foreign.update(foreign_uprobes(ctx["procs"]))
     r = start_condition(cond, ctx, run_dir, devnull)
     try:
         if r:
@@ -483,12 +703,23 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
             lines0 = count_lines(r.out_path, bt)[0] if r.out_path else 0
             cpu0 = cpu_seconds(r.proc.pid)
         others = other_tracers(ctx["procs"])
+        server0 = worker_cpu_seconds(ctx["nginx"].worker)
         t0 = time.monotonic()
         res.update(run_wrk(ctx, workload, seconds))
         elapsed = time.monotonic() - t0
+        server1 = worker_cpu_seconds(ctx["nginx"].worker)
+        if server0 is not None and server1 is not None:
+            res["server_cpu"] = server1 - server0
         others.update(other_tracers(ctx["procs"]))
         if others:
             res["others"] = others
+        if check_uprobes:
+            attached = uprobes_attached()
+            if r:
+                res["uprobes"] = len(attached.get(r.proc.pid, []))
+            foreign.update(foreign_uprobes(ctx["procs"], attached))
+            if foreign:
+                res["foreign_uprobes"] = foreign
         if r:
             cpu1 = cpu_seconds(r.proc.pid)
             res["cpu"] = cpu1 - cpu0
@@ -518,6 +749,8 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
                 os.unlink(r.out_path)   # --json of 64 KiB bodies grows fast
             except OSError:
                 pass
+        if r.kind == "sslsniff":
+            res["lost"] = sum(int(x) for x in BCC_LOST.findall(err))
         if r.kind == "socket-tracer":
             m = ST_SUMMARY.search(err)
             if m:
@@ -611,7 +844,7 @@ def tool_version(argv, pattern=None):
     return text.strip().splitlines()[0] if text.strip() else "?"
 
 
-def machine_line(tracer):
+def machine_line(tracer, tls):
     model = "?"
     for line in read_text("/proc/cpuinfo").splitlines():
         if line.startswith("model name"):
@@ -634,7 +867,81 @@ def machine_line(tracer):
         "bpftrace " + tool_version(["bpftrace", "--version"], r"(v[\d.]+)"),
         "strace " + tool_version(["strace", "-V"], r"version (\S+)"),
     ]
+    if tls:
+        tools += [
+            tool_version(["openssl", "version"], r"(OpenSSL \S+)"),
+            "sslsniff-bpfcc (bpfcc-tools "
+            + tool_version(["dpkg-query", "-W", "-f=${Version}", "bpfcc-tools"], r"(\S+)") + ")",
+        ]
     return "Machine: " + ", ".join(parts) + ". Tools: " + ", ".join(tools) + "."
+
+
+def per_request_us(ok, key):
+    return med_range([x[key] / x["requests"] * 1e6 for x in ok
+                      if x.get(key) is not None and x.get("requests")], 1)
+
+
+def http_row(ckey, label, ok, ratio):
+    cpu = med_range([x.get("cpu") for x in ok], 2) if ckey != "none" else "—"
+    if ckey == "st_nodata":
+        ev = med_range([x.get("events_per_s_summary") for x in ok])
+        ev = ev + " †" if ev != "—" else ev
+    elif ckey in ("none", "floor"):
+        ev = "—"
+    else:
+        ev = med_range([x.get("lines_per_s") for x in ok])
+    if ckey.startswith("st_") or ckey == "peer":
+        lost = med_range([x.get("lost") for x in ok])
+    else:
+        lost = "—"
+    per_cpu = "—"
+    if ckey not in ("none", "floor"):
+        key = "st_events" if ckey == "st_nodata" else "lines"
+        per_cpu = med_range([x[key] / x["cpu"] for x in ok if x.get(key) and x.get("cpu")])
+    return f"| {label} | {med_range([x['rps'] for x in ok])} | {ratio} | {cpu} | {ev} | {per_cpu} | {lost} |"
+
+
+def tls_row(ckey, label, ok, ratio):
+    traced = ckey != "none"
+    cpu = med_range([x.get("cpu") for x in ok], 2) if traced else "—"
+    tracer_us = per_request_us(ok, "cpu") if traced else "—"
+    uprobes = med_range([x.get("uprobes") for x in ok]) if traced else "—"
+    ev = "—" if ckey in ("none", "floor", "sslsniff") else med_range([x.get("lines_per_s") for x in ok])
+    lost = med_range([x.get("lost") for x in ok]) if traced else "—"
+    return (f"| {label} | {med_range([x['rps'] for x in ok])} | {ratio} | "
+            f"{per_request_us(ok, 'server_cpu')} | {per_request_us(ok, 'client_cpu')} | "
+            f"{tracer_us} | {cpu} | {uprobes} | {ev} | {lost} |")
+
+
+http_table = (["| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | events per tracer CPU s | lost samples |",
+               "|---|---:|---:|---:|---:|---:|---:|"], http_row)
+tls_table = (["| condition | median req/s (min–max) | ratio to untraced | nginx worker CPU µs/req | wrk CPU µs/req | tracer CPU µs/req | tracer CPU s | uprobes attached | events/s written | lost samples |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"], tls_row)
+
+
+def run_notes(what, rs):
+    notes = []
+    for x in rs:
+        for k in ("error", "died", "no_summary"):
+            if k in x:
+                notes.append(f"{what}: {k}: {x[k].strip()}")
+        if x.get("errors"):
+            notes.append(f"{what}: wrk {x.get('errors_text')}")
+        if x.get("non2xx"):
+            notes.append(f"{what}: wrk non-2xx responses: {x['non2xx']}")
+        if x.get("malformed"):
+            notes.append(f"{what}: {x['malformed']} malformed samples")
+        if x.get("probes") is not None and x["probes"] != EXPECTED_PROBES:
+            notes.append(f"{what}: bpftrace attached {x['probes']} probes, expected {EXPECTED_PROBES}")
+        if x.get("exit") not in (None, 0):
+            notes.append(f"{what}: tracer exit status {x['exit']}")
+        if x.get("foreign_uprobes"):
+            desc = "; ".join(f"{who}: {len(probes)} ({', '.join(sorted(set(probes))[:4])})"
+                             for who, probes in x["foreign_uprobes"].items())
+            notes.append(f"{what}: uprobes of processes the bench did not start were attached "
+                         f"(they fire in every process mapping the file, this run's untraced "
+                         f"or not): {desc}")
+    return notes
 
 
 def report(ctx, results, startup, rss, args):
@@ -647,56 +954,34 @@ def report(ctx, results, startup, rss, args):
                f"nginx: 1 worker, `sendfile {'on' if args.sendfile else 'off'}`, keep-alive "
                f"requests unlimited; wrk `-t1 -c16`.")
     out.append("")
-    out.append(machine_line(ctx["tracer"]))
+    out.append(machine_line(ctx["tracer"], any(w[4] for w in args.workloads)))
+    out.append("")
+    out.append(f"socket-tracer: `{args.tracer}`, sha256 {ctx['tracer_sha'][:16]}, copied at the "
+               f"start and run from the copy.")
     notes = []
-    for wkey, title, fname, extra in args.workloads:
+    tls_footnote = False
+    for wl in args.workloads:
+        wkey, title, fname, extra, tls = wl
         base = [x["rps"] for x in results if x["workload"] == wkey and x["cond"] == "none" and "rps" in x]
         base_med = statistics.median(base) if base else None
-        hdr = " ".join(["wrk", "-t1", "-c16", f"-d{S}s"] +
-                       [f'-H "{e}"' for e in extra[1::2]] + [f"http://127.0.0.1:PORT/{fname}"])
-        out += ["", f"### {title}", "", f"`{hdr}`", "",
-                "| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | events per tracer CPU s | lost samples |",
-                "|---|---:|---:|---:|---:|---:|---:|"]
-        for ckey, label in args.conditions:
+        url = f"{'https' if tls else 'http'}://127.0.0.1:PORT/{fname}"
+        hdr = " ".join(["wrk", "-t1", "-c16", f"-d{S}s"] + [f'-H "{e}"' for e in extra[1::2]] + [url])
+        out += ["", f"### {title}", "", f"`{hdr}`", ""]
+        if tls:
+            tls_footnote = True
+            out += [f"nginx TLS: {ctx['nginx'].tls_session or '?'} (as negotiated with Python's "
+                    f"client), self-signed ECDSA P-256 certificate, no session cache or tickets.", ""]
+        table = tls_table if tls else http_table
+        out += table[0]
+        for ckey, label in conditions_of(wl, args.conditions):
             rs = [x for x in results if x["workload"] == wkey and x["cond"] == ckey]
             ok = [x for x in rs if "rps" in x]
-            rps = [x["rps"] for x in ok]
             if not ok:
-                out.append(f"| {label} | failed | — | — | — | — | — |")
-                continue
-            ratio = f"{statistics.median(rps) / base_med:.2f}" if base_med else "—"
-            cpu = med_range([x.get("cpu") for x in ok], 2) if ckey != "none" else "—"
-            if ckey == "st_nodata":
-                ev = med_range([x.get("events_per_s_summary") for x in ok])
-                ev = ev + " †" if ev != "—" else ev
-            elif ckey in ("none", "floor"):
-                ev = "—"
+                out.append(f"| {label} | failed |" + " — |" * (table[0][1].count("|") - 3))
             else:
-                ev = med_range([x.get("lines_per_s") for x in ok])
-            if ckey.startswith("st_") or ckey == "peer":
-                lost = med_range([x.get("lost") for x in ok])
-            else:
-                lost = "—"
-            per_cpu = "—"
-            if ckey not in ("none", "floor"):
-                key = "st_events" if ckey == "st_nodata" else "lines"
-                per_cpu = med_range([x[key] / x["cpu"] for x in ok if x.get(key) and x.get("cpu")])
-            out.append(f"| {label} | {med_range(rps)} | {ratio} | {cpu} | {ev} | {per_cpu} | {lost} |")
-            for x in rs:
-                for k in ("error", "died", "no_summary"):
-                    if k in x:
-                        notes.append(f"{title} / {label}: {k}: {x[k].strip()}")
-                if x.get("errors"):
-                    notes.append(f"{title} / {label}: wrk {x.get('errors_text')}")
-                if x.get("non2xx"):
-                    notes.append(f"{title} / {label}: wrk non-2xx responses: {x['non2xx']}")
-                if x.get("malformed"):
-                    notes.append(f"{title} / {label}: {x['malformed']} malformed samples")
-                if x.get("probes") is not None and x["probes"] != EXPECTED_PROBES:
-                    notes.append(f"{title} / {label}: bpftrace attached {x['probes']} probes, "
-                                 f"expected {EXPECTED_PROBES}")
-                if x.get("exit") not in (None, 0):
-                    notes.append(f"{title} / {label}: tracer exit status {x['exit']}")
+                ratio = f"{statistics.median(x['rps'] for x in ok) / base_med:.2f}" if base_med else "—"
+                out.append(table[1](ckey, label, ok, ratio))
+            notes += run_notes(f"{title} / {label}", rs)
     out += ["",
             "Tracer CPU s: user + system CPU seconds of the tracer process during the wrk run "
             "(the BPF programs themselves run in the traced processes' context, so their cost "
@@ -708,6 +993,18 @@ def report(ctx, results, startup, rss, args):
             "† `--no-data` writes to /dev/null: socket-tracer's own event count from its "
             "summary, per second. Lost samples: socket-tracer's summary (perf buffer overruns); "
             "for peer.bt the sum of bpftrace's `Lost N events`.", ""]
+    if tls_footnote:
+        out += ["HTTPS tables: CPU µs per request is the CPU time during the wrk run divided by "
+                "the requests wrk completed: the nginx worker's utime + stime (a uprobe's "
+                "handler and its single-step run in the process that hits it), wrk's (it links "
+                "the same libssl, so a uprobe attached to the file fires in it too), and the "
+                "tracer's own. Uprobes attached: the uprobes and uretprobes the tracer held in "
+                "`bpftool perf list` at the end of the run. sslsniff writes to /dev/null (its "
+                "lines are not counted); its lost samples are bcc's `Possibly lost N samples`. Debian's "
+                "sslsniff does not compile against Debian's 6.1 kernel headers (bcc issue 5241); the "
+                "bench runs a copy with that one `min()` spelled as a comparison, bcc's own fix, and "
+                "without headers for the running kernel gives bcc a tree merged from "
+                "linux-headers-*-common and its arch directory (`BCC_KERNEL_SOURCE`).", ""]
     times, compiles = startup
     if times:
         out.append(f"Startup (exec of `socket-tracer --json -v` to `{ST_READY}`, bcc compiles the "
@@ -761,6 +1058,12 @@ events dominate). Each workload runs under each condition:
 - **bpftrace peer.bt**: `bench/peer.bt`, a bpftrace peer printing one line per
   event to a file.
 
+Two HTTPS workloads (TLS 1.3 on a second port of the same worker, self-signed
+certificate made at run time): keep-alive 612 B, and `Connection: close` 612 B
+with a full handshake per request. On them also run **socket-tracer --json
+--no-tls** and **sslsniff-bpfcc** (bcc; uprobes on libssl's SSL_read/SSL_write),
+and their tables give the CPU per request of nginx, wrk and the tracer.
+
 Runs are interleaved (round, then workload, then condition; each round starts one
 condition later, so no condition always follows the same one), so drift spreads over
 every condition; each cell gives the median over rounds and the range. Each tracer
@@ -775,6 +1078,8 @@ Run it, as root, on an otherwise idle machine:
 bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~20 min)
 bench/run.sh --quick    # smoke test: 1 round × 3 s, no 60 s RSS run
 python3 bench/bench.py --tracer PATH --rounds R --seconds S   # no setup or build
+python3 bench/bench.py --workloads https612,httpsclose612 \
+    --conditions st_json,st_json_notls,sslsniff --rss-seconds 0  # TLS only
 ```
 
 The numbers below are from the last run, written there by `bench/bench.py`;
@@ -831,6 +1136,11 @@ def parse_args(argv):
     return a
 
 
+def conditions_of(workload, conditions):
+    """The conditions that run on workload: those about TLS only on TLS workloads."""
+    return [c for c in conditions if workload[4] or c[0] not in TLS_CONDITIONS]
+
+
 def pick_rows(ap, flag, value, table):
     """The rows of table whose keys value lists, in table order; all without value."""
     if not value:
@@ -845,9 +1155,15 @@ def pick_rows(ap, flag, value, table):
 def check_env(args):
     if os.geteuid() != 0:
         raise BenchError("must run as root (BPF, strace -p)")
-    for tool in ("nginx", "wrk", "strace", "bpftrace"):
+    tools = ["nginx", "wrk", "strace", "bpftrace"]
+    if any(w[4] for w in args.workloads):
+        tools += ["openssl", "bpftool"]
+    for tool in tools:
         if not shutil.which(tool):
             raise BenchError(f"{tool} not found: run scripts/setup.sh")
+    if any(w[4] for w in args.workloads) and "sslsniff" in (c[0] for c in args.conditions) \
+            and not os.access(SSLSNIFF, os.X_OK):
+        raise BenchError(f"{SSLSNIFF} not found (bpfcc-tools): run scripts/setup.sh")
     if not os.access(args.tracer, os.X_OK):
         raise BenchError(f"{args.tracer}: not an executable (build it, or pass --tracer)")
     for bt in ("floor.bt", "peer.bt"):
@@ -872,9 +1188,17 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix="st-bench-")
     status = 0
     try:
-        ctx = {"procs": procs, "tracer": args.tracer, "argv": argv}
-        ctx["nginx"] = Nginx(procs, tmp, args.sendfile)
-        log(f"nginx on 127.0.0.1:{ctx['nginx'].port}, worker pid {ctx['nginx'].worker}")
+        # The binary as it is now: a rebuild during the run must not change conditions
+        # half way (the build dir is shared).
+        tracer = os.path.join(tmp, "socket-tracer")
+        shutil.copy2(args.tracer, tracer)
+        ctx = {"procs": procs, "tracer": tracer, "argv": argv, "tmp": tmp,
+               "tracer_sha": file_sha256(tracer)}
+        ctx["nginx"] = Nginx(procs, tmp, args.sendfile, any(w[4] for w in args.workloads))
+        log(f"nginx on 127.0.0.1:{ctx['nginx'].port}"
+            + (f" and TLS on :{ctx['nginx'].tls_port} ({ctx['nginx'].tls_session})"
+               if ctx["nginx"].tls_port else "")
+            + f", worker pid {ctx['nginx'].worker}")
         ctx["sleeper"] = procs.start(["sleep", "infinity"], stdin=subprocess.DEVNULL)
         run_dir = os.path.join(tmp, "runs")
         os.makedirs(run_dir)
@@ -882,7 +1206,7 @@ def main(argv):
         startup = measure_startup(ctx)
 
         results = []
-        total = args.rounds * len(args.workloads) * len(args.conditions)
+        total = args.rounds * sum(len(conditions_of(wl, args.conditions)) for wl in args.workloads)
         n = 0
         for rnd in range(1, args.rounds + 1):
             # Each round starts one condition later, so that no condition
@@ -891,7 +1215,7 @@ def main(argv):
             shift = (rnd - 1) % len(args.conditions)
             order = args.conditions[shift:] + args.conditions[:shift]
             for wl in args.workloads:
-                for ckey, label in order:
+                for ckey, label in conditions_of(wl, order):
                     n += 1
                     if ckey == "strace":   # nginx may have replaced its worker
                         w = ctx["nginx"].find_worker()
