@@ -1,9 +1,10 @@
 /*
  * socket-tracer's BPF program, compiled at startup by libbcc.
  *
- * Attached to stable tracepoints only: the syscalls' exits (and close's
- * entry), and sock:sock_send_length / sock_recv_length, which fire inside
- * every socket send and receive. Every input is a tracepoint argument, the
+ * Attached to stable tracepoints: the syscalls' exits (and close's entry),
+ * and sock:sock_send_length / sock_recv_length, which fire inside every
+ * socket send and receive; and to uprobes on TLS libraries' read and write
+ * functions, for the plaintext (userspace attaches those per file). Every input is a tracepoint argument, the
  * current syscall's user registers, or user memory, never a
  * kernel-internal struct, so the program does not depend on the kernel
  * headers' version. The BPF side captures, filters and counts; all parsing
@@ -165,6 +166,60 @@ struct data_scratch {
  * an entry lives from the end of the I/O to the syscall's return; LRU so
  * that I/O from no traced syscall (io_uring, kernel threads) ages out. */
 BPF_TABLE("lru_hash", __u64, struct sock_io, inflight, 16384);
+/* A TLS library call under way: what its return needs. */
+struct tls_call {
+	__u64 session;  /* SSL *, gnutls_session_t, or Go's *tls.Conn */
+	__u64 buf;      /* the caller's plaintext buffer */
+	__u64 moved;    /* SSL_*_ex and the internals: size_t * of the bytes moved; 0 */
+	__u64 sock_key; /* sock_key of the socket the call used (a syscall inside
+			 * it, or Go's fd); 0 none seen */
+	__u16 syscall;  /* ST_SYS_OPENSSL / GNUTLS / GO_TLS */
+	__u8 direction;
+	__u8 pad[5];
+};
+
+/* Calls under way. Key: pid_tgid (OpenSSL, GnuTLS: a call returns on the
+ * thread it entered on). Made at entry, taken at return; LRU, so that the
+ * calls of threads that died inside one age out. */
+BPF_TABLE("lru_hash", __u64, struct tls_call, tls_calls, 16384);
+
+/* Go's calls under way: a goroutine may return on another thread than it
+ * entered on, so the key is (tgid, g), g the goroutine's pointer (R14 in
+ * Go's register ABI). Made at entry, taken at the RET that ends it. */
+struct go_call_key {
+	__u64 g;
+	__u32 tgid;
+	__u32 pad;
+};
+BPF_TABLE("lru_hash", struct go_call_key, struct tls_call, go_calls, 16384);
+
+/* Which socket a TLS session uses, for its calls that make no socket
+ * syscall (a read served from the library's buffer). Key: (tgid, session);
+ * written at every call that used a socket, checked against the socket's
+ * open time at use (a closed fd's number reused is another socket). */
+struct tls_session_key {
+	__u64 session;
+	__u32 tgid;
+	__u32 pad;
+};
+struct tls_session_sock {
+	__u64 sock_key;
+	__u64 open_ts_ns; /* the socket's st_sock.open_ts_ns when learned */
+};
+BPF_TABLE("lru_hash", struct tls_session_key, struct tls_session_sock, tls_sessions, 16384);
+
+/* Plaintext stream positions of a socket, by direction (pos[direction-1]).
+ * Key: sock_key; reset when the socket's open time differs (a new socket
+ * on the fd). */
+struct tls_stream {
+	__u64 open_ts_ns;
+	__u64 pos[2];
+};
+BPF_TABLE("lru_hash", __u64, struct tls_stream, tls_streams, ST_SOCKS_MAX);
+
+/* enum st_tls_count counters, per CPU. */
+BPF_PERCPU_ARRAY(tls_counts, __u64, ST_TLS_COUNT_NR);
+
 /* A TCP peer as sockaddr_in / sockaddr_in6 (network byte order inside). */
 struct peer_addr {
 	__u32 len;
@@ -300,6 +355,13 @@ static __always_inline void table_update_check(long err, __u32 table)
 		(*count)++;
 }
 
+static __always_inline void tls_count(__u32 counter)
+{
+	__u64 *count = tls_counts.lookup(&counter);
+	if (count)
+		(*count)++;
+}
+
 static __always_inline __u64 sock_key(__u64 pid_tgid, __u64 fd)
 {
 	return (pid_tgid & 0xffffffff00000000ULL) | (fd & 0xffffffffULL);
@@ -387,6 +449,7 @@ static __always_inline void data_event_fill(struct st_data_event *ev, const stru
 	ev->family = sock->family;
 	ev->sock_type = sock->sock_type;
 	ev->sock_flags = sock->flags;
+	ev->tls = 0;
 }
 
 /* Sends a data event (in its CPU's data_scratch row) with its captured
@@ -1374,6 +1437,22 @@ static __always_inline struct st_sock *data_sock(void *ctx, __u64 pid_tgid, __u6
 	return sock;
 }
 
+/* A socket syscall inside a TLS library call on this thread: the socket
+ * that call uses (the first one, when it used two). Returns
+ * ST_TLS_CIPHERTEXT for the syscall's event when it is that socket. */
+static __always_inline __u16 tls_call_socket(__u64 pid_tgid, __u64 key)
+{
+	struct tls_call *call = tls_calls.lookup(&pid_tgid);
+	if (!call)
+		return 0;
+	if (!call->sock_key)
+		call->sock_key = key;
+	if (call->sock_key == key)
+		return ST_TLS_CIPHERTEXT;
+	tls_count(ST_TLS_COUNT_SOCKETS_MIXED);
+	return 0;
+}
+
 /* sendmmsg/recvmmsg: a program of their own, so that the verifier does
  * not walk their per-message loop on every path of exit_data. */
 int exit_mmsg(struct syscall_exit_ctx *ctx)
@@ -1499,10 +1578,12 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	struct st_sock *sock = data_sock(ctx, pid_tgid, fd, &io);
 	if (!sock)
 		return 0;
+	__u16 tls = tls_call_socket(pid_tgid, sock_key(pid_tgid, fd));
 
 	__u64 *total = sock_total(sock, direction);
 #ifdef ST_NO_DATA
 	__sync_fetch_and_add(total, bytes);
+	(void)tls;
 	return 0;
 #else
 	__u64 pos = __sync_fetch_and_add(total, bytes);
@@ -1544,7 +1625,322 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	}
 #endif
 	ev->sock_flags = sock->flags; /* with PEER_SENT, if just set */
+	ev->tls = tls;
 	data_event_submit(ctx, ev);
 	return 0;
 #endif
+}
+
+/* ---- TLS libraries: plaintext at their read and write functions ---- */
+
+#define ST_PROT_EXEC 4
+
+/* A uprobe program's context: the user registers at the probed
+ * instruction, x86_64 struct pt_regs (a UAPI layout; the struct itself
+ * would come with <asm/ptrace.h>, which costs compile time). Arguments
+ * are di, si, dx, cx, r8, r9, the result ax; Go's register ABI passes
+ * ax, bx, cx... and keeps the goroutine in r14. */
+struct user_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64 ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+/* A call's entry: what its return needs, by thread. */
+static __always_inline int tls_enter(struct user_regs *ctx, __u16 syscall, __u8 direction,
+				     __u64 moved)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!task_selected(pid_tgid))
+		return 0;
+	struct tls_call call = {
+		.session = ctx->di,
+		.buf = ctx->si,
+		.moved = moved,
+		.syscall = syscall,
+		.direction = direction,
+	};
+	tls_calls.update(&pid_tgid, &call);
+	return 0;
+}
+
+/* The socket of a call that made no socket syscall, from its session's
+ * last one; NULL when unknown or closed since. */
+static __always_inline struct st_sock *tls_session_sock(const struct tls_session_key *session,
+							 __u64 *key)
+{
+	struct tls_session_sock *known = tls_sessions.lookup(session);
+	if (!known)
+		return NULL;
+	__u64 cached = known->sock_key;
+	struct st_sock *sock = socks.lookup(&cached);
+	if (!sock || sock->open_ts_ns != known->open_ts_ns)
+		return NULL;
+	*key = cached;
+	return sock;
+}
+
+/* Learns the session's socket from a call that used one. */
+static __always_inline struct st_sock *tls_session_learn(const struct tls_session_key *session,
+							  __u64 key)
+{
+	struct st_sock *sock = socks.lookup(&key);
+	if (!sock)
+		return NULL;
+	struct tls_session_sock *known = tls_sessions.lookup(session);
+	if (known && known->sock_key != key)
+		tls_count(ST_TLS_COUNT_SOCKET_CHANGED);
+	if (!known || known->sock_key != key || known->open_ts_ns != sock->open_ts_ns) {
+		struct tls_session_sock fresh = { .sock_key = key, .open_ts_ns = sock->open_ts_ns };
+		tls_sessions.update(session, &fresh);
+	}
+	return sock;
+}
+
+/* The position of n more plaintext bytes of a socket in a direction. */
+static __always_inline __u64 tls_stream_advance(__u64 key, const struct st_sock *sock,
+						__u8 direction, __u64 n)
+{
+	struct tls_stream *stream = tls_streams.lookup(&key);
+	if (!stream || stream->open_ts_ns != sock->open_ts_ns) {
+		struct tls_stream fresh = { .open_ts_ns = sock->open_ts_ns };
+		tls_streams.update(&key, &fresh);
+		stream = tls_streams.lookup(&key);
+		if (!stream)
+			return 0;
+	}
+	return __sync_fetch_and_add(&stream->pos[direction == ST_DIR_SEND ? 0 : 1], n);
+}
+
+/* A call returned having moved n plaintext bytes (n <= 0: none): one data
+ * event with them, on the call's socket when it is known. */
+static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
+					       const struct tls_call *call, __s64 n)
+{
+	struct tls_session_key session = { .session = call->session, .tgid = pid_tgid >> 32 };
+	__u64 key = call->sock_key;
+	__u16 tls = ST_TLS_PLAINTEXT;
+	struct st_sock *sock = key ? tls_session_learn(&session, key) : NULL;
+	if (!sock && n > 0) {
+		sock = tls_session_sock(&session, &key);
+		tls |= ST_TLS_FD_CACHED;
+	}
+	if (n <= 0)
+		return;
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct data_scratch *scratch = data_scratch.lookup(&cpu);
+	if (!scratch)
+		return;
+	struct st_data_event *ev = &scratch->ev;
+	__u32 captured = payload_copy(ev->data, call->buf, n);
+	__u32 cut = captured < (__u64)n ? ST_CUT_DATA_SIZE : ST_CUT_NONE;
+	if (sock) {
+		header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, (__s32)key);
+		data_event_fill(ev, sock, call->syscall, call->direction, n,
+				tls_stream_advance(key, sock, call->direction, n), n, captured, cut);
+	} else {
+		struct st_sock none = {};
+		header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, -1);
+		data_event_fill(ev, &none, call->syscall, call->direction, n, 0, n, captured, cut);
+		tls = ST_TLS_PLAINTEXT | ST_TLS_NO_SOCKET;
+	}
+	ev->tls = tls;
+	data_event_submit(ctx, ev);
+}
+
+/* A return: takes the thread's call; ret is the function's result, moved
+ * bytes read through call->moved when it has one. */
+static __always_inline int tls_return(struct user_regs *ctx, __s64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_selected(pid_tgid))
+		return 0;
+	struct tls_call *found = tls_calls.lookup(&pid_tgid);
+	if (!found) {
+		if (task_selected(pid_tgid))
+			tls_count(ST_TLS_COUNT_RETURN_UNMATCHED);
+		return 0;
+	}
+	struct tls_call call = *found;
+	tls_calls.delete(&pid_tgid);
+	__s64 n = ret;
+	if (call.moved) {
+		__u64 moved = 0;
+		if (ret <= 0 || user_read(&moved, sizeof(moved), (void *)call.moved))
+			moved = 0;
+		n = moved;
+	}
+	tls_plaintext_emit(ctx, pid_tgid, &call, n);
+	return 0;
+}
+
+/* OpenSSL: SSL_write(ssl, buf, num) and SSL_read return the bytes moved
+ * (int); SSL_write_ex(ssl, buf, num, size_t *written), SSL_read_ex and the
+ * internal ssl_write_internal / ssl_read_internal they all call return 1
+ * and store the count. */
+int openssl_write_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, ST_SYS_OPENSSL, ST_DIR_SEND, 0);
+}
+
+int openssl_read_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, ST_SYS_OPENSSL, ST_DIR_RECV, 0);
+}
+
+int openssl_write_ex_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, ST_SYS_OPENSSL, ST_DIR_SEND, ctx->cx);
+}
+
+int openssl_read_ex_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, ST_SYS_OPENSSL, ST_DIR_RECV, ctx->cx);
+}
+
+int openssl_return(struct user_regs *ctx)
+{
+	return tls_return(ctx, (__s64)(int)ctx->ax);
+}
+
+/* A handshake or shutdown (SSL_do_handshake, SSL_shutdown,
+ * gnutls_handshake, gnutls_bye): no plaintext, but its socket syscalls
+ * are the session's records (marked ST_TLS_CIPHERTEXT), and its socket is
+ * learned for the session before its first read or write. */
+int tls_handshake_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, 0, 0, 0);
+}
+
+int tls_handshake_return(struct user_regs *ctx)
+{
+	return tls_return(ctx, 0);
+}
+
+/* GnuTLS: gnutls_record_send2(session, data, size, pad, flags) and
+ * gnutls_record_recv(session, data, size) return the bytes moved
+ * (ssize_t) or a negative error. */
+int gnutls_send_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, ST_SYS_GNUTLS, ST_DIR_SEND, 0);
+}
+
+int gnutls_recv_enter(struct user_regs *ctx)
+{
+	return tls_enter(ctx, ST_SYS_GNUTLS, ST_DIR_RECV, 0);
+}
+
+int gnutls_return(struct user_regs *ctx)
+{
+	return tls_return(ctx, (__s64)ctx->ax);
+}
+
+/* Go (register ABI, 1.17 and later): (*tls.Conn).Write(b) and Read(b)
+ * take the receiver in RAX, b's pointer in RBX, and return n in RAX. The
+ * fd is read from the receiver: tls.Conn's first field, conn net.Conn, an
+ * interface whose data word (+8) points at a net.TCPConn, whose first
+ * field points at its netFD, whose poll.FD holds Sysfd at +16. */
+static __always_inline __s32 go_conn_fd(__u64 conn)
+{
+	__u64 tcp_conn = 0, net_fd = 0;
+	__s64 sysfd = -1;
+	if (user_read(&tcp_conn, sizeof(tcp_conn), (void *)(conn + 8)) || !tcp_conn ||
+	    user_read(&net_fd, sizeof(net_fd), (void *)tcp_conn) || !net_fd ||
+	    user_read(&sysfd, sizeof(sysfd), (void *)(net_fd + 16)))
+		return -1;
+	return sysfd >= 0 && sysfd < 0x7fffffff ? (__s32)sysfd : -1;
+}
+
+static __always_inline int go_enter(struct user_regs *ctx, __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!task_selected(pid_tgid))
+		return 0;
+	struct go_call_key key = { .g = ctx->r14, .tgid = pid_tgid >> 32 };
+	__s32 fd = go_conn_fd(ctx->ax);
+	struct tls_call call = {
+		.session = ctx->ax,
+		.buf = ctx->bx,
+		.sock_key = fd >= 0 ? sock_key(pid_tgid, fd) : 0,
+		.syscall = ST_SYS_GO_TLS,
+		.direction = direction,
+	};
+	go_calls.update(&key, &call);
+	return 0;
+}
+
+int go_write_enter(struct user_regs *ctx)
+{
+	return go_enter(ctx, ST_DIR_SEND);
+}
+
+int go_read_enter(struct user_regs *ctx)
+{
+	return go_enter(ctx, ST_DIR_RECV);
+}
+
+/* At every RET of Read and Write (a uretprobe would corrupt the return
+ * address Go's stack unwinder checks). */
+int go_return(struct user_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_selected(pid_tgid))
+		return 0;
+	struct go_call_key key = { .g = ctx->r14, .tgid = pid_tgid >> 32 };
+	struct tls_call *found = go_calls.lookup(&key);
+	if (!found) {
+		if (task_selected(pid_tgid))
+			tls_count(ST_TLS_COUNT_RETURN_UNMATCHED);
+		return 0;
+	}
+	struct tls_call call = *found;
+	go_calls.delete(&key);
+	tls_plaintext_emit(ctx, pid_tgid, &call, (__s64)ctx->ax);
+	return 0;
+}
+
+/* ---- New programs and libraries, for userspace to probe ---- */
+
+/* Execs and executable mappings, for the thread that attaches the TLS
+ * probes: a ring of their own that wakes it at once, so that a new program
+ * is probed before its first TLS call, most of the time (it runs on). */
+BPF_RINGBUF_OUTPUT(exec_events, 16);
+#define ST_RB_FORCE_WAKEUP 2
+
+static __always_inline void exec_event_submit(__u64 pid_tgid, __s32 fd)
+{
+	struct st_exec_event ev = {};
+	header_fill(&ev.hdr, ST_EV_EXEC, pid_tgid, fd);
+	if (exec_events.ringbuf_output(&ev, sizeof(ev), ST_RB_FORCE_WAKEUP))
+		tls_count(ST_TLS_COUNT_EXEC_LOST);
+}
+
+struct process_exec_ctx {
+	__u64 common;
+	__u32 filename_loc;
+	__s32 pid;
+	__s32 old_pid;
+};
+
+int process_exec(struct process_exec_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!task_selected(pid_tgid))
+		return 0;
+	exec_event_submit(pid_tgid, -1);
+	return 0;
+}
+
+/* A file mapped executable (the dynamic loader mapping a library's code,
+ * or dlopen): mmap(addr, len, prot, flags, fd, off). */
+int exit_mmap(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct syscall_regs regs;
+	if (ctx->ret < 0 && ctx->ret > -4096)
+		return 0;
+	if (!pid_selected(pid_tgid) || syscall_regs_read(&regs) || !(regs.dx & ST_PROT_EXEC) ||
+	    (__s64)regs.r8 < 0 || !task_selected(pid_tgid))
+		return 0;
+	exec_event_submit(pid_tgid, (__s32)regs.r8);
+	return 0;
 }

@@ -39,6 +39,10 @@ enum st_event_kind {
 	 * the kernel socket open through another fd or process. The socket's
 	 * own close comes when its last user lets go. */
 	ST_EV_RELEASE = 7,
+	/* A process executed a program (fd -1) or mapped a file executable
+	 * (fd: the mapped file's): userspace looks for TLS code to probe in
+	 * it. Sent through the ring "exec_events", never printed. */
+	ST_EV_EXEC = 8,
 	ST_EV_NR
 };
 
@@ -57,6 +61,10 @@ enum st_syscall {
 	ST_SYS_SENDFILE = 11,
 	ST_SYS_SPLICE = 12,
 	ST_SYS_IO_URING = 13, /* an io_uring request's completion */
+	/* Plaintext a TLS library call took or gave (ST_TLS_PLAINTEXT): */
+	ST_SYS_OPENSSL = 14, /* SSL_read/SSL_write (and _ex, and their internals) */
+	ST_SYS_GNUTLS = 15,  /* gnutls_record_recv/gnutls_record_send2 */
+	ST_SYS_GO_TLS = 16,  /* Go's crypto/tls.(*Conn).Read/Write */
 	ST_SYS_NR
 };
 
@@ -126,6 +134,40 @@ enum st_capture_cut {
 	ST_CUT_NO_BUFFER = 3, /* sendfile, splice: the payload is a file or pipe */
 	ST_CUT_MMSG = 4,      /* messages past the first ST_MMSG_MAX of a *mmsg call */
 	ST_CUT_NR
+};
+
+/* st_data_event.tls bits. */
+enum st_tls_flag {
+	/* The bytes are plaintext a TLS library call took or gave (syscall
+	 * ST_SYS_OPENSSL/GNUTLS/GO_TLS); bytes and pos count plaintext. */
+	ST_TLS_PLAINTEXT = 1,
+	/* A socket syscall made inside a probed TLS library call: its bytes are
+	 * the records of that call's plaintext (or its handshake). */
+	ST_TLS_CIPHERTEXT = 2,
+	/* Plaintext whose socket came from the (process, TLS session) cache:
+	 * the call made no socket syscall (a read served from the library's
+	 * buffer). Without it, from a syscall inside the call (or Go's fd). */
+	ST_TLS_FD_CACHED = 4,
+	/* Plaintext of a session whose socket is not known (a library working
+	 * on memory buffers, as node and python's asyncio do): fd -1. */
+	ST_TLS_NO_SOCKET = 8,
+};
+
+/* Counters of the TLS capture: map "tls_counts" (per-CPU array). Append
+ * only. */
+enum st_tls_count {
+	/* A call's socket syscalls used another socket than the cached one for
+	 * its session: the cache follows the newest. */
+	ST_TLS_COUNT_SOCKET_CHANGED = 0,
+	/* A call's socket syscalls went to two sockets: the first is kept. */
+	ST_TLS_COUNT_SOCKETS_MIXED = 1,
+	/* A call returned on a thread (or goroutine) with no entry saved: its
+	 * plaintext is not captured (the probes were attached mid-call). */
+	ST_TLS_COUNT_RETURN_UNMATCHED = 2,
+	/* Execs and executable mappings not told to userspace (its ring full):
+	 * TLS code they brought may go unprobed. */
+	ST_TLS_COUNT_EXEC_LOST = 3,
+	ST_TLS_COUNT_NR
 };
 
 /* What st_data_event.addr holds. Append only. */
@@ -208,9 +250,15 @@ struct st_data_event {
 	__u16 sock_type;   /* SOCK_* of the socket; 0 unknown */
 	__u32 sock_flags;  /* enum st_sock_flag bits */
 	__u32 addr_len;    /* valid bytes of addr (see addr_kind), 0 none */
-	__u32 capture_cut; /* enum st_capture_cut: why captured < delivered */
+	__u16 capture_cut; /* enum st_capture_cut: why captured < delivered */
+	__u16 tls;         /* enum st_tls_flag bits; 0: bytes of a socket syscall */
 	__u8 addr[ST_ADDR_MAX]; /* that peer, network byte order inside */
 	__u8 data[ST_DATA_MAX]; /* first captured bytes; only those are sent */
+};
+
+/* ST_EV_EXEC: the process, and (hdr.fd >= 0) the file it mapped. */
+struct st_exec_event {
+	struct st_event_header hdr;
 };
 
 /* Key of map "filter_comms" (-c NAME): the comm, NUL-padded. */

@@ -26,6 +26,7 @@
 #include "session.h"
 #include "state/socket_peer.h"
 #include "loader/tracefs.h"
+#include "uprobes/tls_probes.h"
 
 #ifndef SOCKET_TRACER_VERSION
 #define SOCKET_TRACER_VERSION "unknown"
@@ -244,6 +245,24 @@ static int events_process(struct transport *transport, const struct bpf_program 
 	return err;
 }
 
+/* What the TLS capture probed and missed. */
+static void tls_summary(const struct tls_probes_report *report,
+			const uint64_t counts[ST_TLS_COUNT_NR], const struct session *session)
+{
+	fprintf(stderr,
+		"socket-tracer: TLS: %" PRIu64 " files probed (%" PRIu64 " uprobes), %" PRIu64
+		" not probed for an error, %" PRIu64 " not examined (table full); record events "
+		"not printed %" PRIu64 " (their plaintext is; --show-ciphertext); plaintext "
+		"without a known socket %" PRIu64 "; calls whose socket changed %" PRIu64
+		", mixing two sockets %" PRIu64 ", returns without an entry %" PRIu64
+		", new programs not told (ring full) %" PRIu64 "\n",
+		report->files_probed, report->probes_attached, report->attach_failures,
+		report->files_not_examined, session->ciphertext_hidden, session->plaintext_unbound,
+		counts[ST_TLS_COUNT_SOCKET_CHANGED],
+		counts[ST_TLS_COUNT_SOCKETS_MIXED], counts[ST_TLS_COUNT_RETURN_UNMATCHED],
+		counts[ST_TLS_COUNT_EXEC_LOST]);
+}
+
 static int trace(const struct options *opts)
 {
 	struct kernel_headers headers;
@@ -257,6 +276,9 @@ static int trace(const struct options *opts)
 	bool possible[CPUS_MAX];
 	uint64_t submit_failures[ST_SUBMIT_NR];
 	uint64_t table_full[ST_FULL_NR];
+	uint64_t tls_counts[ST_TLS_COUNT_NR];
+	struct tls_probes *tls = NULL;
+	struct tls_probes_report tls_report = { 0 };
 	int ring_pages = 0;
 	char *text;
 	int nr_cpus;
@@ -302,6 +324,7 @@ static int trace(const struct options *opts)
 		.nr_cpus = nr_cpus,
 		.ring_pages = ring_pages,
 		.sock_io = tracefs_has_sock_io(),
+		.tls = !opts->no_tls,
 	};
 	if (!config.sock_io)
 		log_error("this kernel lacks the sock:sock_send_length and sock_recv_length "
@@ -345,6 +368,11 @@ static int trace(const struct options *opts)
 	err = bpf_program_attach(&program, opts->verbose);
 	if (err)
 		goto close_transport;
+	if (!opts->no_tls) {
+		err = tls_probes_start(&program.probes, program.exec_events_fd, opts, &tls);
+		if (err)
+			goto close_transport;
+	}
 
 	/* Enter the sockets that were open before we attached */
 	preexisting_scan(opts, program.socks_fd, &session.conns);
@@ -364,8 +392,10 @@ static int trace(const struct options *opts)
 		recorder_sweep(rec);
 	session_sweep_exited(&session);
 	session_flush_last(&session);
+	tls_probes_stop(tls, &tls_report);
 	bpf_program_submit_failures(&program, submit_failures);
 	bpf_program_table_full(&program, table_full);
+	bpf_program_tls_counts(&program, tls_counts);
 	if (rec) {
 		recording_end(rec, &transport, submit_failures, table_full);
 		if (recorder_close(rec)) {
@@ -375,12 +405,15 @@ static int trace(const struct options *opts)
 		}
 	}
 	session_summary(&session, &transport.perf, program.socks_fd, submit_failures, table_full);
+	if (!opts->no_tls)
+		tls_summary(&tls_report, tls_counts, &session);
 	bpf_program_unload(&program);
 	transport_close(&transport);
 	session_free(&session);
 	return err || session.out_error ? EXIT_RUNTIME_ERROR : 0;
 
 close_transport:
+	tls_probes_stop(tls, NULL);
 	transport_close(&transport);
 free_session:
 	session_free(&session);

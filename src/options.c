@@ -28,6 +28,8 @@ enum long_only_option {
 	OPT_SHOW_SECRETS,
 	OPT_RECORD,
 	OPT_REPLAY,
+	OPT_NO_TLS,
+	OPT_SHOW_CIPHERTEXT,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +56,8 @@ static const struct option long_options[] = {
 	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "no-tls", no_argument, NULL, OPT_NO_TLS },
+	{ "show-ciphertext", no_argument, NULL, OPT_SHOW_CIPHERTEXT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,6 +73,7 @@ void options_print_help(void)
 	       "  -p, --pid PID            trace only this process (repeatable)\n"
 	       "  -c, --comm NAME          trace only processes with this comm (repeatable)\n"
 	       "      --no-data            trace connections only: no data probes\n"
+	       "      --no-tls             no TLS plaintext capture: no uprobes on TLS libraries\n"
 	       "\n"
 	       "Output:\n"
 	       "      --json               one JSON object per line\n"
@@ -78,8 +83,11 @@ void options_print_help(void)
 	       "      --data-chars N       payload characters shown per line (default 64)\n"
 	       "      --show-secrets       show credentials (Authorization, Cookie, Redis AUTH,\n"
 	       "                           PostgreSQL passwords) instead of masking them\n"
+	       "      --show-ciphertext    also print the TLS records of connections whose\n"
+	       "                           plaintext is captured (counted either way)\n"
 	       "  -v, --verbose            print the compile flags, the include directories\n"
-	       "                           searched and each attached probe\n"
+	       "                           searched, each attached probe and the TLS libraries\n"
+	       "                           and programs probed\n"
 	       "\n"
 	       "Protocols (decoded into request/response exchanges):\n"
 	       "      --exchanges-only     print request/response exchanges only\n"
@@ -299,6 +307,12 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 	case OPT_SHOW_SECRETS:
 		opts->show_secrets = true;
 		return 0;
+	case OPT_NO_TLS:
+		opts->no_tls = true;
+		return 0;
+	case OPT_SHOW_CIPHERTEXT:
+		opts->show_ciphertext = true;
+		return 0;
 	case OPT_RECORD:
 		if (!*arg)
 			return usage_error("%s needs a file name", "--record");
@@ -338,6 +352,8 @@ static const char *capture_option(int opt)
 		return "--comm: a filter in the kernel, give it when recording";
 	case OPT_NO_DATA:
 		return "--no-data: give it when recording";
+	case OPT_NO_TLS:
+		return "--no-tls: give it when recording";
 	case OPT_DATA_SIZE:
 		return "--data-size: give it when recording";
 	case OPT_BPF:

@@ -43,6 +43,8 @@ struct options {
 	bool exchanges_only;     /* print exchanges, not the events behind them */
 	uint32_t protocols;      /* --protocol: bit (1 << protocol_number); 0 all */
 	bool show_secrets;       /* credentials shown, not masked */
+	bool no_tls;             /* no TLS plaintext capture (no uprobes) */
+	bool show_ciphertext;    /* print the records of plaintext-captured TLS connections */
 	const char *record_file; /* --record: the raw event stream written there */
 	const char *replay_file; /* --replay: a recording printed, no tracing */
 };

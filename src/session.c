@@ -46,6 +46,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->max_events = opts->max_events;
 	session->exchanges_only = opts->exchanges_only;
 	session->protocols = opts->protocols;
+	session->show_ciphertext = opts->show_ciphertext;
 	exchange_tracker_init(&session->exchanges, exchange_print, session);
 	session->mono_to_wall_ns = mono_to_wall_offset();
 	session->batch_bytes = malloc(SESSION_BATCH_BYTES);
@@ -203,8 +204,10 @@ static void close_handle(struct session *session, struct event *ev, struct conn 
 	session->events_by_kind[ev->kind]++;
 	if (ends) {
 		/* Responses that end at close are printed before the close. */
-		if (conn)
+		if (conn) {
+			exchange_on_close(&session->exchanges, &conn->sock->plain_proto, ev);
 			exchange_on_close(&session->exchanges, &conn->sock->proto, ev);
+		}
 		closed_conn_rank(session, ev);
 	}
 	event_print(session, ev);
@@ -293,6 +296,16 @@ static void adopted_peer_learn(struct session *session, struct conn *conn, struc
 		memcpy(ev->remote, sock->remote, sizeof(ev->remote));
 }
 
+/* The TLS records of a connection whose plaintext is captured: those
+ * moved inside a probed call, and all of them once its plaintext came. */
+static bool ciphertext_hidden(const struct session *session, const struct conn *conn,
+			      const struct event *ev)
+{
+	if (session->show_ciphertext || (ev->tls & ST_TLS_PLAINTEXT))
+		return false;
+	return (ev->tls & ST_TLS_CIPHERTEXT) || (conn && conn->sock->plain_proto);
+}
+
 static void sample_handle(struct session *session, const void *data, int size)
 {
 	struct event ev;
@@ -309,21 +322,32 @@ static void sample_handle(struct session *session, const void *data, int size)
 		process_exited(session, &ev);
 		return;
 	}
-	conn = conn_table_apply(&session->conns, &ev);
+	if (ev.kind == ST_EV_EXEC)
+		return; /* the TLS probes' own ring carries these */
+	/* Plaintext of a TLS session on no known socket: printed, not decoded
+	 * (nothing says which bytes follow which). */
+	conn = ev.tls & ST_TLS_NO_SOCKET ? NULL : conn_table_apply(&session->conns, &ev);
 	if (ev.kind != ST_EV_CLOSE)
 		session->events_by_kind[ev.kind]++;
 	switch (ev.kind) {
 	case ST_EV_DATA:
 		if (conn) {
+			struct proto_conn **proto = ev.tls & ST_TLS_PLAINTEXT
+							    ? &conn->sock->plain_proto
+							    : &conn->sock->proto;
+
 			adopted_peer_learn(session, conn, &ev);
-			exchange_classify(&session->exchanges, &conn->sock->proto, &ev);
-			exchange_on_data(&session->exchanges, conn->sock->proto, &ev);
+			exchange_classify(&session->exchanges, proto, &ev);
+			exchange_on_data(&session->exchanges, *proto, &ev);
 			/* Credentials the parser found in these bytes. */
 			if (!session->style.show_secrets)
-				ev.data = exchange_masked(conn->sock->proto, &ev,
-							  session->masked_data);
+				ev.data = exchange_masked(*proto, &ev, session->masked_data);
 		}
-		event_print(session, &ev);
+		session->plaintext_unbound += (ev.tls & ST_TLS_NO_SOCKET) != 0;
+		if (ciphertext_hidden(session, conn, &ev))
+			session->ciphertext_hidden++;
+		else
+			event_print(session, &ev);
 		exchange_flush(&session->exchanges, &ev);
 		break;
 	case ST_EV_CLOSE:
@@ -485,8 +509,12 @@ void session_sample(void *ctx, const void *data, int size)
 	sample->direction = 0;
 	if (hdr.kind == ST_EV_DATA && (size_t)size >= ST_DATA_EVENT_HEADER_SIZE) {
 		const uint8_t *raw = data;
+		uint16_t tls;
 
-		sample->direction = raw[offsetof(struct st_data_event, direction)];
+		memcpy(&tls, raw + offsetof(struct st_data_event, tls), sizeof(tls));
+		/* A connection's plaintext positions are a stream of their own. */
+		sample->direction = raw[offsetof(struct st_data_event, direction)] |
+				    (tls & ST_TLS_PLAINTEXT ? 0x100 : 0);
 		sample->stream = (uint64_t)hdr.pid << 32 | (uint32_t)hdr.fd;
 		memcpy(&sample->pos, raw + offsetof(struct st_data_event, pos), sizeof(sample->pos));
 		memcpy(&sample->sock_open_ns, raw + offsetof(struct st_data_event, sock_open_ns),

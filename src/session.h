@@ -31,7 +31,7 @@ struct batch_sample {
 	uint32_t offset; /* in batch_bytes */
 	uint32_t size;
 	uint32_t arrival; /* ties keep arrival order */
-	uint32_t direction; /* data: its direction; 0 for other kinds */
+	uint32_t direction; /* data: its direction (| 0x100 for TLS plaintext); 0 for other kinds */
 	uint64_t stream;  /* data: pid << 32 | fd */
 	uint64_t pos;     /* data: stream offset */
 	uint64_t sock_open_ns; /* data: which socket of the fd */
@@ -70,6 +70,9 @@ struct session {
 	uint64_t max_events;    /* 0: unlimited */
 	bool exchanges_only;
 	uint32_t protocols;     /* bit (1 << enum protocol) shown; 0 all */
+	bool show_ciphertext;   /* print the records of plaintext-captured TLS connections */
+	uint64_t ciphertext_hidden; /* data events of such records not printed */
+	uint64_t plaintext_unbound; /* TLS plaintext events without a known socket */
 	struct exchange_tracker exchanges;
 	uint8_t masked_data[ST_DATA_MAX]; /* a data event's bytes, credentials masked */
 	uint64_t events_by_kind[ST_EV_NR];

@@ -49,6 +49,7 @@ struct event {
 	const uint8_t *data; /* captured bytes, inside the perf sample */
 	uint8_t protocol;    /* protocol_number of the connection, once detected; 0 none */
 	bool encrypted;      /* TLS application data */
+	uint16_t tls;        /* enum st_tls_flag bits (st_data_event.tls) */
 };
 
 /* Names of the shared enums, indexed by value. */

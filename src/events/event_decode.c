@@ -1,6 +1,7 @@
 #include "events/event.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 const char *const event_kind_names[ST_EV_NR] = {
@@ -10,6 +11,7 @@ const char *const event_kind_names[ST_EV_NR] = {
 	[ST_EV_DATA] = "data",
 	[ST_EV_EXIT] = "exit",
 	[ST_EV_CONNECTED] = "connected",
+	[ST_EV_EXEC] = "exec",
 	[ST_EV_RELEASE] = "release",
 };
 
@@ -21,6 +23,8 @@ const char *const event_syscall_names[ST_SYS_NR] = {
 	[ST_SYS_SENDMMSG] = "sendmmsg", [ST_SYS_RECVMMSG] = "recvmmsg",
 	[ST_SYS_SENDFILE] = "sendfile", [ST_SYS_SPLICE] = "splice",
 	[ST_SYS_IO_URING] = "io_uring",
+	[ST_SYS_OPENSSL] = "openssl",   [ST_SYS_GNUTLS] = "gnutls",
+	[ST_SYS_GO_TLS] = "go-tls",
 };
 
 const char *const event_capture_cut_names[ST_CUT_NR] = {
@@ -70,6 +74,24 @@ static int conn_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	return 0;
 }
 
+/* Plaintext comes from a TLS library's call and ciphertext from a
+ * syscall; a plaintext event without a socket has no fd, and one with a
+ * socket has one. */
+static bool tls_flags_valid(const struct st_data_event *data)
+{
+	bool library = data->syscall >= ST_SYS_OPENSSL && data->syscall <= ST_SYS_GO_TLS;
+	bool plaintext = data->tls & ST_TLS_PLAINTEXT;
+
+	if (data->tls & ~(ST_TLS_PLAINTEXT | ST_TLS_CIPHERTEXT | ST_TLS_FD_CACHED | ST_TLS_NO_SOCKET))
+		return false;
+	if (library != plaintext || (plaintext && (data->tls & ST_TLS_CIPHERTEXT)) ||
+	    (!plaintext && (data->tls & (ST_TLS_FD_CACHED | ST_TLS_NO_SOCKET))))
+		return false;
+	if (data->tls & ST_TLS_NO_SOCKET)
+		return data->hdr.fd == -1 && !(data->tls & ST_TLS_FD_CACHED) && !data->addr_len;
+	return data->hdr.fd >= 0 || !plaintext;
+}
+
 static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struct event *ev)
 {
 	struct st_data_event data; /* header part only: the payload stays in raw */
@@ -84,7 +106,7 @@ static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	    data.capture_cut >= ST_CUT_NR || (data.capture_cut != ST_CUT_NONE) !=
 						   (data.captured < data.delivered) ||
 	    data.syscall == 0 || data.syscall >= ST_SYS_NR ||
-	    data.direction == 0 || data.direction >= ST_DIR_NR)
+	    data.direction == 0 || data.direction >= ST_DIR_NR || !tls_flags_valid(&data))
 		return -EINVAL;
 	header_decode(&data.hdr, mono_to_wall_ns, ev);
 	ev->bytes = data.bytes;
@@ -100,6 +122,7 @@ static int data_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	ev->sock_type = data.sock_type;
 	ev->sock_flags = data.sock_flags;
 	ev->connection_peer = data.addr_kind == ST_ADDR_CONNECTION_PEER;
+	ev->tls = data.tls;
 	ev->data = (const uint8_t *)raw + ST_DATA_EVENT_HEADER_SIZE;
 	format_sockaddr(data.addr, data.addr_len, ev->remote, sizeof(ev->remote));
 	return 0;

@@ -69,7 +69,7 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 
 /* The maps the tracer keeps, in the order the compile child sends them,
  * before the programs' fds. */
-#define KEPT_MAPS 4
+#define KEPT_MAPS 6
 
 /* The -c names go into filter_comms; the -p tgids are compiled in. */
 static int filters_fill(const struct bcc_compiler *bcc, void *module, const struct options *opts)
@@ -122,7 +122,7 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	int err;
 
 	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = -1;
+		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
 	program->nr_cpus = config->nr_cpus;
 	program->probes.count = 0;
 
@@ -169,12 +169,26 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 		err = program->table_full_fd;
 		goto close_failures;
 	}
-	err = probes_load(bcc, module, config->sock_io, &program->probes);
-	if (err)
+	program->tls_counts_fd = map_fd_keep(bcc, module, "tls_counts");
+	if (program->tls_counts_fd < 0) {
+		err = program->tls_counts_fd;
 		goto close_table_full;
+	}
+	program->exec_events_fd = map_fd_keep(bcc, module, "exec_events");
+	if (program->exec_events_fd < 0) {
+		err = program->exec_events_fd;
+		goto close_tls_counts;
+	}
+	err = probes_load(bcc, module, config->sock_io, config->tls, &program->probes);
+	if (err)
+		goto close_exec_events;
 	bcc->module_destroy(module);
 	return 0;
 
+close_exec_events:
+	close(program->exec_events_fd);
+close_tls_counts:
+	close(program->tls_counts_fd);
 close_table_full:
 	close(program->table_full_fd);
 close_failures:
@@ -186,7 +200,7 @@ close_events:
 destroy_module:
 	bcc->module_destroy(module);
 	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = -1;
+		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
 	return err;
 }
 
@@ -217,6 +231,8 @@ static void compile_child(pid_t parent, int sock, const struct options *opts, co
 	fds[1] = program.socks_fd;
 	fds[2] = program.submit_failures_fd;
 	fds[3] = program.table_full_fd;
+	fds[4] = program.tls_counts_fd;
+	fds[5] = program.exec_events_fd;
 	for (int i = 0; i < program.probes.count; i++)
 		fds[KEPT_MAPS + i] = program.probes.probes[i].prog_fd;
 	err = fds_send(sock, &program.probes, sizeof(program.probes), fds,
@@ -263,7 +279,7 @@ int bpf_program_load(const struct options *opts, const char *text,
 	int n;
 
 	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = -1;
+		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
 	program->nr_cpus = config->nr_cpus;
 	program->probes.count = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock)) {
@@ -313,6 +329,8 @@ int bpf_program_load(const struct options *opts, const char *text,
 	program->socks_fd = fds[1];
 	program->submit_failures_fd = fds[2];
 	program->table_full_fd = fds[3];
+	program->tls_counts_fd = fds[4];
+	program->exec_events_fd = fds[5];
 	for (int i = 0; i < program->probes.count; i++) {
 		program->probes.probes[i].prog_fd = fds[KEPT_MAPS + i];
 		program->probes.probes[i].event_fd = -1;
@@ -353,9 +371,18 @@ void bpf_program_table_full(const struct bpf_program *program, uint64_t refused[
 	percpu_counters_read(program->table_full_fd, program->nr_cpus, ST_FULL_NR, refused);
 }
 
+void bpf_program_tls_counts(const struct bpf_program *program, uint64_t counts[ST_TLS_COUNT_NR])
+{
+	percpu_counters_read(program->tls_counts_fd, program->nr_cpus, ST_TLS_COUNT_NR, counts);
+}
+
 void bpf_program_unload(struct bpf_program *program)
 {
 	probes_detach(&program->probes);
+	if (program->tls_counts_fd >= 0)
+		close(program->tls_counts_fd);
+	if (program->exec_events_fd >= 0)
+		close(program->exec_events_fd);
 	if (program->submit_failures_fd >= 0)
 		close(program->submit_failures_fd);
 	if (program->table_full_fd >= 0)
@@ -365,5 +392,5 @@ void bpf_program_unload(struct bpf_program *program)
 	if (program->events_fd >= 0)
 		close(program->events_fd);
 	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = -1;
+		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
 }

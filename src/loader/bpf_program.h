@@ -15,6 +15,8 @@ struct bpf_program {
 	int socks_fd;  /* hash "socks" (struct st_sock by tgid<<32|fd) */
 	int submit_failures_fd; /* per-CPU array "submit_failures" */
 	int table_full_fd; /* per-CPU array "table_full" */
+	int tls_counts_fd; /* per-CPU array "tls_counts" */
+	int exec_events_fd; /* ring buffer "exec_events" (struct st_exec_event) */
 	int nr_cpus;   /* possible CPUs: values of a per-CPU map */
 	struct probe_set probes;
 };
@@ -33,6 +35,7 @@ struct bpf_program_config {
 	int nr_cpus;    /* possible CPUs */
 	int ring_pages; /* > 0: events is a ring buffer of that many pages */
 	bool sock_io;   /* the kernel has the sock I/O tracepoints */
+	bool tls;       /* load the TLS capture's programs (not --no-tls) */
 };
 
 int bpf_program_load(const struct options *opts, const char *text,
@@ -52,6 +55,10 @@ void bpf_program_submit_failures(const struct bpf_program *program,
 /* Entries the BPF tables refused, summed over CPUs, by enum
  * st_table_full. Zeros when the map cannot be read. */
 void bpf_program_table_full(const struct bpf_program *program, uint64_t refused[ST_FULL_NR]);
+
+/* The TLS capture's counters, summed over CPUs, by enum st_tls_count.
+ * Zeros when the map cannot be read. */
+void bpf_program_tls_counts(const struct bpf_program *program, uint64_t counts[ST_TLS_COUNT_NR]);
 
 /* Detaches every probe and closes every fd. */
 void bpf_program_unload(struct bpf_program *program);

@@ -17,12 +17,15 @@
 #define VERIFIER_LOG_LINES 25
 
 /* Which BPF function attaches to which tracepoint. The data syscalls'
- * exits share exit_data (loaded once, attached to each). */
+ * exits share exit_data (loaded once, attached to each). A spec without a
+ * category is a uprobe program (loaded as a kprobe-type program, which is
+ * what uprobes run). */
 struct probe_spec {
 	const char *category;
 	const char *tracepoint;
 	const char *function;
 	bool sock_io; /* a sock tracepoint: left out on kernels without them */
+	bool tls;     /* the TLS capture's: left out with --no-tls */
 };
 
 static const struct probe_spec probe_specs[] = {
@@ -55,6 +58,21 @@ static const struct probe_spec probe_specs[] = {
 	/* sendfile's tracepoint carries the 64-bit name on x86_64 */
 	{ "syscalls", "sys_exit_sendfile64", "exit_data" },
 	{ "syscalls", "sys_exit_splice", "exit_data" },
+	{ "sched", "sched_process_exec", "process_exec", false, true },
+	{ "syscalls", "sys_exit_mmap", "exit_mmap", false, true },
+	{ NULL, NULL, "openssl_write_enter", false, true },
+	{ NULL, NULL, "openssl_read_enter", false, true },
+	{ NULL, NULL, "openssl_write_ex_enter", false, true },
+	{ NULL, NULL, "openssl_read_ex_enter", false, true },
+	{ NULL, NULL, "openssl_return", false, true },
+	{ NULL, NULL, "tls_handshake_enter", false, true },
+	{ NULL, NULL, "tls_handshake_return", false, true },
+	{ NULL, NULL, "gnutls_send_enter", false, true },
+	{ NULL, NULL, "gnutls_recv_enter", false, true },
+	{ NULL, NULL, "gnutls_return", false, true },
+	{ NULL, NULL, "go_write_enter", false, true },
+	{ NULL, NULL, "go_read_enter", false, true },
+	{ NULL, NULL, "go_return", false, true },
 };
 
 static int prog_id(int prog_fd)
@@ -67,19 +85,29 @@ static int prog_id(int prog_fd)
 	return info.id;
 }
 
-static int prog_load(const struct bcc_compiler *bcc, void *module, const char *function,
+static bool probe_is_uprobe(const struct probe *probe)
+{
+	return !probe->category[0];
+}
+
+static int prog_load(const struct bcc_compiler *bcc, void *module, const struct probe *probe,
 		     void *start, char *log, unsigned log_size)
 {
-	return bcc->func_load(module, BPF_PROG_TYPE_TRACEPOINT, function, start,
+	const char *function = probe->function;
+
+	return bcc->func_load(module,
+			      probe_is_uprobe(probe) ? BPF_PROG_TYPE_KPROBE : BPF_PROG_TYPE_TRACEPOINT,
+			      function, start,
 			      bcc->function_size(module, function), bcc->module_license(module),
 			      bcc->module_kern_version(module), log ? 1 : 0, log, log_size, NULL, 0);
 }
 
 /* Loads again with the verifier's log on, and prints its last lines: the
  * reason is at the end. */
-static void verifier_log_print(const struct bcc_compiler *bcc, void *module, const char *function,
-			       void *start)
+static void verifier_log_print(const struct bcc_compiler *bcc, void *module,
+			       const struct probe *probe, void *start)
 {
+	const char *function = probe->function;
 	char *log = calloc(1, VERIFIER_LOG_SIZE);
 	const char *tail;
 	int fd;
@@ -87,7 +115,7 @@ static void verifier_log_print(const struct bcc_compiler *bcc, void *module, con
 
 	if (!log)
 		return;
-	fd = prog_load(bcc, module, function, start, log, VERIFIER_LOG_SIZE);
+	fd = prog_load(bcc, module, probe, start, log, VERIFIER_LOG_SIZE);
 	if (fd >= 0)
 		close(fd);
 	tail = log + strlen(log);
@@ -129,10 +157,10 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 		log_error("the BPF program has no function %s", probe->function);
 		return -ENOENT;
 	}
-	probe->prog_fd = prog_load(bcc, module, probe->function, start, NULL, 0);
+	probe->prog_fd = prog_load(bcc, module, probe, start, NULL, 0);
 	if (probe->prog_fd < 0) {
 		err = probe->prog_fd;
-		verifier_log_print(bcc, module, probe->function, start);
+		verifier_log_print(bcc, module, probe, start);
 		log_error("failed to load %s: %s", probe->function, strerror(-err));
 		return err;
 	}
@@ -140,7 +168,7 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 	return 0;
 }
 
-int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
+int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool tls,
 		struct probe_set *set)
 {
 	set->count = 0;
@@ -148,12 +176,13 @@ int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
 		struct probe *probe = &set->probes[set->count];
 		int err;
 
-		if (probe_specs[i].sock_io && !sock_io)
+		if ((probe_specs[i].sock_io && !sock_io) || (probe_specs[i].tls && !tls))
 			continue;
 		snprintf(probe->function, sizeof(probe->function), "%s", probe_specs[i].function);
-		snprintf(probe->category, sizeof(probe->category), "%s", probe_specs[i].category);
+		snprintf(probe->category, sizeof(probe->category), "%s",
+			 probe_specs[i].category ? probe_specs[i].category : "");
 		snprintf(probe->tracepoint, sizeof(probe->tracepoint), "%s",
-			 probe_specs[i].tracepoint);
+			 probe_specs[i].tracepoint ? probe_specs[i].tracepoint : "");
 		err = probe_load(bcc, module, set, probe);
 		if (err) {
 			probes_detach(set);
@@ -164,11 +193,20 @@ int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
 	return 0;
 }
 
+int probes_uprobe_program(const struct probe_set *set, const char *function)
+{
+	const struct probe *probe = probe_loaded(set, function);
+
+	return probe && probe_is_uprobe(probe) ? probe->prog_fd : -1;
+}
+
 int probes_attach(struct probe_set *set, bool verbose)
 {
 	for (int i = 0; i < set->count; i++) {
 		struct probe *probe = &set->probes[i];
 
+		if (probe_is_uprobe(probe))
+			continue;
 		probe->event_fd =
 			bpf_attach_tracepoint(probe->prog_fd, probe->category, probe->tracepoint);
 		if (probe->event_fd < 0) {

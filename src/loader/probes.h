@@ -1,4 +1,5 @@
-/* The probe table: which BPF function attaches to which tracepoint. */
+/* The probe table: which BPF function attaches to which tracepoint, and
+ * the uprobe programs that src/uprobes/ attaches to TLS libraries. */
 #ifndef ST_PROBES_H
 #define ST_PROBES_H
 
@@ -8,8 +9,8 @@
 
 struct probe {
 	char function[48];   /* BPF function, "exit_connect" */
-	char category[16];   /* tracepoint category, "syscalls" or "sock" */
-	char tracepoint[48]; /* "sys_exit_connect" */
+	char category[16];   /* tracepoint category, "syscalls" or "sock"; "" for a uprobe program */
+	char tracepoint[48]; /* "sys_exit_connect"; "" for a uprobe program */
 	int prog_fd;
 	int event_fd;        /* perf event of the attachment; -1 until attached */
 };
@@ -22,14 +23,20 @@ struct probe_set {
 struct bcc_compiler;
 
 /* Loads every probe from the module bcc compiled, the sock tracepoints'
- * only when sock_io (the kernel has them). On failure prints which probe
- * and why (with the end of the verifier's log), closes what was loaded and
- * returns a negative errno. */
-int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io,
+ * only when sock_io (the kernel has them), the TLS capture's (uprobe
+ * programs, and the exec and mmap tracepoints that find new code to probe)
+ * only when tls. On failure prints which probe and why (with the end of
+ * the verifier's log), closes what was loaded and returns a negative
+ * errno. */
+int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool tls,
 		struct probe_set *set);
 
-/* Attaches every loaded probe to its tracepoint. On failure prints which
- * and why, detaches and closes everything, returns a negative errno. */
+/* The program fd of a loaded uprobe program; -1 when not loaded. */
+int probes_uprobe_program(const struct probe_set *set, const char *function);
+
+/* Attaches every loaded tracepoint probe (uprobe programs are attached
+ * per file by src/uprobes/). On failure prints which and why, detaches
+ * and closes everything, returns a negative errno. */
 int probes_attach(struct probe_set *set, bool verbose);
 
 /* Detaches and closes everything probes_load and probes_attach made. */

@@ -108,6 +108,10 @@ static void data_detail_put(struct strbuf *out, const struct event *ev,
 	if (ev->gap_bytes)
 		strbuf_printf(out, " [gap: %" PRIu64 "B missing at %" PRIu64 "]", ev->gap_bytes,
 			      ev->gap_pos);
+	if (ev->tls & ST_TLS_NO_SOCKET)
+		strbuf_puts(out, " (tls, socket unknown)");
+	else if (ev->tls & ST_TLS_PLAINTEXT)
+		strbuf_puts(out, " (tls)");
 	if (ev->encrypted) {
 		strbuf_puts(out, " (tls, encrypted)");
 		return;
@@ -255,7 +259,7 @@ static void human_exchange_format(struct strbuf *out, const struct event *ev,
 
 	identity_put(out, ev, "exchange");
 	strbuf_puts(out, exchange->protocol->name);
-	strbuf_putc(out, ' ');
+	strbuf_puts(out, exchange->tls ? " (tls) " : " ");
 	if (exchange->request)
 		message_put(out, exchange->request, exchange->request_bytes, true, style);
 	else if (exchange->unsolicited)

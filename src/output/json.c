@@ -73,6 +73,12 @@ static void json_event_format(struct strbuf *out, const struct event *ev,
 		if (ev->protocol)
 			json_name(out, KEY("protocol"), protocol_by_number(ev->protocol)->name);
 		json_bool(out, KEY("encrypted"), ev->encrypted);
+		json_bool(out, KEY("tls"), ev->tls & ST_TLS_PLAINTEXT);
+		if (ev->tls & ST_TLS_CIPHERTEXT)
+			json_bool(out, KEY("tls_records"), true);
+		if (ev->tls & (ST_TLS_FD_CACHED | ST_TLS_NO_SOCKET))
+			json_name(out, KEY("tls_socket"),
+				  ev->tls & ST_TLS_NO_SOCKET ? "unknown" : "cached");
 		json_string(out, KEY("data"), ev->data, ev->captured);
 		if (style->json_b64) {
 			json_key(out, KEY("data_b64"));
@@ -117,6 +123,7 @@ static void json_exchange_format(struct strbuf *out, const struct event *ev,
 	json_u64(out, KEY("response_ts_ns"), exchange->response_ts_ns);
 	json_u64(out, KEY("request_bytes"), exchange->request_bytes);
 	json_u64(out, KEY("response_bytes"), exchange->response_bytes);
+	json_bool(out, KEY("tls"), exchange->tls);
 	if (exchange->unsolicited)
 		json_bool(out, KEY("push"), true);
 	if (exchange->answered_before)

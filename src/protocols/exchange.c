@@ -71,6 +71,7 @@ struct proto_conn {
 	uint8_t prefix_replay;
 	bool given_up;        /* not recognised, or not decodable any more */
 	bool encrypted;       /* TLS handshake done */
+	bool plaintext;       /* a TLS connection's plaintext (ST_TLS_PLAINTEXT) */
 	/* The queue overflowed: which response answers which request is no
 	 * longer known, so messages are reported one by one. */
 	bool desynced;
@@ -319,6 +320,7 @@ static struct proto_conn *conn_state_get(struct exchange_tracker *tracker,
 		return NULL;
 	tracker->memory_used += sizeof(**state);
 	(*state)->datagram = ev->sock_type == SOCK_DGRAM;
+	(*state)->plaintext = ev->tls & ST_TLS_PLAINTEXT;
 	for (int d = 0; d < ST_DIR_NR; d++)
 		(*state)->streams[d].fresh = true;
 	return *state;
@@ -388,7 +390,7 @@ static bool queue_room(struct exchange_tracker *tracker, struct proto_conn *conn
 
 /* Returns the held exchange, or NULL without memory for it. */
 static struct ready_exchange *exchange_hold(struct exchange_tracker *tracker,
-					    const struct protocol *protocol,
+					    const struct proto_conn *conn,
 					    const struct pending_request *request,
 					    const struct message *response, uint64_t response_ts,
 					    uint64_t response_bytes, bool unsolicited)
@@ -411,7 +413,8 @@ static struct ready_exchange *exchange_hold(struct exchange_tracker *tracker,
 	if (response)
 		message_copy(&ready->response, response);
 	ready->exchange = (struct exchange){
-		.protocol = protocol,
+		.protocol = conn->protocol,
+		.tls = conn->plaintext,
 		.unsolicited = unsolicited,
 		.request_ts_ns = request ? request->first_ts_ns : response_ts,
 		.response_ts_ns = response ? response_ts : request->last_ts_ns,
@@ -445,7 +448,7 @@ static void conn_desync(struct exchange_tracker *tracker, struct proto_conn *con
 		tracker->conns_desynced++;
 	conn->desynced = true;
 	while (conn->queue_count) {
-		exchange_hold(tracker, conn->protocol, queue_at(conn, 0), NULL, 0, 0, false);
+		exchange_hold(tracker, conn, queue_at(conn, 0), NULL, 0, 0, false);
 		queue_pop(conn);
 	}
 }
@@ -493,14 +496,14 @@ static void request_deliver(struct exchange_tracker *tracker, struct proto_conn 
 	pending_set(&alone, msg, first_ts, last_ts, bytes);
 	if (conn->early) {
 		struct pending_request *early = conn->early;
-		exchange_hold(tracker, conn->protocol, &alone, &early->msg, early->last_ts_ns,
+		exchange_hold(tracker, conn, &alone, &early->msg, early->last_ts_ns,
 			      early->bytes, false);
 		tracker->memory_used -= sizeof(*early);
 		free(early);
 		conn->early = NULL;
 		return;
 	}
-	exchange_hold(tracker, conn->protocol, &alone, NULL, 0, 0, false);
+	exchange_hold(tracker, conn, &alone, NULL, 0, 0, false);
 }
 
 /* Holds a response whose request is still arriving; false if it cannot. */
@@ -530,7 +533,7 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 
 	if (conn->protocol->pairing == PAIR_NONE) {
 		pending_set(&request, msg, first_ts, last_ts, bytes);
-		exchange_hold(tracker, conn->protocol, &request, NULL, 0, 0, false);
+		exchange_hold(tracker, conn, &request, NULL, 0, 0, false);
 		return;
 	}
 	if (from_client) {
@@ -538,16 +541,16 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 		return;
 	}
 	if (unsolicited) {
-		exchange_hold(tracker, conn->protocol, NULL, msg, last_ts, bytes, true);
+		exchange_hold(tracker, conn, NULL, msg, last_ts, bytes, true);
 		return;
 	}
 	at = request_find(conn, msg);
 	if (at < 0) {
 		if (!response_hold_early(tracker, conn, msg, last_ts, bytes))
-			exchange_hold(tracker, conn->protocol, NULL, msg, last_ts, bytes, false);
+			exchange_hold(tracker, conn, NULL, msg, last_ts, bytes, false);
 		return;
 	}
-	exchange_hold(tracker, conn->protocol, queue_at(conn, (uint32_t)at), msg, last_ts, bytes,
+	exchange_hold(tracker, conn, queue_at(conn, (uint32_t)at), msg, last_ts, bytes,
 		      false);
 	request_remove(conn, (uint32_t)at);
 }
@@ -722,7 +725,7 @@ static void lost_finish(struct exchange_tracker *tracker, struct proto_conn *con
 	 * each later reply would pair with the request before its own. */
 	while (conn->queue_count) {
 		struct ready_exchange *ready =
-			exchange_hold(tracker, conn->protocol, queue_at(conn, 0), NULL, 0, 0, false);
+			exchange_hold(tracker, conn, queue_at(conn, 0), NULL, 0, 0, false);
 		if (ready)
 			ready->exchange.answered_before = true;
 		queue_pop(conn);
@@ -969,12 +972,12 @@ void exchange_on_close(struct exchange_tracker *tracker, struct proto_conn **sta
 		}
 	}
 	if (conn->early) {
-		exchange_hold(tracker, conn->protocol, NULL, &conn->early->msg,
+		exchange_hold(tracker, conn, NULL, &conn->early->msg,
 			      conn->early->last_ts_ns, conn->early->bytes, false);
 	}
 	/* Requests that never got an answer are reported too. */
 	while (conn->queue_count) {
-		exchange_hold(tracker, conn->protocol, queue_at(conn, 0), NULL, 0, 0, false);
+		exchange_hold(tracker, conn, queue_at(conn, 0), NULL, 0, 0, false);
 		queue_pop(conn);
 	}
 	exchange_flush(tracker, ev);

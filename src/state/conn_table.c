@@ -110,6 +110,8 @@ static void sock_free(struct conn_table *table, struct conn_socket *sock)
 	sk_unindex(table, sock);
 	if (sock->proto && table->proto_free)
 		table->proto_free(table->proto_free_ctx, &sock->proto);
+	if (sock->plain_proto && table->proto_free)
+		table->proto_free(table->proto_free_ctx, &sock->plain_proto);
 	free(sock);
 }
 
@@ -193,6 +195,10 @@ static void sock_join(struct conn_table *table, struct conn *conn, uint64_t sk)
 	if (!other->proto) {
 		other->proto = mine->proto;
 		mine->proto = NULL;
+	}
+	if (!other->plain_proto) {
+		other->plain_proto = mine->plain_proto;
+		mine->plain_proto = NULL;
 	}
 	other->closed_sent += mine->closed_sent;
 	other->closed_recv += mine->closed_recv;
@@ -351,7 +357,8 @@ bool conn_table_new_socket(const struct conn *conn, const struct event *ev)
 		return conn->sock_open_ns != ev->sock_open_ns;
 	/* Stream positions only grow on one socket: going back means the fd
 	 * now names another socket. */
-	return ev->pos < conn->next_pos[ev->direction];
+	return ev->pos < (ev->tls & ST_TLS_PLAINTEXT ? conn->plain_next_pos
+						       : conn->next_pos)[ev->direction];
 }
 
 /* Forgets what belonged to the previous socket on this (pid, fd): the
@@ -361,6 +368,7 @@ static void conn_restart(struct conn_table *table, struct conn *conn)
 	struct conn_socket *fresh = sock_new(table);
 
 	memset(conn->next_pos, 0, sizeof(conn->next_pos));
+	memset(conn->plain_next_pos, 0, sizeof(conn->plain_next_pos));
 	memset(conn->seen, 0, sizeof(conn->seen));
 	conn->sock_open_ns = 0;
 	if (!fresh)
@@ -391,6 +399,18 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 		memcpy(conn->sock->remote, ev->remote, sizeof(conn->sock->remote));
 	if (!ev->remote[0])
 		memcpy(ev->remote, conn->sock->remote, sizeof(ev->remote));
+	conn->sock_open_ns = ev->sock_open_ns;
+	if (ev->tls & ST_TLS_PLAINTEXT) {
+		/* Counted from the first call seen: a position past the last
+		 * byte is always bytes missed. */
+		if (ev->pos > conn->plain_next_pos[dir]) {
+			ev->gap_bytes = ev->pos - conn->plain_next_pos[dir];
+			ev->gap_pos = conn->plain_next_pos[dir];
+		}
+		if (ev->pos + ev->captured > conn->plain_next_pos[dir])
+			conn->plain_next_pos[dir] = ev->pos + ev->captured;
+		return conn;
+	}
 	if (conn->seen[dir] || conn->sock->remote[0]) {
 		/* The connection was known from its start: any missing stream
 		 * bytes before this event are a gap. */
@@ -400,7 +420,6 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 		}
 	}
 	conn->seen[dir] = true;
-	conn->sock_open_ns = ev->sock_open_ns;
 	/* A late event of the same socket (another poll round's) does not move
 	 * the stream back. */
 	if (ev->pos + ev->captured > conn->next_pos[dir])

@@ -24,6 +24,7 @@ struct conn_socket {
 	uint64_t id;              /* connection number, shown as "conn" */
 	char remote[ADDR_TEXT_MAX];
 	struct proto_conn *proto; /* protocol state (src/protocols/exchange.c), NULL until data */
+	struct proto_conn *plain_proto; /* the same for its TLS plaintext */
 	uint64_t open_ns;         /* earliest connect/accept/first I/O of its fds */
 	uint64_t closed_sent;     /* totals of its fds already closed */
 	uint64_t closed_recv;
@@ -43,6 +44,9 @@ struct conn {
 	int32_t fd;
 	uint8_t comm[ST_COMM_LEN];   /* of the last event on it */
 	uint64_t next_pos[ST_DIR_NR]; /* stream offset after the last captured byte */
+	/* The same, in the TLS plaintext stream (ST_TLS_PLAINTEXT events),
+	 * whose positions the BPF program counts from the first call it saw. */
+	uint64_t plain_next_pos[ST_DIR_NR];
 	uint64_t sock_open_ns;        /* of the socket its data came from; 0 unknown */
 	bool seen[ST_DIR_NR];         /* a data event arrived in that direction */
 	struct conn_socket *sock;     /* never NULL in a used slot */

@@ -1,0 +1,632 @@
+#include "uprobes/tls_probes.h"
+
+#include <bcc/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "events/socket_tracer_abi.h"
+#include "output/escape.h"
+#include "transport/ring_poller.h"
+#include "uprobes/elf_image.h"
+#include "uprobes/machine_code.h"
+#include "uprobes/process_maps.h"
+
+/* Files examined (TLS code or not), by (device, inode, -p process): a
+ * power of two. Past it new files are not examined, and counted. */
+#define FILES_SEEN_MAX 16384
+/* Uprobes attached at most (perf event fds held). */
+#define LINKS_MAX 4096
+/* RET instructions of one Go function probed at most. */
+#define GO_RETURNS_MAX 128
+/* Code of one function read at most, to find its RETs or first call. */
+#define FUNCTION_CODE_MAX (256u * 1024)
+/* Instructions of a wrapper decoded to find the call it makes. */
+#define WRAPPER_INSNS_MAX 24
+/* How soon the thread sees a stop request. */
+#define THREAD_POLL_MS 50
+
+/* Debian's multiarch directories, and the TLS libraries in them that later
+ * processes load: probed at the start whether or not a process maps them
+ * now (no -p only). */
+static const char *const library_dirs[] = {
+	"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
+};
+static const char *const library_names[] = {
+	"libssl.so.3", "libssl.so.1.1", "libgnutls.so.30",
+};
+
+struct file_key {
+	uint64_t dev;
+	uint64_t ino; /* 0: a free slot */
+	uint32_t pid; /* with -p, the process the probes are for; else 0 */
+};
+
+struct tls_probes {
+	const struct probe_set *programs;
+	bool verbose;
+	bool per_process; /* -p: each probe on its process only */
+	struct file_key *seen;
+	uint32_t seen_count;
+	int links[LINKS_MAX];
+	uint32_t link_count;
+	struct tls_probes_report report;
+	struct ring_poller ring;
+	bool ring_open;
+	pthread_t thread;
+	bool thread_started;
+	atomic_bool stopping;
+};
+
+/* A file being probed: the fd it is read and attached through, and what
+ * the -v lines call it. */
+struct probe_target {
+	int fd;
+	int pid; /* -1: every process */
+	char label[512];
+};
+
+static uint32_t file_key_hash(const struct file_key *key)
+{
+	uint64_t h = key->ino * 0x9e3779b97f4a7c15ull ^ key->dev * 0xc2b2ae3d27d4eb4full ^ key->pid;
+	return (uint32_t)(h >> 32) & (FILES_SEEN_MAX - 1);
+}
+
+/* Enters key in the table: 1 when new, 0 when seen before, -ENOSPC when
+ * the table is full (the file is not examined). */
+static int file_seen_enter(struct tls_probes *probes, const struct file_key *key)
+{
+	uint32_t slot = file_key_hash(key);
+
+	for (uint32_t i = 0; i < FILES_SEEN_MAX; i++, slot = (slot + 1) & (FILES_SEEN_MAX - 1)) {
+		struct file_key *at = &probes->seen[slot];
+
+		if (!at->ino) {
+			/* three quarters full at most: lookups stay short */
+			if (probes->seen_count >= FILES_SEEN_MAX / 4 * 3) {
+				probes->report.files_not_examined++;
+				return -ENOSPC;
+			}
+			*at = *key;
+			probes->seen_count++;
+			return 1;
+		}
+		if (at->ino == key->ino && at->dev == key->dev && at->pid == key->pid)
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+static bool file_seen(const struct tls_probes *probes, const struct file_key *key)
+{
+	uint32_t slot = file_key_hash(key);
+
+	for (uint32_t i = 0; i < FILES_SEEN_MAX; i++, slot = (slot + 1) & (FILES_SEEN_MAX - 1)) {
+		const struct file_key *at = &probes->seen[slot];
+
+		if (!at->ino)
+			return false;
+		if (at->ino == key->ino && at->dev == key->dev && at->pid == key->pid)
+			return true;
+	}
+	return false;
+}
+
+/* When the perf PMU refuses a uprobe, bcc tries a tracefs uprobe event
+ * and leaves it behind if that fails too: removed, under the name bcc
+ * gave it. */
+static void tracefs_event_remove(const char *event_name)
+{
+	char line[128];
+	int fd = open("/sys/kernel/tracing/uprobe_events", O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	snprintf(line, sizeof(line), "-:uprobes/%s_bcc_%d\n", event_name, (int)getpid());
+	/* refused when there is no such event: nothing was left then */
+	ssize_t written = write(fd, line, strlen(line));
+	(void)written;
+	close(fd);
+}
+
+/* Attaches one uprobe; its perf event joins the links. */
+static int link_attach(struct tls_probes *probes, const struct probe_target *target,
+		       const char *program, enum bpf_probe_attach_type type, uint64_t offset)
+{
+	int prog_fd = probes_uprobe_program(probes->programs, program);
+	char path[32], event_name[64];
+	int event_fd;
+
+	if (prog_fd < 0)
+		return -ENOENT;
+	if (probes->link_count == LINKS_MAX)
+		return -ENOSPC;
+	/* The fd this process holds: the very file examined, whatever its
+	 * path names now, in whichever mount namespace. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", target->fd);
+	/* Only used if bcc falls back to tracefs uprobe events. */
+	snprintf(event_name, sizeof(event_name), "st_%d_%" PRIx64, (int)getpid(), offset);
+	event_fd = bpf_attach_uprobe(prog_fd, type, event_name, path, offset, target->pid, 0);
+	if (event_fd < 0) {
+		int err = errno ? -errno : -EINVAL;
+
+		tracefs_event_remove(event_name);
+		return err;
+	}
+	probes->links[probes->link_count++] = event_fd;
+	probes->report.probes_attached++;
+	return 0;
+}
+
+/* Detaches the links from first on: a file probed only in part would
+ * see entries without returns, or returns without entries. */
+static void links_drop(struct tls_probes *probes, uint32_t first)
+{
+	while (probes->link_count > first) {
+		bpf_close_perf_event_fd(probes->links[--probes->link_count]);
+		probes->report.probes_attached--;
+	}
+}
+
+/* An entry probe and a return probe (a uretprobe) on fn. */
+static int function_attach(struct tls_probes *probes, const struct probe_target *target,
+			   const struct elf_function *fn, const char *enter, const char *ret)
+{
+	int err = link_attach(probes, target, enter, BPF_PROBE_ENTRY, fn->file_offset);
+
+	return err ? err : link_attach(probes, target, ret, BPF_PROBE_RETURN, fn->file_offset);
+}
+
+/* The handshake and shutdown functions a library has, when it has them:
+ * their records are then known as the session's. Returns 0 or a negative
+ * errno. */
+static int session_calls_attach(struct tls_probes *probes, struct elf_image *image,
+				const struct probe_target *target, const char *const *names,
+				int n_names)
+{
+	for (int i = 0; i < n_names; i++) {
+		struct elf_function fn;
+		int err;
+
+		if (elf_image_function(image, names[i], &fn))
+			continue;
+		err = function_attach(probes, target, &fn, "tls_handshake_enter",
+				      "tls_handshake_return");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The function a wrapper calls first, if it is a function of image. */
+static int wrapper_callee(struct elf_image *image, const struct elf_function *wrapper,
+			  struct elf_function *callee)
+{
+	uint8_t code[WRAPPER_INSNS_MAX * 15];
+	uint64_t target;
+	long len = elf_image_code(image, wrapper->vaddr, code,
+				  wrapper->size && wrapper->size < sizeof(code) ? wrapper->size
+									       : sizeof(code));
+
+	if (len <= 0)
+		return -ENOENT;
+	if (machine_code_first_call(code, len, wrapper->vaddr, WRAPPER_INSNS_MAX, &target))
+		return -ENOENT;
+	/* A stripped library names none of its internal functions: the
+	 * callee is its address, in the file's code. */
+	callee->vaddr = target;
+	callee->size = 0;
+	return elf_image_file_offset(image, target, &callee->file_offset) ? -ENOENT : 0;
+}
+
+static void target_report(const struct tls_probes *probes, const struct probe_target *target,
+			  const char *what)
+{
+	if (probes->verbose)
+		fprintf(stderr, "TLS probes: %s in %s\n", what, target->label);
+}
+
+/* OpenSSL (libssl, or a program with it built in). SSL_write and
+ * SSL_write_ex both call ssl_write_internal (and the BIO_f_ssl filter
+ * does, which the exported functions miss); it has no symbol in a
+ * stripped libssl, so it is found as SSL_write_ex's first call and
+ * accepted when SSL_write's first call is the same (and likewise for
+ * reads). Its entry is also cheaper to probe here (a push, emulated,
+ * where SSL_write starts with a sub the kernel single-steps). Without
+ * it, the four exported functions. The handshake and shutdown as well.
+ * Returns 0, -ENOENT when the file has
+ * no OpenSSL, or a negative errno. */
+static int openssl_attach(struct tls_probes *probes, struct elf_image *image,
+			  const struct probe_target *target)
+{
+	static const char *const session_calls[] = { "SSL_do_handshake", "SSL_shutdown" };
+	struct elf_function write, read, write_ex, read_ex;
+	struct elf_function write_inner, read_inner, check;
+	uint32_t first = probes->link_count;
+	char what[160];
+	bool have_ex, inner;
+	int err;
+
+	if (elf_image_function(image, "SSL_write", &write) ||
+	    elf_image_function(image, "SSL_read", &read))
+		return -ENOENT;
+	have_ex = !elf_image_function(image, "SSL_write_ex", &write_ex) &&
+		  !elf_image_function(image, "SSL_read_ex", &read_ex);
+	inner = have_ex && !wrapper_callee(image, &write_ex, &write_inner) &&
+		!wrapper_callee(image, &read_ex, &read_inner) &&
+		!wrapper_callee(image, &write, &check) && check.vaddr == write_inner.vaddr &&
+		!wrapper_callee(image, &read, &check) && check.vaddr == read_inner.vaddr;
+	if (inner) {
+		err = function_attach(probes, target, &write_inner, "openssl_write_ex_enter",
+				      "openssl_return");
+		if (!err)
+			err = function_attach(probes, target, &read_inner, "openssl_read_ex_enter",
+					      "openssl_return");
+		snprintf(what, sizeof(what),
+			 "openssl: the internal write and read (at 0x%" PRIx64 ", 0x%" PRIx64
+			 ") under SSL_write/SSL_read and their _ex",
+			 write_inner.file_offset, read_inner.file_offset);
+	} else {
+		err = function_attach(probes, target, &write, "openssl_write_enter",
+				      "openssl_return");
+		if (!err)
+			err = function_attach(probes, target, &read, "openssl_read_enter",
+					      "openssl_return");
+		if (!err && have_ex)
+			err = function_attach(probes, target, &write_ex, "openssl_write_ex_enter",
+					      "openssl_return");
+		if (!err && have_ex)
+			err = function_attach(probes, target, &read_ex, "openssl_read_ex_enter",
+					      "openssl_return");
+		snprintf(what, sizeof(what), "openssl: %s",
+			 have_ex ? "SSL_write, SSL_read, SSL_write_ex, SSL_read_ex"
+				 : "SSL_write, SSL_read");
+	}
+	if (!err)
+		err = session_calls_attach(probes, image, target, session_calls, 2);
+	if (err) {
+		links_drop(probes, first);
+		return err;
+	}
+	target_report(probes, target, what);
+	return 0;
+}
+
+/* GnuTLS: gnutls_record_send is a jump to gnutls_record_send2, so the
+ * latter alone sees every send once. */
+static int gnutls_attach(struct tls_probes *probes, struct elf_image *image,
+			 const struct probe_target *target)
+{
+	static const char *const session_calls[] = { "gnutls_handshake", "gnutls_bye" };
+	struct elf_function send, recv;
+	uint32_t first = probes->link_count;
+	bool send2;
+	int err;
+
+	if (elf_image_function(image, "gnutls_record_recv", &recv))
+		return -ENOENT;
+	send2 = !elf_image_function(image, "gnutls_record_send2", &send);
+	if (!send2 && elf_image_function(image, "gnutls_record_send", &send))
+		return -ENOENT;
+	err = function_attach(probes, target, &send, "gnutls_send_enter", "gnutls_return");
+	if (!err)
+		err = function_attach(probes, target, &recv, "gnutls_recv_enter", "gnutls_return");
+	if (!err)
+		err = session_calls_attach(probes, image, target, session_calls, 2);
+	if (err) {
+		links_drop(probes, first);
+		return err;
+	}
+	target_report(probes, target,
+		      send2 ? "gnutls: gnutls_record_send2, gnutls_record_recv"
+			    : "gnutls: gnutls_record_send, gnutls_record_recv");
+	return 0;
+}
+
+/* One Go function: a uprobe at its entry and one at each of its RETs. */
+static int go_function_attach(struct tls_probes *probes, struct elf_image *image,
+			      const struct probe_target *target, const char *name,
+			      const char *enter, int *returns)
+{
+	uint32_t offsets[GO_RETURNS_MAX];
+	struct elf_function fn;
+	uint8_t *code;
+	long len;
+	int n, err;
+
+	if (elf_image_function(image, name, &fn))
+		return -ENOENT;
+	if (!fn.size || fn.size > FUNCTION_CODE_MAX)
+		return -EFBIG;
+	code = malloc(fn.size);
+	if (!code)
+		return -ENOMEM;
+	len = elf_image_code(image, fn.vaddr, code, fn.size);
+	n = len > 0 ? machine_code_returns(code, len, fn.vaddr, offsets, GO_RETURNS_MAX) : -EIO;
+	free(code);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	err = link_attach(probes, target, enter, BPF_PROBE_ENTRY, fn.file_offset);
+	for (int i = 0; i < n && !err; i++)
+		err = link_attach(probes, target, "go_return", BPF_PROBE_ENTRY,
+				  fn.file_offset + offsets[i]);
+	*returns = n;
+	return err;
+}
+
+/* Go's crypto/tls, found by name in .symtab or, stripped, .gopclntab. */
+static int go_attach(struct tls_probes *probes, struct elf_image *image,
+		     const struct probe_target *target)
+{
+	uint32_t first = probes->link_count;
+	int write_returns = 0, read_returns = 0;
+	char what[128];
+	int err;
+
+	if (!elf_image_is_go(image))
+		return -ENOENT;
+	err = go_function_attach(probes, image, target, "crypto/tls.(*Conn).Write",
+				 "go_write_enter", &write_returns);
+	if (!err)
+		err = go_function_attach(probes, image, target, "crypto/tls.(*Conn).Read",
+					 "go_read_enter", &read_returns);
+	if (err) {
+		links_drop(probes, first);
+		return err;
+	}
+	snprintf(what, sizeof(what),
+		 "go crypto/tls: (*Conn).Write (entry, %d returns), (*Conn).Read (entry, %d returns)",
+		 write_returns, read_returns);
+	target_report(probes, target, what);
+	return 0;
+}
+
+/* Examines one file and probes the TLS code in it, if any. */
+static void file_probe(struct tls_probes *probes, struct probe_target *target)
+{
+	struct elf_image *image;
+	int err;
+
+	if (elf_image_open(target->fd, &image))
+		return;
+	err = openssl_attach(probes, image, target);
+	if (err == -ENOENT)
+		err = gnutls_attach(probes, image, target);
+	if (err == -ENOENT)
+		err = go_attach(probes, image, target);
+	elf_image_close(image);
+	if (!err) {
+		probes->report.files_probed++;
+	} else if (err != -ENOENT) {
+		probes->report.attach_failures++;
+		log_error("cannot probe the TLS functions in %s: %s", target->label,
+			  strerror(-err));
+	}
+}
+
+static void label_set(struct probe_target *target, const char *path, int pid)
+{
+	struct strbuf out;
+
+	strbuf_init(&out, target->label, sizeof(target->label));
+	escape_cstr(&out, path);
+	if (pid > 0)
+		strbuf_printf(&out, " (process %d)", pid);
+	else
+		strbuf_puts(&out, " (every process)");
+}
+
+/* A file name at most worth examining in a process's maps: its program,
+ * or a TLS library by its name. */
+static bool candidate_file(const struct maps_entry *entry, dev_t exe_dev, ino_t exe_ino)
+{
+	const char *base = strrchr(entry->path, '/');
+
+	if (makedev(entry->dev_major, entry->dev_minor) == exe_dev && entry->inode == exe_ino)
+		return true;
+	base = base ? base + 1 : entry->path;
+	return !strncmp(base, "libssl.so", 9) || !strncmp(base, "libgnutls.so", 12);
+}
+
+/* Every executable file mapping of pid not seen before is entered; the
+ * candidates among them are examined, through /proc/PID/map_files (the
+ * mapped file itself, in the process's mount namespace). */
+static void process_maps_probe(struct tls_probes *probes, uint32_t pid)
+{
+	char path[64], line[PROCESS_MAPS_PATH_MAX + 128];
+	struct maps_entry entry;
+	struct stat exe = { 0 };
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &exe))
+		return; /* gone, or a kernel thread */
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return;
+	while (fgets(line, sizeof(line), maps)) {
+		struct probe_target target;
+		struct stat st;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (process_maps_parse(line, &entry) || !entry.executable || !entry.inode)
+			continue;
+		struct file_key key = {
+			.dev = makedev(entry.dev_major, entry.dev_minor),
+			.ino = entry.inode,
+			.pid = probes->per_process ? pid : 0,
+		};
+		if (file_seen_enter(probes, &key) != 1 || !candidate_file(&entry, exe.st_dev, exe.st_ino))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid,
+			 entry.start, entry.end);
+		target.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (target.fd < 0)
+			continue;
+		if (!fstat(target.fd, &st) && S_ISREG(st.st_mode) && st.st_ino == entry.inode) {
+			target.pid = probes->per_process ? (int)pid : -1;
+			label_set(&target, entry.path, target.pid);
+			file_probe(probes, &target);
+		}
+		close(target.fd);
+	}
+	fclose(maps);
+}
+
+/* An exec (fd -1) or executable mapping of fd: the process's maps are read
+ * only when the file is new. */
+static void process_event_probe(struct tls_probes *probes, uint32_t pid, int32_t fd)
+{
+	char path[64];
+	struct stat st;
+
+	if (fd >= 0)
+		snprintf(path, sizeof(path), "/proc/%u/fd/%d", pid, fd);
+	else
+		snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (!stat(path, &st)) {
+		struct file_key key = {
+			.dev = st.st_dev, .ino = st.st_ino, .pid = probes->per_process ? pid : 0,
+		};
+		if (file_seen(probes, &key))
+			return;
+	}
+	process_maps_probe(probes, pid);
+}
+
+static void exec_event_received(void *ctx, const void *data, int size)
+{
+	struct tls_probes *probes = ctx;
+	struct st_exec_event ev;
+
+	if (size < (int)sizeof(ev))
+		return;
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.hdr.kind == ST_EV_EXEC)
+		process_event_probe(probes, ev.hdr.pid, ev.hdr.fd);
+}
+
+static void *exec_thread(void *arg)
+{
+	struct tls_probes *probes = arg;
+
+	while (!atomic_load(&probes->stopping))
+		if (ring_poller_poll(&probes->ring, THREAD_POLL_MS))
+			break;
+	return NULL;
+}
+
+/* The system's TLS libraries, for the processes that load them later. */
+static void system_libraries_probe(struct tls_probes *probes)
+{
+	for (size_t d = 0; d < sizeof(library_dirs) / sizeof(library_dirs[0]); d++)
+		for (size_t n = 0; n < sizeof(library_names) / sizeof(library_names[0]); n++) {
+			char path[256];
+			struct probe_target target;
+			struct stat st;
+
+			snprintf(path, sizeof(path), "%s/%s", library_dirs[d], library_names[n]);
+			target.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (target.fd < 0)
+				continue;
+			struct file_key key = { 0 };
+			if (!fstat(target.fd, &st) && S_ISREG(st.st_mode)) {
+				key.dev = st.st_dev;
+				key.ino = st.st_ino;
+			}
+			if (key.ino && file_seen_enter(probes, &key) == 1) {
+				target.pid = -1;
+				label_set(&target, path, -1);
+				file_probe(probes, &target);
+			}
+			close(target.fd);
+		}
+}
+
+static void all_processes_probe(struct tls_probes *probes)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+
+	if (!proc)
+		return;
+	while ((entry = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(entry->d_name, &end, 10);
+
+		if (*end || !pid || pid > UINT32_MAX)
+			continue;
+		process_maps_probe(probes, (uint32_t)pid);
+	}
+	closedir(proc);
+}
+
+int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
+		     const struct options *opts, struct tls_probes **out)
+{
+	struct tls_probes *probes = calloc(1, sizeof(*probes));
+	int err;
+
+	*out = NULL;
+	if (!probes || !(probes->seen = calloc(FILES_SEEN_MAX, sizeof(*probes->seen)))) {
+		free(probes);
+		log_error("out of memory for the TLS probes");
+		return -ENOMEM;
+	}
+	probes->programs = programs;
+	probes->verbose = opts->verbose;
+	probes->per_process = opts->n_pids > 0;
+	atomic_init(&probes->stopping, false);
+	/* The ring first: a file mapped while the scan runs is told there. */
+	err = ring_poller_open(&probes->ring, exec_events_fd, exec_event_received, probes);
+	if (err) {
+		free(probes->seen);
+		free(probes);
+		return err;
+	}
+	probes->ring_open = true;
+	if (probes->per_process) {
+		for (int i = 0; i < opts->n_pids; i++)
+			process_maps_probe(probes, opts->pids[i]);
+	} else {
+		system_libraries_probe(probes);
+		all_processes_probe(probes);
+	}
+	err = pthread_create(&probes->thread, NULL, exec_thread, probes);
+	if (err) {
+		log_error("cannot start the thread that probes new programs: %s", strerror(err));
+		tls_probes_stop(probes, NULL);
+		return -err;
+	}
+	probes->thread_started = true;
+	*out = probes;
+	return 0;
+}
+
+void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report)
+{
+	if (!probes)
+		return;
+	atomic_store(&probes->stopping, true);
+	if (probes->thread_started)
+		pthread_join(probes->thread, NULL);
+	if (report)
+		*report = probes->report;
+	links_drop(probes, 0);
+	if (probes->ring_open)
+		ring_poller_close(&probes->ring);
+	free(probes->seen);
+	free(probes);
+}
