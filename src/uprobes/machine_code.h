@@ -1,7 +1,8 @@
 /* Decoding x86-64 instructions (with capstone) where a probe needs it: the
  * returns of a Go function (a uretprobe would crash the Go runtime, so each
- * RET gets a uprobe of its own) and the callee a thin wrapper tail-calls or
- * calls first (OpenSSL's SSL_write_ex calling ssl_write_internal). */
+ * RET gets a uprobe of its own) and the callee a thin wrapper calls first
+ * (OpenSSL's SSL_write_ex calling ssl_write_internal; a tail call, a jmp,
+ * is not followed). */
 #ifndef ST_MACHINE_CODE_H
 #define ST_MACHINE_CODE_H
 

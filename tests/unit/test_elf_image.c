@@ -95,7 +95,8 @@ static void check_libssl_wrapper(struct elf_image *image, const char *name)
 	CHECK_INT(fn.file_offset, offset_by_program_headers(LIBSSL, fn.vaddr));
 	check_code_matches_file(LIBSSL, image, &fn);
 
-	long len = elf_image_code(image, fn.vaddr, code, fn.size < sizeof(code) ? fn.size : sizeof(code));
+	long len = elf_image_code(image, fn.vaddr, code,
+				  fn.size < sizeof(code) ? fn.size : sizeof(code));
 
 	CHECK(len > 0);
 	CHECK_INT(machine_code_first_call(code, (size_t)len, fn.vaddr, 8, &callee), 0);
@@ -162,7 +163,8 @@ static void check_own_executable(void)
 	CHECK_INT(elf_image_function(image, "main", &fn), 0);
 	dl_iterate_phdr(main_program_base, &base);
 	CHECK_INT(base + fn.vaddr, (uint64_t)(uintptr_t)main);
-	long len = elf_image_code(image, fn.vaddr, code, fn.size < sizeof(code) ? fn.size : sizeof(code));
+	long len = elf_image_code(image, fn.vaddr, code,
+				  fn.size < sizeof(code) ? fn.size : sizeof(code));
 
 	CHECK(len > 0);
 	CHECK(!memcmp(code, (const void *)(uintptr_t)(base + fn.vaddr), (size_t)len));

@@ -92,7 +92,8 @@ static void check_returns(void)
 	CHECK_INT(offsets[0], 0);
 
 	CHECK_INT(machine_code_returns(ssl_write_ex, 0, 0x35a10, offsets, 8), 0);
-	CHECK_INT(machine_code_returns(ssl_write_ex, sizeof(ssl_write_ex), 0, offsets, -1), -EINVAL);
+	CHECK_INT(machine_code_returns(ssl_write_ex, sizeof(ssl_write_ex), 0, offsets, -1),
+		  -EINVAL);
 }
 
 /* Cut on an instruction boundary, a prefix decodes (with the RET only if
@@ -147,7 +148,8 @@ static void check_first_call(void)
 	CHECK_INT(machine_code_first_call(ssl_write_ex, sizeof(ssl_write_ex), 0x35a10, 8, &target),
 		  0);
 	CHECK_INT(target, 0x355a0);
-	CHECK_INT(machine_code_first_call(ssl_read_ex, sizeof(ssl_read_ex), 0x354c0, 8, &target), 0);
+	CHECK_INT(machine_code_first_call(ssl_read_ex, sizeof(ssl_read_ex), 0x354c0, 8, &target),
+		  0);
 	CHECK_INT(target, 0x35290);
 	/* The call is the second instruction. */
 	CHECK_INT(machine_code_first_call(ssl_write_ex, sizeof(ssl_write_ex), 0x35a10, 1, &target),
