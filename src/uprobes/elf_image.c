@@ -146,7 +146,9 @@ static int segments_read(struct elf_image *image)
 {
 	size_t count;
 
-	if (elf_getphdrnum(image->elf, &count))
+	/* The count may come from section 0 (extended numbering): at most
+	 * as many headers as the file has room for. */
+	if (elf_getphdrnum(image->elf, &count) || count > image->map_size / sizeof(Elf64_Phdr))
 		return -ENOEXEC;
 	image->segments = calloc(count ? count : 1, sizeof(*image->segments));
 	if (!image->segments)
