@@ -205,8 +205,19 @@ struct tls_session_key {
 struct tls_session_sock {
 	__u64 sock_key;
 	__u64 open_ts_ns; /* the socket's st_sock.open_ts_ns when learned */
+	__u32 adjacent;   /* learned from the thread's next socket write (tls_unbound) */
+	__u32 pad;
 };
 BPF_TABLE("lru_hash", struct tls_session_key, struct tls_session_sock, tls_sessions, 16384);
+
+/* A session whose call used no socket and that has none cached, by the
+ * thread that made the call: a library working on memory buffers (node,
+ * python's asyncio) writes the records a call made to the socket right
+ * after it, so the thread's next socket write outside a TLS call names
+ * the session's socket. Taken only for a session's first socket (its
+ * first call, a handshake, always has records to send); a socket syscall
+ * inside a later call overrides it. Key: pid_tgid; value: the session. */
+BPF_TABLE("lru_hash", __u64, __u64, tls_unbound, 4096);
 
 /* Plaintext stream positions of a socket, by direction (pos[direction-1]).
  * Key: sock_key; reset when the socket's open time differs (a new socket
@@ -1440,11 +1451,22 @@ static __always_inline struct st_sock *data_sock(void *ctx, __u64 pid_tgid, __u6
 /* A socket syscall inside a TLS library call on this thread: the socket
  * that call uses (the first one, when it used two). Returns
  * ST_TLS_CIPHERTEXT for the syscall's event when it is that socket. */
-static __always_inline __u16 tls_call_socket(__u64 pid_tgid, __u64 key)
+static __always_inline __u16 tls_call_socket(__u64 pid_tgid, __u64 key, __u8 direction,
+					     const struct st_sock *sock)
 {
 	struct tls_call *call = tls_calls.lookup(&pid_tgid);
-	if (!call)
+	if (!call) {
+		__u64 *unbound = direction == ST_DIR_SEND ? tls_unbound.lookup(&pid_tgid) : NULL;
+		if (!unbound)
+			return 0;
+		struct tls_session_key session = { .session = *unbound, .tgid = pid_tgid >> 32 };
+		struct tls_session_sock learned = {
+			.sock_key = key, .open_ts_ns = sock->open_ts_ns, .adjacent = 1,
+		};
+		tls_sessions.insert(&session, &learned);
+		tls_unbound.delete(&pid_tgid);
 		return 0;
+	}
 	if (!call->sock_key)
 		call->sock_key = key;
 	if (call->sock_key == key)
@@ -1578,7 +1600,7 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	struct st_sock *sock = data_sock(ctx, pid_tgid, fd, &io);
 	if (!sock)
 		return 0;
-	__u16 tls = tls_call_socket(pid_tgid, sock_key(pid_tgid, fd));
+	__u16 tls = tls_call_socket(pid_tgid, sock_key(pid_tgid, fd), direction, sock);
 
 	__u64 *total = sock_total(sock, direction);
 #ifdef ST_NO_DATA
@@ -1665,12 +1687,13 @@ static __always_inline int tls_enter(struct user_regs *ctx, __u16 syscall, __u8 
 
 /* The socket of a call that made no socket syscall, from its session's
  * last one; NULL when unknown or closed since. */
-static __always_inline struct st_sock *tls_session_sock(const struct tls_session_key *session,
-							 __u64 *key)
+static __always_inline struct st_sock *tls_session_sock(struct tls_session_key *session,
+							 __u64 *key, __u16 *tls)
 {
 	struct tls_session_sock *known = tls_sessions.lookup(session);
 	if (!known)
 		return NULL;
+	*tls |= known->adjacent ? ST_TLS_FD_ADJACENT : ST_TLS_FD_CACHED;
 	__u64 cached = known->sock_key;
 	struct st_sock *sock = socks.lookup(&cached);
 	if (!sock || sock->open_ts_ns != known->open_ts_ns)
@@ -1680,7 +1703,7 @@ static __always_inline struct st_sock *tls_session_sock(const struct tls_session
 }
 
 /* Learns the session's socket from a call that used one. */
-static __always_inline struct st_sock *tls_session_learn(const struct tls_session_key *session,
+static __always_inline struct st_sock *tls_session_learn(struct tls_session_key *session,
 							  __u64 key)
 {
 	struct st_sock *sock = socks.lookup(&key);
@@ -1688,8 +1711,9 @@ static __always_inline struct st_sock *tls_session_learn(const struct tls_sessio
 		return NULL;
 	struct tls_session_sock *known = tls_sessions.lookup(session);
 	if (known && known->sock_key != key)
-		tls_count(ST_TLS_COUNT_SOCKET_CHANGED);
-	if (!known || known->sock_key != key || known->open_ts_ns != sock->open_ts_ns) {
+		tls_count(known->adjacent ? ST_TLS_COUNT_ADJACENT_WRONG : ST_TLS_COUNT_SOCKET_CHANGED);
+	if (!known || known->sock_key != key || known->open_ts_ns != sock->open_ts_ns ||
+	    known->adjacent) {
 		struct tls_session_sock fresh = { .sock_key = key, .open_ts_ns = sock->open_ts_ns };
 		tls_sessions.update(session, &fresh);
 	}
@@ -1720,10 +1744,10 @@ static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
 	__u64 key = call->sock_key;
 	__u16 tls = ST_TLS_PLAINTEXT;
 	struct st_sock *sock = key ? tls_session_learn(&session, key) : NULL;
-	if (!sock && n > 0) {
-		sock = tls_session_sock(&session, &key);
-		tls |= ST_TLS_FD_CACHED;
-	}
+	if (!sock)
+		sock = tls_session_sock(&session, &key, &tls);
+	if (!sock)
+		tls_unbound.update(&pid_tgid, &session.session);
 	if (n <= 0)
 		return;
 	__u32 cpu = bpf_get_smp_processor_id();

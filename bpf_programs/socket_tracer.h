@@ -149,8 +149,13 @@ enum st_tls_flag {
 	 * buffer). Without it, from a syscall inside the call (or Go's fd). */
 	ST_TLS_FD_CACHED = 4,
 	/* Plaintext of a session whose socket is not known (a library working
-	 * on memory buffers, as node and python's asyncio do): fd -1. */
+	 * on memory buffers, as node and python's asyncio do, before its
+	 * first records went out): fd -1. */
 	ST_TLS_NO_SOCKET = 8,
+	/* Plaintext whose socket is the one the thread wrote to right after
+	 * the session's first call (memory buffers: see tls_unbound in the
+	 * BPF program), no socket syscall of its own having said otherwise. */
+	ST_TLS_FD_ADJACENT = 16,
 };
 
 /* Counters of the TLS capture: map "tls_counts" (per-CPU array). Append
@@ -167,6 +172,10 @@ enum st_tls_count {
 	/* Execs and executable mappings not told to userspace (its ring full):
 	 * TLS code they brought may go unprobed. */
 	ST_TLS_COUNT_EXEC_LOST = 3,
+	/* A session's socket learned from the next write (ST_TLS_FD_ADJACENT)
+	 * that a socket syscall inside a later call contradicted: the
+	 * plaintext between went to the wrong connection. */
+	ST_TLS_COUNT_ADJACENT_WRONG = 4,
 	ST_TLS_COUNT_NR
 };
 

@@ -82,13 +82,18 @@ static bool tls_flags_valid(const struct st_data_event *data)
 	bool library = data->syscall >= ST_SYS_OPENSSL && data->syscall <= ST_SYS_GO_TLS;
 	bool plaintext = data->tls & ST_TLS_PLAINTEXT;
 
-	if (data->tls & ~(ST_TLS_PLAINTEXT | ST_TLS_CIPHERTEXT | ST_TLS_FD_CACHED | ST_TLS_NO_SOCKET))
+	const uint16_t from_session = ST_TLS_FD_CACHED | ST_TLS_FD_ADJACENT | ST_TLS_NO_SOCKET;
+
+	if (data->tls & ~(ST_TLS_PLAINTEXT | ST_TLS_CIPHERTEXT | from_session))
 		return false;
 	if (library != plaintext || (plaintext && (data->tls & ST_TLS_CIPHERTEXT)) ||
-	    (!plaintext && (data->tls & (ST_TLS_FD_CACHED | ST_TLS_NO_SOCKET))))
+	    (!plaintext && (data->tls & from_session)))
+		return false;
+	/* one way of knowing the socket at most */
+	if ((data->tls & from_session) & ((data->tls & from_session) - 1))
 		return false;
 	if (data->tls & ST_TLS_NO_SOCKET)
-		return data->hdr.fd == -1 && !(data->tls & ST_TLS_FD_CACHED) && !data->addr_len;
+		return data->hdr.fd == -1 && !data->addr_len;
 	return data->hdr.fd >= 0 || !plaintext;
 }
 

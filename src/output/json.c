@@ -76,9 +76,12 @@ static void json_event_format(struct strbuf *out, const struct event *ev,
 		json_bool(out, KEY("tls"), ev->tls & ST_TLS_PLAINTEXT);
 		if (ev->tls & ST_TLS_CIPHERTEXT)
 			json_bool(out, KEY("tls_records"), true);
-		if (ev->tls & (ST_TLS_FD_CACHED | ST_TLS_NO_SOCKET))
-			json_name(out, KEY("tls_socket"),
-				  ev->tls & ST_TLS_NO_SOCKET ? "unknown" : "cached");
+		if (ev->tls & ST_TLS_NO_SOCKET)
+			json_name(out, KEY("tls_socket"), "unknown");
+		else if (ev->tls & ST_TLS_FD_CACHED)
+			json_name(out, KEY("tls_socket"), "cached");
+		else if (ev->tls & ST_TLS_FD_ADJACENT)
+			json_name(out, KEY("tls_socket"), "adjacent");
 		json_string(out, KEY("data"), ev->data, ev->captured);
 		if (style->json_b64) {
 			json_key(out, KEY("data_b64"));

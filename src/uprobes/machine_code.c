@@ -117,8 +117,11 @@ int machine_code_first_call(const uint8_t *code, size_t len, uint64_t vaddr, int
 			/* An indirect call first: its callee is not known here. */
 			break;
 		}
-		/* Past a branch, a call is not one every invocation makes. */
-		if (cs_insn_group(decoder.handle, insn, X86_GRP_JUMP) ||
+		/* A conditional branch is followed on its fall-through path (a
+		 * wrapper's argument check: SSL_write tests num < 0 before its
+		 * call); past an unconditional jump or a return, the code read
+		 * on is not this function's path. */
+		if ((cs_insn_group(decoder.handle, insn, X86_GRP_JUMP) && insn->id == X86_INS_JMP) ||
 		    cs_insn_group(decoder.handle, insn, X86_GRP_RET))
 			break;
 	}

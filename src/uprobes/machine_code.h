@@ -19,9 +19,10 @@ int machine_code_returns(const uint8_t *code, size_t len, uint64_t vaddr, uint32
 			 int max);
 
 /* The target of the first direct CALL among the first max_insns
- * instructions of code (loaded at vaddr). Returns 0, or -ENOENT when there
- * is none (or an instruction before it is not decodable, or a jump or
- * return comes first). */
+ * instructions of code (loaded at vaddr), on the path that falls through
+ * every conditional branch. Returns 0, or -ENOENT when there is none (or
+ * an instruction before it is not decodable, or an unconditional jump,
+ * an indirect call or a return comes first). */
 int machine_code_first_call(const uint8_t *code, size_t len, uint64_t vaddr, int max_insns,
 			    uint64_t *target);
 

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "events/socket_tracer_abi.h"
@@ -74,6 +75,7 @@ struct tls_probes {
 struct probe_target {
 	int fd;
 	int pid; /* -1: every process */
+	uint64_t met_ns; /* when its exec, mapping or scan was read */
 	char label[512];
 };
 
@@ -234,7 +236,8 @@ static void target_report(const struct tls_probes *probes, const struct probe_ta
 			  const char *what)
 {
 	if (probes->verbose)
-		fprintf(stderr, "TLS probes: %s in %s\n", what, target->label);
+		fprintf(stderr, "TLS probes: %s in %s, %.1f ms after it was met\n", what,
+			target->label, (clock_monotonic_ns() - target->met_ns) / 1e6);
 }
 
 /* OpenSSL (libssl, or a program with it built in). SSL_write and
@@ -442,7 +445,7 @@ static bool candidate_file(const struct maps_entry *entry, dev_t exe_dev, ino_t 
 /* Every executable file mapping of pid not seen before is entered; the
  * candidates among them are examined, through /proc/PID/map_files (the
  * mapped file itself, in the process's mount namespace). */
-static void process_maps_probe(struct tls_probes *probes, uint32_t pid)
+static void process_maps_probe(struct tls_probes *probes, uint32_t pid, uint64_t met_ns)
 {
 	char path[64], line[PROCESS_MAPS_PATH_MAX + 128];
 	struct maps_entry entry;
@@ -476,6 +479,7 @@ static void process_maps_probe(struct tls_probes *probes, uint32_t pid)
 		if (target.fd < 0)
 			continue;
 		if (!fstat(target.fd, &st) && S_ISREG(st.st_mode) && st.st_ino == entry.inode) {
+			target.met_ns = met_ns;
 			target.pid = probes->per_process ? (int)pid : -1;
 			label_set(&target, entry.path, target.pid);
 			file_probe(probes, &target);
@@ -487,7 +491,8 @@ static void process_maps_probe(struct tls_probes *probes, uint32_t pid)
 
 /* An exec (fd -1) or executable mapping of fd: the process's maps are read
  * only when the file is new. */
-static void process_event_probe(struct tls_probes *probes, uint32_t pid, int32_t fd)
+static void process_event_probe(struct tls_probes *probes, uint32_t pid, int32_t fd,
+				uint64_t met_ns)
 {
 	char path[64];
 	struct stat st;
@@ -503,7 +508,7 @@ static void process_event_probe(struct tls_probes *probes, uint32_t pid, int32_t
 		if (file_seen(probes, &key))
 			return;
 	}
-	process_maps_probe(probes, pid);
+	process_maps_probe(probes, pid, met_ns);
 }
 
 static void exec_event_received(void *ctx, const void *data, int size)
@@ -515,7 +520,7 @@ static void exec_event_received(void *ctx, const void *data, int size)
 		return;
 	memcpy(&ev, data, sizeof(ev));
 	if (ev.hdr.kind == ST_EV_EXEC)
-		process_event_probe(probes, ev.hdr.pid, ev.hdr.fd);
+		process_event_probe(probes, ev.hdr.pid, ev.hdr.fd, ev.hdr.ts_ns);
 }
 
 static void *exec_thread(void *arg)
@@ -547,6 +552,7 @@ static void system_libraries_probe(struct tls_probes *probes)
 				key.ino = st.st_ino;
 			}
 			if (key.ino && file_seen_enter(probes, &key) == 1) {
+				target.met_ns = clock_monotonic_ns();
 				target.pid = -1;
 				label_set(&target, path, -1);
 				file_probe(probes, &target);
@@ -568,7 +574,7 @@ static void all_processes_probe(struct tls_probes *probes)
 
 		if (*end || !pid || pid > UINT32_MAX)
 			continue;
-		process_maps_probe(probes, (uint32_t)pid);
+		process_maps_probe(probes, (uint32_t)pid, clock_monotonic_ns());
 	}
 	closedir(proc);
 }
@@ -599,7 +605,7 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 	probes->ring_open = true;
 	if (probes->per_process) {
 		for (int i = 0; i < opts->n_pids; i++)
-			process_maps_probe(probes, opts->pids[i]);
+			process_maps_probe(probes, opts->pids[i], clock_monotonic_ns());
 	} else {
 		system_libraries_probe(probes);
 		all_processes_probe(probes);

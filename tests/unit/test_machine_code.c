@@ -157,10 +157,23 @@ static void check_first_call(void)
 	/* Cut inside the call. */
 	CHECK_INT(machine_code_first_call(ssl_write_ex, 8, 0x35a10, 8, &target), -ENOENT);
 
-	/* Go's stack check branches before any call. */
+	/* Go's stack check branches to the stack growth before any call: the
+	 * fall-through path goes on to the body's call. */
 	CHECK_INT(machine_code_first_call(go_file_close, sizeof(go_file_close), 0x4b90c0, 16,
 					  &target),
-		  -ENOENT);
+		  0);
+	CHECK_INT(target, 0x4b96a0);
+
+	/* SSL_write in Debian's libssl.so.3 (OpenSSL 3.0.19, objdump at
+	 * 0x35980): sub; mov %fs:0x28; mov; xor; test %edx; js (num < 0);
+	 * mov; movslq; call ssl_write_internal (0x355a0). */
+	static const uint8_t ssl_write[] = {
+		0x48, 0x83, 0xec, 0x18, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0x00, 0x00,
+		0x00, 0x48, 0x89, 0x44, 0x24, 0x08, 0x31, 0xc0, 0x85, 0xd2, 0x78, 0x2f,
+		0x48, 0x89, 0xe1, 0x48, 0x63, 0xd2, 0xe8, 0xfd, 0xfb, 0xff, 0xff,
+	};
+	CHECK_INT(machine_code_first_call(ssl_write, sizeof(ssl_write), 0x35980, 16, &target), 0);
+	CHECK_INT(target, 0x355a0);
 	/* From 0x19, past the branches: mov; nopl; call os.(*file).close. */
 	CHECK_INT(machine_code_first_call(go_file_close + 0x19, sizeof(go_file_close) - 0x19,
 					  0x4b90d9, 3, &target),
