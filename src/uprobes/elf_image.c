@@ -129,6 +129,11 @@ bool elf_image_is_go(const struct elf_image *image)
 	return image->is_go;
 }
 
+bool elf_image_go_register_abi(const struct elf_image *image)
+{
+	return image->is_go && image->pclntab.bytes;
+}
+
 static int function_fill(const struct elf_image *image, uint64_t vaddr, uint64_t size,
 			 struct elf_function *fn)
 {

@@ -44,4 +44,9 @@ long elf_image_code(const struct elf_image *image, uint64_t vaddr, uint8_t *buf,
 /* Whether the file is a Go program (it has .go.buildinfo or .gopclntab). */
 bool elf_image_is_go(const struct elf_image *image);
 
+/* Whether it is a Go program of 1.18 or later (its .gopclntab has that
+ * layout): one whose functions take their arguments in registers, as the
+ * probes of Go's crypto/tls read them. */
+bool elf_image_go_register_abi(const struct elf_image *image);
+
 #endif

@@ -379,6 +379,8 @@ static int go_attach(struct tls_probes *probes, struct elf_image *image,
 
 	if (!elf_image_is_go(image))
 		return -ENOENT;
+	if (!elf_image_go_register_abi(image))
+		return -ENOTSUP; /* the probes read Go 1.17+'s register arguments */
 	err = go_function_attach(probes, image, target, "crypto/tls.(*Conn).Write",
 				 "go_write_enter", &write_returns);
 	if (!err)
@@ -583,6 +585,7 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 		     const struct options *opts, struct tls_probes **out)
 {
 	struct tls_probes *probes = calloc(1, sizeof(*probes));
+	uint64_t started_ns;
 	int err;
 
 	*out = NULL;
@@ -603,6 +606,7 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 		return err;
 	}
 	probes->ring_open = true;
+	started_ns = clock_monotonic_ns();
 	if (probes->per_process) {
 		for (int i = 0; i < opts->n_pids; i++)
 			process_maps_probe(probes, opts->pids[i], clock_monotonic_ns());
@@ -610,6 +614,9 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 		system_libraries_probe(probes);
 		all_processes_probe(probes);
 	}
+	if (probes->verbose)
+		fprintf(stderr, "TLS probes: %" PRIu64 " files probed at the start, in %.1f ms\n",
+			probes->report.files_probed, (clock_monotonic_ns() - started_ns) / 1e6);
 	err = pthread_create(&probes->thread, NULL, exec_thread, probes);
 	if (err) {
 		log_error("cannot start the thread that probes new programs: %s", strerror(err));

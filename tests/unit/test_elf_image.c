@@ -331,6 +331,7 @@ static void check_go(const char *plain_path, const char *stripped_path)
 	if (!plain || !stripped)
 		return;
 	CHECK(elf_image_is_go(plain));
+	CHECK(elf_image_go_register_abi(plain));
 	CHECK(elf_image_is_go(stripped));
 	check_go_function(plain, stripped, "crypto/tls.(*Conn).Write");
 	check_go_function(plain, stripped, "crypto/tls.(*Conn).Read");
