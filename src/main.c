@@ -326,7 +326,7 @@ static int trace(const struct options *opts)
 		.nr_cpus = nr_cpus,
 		.ring_pages = ring_pages,
 		.sock_io = tracefs_has_sock_io(),
-		.tls = !opts->no_tls,
+		.tls = !opts->no_tls && !opts->no_data,
 	};
 	if (!config.sock_io)
 		log_error("this kernel lacks the sock:sock_send_length and sock_recv_length "
@@ -370,7 +370,7 @@ static int trace(const struct options *opts)
 	err = bpf_program_attach(&program, opts->verbose);
 	if (err)
 		goto close_transport;
-	if (!opts->no_tls) {
+	if (config.tls) {
 		err = tls_probes_start(&program.probes, program.exec_events_fd, opts, &tls);
 		if (err)
 			goto close_transport;
@@ -407,7 +407,7 @@ static int trace(const struct options *opts)
 		}
 	}
 	session_summary(&session, &transport.perf, program.socks_fd, submit_failures, table_full);
-	if (!opts->no_tls)
+	if (config.tls)
 		tls_summary(&tls_report, tls_counts, &session);
 	bpf_program_unload(&program);
 	transport_close(&transport);

@@ -72,7 +72,7 @@ void options_print_help(void)
 	       "Selection (filtered in the kernel):\n"
 	       "  -p, --pid PID            trace only this process (repeatable)\n"
 	       "  -c, --comm NAME          trace only processes with this comm (repeatable)\n"
-	       "      --no-data            trace connections only: no data probes\n"
+	       "      --no-data            trace connections only: no data probes (nor TLS ones)\n"
 	       "      --no-tls             no TLS plaintext capture: no uprobes on TLS libraries\n"
 	       "\n"
 	       "Output:\n"

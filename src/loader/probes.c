@@ -99,7 +99,8 @@ static int prog_load(const struct bcc_compiler *bcc, void *module, const struct 
 			      probe_is_uprobe(probe) ? BPF_PROG_TYPE_KPROBE : BPF_PROG_TYPE_TRACEPOINT,
 			      function, start,
 			      bcc->function_size(module, function), bcc->module_license(module),
-			      bcc->module_kern_version(module), log ? 1 : 0, log, log_size, NULL, 0);
+			      bcc->module_kern_version(module), log ? 1 : 0, log, log_size, NULL,
+			      probe->uprobe_multi ? PROBES_ATTACH_UPROBE_MULTI : 0);
 }
 
 /* Loads again with the verifier's log on, and prints its last lines: the
@@ -144,6 +145,7 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 
 	probe->event_fd = -1;
 	if (loaded) {
+		probe->uprobe_multi = loaded->uprobe_multi;
 		probe->prog_fd = fcntl(loaded->prog_fd, F_DUPFD_CLOEXEC, 3);
 		if (probe->prog_fd < 0) {
 			err = -errno;
@@ -157,7 +159,15 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 		log_error("the BPF program has no function %s", probe->function);
 		return -ENOENT;
 	}
+	/* A uprobe program is loaded for uprobe_multi links (6.6 and later:
+	 * one link per program and file, detached with one RCU wait instead
+	 * of one per probe), else for a perf event per probe. */
+	probe->uprobe_multi = probe_is_uprobe(probe);
 	probe->prog_fd = prog_load(bcc, module, probe, start, NULL, 0);
+	if (probe->prog_fd < 0 && probe->uprobe_multi) {
+		probe->uprobe_multi = false;
+		probe->prog_fd = prog_load(bcc, module, probe, start, NULL, 0);
+	}
 	if (probe->prog_fd < 0) {
 		err = probe->prog_fd;
 		verifier_log_print(bcc, module, probe, start);
@@ -193,11 +203,14 @@ int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool
 	return 0;
 }
 
-int probes_uprobe_program(const struct probe_set *set, const char *function)
+int probes_uprobe_program(const struct probe_set *set, const char *function, bool *multi)
 {
 	const struct probe *probe = probe_loaded(set, function);
 
-	return probe && probe_is_uprobe(probe) ? probe->prog_fd : -1;
+	if (!probe || !probe_is_uprobe(probe))
+		return -1;
+	*multi = probe->uprobe_multi;
+	return probe->prog_fd;
 }
 
 int probes_attach(struct probe_set *set, bool verbose)

@@ -13,7 +13,12 @@ struct probe {
 	char tracepoint[48]; /* "sys_exit_connect"; "" for a uprobe program */
 	int prog_fd;
 	int event_fd;        /* perf event of the attachment; -1 until attached */
+	bool uprobe_multi;   /* a uprobe program loaded for BPF_TRACE_UPROBE_MULTI links */
 };
+
+/* BPF_TRACE_UPROBE_MULTI (Linux 6.6), which the UAPI headers of the
+ * libraries built against may not have. */
+#define PROBES_ATTACH_UPROBE_MULTI 48
 
 struct probe_set {
 	struct probe probes[PROBES_MAX];
@@ -31,8 +36,10 @@ struct bcc_compiler;
 int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool tls,
 		struct probe_set *set);
 
-/* The program fd of a loaded uprobe program; -1 when not loaded. */
-int probes_uprobe_program(const struct probe_set *set, const char *function);
+/* The program fd of a loaded uprobe program, and whether it was loaded
+ * for uprobe_multi links (else it attaches through a perf event per
+ * probe); -1 when not loaded. */
+int probes_uprobe_program(const struct probe_set *set, const char *function, bool *multi);
 
 /* Attaches every loaded tracepoint probe (uprobe programs are attached
  * per file by src/uprobes/). On failure prints which and why, detaches

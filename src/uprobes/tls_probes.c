@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -54,13 +55,20 @@ struct file_key {
 	uint32_t pid; /* with -p, the process the probes are for; else 0 */
 };
 
+/* An attachment: a uprobe_multi link (one program, many offsets of a
+ * file), or one uprobe's perf event. */
+struct link {
+	int fd;
+	bool perf_event;
+};
+
 struct tls_probes {
 	const struct probe_set *programs;
 	bool verbose;
 	bool per_process; /* -p: each probe on its process only */
 	struct file_key *seen;
 	uint32_t seen_count;
-	int links[LINKS_MAX];
+	struct link links[LINKS_MAX];
 	uint32_t link_count;
 	struct tls_probes_report report;
 	struct ring_poller ring;
@@ -70,13 +78,29 @@ struct tls_probes {
 	atomic_bool stopping;
 };
 
-/* A file being probed: the fd it is read and attached through, and what
- * the -v lines call it. */
+/* The uprobes a file gets, by program: attached together once all are
+ * found, as a link per program where the kernel has uprobe_multi. */
+struct probe_group {
+	const char *program;
+	bool retprobe;
+	uint32_t count;
+	uint64_t offsets[GO_RETURNS_MAX + 4];
+};
+
+struct probe_plan {
+	struct probe_group groups[8];
+	int count;
+};
+
+/* A file being probed: the fd it is read and attached through, what the
+ * -v lines call it, and its probes. */
 struct probe_target {
 	int fd;
 	int pid; /* -1: every process */
 	uint64_t met_ns; /* when its exec, mapping or scan was read */
 	char label[512];
+	char what[192]; /* what the plan probes, for -v */
+	struct probe_plan plan;
 };
 
 static uint32_t file_key_hash(const struct file_key *key)
@@ -142,60 +166,196 @@ static void tracefs_event_remove(const char *event_name)
 	close(fd);
 }
 
-/* Attaches one uprobe; its perf event joins the links. */
-static int link_attach(struct tls_probes *probes, const struct probe_target *target,
-		       const char *program, enum bpf_probe_attach_type type, uint64_t offset)
+/* Adds a uprobe to the file's plan. */
+static int link_attach(struct probe_target *target, const char *program, bool retprobe,
+		       uint64_t offset)
 {
-	int prog_fd = probes_uprobe_program(probes->programs, program);
-	char path[32], event_name[64];
-	int event_fd;
+	struct probe_plan *plan = &target->plan;
+	struct probe_group *group = NULL;
 
-	if (prog_fd < 0)
-		return -ENOENT;
-	if (probes->link_count == LINKS_MAX)
-		return -ENOSPC;
-	/* The fd this process holds: the very file examined, whatever its
-	 * path names now, in whichever mount namespace. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", target->fd);
-	/* Only used if bcc falls back to tracefs uprobe events. */
-	snprintf(event_name, sizeof(event_name), "st_%d_%" PRIx64, (int)getpid(), offset);
-	event_fd = bpf_attach_uprobe(prog_fd, type, event_name, path, offset, target->pid, 0);
-	if (event_fd < 0) {
-		int err = errno ? -errno : -EINVAL;
-
-		tracefs_event_remove(event_name);
-		return err;
+	for (int i = 0; i < plan->count && !group; i++)
+		if (!strcmp(plan->groups[i].program, program) && plan->groups[i].retprobe == retprobe)
+			group = &plan->groups[i];
+	if (!group) {
+		if (plan->count == (int)(sizeof(plan->groups) / sizeof(plan->groups[0])))
+			return -E2BIG;
+		group = &plan->groups[plan->count++];
+		*group = (struct probe_group){ .program = program, .retprobe = retprobe };
 	}
-	probes->links[probes->link_count++] = event_fd;
-	probes->report.probes_attached++;
+	if (group->count == sizeof(group->offsets) / sizeof(group->offsets[0]))
+		return -E2BIG;
+	group->offsets[group->count++] = offset;
 	return 0;
 }
+
+/* The BPF_LINK_CREATE attributes of a uprobe_multi link (union bpf_attr's
+ * link_create, Linux 6.6). */
+struct uprobe_multi_attr {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t multi_flags; /* BPF_F_UPROBE_MULTI_RETURN */
+	uint32_t pid;
+	uint32_t pad;
+};
+#define UPROBE_MULTI_RETURN 1u
+#define BPF_CMD_LINK_CREATE 28
+
+static void *link_close(void *arg);
 
 /* Detaches the links from first on: a file probed only in part would
  * see entries without returns, or returns without entries. */
 static void links_drop(struct tls_probes *probes, uint32_t first)
 {
-	while (probes->link_count > first) {
-		bpf_close_perf_event_fd(probes->links[--probes->link_count]);
-		probes->report.probes_attached--;
+	while (probes->link_count > first)
+		link_close(&probes->links[--probes->link_count]);
+}
+
+static int link_add(struct tls_probes *probes, int fd, bool perf_event)
+{
+	if (probes->link_count == LINKS_MAX) {
+		if (perf_event)
+			bpf_close_perf_event_fd(fd);
+		else
+			close(fd);
+		return -ENOSPC;
 	}
+	probes->links[probes->link_count++] = (struct link){ .fd = fd, .perf_event = perf_event };
+	return 0;
+}
+
+static int group_attach_multi(struct tls_probes *probes, const struct probe_target *target,
+			      int prog_fd, const struct probe_group *group, const char *path)
+{
+	struct uprobe_multi_attr attr = {
+		.prog_fd = (uint32_t)prog_fd,
+		.attach_type = PROBES_ATTACH_UPROBE_MULTI,
+		.path = (uintptr_t)path,
+		.offsets = (uintptr_t)group->offsets,
+		.cnt = group->count,
+		.multi_flags = group->retprobe ? UPROBE_MULTI_RETURN : 0,
+		.pid = target->pid > 0 ? (uint32_t)target->pid : 0,
+	};
+	long fd = syscall(__NR_bpf, BPF_CMD_LINK_CREATE, &attr, sizeof(attr));
+
+	if (fd < 0)
+		return -errno;
+	return link_add(probes, (int)fd, false);
+}
+
+static int group_attach_each(struct tls_probes *probes, const struct probe_target *target,
+			     int prog_fd, const struct probe_group *group, const char *path)
+{
+	for (uint32_t i = 0; i < group->count; i++) {
+		char event_name[64];
+		int fd, err;
+
+		/* Only used if bcc falls back to tracefs uprobe events. */
+		snprintf(event_name, sizeof(event_name), "st_%d_%" PRIx64, (int)getpid(),
+			 group->offsets[i]);
+		fd = bpf_attach_uprobe(prog_fd, group->retprobe ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
+				       event_name, path, group->offsets[i], target->pid, 0);
+		if (fd < 0) {
+			err = errno ? -errno : -EINVAL;
+			tracefs_event_remove(event_name);
+			return err;
+		}
+		err = link_add(probes, fd, true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Attaches the file's plan, all of it or none. */
+static int plan_attach(struct tls_probes *probes, struct probe_target *target)
+{
+	uint32_t first = probes->link_count;
+	uint64_t uprobes = 0;
+	char path[32];
+	int err = 0;
+
+	/* The fd this process holds: the very file examined, whatever its
+	 * path names now, in whichever mount namespace. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", target->fd);
+	for (int i = 0; i < target->plan.count && !err; i++) {
+		const struct probe_group *group = &target->plan.groups[i];
+		bool multi = false;
+		int prog_fd = probes_uprobe_program(probes->programs, group->program, &multi);
+
+		if (prog_fd < 0)
+			err = -ENOENT;
+		else if (multi)
+			err = group_attach_multi(probes, target, prog_fd, group, path);
+		else
+			err = group_attach_each(probes, target, prog_fd, group, path);
+		uprobes += group->count;
+	}
+	if (err) {
+		links_drop(probes, first);
+		return err;
+	}
+	probes->report.probes_attached += uprobes;
+	return 0;
+}
+
+static void *link_close(void *arg)
+{
+	const struct link *link = arg;
+
+	if (link->perf_event)
+		bpf_close_perf_event_fd(link->fd);
+	else
+		close(link->fd);
+	return NULL;
+}
+
+/* Detaching a uprobe waits for an RCU grace period (about 100 ms here),
+ * one after the other whatever the threads: a uprobe_multi link waits
+ * once for all its uprobes. Closed from a thread each, in groups, they
+ * share what waits can be shared. */
+static void links_close_all(struct tls_probes *probes)
+{
+	enum { GROUP = 64 };
+
+	for (uint32_t start = 0; start < probes->link_count; start += GROUP) {
+		pthread_t threads[GROUP];
+		bool started[GROUP] = { false };
+		uint32_t n = probes->link_count - start < GROUP ? probes->link_count - start : GROUP;
+
+		for (uint32_t i = 0; i < n; i++)
+			started[i] = !pthread_create(&threads[i], NULL, link_close,
+						     &probes->links[start + i]);
+		for (uint32_t i = 0; i < n; i++) {
+			if (started[i])
+				pthread_join(threads[i], NULL);
+			else
+				link_close(&probes->links[start + i]);
+		}
+	}
+	probes->link_count = 0;
 }
 
 /* An entry probe and a return probe (a uretprobe) on fn. */
-static int function_attach(struct tls_probes *probes, const struct probe_target *target,
-			   const struct elf_function *fn, const char *enter, const char *ret)
+static int function_attach(struct probe_target *target, const struct elf_function *fn,
+			   const char *enter, const char *ret)
 {
-	int err = link_attach(probes, target, enter, BPF_PROBE_ENTRY, fn->file_offset);
+	int err = link_attach(target, enter, false, fn->file_offset);
 
-	return err ? err : link_attach(probes, target, ret, BPF_PROBE_RETURN, fn->file_offset);
+	return err ? err : link_attach(target, ret, true, fn->file_offset);
 }
 
 /* The handshake and shutdown functions a library has, when it has them:
  * their records are then known as the session's. Returns 0 or a negative
  * errno. */
-static int session_calls_attach(struct tls_probes *probes, struct elf_image *image,
-				const struct probe_target *target, const char *const *names,
-				int n_names)
+static int session_calls_attach(struct elf_image *image, struct probe_target *target,
+				const char *const *names, int n_names)
 {
 	for (int i = 0; i < n_names; i++) {
 		struct elf_function fn;
@@ -203,7 +363,7 @@ static int session_calls_attach(struct tls_probes *probes, struct elf_image *ima
 
 		if (elf_image_function(image, names[i], &fn))
 			continue;
-		err = function_attach(probes, target, &fn, "tls_handshake_enter",
+		err = function_attach(target, &fn, "tls_handshake_enter",
 				      "tls_handshake_return");
 		if (err)
 			return err;
@@ -232,12 +392,9 @@ static int wrapper_callee(struct elf_image *image, const struct elf_function *wr
 	return elf_image_file_offset(image, target, &callee->file_offset) ? -ENOENT : 0;
 }
 
-static void target_report(const struct tls_probes *probes, const struct probe_target *target,
-			  const char *what)
+static void what_set(struct probe_target *target, const char *what)
 {
-	if (probes->verbose)
-		fprintf(stderr, "TLS probes: %s in %s, %.1f ms after it was met\n", what,
-			target->label, (clock_monotonic_ns() - target->met_ns) / 1e6);
+	snprintf(target->what, sizeof(target->what), "%s", what);
 }
 
 /* OpenSSL (libssl, or a program with it built in). SSL_write and
@@ -250,13 +407,11 @@ static void target_report(const struct tls_probes *probes, const struct probe_ta
  * it, the four exported functions. The handshake and shutdown as well.
  * Returns 0, -ENOENT when the file has
  * no OpenSSL, or a negative errno. */
-static int openssl_attach(struct tls_probes *probes, struct elf_image *image,
-			  const struct probe_target *target)
+static int openssl_attach(struct elf_image *image, struct probe_target *target)
 {
 	static const char *const session_calls[] = { "SSL_do_handshake", "SSL_shutdown" };
 	struct elf_function write, read, write_ex, read_ex;
 	struct elf_function write_inner, read_inner, check;
-	uint32_t first = probes->link_count;
 	char what[160];
 	bool have_ex, inner;
 	int err;
@@ -271,49 +426,47 @@ static int openssl_attach(struct tls_probes *probes, struct elf_image *image,
 		!wrapper_callee(image, &write, &check) && check.vaddr == write_inner.vaddr &&
 		!wrapper_callee(image, &read, &check) && check.vaddr == read_inner.vaddr;
 	if (inner) {
-		err = function_attach(probes, target, &write_inner, "openssl_write_ex_enter",
+		err = function_attach(target, &write_inner, "openssl_write_ex_enter",
 				      "openssl_return");
 		if (!err)
-			err = function_attach(probes, target, &read_inner, "openssl_read_ex_enter",
+			err = function_attach(target, &read_inner, "openssl_read_ex_enter",
 					      "openssl_return");
 		snprintf(what, sizeof(what),
 			 "openssl: the internal write and read (at 0x%" PRIx64 ", 0x%" PRIx64
 			 ") under SSL_write/SSL_read and their _ex",
 			 write_inner.file_offset, read_inner.file_offset);
 	} else {
-		err = function_attach(probes, target, &write, "openssl_write_enter",
+		err = function_attach(target, &write, "openssl_write_enter",
 				      "openssl_return");
 		if (!err)
-			err = function_attach(probes, target, &read, "openssl_read_enter",
+			err = function_attach(target, &read, "openssl_read_enter",
 					      "openssl_return");
 		if (!err && have_ex)
-			err = function_attach(probes, target, &write_ex, "openssl_write_ex_enter",
+			err = function_attach(target, &write_ex, "openssl_write_ex_enter",
 					      "openssl_return");
 		if (!err && have_ex)
-			err = function_attach(probes, target, &read_ex, "openssl_read_ex_enter",
+			err = function_attach(target, &read_ex, "openssl_read_ex_enter",
 					      "openssl_return");
 		snprintf(what, sizeof(what), "openssl: %s",
 			 have_ex ? "SSL_write, SSL_read, SSL_write_ex, SSL_read_ex"
 				 : "SSL_write, SSL_read");
 	}
 	if (!err)
-		err = session_calls_attach(probes, image, target, session_calls, 2);
+		err = session_calls_attach(image, target, session_calls, 2);
 	if (err) {
-		links_drop(probes, first);
+		target->plan.count = 0;
 		return err;
 	}
-	target_report(probes, target, what);
+	what_set(target, what);
 	return 0;
 }
 
 /* GnuTLS: gnutls_record_send is a jump to gnutls_record_send2, so the
  * latter alone sees every send once. */
-static int gnutls_attach(struct tls_probes *probes, struct elf_image *image,
-			 const struct probe_target *target)
+static int gnutls_attach(struct elf_image *image, struct probe_target *target)
 {
 	static const char *const session_calls[] = { "gnutls_handshake", "gnutls_bye" };
 	struct elf_function send, recv;
-	uint32_t first = probes->link_count;
 	bool send2;
 	int err;
 
@@ -322,25 +475,23 @@ static int gnutls_attach(struct tls_probes *probes, struct elf_image *image,
 	send2 = !elf_image_function(image, "gnutls_record_send2", &send);
 	if (!send2 && elf_image_function(image, "gnutls_record_send", &send))
 		return -ENOENT;
-	err = function_attach(probes, target, &send, "gnutls_send_enter", "gnutls_return");
+	err = function_attach(target, &send, "gnutls_send_enter", "gnutls_return");
 	if (!err)
-		err = function_attach(probes, target, &recv, "gnutls_recv_enter", "gnutls_return");
+		err = function_attach(target, &recv, "gnutls_recv_enter", "gnutls_return");
 	if (!err)
-		err = session_calls_attach(probes, image, target, session_calls, 2);
+		err = session_calls_attach(image, target, session_calls, 2);
 	if (err) {
-		links_drop(probes, first);
+		target->plan.count = 0;
 		return err;
 	}
-	target_report(probes, target,
-		      send2 ? "gnutls: gnutls_record_send2, gnutls_record_recv"
+	what_set(target, send2 ? "gnutls: gnutls_record_send2, gnutls_record_recv"
 			    : "gnutls: gnutls_record_send, gnutls_record_recv");
 	return 0;
 }
 
 /* One Go function: a uprobe at its entry and one at each of its RETs. */
-static int go_function_attach(struct tls_probes *probes, struct elf_image *image,
-			      const struct probe_target *target, const char *name,
-			      const char *enter, int *returns)
+static int go_function_attach(struct elf_image *image, struct probe_target *target,
+			      const char *name, const char *enter, int *returns)
 {
 	uint32_t offsets[GO_RETURNS_MAX];
 	struct elf_function fn;
@@ -360,19 +511,16 @@ static int go_function_attach(struct tls_probes *probes, struct elf_image *image
 	free(code);
 	if (n <= 0)
 		return n ? n : -ENOENT;
-	err = link_attach(probes, target, enter, BPF_PROBE_ENTRY, fn.file_offset);
+	err = link_attach(target, enter, false, fn.file_offset);
 	for (int i = 0; i < n && !err; i++)
-		err = link_attach(probes, target, "go_return", BPF_PROBE_ENTRY,
-				  fn.file_offset + offsets[i]);
+		err = link_attach(target, "go_return", false, fn.file_offset + offsets[i]);
 	*returns = n;
 	return err;
 }
 
 /* Go's crypto/tls, found by name in .symtab or, stripped, .gopclntab. */
-static int go_attach(struct tls_probes *probes, struct elf_image *image,
-		     const struct probe_target *target)
+static int go_attach(struct elf_image *image, struct probe_target *target)
 {
-	uint32_t first = probes->link_count;
 	int write_returns = 0, read_returns = 0;
 	char what[128];
 	int err;
@@ -381,19 +529,19 @@ static int go_attach(struct tls_probes *probes, struct elf_image *image,
 		return -ENOENT;
 	if (!elf_image_go_register_abi(image))
 		return -ENOTSUP; /* the probes read Go 1.17+'s register arguments */
-	err = go_function_attach(probes, image, target, "crypto/tls.(*Conn).Write",
+	err = go_function_attach(image, target, "crypto/tls.(*Conn).Write",
 				 "go_write_enter", &write_returns);
 	if (!err)
-		err = go_function_attach(probes, image, target, "crypto/tls.(*Conn).Read",
+		err = go_function_attach(image, target, "crypto/tls.(*Conn).Read",
 					 "go_read_enter", &read_returns);
 	if (err) {
-		links_drop(probes, first);
+		target->plan.count = 0;
 		return err;
 	}
 	snprintf(what, sizeof(what),
 		 "go crypto/tls: (*Conn).Write (entry, %d returns), (*Conn).Read (entry, %d returns)",
 		 write_returns, read_returns);
-	target_report(probes, target, what);
+	what_set(target, what);
 	return 0;
 }
 
@@ -405,14 +553,21 @@ static void file_probe(struct tls_probes *probes, struct probe_target *target)
 
 	if (elf_image_open(target->fd, &image))
 		return;
-	err = openssl_attach(probes, image, target);
+	target->plan.count = 0;
+	err = openssl_attach(image, target);
 	if (err == -ENOENT)
-		err = gnutls_attach(probes, image, target);
+		err = gnutls_attach(image, target);
 	if (err == -ENOENT)
-		err = go_attach(probes, image, target);
+		err = go_attach(image, target);
 	elf_image_close(image);
+	if (!err)
+		err = plan_attach(probes, target);
 	if (!err) {
 		probes->report.files_probed++;
+		if (probes->verbose)
+			fprintf(stderr, "TLS probes: %s in %s, %.1f ms after it was met\n",
+				target->what, target->label,
+				(clock_monotonic_ns() - target->met_ns) / 1e6);
 	} else if (err != -ENOENT) {
 		probes->report.attach_failures++;
 		log_error("cannot probe the TLS functions in %s: %s", target->label,
@@ -637,7 +792,7 @@ void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report
 		pthread_join(probes->thread, NULL);
 	if (report)
 		*report = probes->report;
-	links_drop(probes, 0);
+	links_close_all(probes);
 	if (probes->ring_open)
 		ring_poller_close(&probes->ring);
 	free(probes->seen);
