@@ -493,8 +493,58 @@ static void test_shared_socket(void)
 	conn_table_free(&table);
 }
 
+/* TLS plaintext positions are a stream of their own beside the
+ * ciphertext's: neither makes a gap or a new socket of the other. */
+static void test_tls_plaintext(void)
+{
+	struct conn_table table;
+	struct conn *conn;
+	struct event ev;
+
+	CHECK_INT(conn_table_init(&table, proto_record, NULL), 0);
+	ev = event_make(ST_EV_CONNECT, 30, 5, "127.0.0.1:443");
+	ev.sock_open_ns = 0;
+	conn_table_apply(&table, &ev);
+	/* 517 bytes of ClientHello, then the first 84 bytes of plaintext at
+	 * plaintext position 0, then its 106-byte record. */
+	ev = data_make(30, 5, ST_DIR_SEND, 0, 517, 517, "");
+	conn_table_apply(&table, &ev);
+	ev = data_make(30, 5, ST_DIR_SEND, 0, 84, 84, "");
+	ev.syscall = ST_SYS_OPENSSL;
+	ev.tls = ST_TLS_PLAINTEXT;
+	conn = conn_table_apply(&table, &ev);
+	CHECK(conn != NULL);
+	CHECK_INT(ev.gap_bytes, 0);
+	CHECK_STR(ev.remote, "127.0.0.1:443");
+	CHECK_INT(conn->plain_next_pos[ST_DIR_SEND], 84);
+	CHECK_INT(conn->next_pos[ST_DIR_SEND], 517);
+	ev = data_make(30, 5, ST_DIR_SEND, 517, 106, 106, "");
+	ev.tls = ST_TLS_CIPHERTEXT;
+	CHECK(conn_table_apply(&table, &ev) == conn);
+	CHECK_INT(ev.gap_bytes, 0);
+	/* Plaintext missed (a lost sample) is a gap of the plaintext. */
+	ev = data_make(30, 5, ST_DIR_SEND, 100, 20, 20, "");
+	ev.syscall = ST_SYS_OPENSSL;
+	ev.tls = ST_TLS_PLAINTEXT;
+	CHECK(conn_table_apply(&table, &ev) == conn);
+	CHECK_INT(ev.gap_bytes, 16);
+	CHECK_INT(ev.gap_pos, 84);
+	/* A plaintext position behind the last one is another socket on the
+	 * fd, as it is for ciphertext. */
+	ev = data_make(30, 5, ST_DIR_SEND, 10, 5, 5, "");
+	ev.syscall = ST_SYS_OPENSSL;
+	ev.tls = ST_TLS_PLAINTEXT;
+	conn = conn_table_apply(&table, &ev);
+	CHECK(conn != NULL);
+	CHECK_INT(conn->plain_next_pos[ST_DIR_SEND], 15);
+	CHECK_INT(conn->next_pos[ST_DIR_SEND], 0);
+	CHECK_STR(ev.remote, "");
+	conn_table_free(&table);
+}
+
 int main(void)
 {
+	test_tls_plaintext();
 	test_shared_socket();
 	test_fds_of();
 	test_socket_identity();

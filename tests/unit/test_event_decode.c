@@ -291,9 +291,77 @@ static void test_data(void)
 	CHECK_INT(data_decode_with(raw, size), 0);
 }
 
+/* TLS plaintext and records: the flags must agree with the syscall, the
+ * fd and each other. */
+static void test_tls(void)
+{
+	static uint8_t raw[ST_DATA_EVENT_HEADER_SIZE + sizeof(payload)];
+	struct event ev;
+	int size;
+
+	/* SSL_write's 16 bytes on fd 7, its socket from a syscall inside it. */
+	data_sample_fill();
+	data_hdr.syscall = ST_SYS_OPENSSL;
+	data_hdr.tls = ST_TLS_PLAINTEXT;
+	size = data_sample_build(raw);
+	CHECK_INT(event_decode(raw, size, 0, &ev), 0);
+	CHECK_INT(ev.tls, ST_TLS_PLAINTEXT);
+	CHECK_INT(ev.syscall, ST_SYS_OPENSSL);
+	CHECK_STR(event_syscall_names[ev.syscall], "openssl");
+	data_hdr.tls = ST_TLS_PLAINTEXT | ST_TLS_FD_CACHED;
+	CHECK_INT(data_decode_with(raw, size), 0);
+	data_hdr.tls = ST_TLS_PLAINTEXT | ST_TLS_FD_ADJACENT;
+	data_hdr.syscall = ST_SYS_GO_TLS;
+	CHECK_INT(data_decode_with(raw, size), 0);
+	CHECK_STR(event_syscall_names[ST_SYS_GO_TLS], "go-tls");
+	CHECK_STR(event_syscall_names[ST_SYS_GNUTLS], "gnutls");
+	/* two ways of knowing the socket at once */
+	data_hdr.tls = ST_TLS_PLAINTEXT | ST_TLS_FD_ADJACENT | ST_TLS_FD_CACHED;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+	/* plaintext from a syscall, or a library call without plaintext */
+	data_hdr.tls = ST_TLS_PLAINTEXT;
+	data_hdr.syscall = ST_SYS_WRITE;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+	data_hdr.tls = 0;
+	data_hdr.syscall = ST_SYS_GNUTLS;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+	/* a bit no one defined */
+	data_hdr.tls = ST_TLS_PLAINTEXT | 0x100;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+
+	/* A session on no known socket: fd -1 and no peer, or it is refused. */
+	data_sample_fill();
+	data_hdr.syscall = ST_SYS_OPENSSL;
+	data_hdr.tls = ST_TLS_PLAINTEXT | ST_TLS_NO_SOCKET;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+	data_hdr.hdr.fd = -1;
+	CHECK_INT(data_decode_with(raw, size), 0);
+	CHECK_INT(event_decode(raw, size, 0, &ev), 0);
+	CHECK_INT(ev.fd, -1);
+	data_hdr.addr_len = sizeof(sin_dns);
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+	/* plaintext on fd -1 that claims a socket */
+	data_hdr.addr_len = 0;
+	data_hdr.tls = ST_TLS_PLAINTEXT;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+
+	/* A record moved inside a TLS call: a syscall's event, never plaintext. */
+	data_sample_fill();
+	data_hdr.tls = ST_TLS_CIPHERTEXT;
+	CHECK_INT(data_decode_with(raw, size), 0);
+	CHECK_INT(event_decode(raw, size, 0, &ev), 0);
+	CHECK_INT(ev.tls, ST_TLS_CIPHERTEXT);
+	data_hdr.tls = ST_TLS_CIPHERTEXT | ST_TLS_FD_CACHED;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+	data_hdr.syscall = ST_SYS_OPENSSL;
+	data_hdr.tls = ST_TLS_CIPHERTEXT | ST_TLS_PLAINTEXT;
+	CHECK_INT(data_decode_with(raw, size), -EINVAL);
+}
+
 int main(void)
 {
 	test_conn();
 	test_data();
+	test_tls();
 	return check_report("test_event_decode");
 }

@@ -457,6 +457,72 @@ static void test_exchanges(void)
 	CHECK(has(line, ",\"response\":null}\n"));
 }
 
+/* TLS plaintext: marked on data lines and exchanges, human and JSON. */
+static void test_tls(void)
+{
+	static const uint8_t get[] = { 'G', 'E', 'T', ' ', '/', '\r', '\n' };
+	struct output_style style = { .data_chars = 64 };
+	struct event ev = event_make(ST_EV_DATA);
+	static struct message request;
+	struct http_message *msg = PROTOCOL_BODY(&request, struct http_message);
+	struct exchange exchange = {
+		.protocol = &http_protocol,
+		.request = &request,
+		.request_ts_ns = 1000,
+		.response_ts_ns = 1000,
+		.request_bytes = 7,
+		.tls = true,
+	};
+	struct strbuf buf;
+
+	ev.direction = ST_DIR_SEND;
+	ev.syscall = ST_SYS_OPENSSL;
+	ev.tls = ST_TLS_PLAINTEXT;
+	ev.bytes = ev.captured = sizeof(get);
+	ev.data = get;
+	CHECK_STR(detail(human(&ev, &style)), "openssl 7B (tls) \"GET /\\r\\n\"\n");
+	json(&ev, &style);
+	CHECK(json_line_ok(line));
+	CHECK(has(line, ",\"syscall\":\"openssl\","));
+	CHECK(has(line, ",\"encrypted\":false,\"tls\":true,\"data\":"));
+	CHECK(!strstr(line, "tls_socket"));
+	ev.tls |= ST_TLS_FD_ADJACENT;
+	json(&ev, &style);
+	CHECK(has(line, ",\"tls\":true,\"tls_socket\":\"adjacent\","));
+	ev.tls = ST_TLS_PLAINTEXT | ST_TLS_FD_CACHED;
+	json(&ev, &style);
+	CHECK(has(line, ",\"tls_socket\":\"cached\","));
+	ev.tls = ST_TLS_PLAINTEXT | ST_TLS_NO_SOCKET;
+	ev.fd = -1;
+	CHECK_STR(detail(human(&ev, &style)), "openssl 7B (tls, socket unknown) \"GET /\\r\\n\"\n");
+	json(&ev, &style);
+	CHECK(has(line, ",\"fd\":-1,"));
+	CHECK(has(line, ",\"tls_socket\":\"unknown\","));
+	/* A record of a TLS call, shown with --show-ciphertext. */
+	ev.fd = 3;
+	ev.syscall = ST_SYS_WRITE;
+	ev.tls = ST_TLS_CIPHERTEXT;
+	ev.encrypted = true;
+	CHECK(has(detail(human(&ev, &style)), "write 7B (tls, encrypted)\n"));
+	json(&ev, &style);
+	CHECK(has(line, ",\"encrypted\":true,\"tls\":false,\"tls_records\":true,"));
+
+	request.protocol = &http_protocol;
+	msg->is_request = true;
+	strcpy(msg->method, "GET");
+	strcpy(msg->target, "/");
+	strbuf_init(&buf, line, sizeof(line));
+	human_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, " http (tls) GET / -> (no response)  req 7B"));
+	strbuf_init(&buf, line, sizeof(line));
+	json_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, ",\"tls\":true,\"request\":{"));
+	exchange.tls = false;
+	strbuf_init(&buf, line, sizeof(line));
+	json_output.exchange(&buf, &ev, &exchange, &style);
+	CHECK(has(line, ",\"tls\":false,\"request\":{"));
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -465,5 +531,6 @@ int main(void)
 	test_human_long_values();
 	test_json();
 	test_exchanges();
+	test_tls();
 	return check_report("test_output");
 }
