@@ -7,14 +7,14 @@
 #
 #   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
 #
-# NAME: http redis dns postgres. The servers run in a temporary directory
+# NAME: http redis dns postgres https. The servers run in a temporary directory
 # and are stopped at the end; nothing outside it is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres)
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https)
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
 export TZ=UTC LC_ALL=C
 
@@ -168,6 +168,24 @@ record_postgres() {
 			-c "SELECT 1 AS one, 'golden' AS word" >/dev/null
 	}
 	trace postgres "" -c postgres -c psql
+}
+
+# TLS: curl over https to openssl s_server -www (a self-signed certificate
+# made here); both sides' plaintext comes from the uprobes (the server's
+# through BIO_f_ssl, under the exported SSL_write).
+record_https() {
+	local port
+	port=$(free_port)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+		-subj /CN=localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+	openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" -key "$tmp/key.pem" \
+		-www -quiet </dev/null >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	traffic_https() {
+		curl -sk --http1.1 "https://127.0.0.1:$port/golden" >/dev/null
+	}
+	trace https --json -c openssl -c curl
 }
 
 for name in "${names[@]}"; do
