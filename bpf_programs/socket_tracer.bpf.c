@@ -1771,6 +1771,21 @@ static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
 	data_event_submit(ctx, ev);
 }
 
+/* A call's entry as its return found it (copied: the caller deletes it
+ * from its map); a return without one, attached mid-call, is counted.
+ * Returns 0 when there is one. */
+static __always_inline int tls_call_found(const struct tls_call *found, __u64 pid_tgid,
+					  struct tls_call *call)
+{
+	if (!found) {
+		if (task_selected(pid_tgid))
+			tls_count(ST_TLS_COUNT_RETURN_UNMATCHED);
+		return -1;
+	}
+	*call = *found;
+	return 0;
+}
+
 /* A return: takes the thread's call; ret is the function's result, moved
  * bytes read through call->moved when it has one. */
 static __always_inline int tls_return(struct user_regs *ctx, __s64 ret)
@@ -1778,13 +1793,9 @@ static __always_inline int tls_return(struct user_regs *ctx, __s64 ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_selected(pid_tgid))
 		return 0;
-	struct tls_call *found = tls_calls.lookup(&pid_tgid);
-	if (!found) {
-		if (task_selected(pid_tgid))
-			tls_count(ST_TLS_COUNT_RETURN_UNMATCHED);
+	struct tls_call call;
+	if (tls_call_found(tls_calls.lookup(&pid_tgid), pid_tgid, &call))
 		return 0;
-	}
-	struct tls_call call = *found;
 	tls_calls.delete(&pid_tgid);
 	__s64 n = ret;
 	if (call.moved) {
@@ -1910,13 +1921,9 @@ int go_return(struct user_regs *ctx)
 	if (!pid_selected(pid_tgid))
 		return 0;
 	struct go_call_key key = { .g = ctx->r14, .tgid = pid_tgid >> 32 };
-	struct tls_call *found = go_calls.lookup(&key);
-	if (!found) {
-		if (task_selected(pid_tgid))
-			tls_count(ST_TLS_COUNT_RETURN_UNMATCHED);
+	struct tls_call call;
+	if (tls_call_found(go_calls.lookup(&key), pid_tgid, &call))
 		return 0;
-	}
-	struct tls_call call = *found;
 	go_calls.delete(&key);
 	tls_plaintext_emit(ctx, pid_tgid, &call, (__s64)ctx->ax);
 	return 0;
