@@ -11,9 +11,11 @@ Certificates
 
 Servers: context managers (also .stop()), each with .port on 127.0.0.1, its
 certificate in .cert/.key, everything in a temporary directory removed at stop.
-  NginxHttpsServer(paths=DEFAULT_PATHS): nginx, one worker, HTTP/1.1 only (no
-      http2), keep-alive (1000 requests, 60 s), serving expected_body(p) for
-      each p in paths as a static file; other paths are 404. .url(path).
+  NginxHttpsServer(paths=DEFAULT_PATHS, comm="nginx"): nginx, one worker,
+      HTTP/1.1 only (no http2), keep-alive (1000 requests, 60 s), serving
+      expected_body(p) for each p in paths as a static file; other paths are
+      404. .url(path), .worker_pid(). Another comm runs it through a symlink
+      of that name, so a tracer's -c can tell it from other nginx.
   OpensslServer(mode="echo"|"www"): openssl s_server. "echo": plain mode,
       SSL_read/SSL_write; each byte received is sent back (relayed through its
       stdin by a thread here), the connection stays open until the client
@@ -32,13 +34,18 @@ what the client itself reported.
   curl(urls) -> [CurlReply(status, size_download, size_request, size_header,
       local_port, num_connects)], one per URL, one curl process, --http1.1 -k:
       the URLs share one connection (num_connects 1 then 0).
-  go_client(urls, stripped=False) -> [HttpReply(status, body_len, local_port)]:
-      one keep-alive connection; comm "go_client" ("go_client_s" stripped).
-  node_client(urls) -> [HttpReply]: one keep-alive connection, comm
-      "node_tls_client".
+  go_client(urls, stripped=False, delay=0) -> [HttpReply(status, body_len,
+      local_port)]: one keep-alive connection; comm "go_client" ("go_client_s"
+      stripped). delay: seconds it waits before its first request, so that a
+      tracer started before it has probed the new binary by then.
+  node_client(urls, delay=0) -> [HttpReply]: one keep-alive connection, comm
+      "node_tls_client"; delay as go_client's.
   python_client(urls, comm="py_tls_client") -> [HttpReply]: urllib with an
       unverified context; urllib closes after each reply, so one connection
       per URL.
+  WaitingPythonClient(urls, comm): that client, but started at once and held
+      (ssl imported, libssl mapped) until .release(); .pid, .replies() ->
+      [HttpReply], a context manager.
   wget(urls) -> [HttpReply(status, body_len, None)] from its -S headers (the
       body bytes written to stdout are checked against them): GnuTLS, one
       keep-alive connection.
@@ -166,7 +173,7 @@ http {{
 }}
 """
 
-    def __init__(self, paths=DEFAULT_PATHS):
+    def __init__(self, paths=DEFAULT_PATHS, comm="nginx"):
         tmp = tempfile.mkdtemp(prefix="st-nginx-tls-")
         os.chmod(tmp, 0o755)  # the worker runs as nobody
         self.port = free_port()
@@ -181,8 +188,25 @@ http {{
         config = os.path.join(tmp, "nginx.conf")
         with open(config, "w") as f:
             f.write(self.CONFIG.format(tmp=tmp, port=self.port, cert=self.cert, key=self.key))
-        super().__init__(["nginx", "-c", config, "-p", tmp], tmp=tmp)
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if comm != "nginx":
+            # The comm is the name exec'd, the symlink's own.
+            os.symlink(binary, os.path.join(tmp, comm))
+            binary = os.path.join(tmp, comm)
+        super().__init__([binary, "-c", config, "-p", tmp], tmp=tmp)
         _await_port(self)
+
+    def worker_pid(self, timeout=10):
+        """The one worker's pid (the master's only child)."""
+        deadline = time.time() + timeout
+        path = "/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)
+        while time.time() < deadline:
+            with open(path) as f:
+                children = f.read().split()
+            if len(children) == 1:
+                return int(children[0])
+            time.sleep(0.05)
+        raise AssertionError("nginx %d: no single worker within %ds" % (self.proc.pid, timeout))
 
     def url(self, path):
         return "https://127.0.0.1:%d%s" % (self.port, path)
@@ -352,20 +376,24 @@ def curl(urls):
     return replies
 
 
-def go_client(urls, stripped=False):
-    return _http_replies(_run([go_binary("go_client", stripped)] + list(urls), "go_client"),
-                         "go_client", len(urls))
+def go_client(urls, stripped=False, delay=0):
+    args = [go_binary("go_client", stripped), "-delay", "%dms" % (delay * 1000)] + list(urls)
+    return _http_replies(_run(args, "go_client"), "go_client", len(urls))
 
 
-def node_client(urls):
-    return _http_replies(_run(["node", os.path.join(PROGRAMS, "node_client.js")] + list(urls),
-                              "node_client.js"), "node_client.js", len(urls))
+def node_client(urls, delay=0):
+    args = ["node", os.path.join(PROGRAMS, "node_client.js"),
+            "--delay-ms=%d" % (delay * 1000)] + list(urls)
+    return _http_replies(_run(args, "node_client.js"), "node_client.js", len(urls))
 
 
 PYTHON_CLIENT = r"""
-import ctypes, ssl, sys, urllib.error, urllib.request
+import ctypes, os, ssl, sys, urllib.error, urllib.request
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME: the tracer's -c
 context = ssl._create_unverified_context()
+if os.environ.get("ST_WAIT_FOR_STDIN"):
+    print("ready", flush=True)
+    sys.stdin.readline()
 for url in sys.argv[2:]:
     try:
         reply = urllib.request.urlopen(url, context=context, timeout=20)
@@ -381,6 +409,54 @@ for url in sys.argv[2:]:
 def python_client(urls, comm="py_tls_client"):
     return _http_replies(_run([sys.executable, "-c", PYTHON_CLIENT, comm] + list(urls),
                               "python urllib"), "python urllib", len(urls))
+
+
+class WaitingPythonClient:
+    def __init__(self, urls, comm):
+        self.count = len(urls)
+        self.proc = subprocess.Popen([sys.executable, "-c", PYTHON_CLIENT, comm] + list(urls),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE,
+                                     env=dict(os.environ, ST_WAIT_FOR_STDIN="1"))
+        self.pid = self.proc.pid
+        try:
+            line = _read_line(self.proc.stdout, self.proc, CLIENT_TIMEOUT, "python client")
+        except AssertionError:
+            self.stop()
+            raise
+        if line != "ready\n":
+            self.stop()
+            raise AssertionError("python client: %r" % line)
+
+    def release(self):
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def replies(self):
+        try:
+            out, err = self.proc.communicate(timeout=CLIENT_TIMEOUT)
+        except subprocess.TimeoutExpired as e:
+            raise AssertionError("python client: no answer within %ds" % CLIENT_TIMEOUT) from e
+        if self.proc.returncode != 0:
+            raise AssertionError("python client exited with %d: %s"
+                                 % (self.proc.returncode, err))
+        return _http_replies(out, "python client", self.count)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except BrokenPipeError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def wget(urls):

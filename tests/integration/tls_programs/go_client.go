@@ -1,11 +1,14 @@
 // An HTTPS client for the TLS integration tests: GETs each URL in turn over
 // one HTTP/1.1 keep-alive connection, certificate unchecked, and prints one
-// line per reply: "STATUS BODY_BYTES LOCAL_PORT". Usage: go_client URL...
+// line per reply: "STATUS BODY_BYTES LOCAL_PORT". Usage: go_client
+// [-delay DURATION] URL...; -delay waits before the first request, so that a
+// tracer started before this program has probed it by then.
 package main
 
 import (
 	"context"
 	"crypto/tls"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +19,8 @@ import (
 )
 
 func main() {
+	delay := flag.Duration("delay", 0, "wait this long before the first request")
+	flag.Parse()
 	transport := &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 		// A non-nil empty map and no forced attempt: HTTP/1.1 only.
@@ -25,7 +30,8 @@ func main() {
 		DisableCompression:  true,
 	}
 	client := &http.Client{Transport: transport, Timeout: 20 * time.Second}
-	for _, url := range os.Args[1:] {
+	time.Sleep(*delay)
+	for _, url := range flag.Args() {
 		localPort := 0
 		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 			localPort = info.Conn.LocalAddr().(*net.TCPAddr).Port

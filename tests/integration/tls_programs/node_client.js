@@ -1,6 +1,8 @@
 // An HTTPS client for the TLS integration tests: GETs each URL in turn over
 // one keep-alive connection, certificate unchecked, and prints one line per
-// reply: "STATUS BODY_BYTES LOCAL_PORT". Usage: node node_client.js URL...
+// reply: "STATUS BODY_BYTES LOCAL_PORT". Usage: node node_client.js
+// [--delay-ms=N] URL...; the delay comes before the first request, so that a
+// tracer started before this program has probed it by then.
 'use strict';
 const https = require('https');
 
@@ -21,8 +23,16 @@ function get(url) {
   });
 }
 
+let urls = process.argv.slice(2);
+let delayMs = 0;
+if (urls.length && urls[0].startsWith('--delay-ms=')) {
+  delayMs = Number(urls[0].slice('--delay-ms='.length));
+  urls = urls.slice(1);
+}
+
 (async () => {
-  for (const url of process.argv.slice(2)) console.log(await get(url));
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  for (const url of urls) console.log(await get(url));
   agent.destroy();
 })().catch((err) => {
   console.error(err.message);
