@@ -318,6 +318,38 @@ class PythonUrllib(Checks, unittest.TestCase):
         self.assertTrue([l for l in probe_lines(tracer)
                          if "/libssl.so.3 (every process)" in l], probe_lines(tracer))
 
+    def test_asyncio_memory_buffers_take_the_adjacent_socket(self):
+        # asyncio's SSLObject makes no socket syscall inside SSL_read/SSL_write:
+        # the session's socket is the one the thread writes its records to.
+        comm = "py_tls_async"
+        with peers.NginxHttpsServer(comm=NGINX) as nginx, \
+                Tracer("-c", comm, "-c", NGINX) as tracer:
+            worker = nginx.worker_pid()
+            replies = peers.asyncio_client([nginx.url(p) for p in PATHS], comm=comm)
+            self.assertEqual(tracer.stop(), 0)
+        self.assertEqual([(r.status, r.body_len) for r in replies],
+                         [(200, len(peers.expected_body(p))) for p in PATHS])
+        events = tracer.events()
+        remote = loopback(nginx.port)
+        client = connection(events, pid_of(events, comm, remote), remote)
+        server = connection(events, worker, loopback(replies[0].local_port))
+        found, served = exchanges(events, client, "http"), exchanges(events, server, "http")
+        for side in (found, served):
+            self.assert_http(side, PATHS)
+            self.assertEqual([e["response"]["content_length"] for e in side],
+                             [r.body_len for r in replies])
+        self.assertEqual([(e["request_bytes"], e["response_bytes"]) for e in found],
+                         [(e["request_bytes"], e["response_bytes"]) for e in served])
+        sent, received = self.assert_plaintext_stream(events, client, "openssl",
+                                                      sockets=("adjacent",))
+        self.assert_sums(events, client, found, sent, received)
+        sent, received = self.assert_plaintext_stream(events, server, "openssl",
+                                                      sockets=(None, "cached"))
+        self.assert_sums(events, server, served, sent, received, client=False)
+        self.assertEqual([e for e in of(events, client, event="data", tls=True)
+                          if e["remote"] != remote], [])
+        self.assert_closes_match(events, client, server, unread_by_a=None, unread_by_b=None)
+
     def test_pid_traces_one_of_two_clients(self):
         comm = "py_tls_pair"
         urls = ["/hello", "/body/1000"]

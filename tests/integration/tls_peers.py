@@ -43,6 +43,10 @@ what the client itself reported.
   python_client(urls, comm="py_tls_client") -> [HttpReply]: urllib with an
       unverified context; urllib closes after each reply, so one connection
       per URL.
+  asyncio_client(urls, comm="py_tls_async") -> [HttpReply]: python asyncio
+      streams (TLS on memory buffers, an SSLObject), all URLs on one
+      keep-alive connection to the first URL's host, HTTP/1.1 with
+      Content-Length replies only.
   WaitingPythonClient(urls, comm): that client, but started at once and held
       (ssl imported, libssl mapped) until .release(); .pid, .replies() ->
       [HttpReply], a context manager.
@@ -409,6 +413,38 @@ for url in sys.argv[2:]:
 def python_client(urls, comm="py_tls_client"):
     return _http_replies(_run([sys.executable, "-c", PYTHON_CLIENT, comm] + list(urls),
                               "python urllib"), "python urllib", len(urls))
+
+
+ASYNCIO_CLIENT = r"""
+import asyncio, ctypes, ssl, sys, urllib.parse
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME: the tracer's -c
+
+async def main(urls):
+    first = urllib.parse.urlsplit(urls[0])
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(
+        first.hostname, first.port, ssl=ssl._create_unverified_context()), 20)
+    port = writer.get_extra_info("sockname")[1]
+    for url in urls:
+        path = urllib.parse.urlsplit(url).path
+        request = "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, first.netloc)
+        writer.write(request.encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+        lines = head.decode().split("\r\n")
+        length = [int(l.split(":", 1)[1]) for l in lines
+                  if l.lower().startswith("content-length:")][0]
+        body = await asyncio.wait_for(reader.readexactly(length), 20)
+        print(lines[0].split()[1], len(body), port, flush=True)
+    writer.close()
+    await writer.wait_closed()
+
+asyncio.run(main(sys.argv[2:]))
+"""
+
+
+def asyncio_client(urls, comm="py_tls_async"):
+    return _http_replies(_run([sys.executable, "-c", ASYNCIO_CLIENT, comm] + list(urls),
+                              "python asyncio"), "python asyncio", len(urls))
 
 
 class WaitingPythonClient:
