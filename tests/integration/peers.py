@@ -137,41 +137,6 @@ class TlsServer(Process):
         shutil.rmtree(self.certdir, ignore_errors=True)
 
 
-class NginxTlsServer(Process):
-    """nginx, one worker, HTTPS on loopback with a throwaway certificate."""
-
-    CONFIG = """
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        location / {{ return 200 "hello over tls\n"; }}
-    }}
-}}
-"""
-
-    def __init__(self):
-        self.port = free_port()
-        self.tmp = tempfile.mkdtemp(prefix="st-nginx-")
-        cert, key = os.path.join(self.tmp, "cert.pem"), os.path.join(self.tmp, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                        "/CN=localhost", "-keyout", key, "-out", cert, "-days", "1"],
-                       check=True, capture_output=True)
-        config = os.path.join(self.tmp, "nginx.conf")
-        with open(config, "w") as f:
-            f.write(self.CONFIG.format(tmp=self.tmp, port=self.port, cert=cert, key=key))
-        super().__init__(["nginx", "-c", config, "-p", self.tmp], tmp=self.tmp)
-        wait_for_port(self.port, proc=self.proc)
-
-
 class PostgresServer(Process):
     """A throwaway cluster, run as the postgres user, TCP on loopback only."""
 
