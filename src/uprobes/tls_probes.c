@@ -685,8 +685,10 @@ static void *exec_thread(void *arg)
 	struct tls_probes *probes = arg;
 
 	while (!atomic_load(&probes->stopping))
-		if (ring_poller_poll(&probes->ring, THREAD_POLL_MS))
+		if (ring_poller_poll(&probes->ring, THREAD_POLL_MS)) {
+			log_error("TLS: programs started from now on are not probed");
 			break;
+		}
 	return NULL;
 }
 
@@ -770,7 +772,7 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 		all_processes_probe(probes);
 	}
 	if (probes->verbose)
-		fprintf(stderr, "TLS probes: %" PRIu64 " files probed at the start, in %.1f ms\n",
+		fprintf(stderr, "TLS probing at the start: %" PRIu64 " files, %.1f ms\n",
 			probes->report.files_probed, (clock_monotonic_ns() - started_ns) / 1e6);
 	err = pthread_create(&probes->thread, NULL, exec_thread, probes);
 	if (err) {

@@ -221,7 +221,7 @@ class NginxTls(unittest.TestCase):
 
 class Tls(unittest.TestCase):
     def test_client_hello_sni(self):
-        with TlsServer() as server, Tracer("-c", "openssl") as tracer:
+        with TlsServer() as server, Tracer("-c", "openssl", "--show-ciphertext") as tracer:
             subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % server.port,
                             "-servername", "sni.example.test", "-CAfile", server.cert],
                            input=b"hello over tls\n", capture_output=True, timeout=30)
@@ -232,11 +232,16 @@ class Tls(unittest.TestCase):
         self.assertEqual(handshakes[0]["request"]["sni"], "sni.example.test")
         self.assertEqual(handshakes[0]["request"]["version"], "TLS1.3")
         self.assertEqual(handshakes[0]["response"]["version"], "TLS1.3")
-        # After the handshake, data is marked encrypted, on both ends.
+        # After the handshake, the records are marked encrypted, on both
+        # ends (printed with --show-ciphertext); the line s_client sent is
+        # the plaintext both ends' TLS calls moved.
         later = [e for e in select(events, event="data")
                  if e["ts_ns"] > handshakes[0]["response_ts_ns"]]
-        self.assertTrue(later)
-        self.assertTrue(all(e["protocol"] == "tls" and e["encrypted"] for e in later))
+        records = [e for e in later if not e["tls"]]
+        self.assertTrue(records)
+        self.assertTrue(all(e["protocol"] == "tls" and e["encrypted"] for e in records))
+        plaintext = [(e["direction"], e["data"]) for e in later if e["tls"]]
+        self.assertEqual(plaintext, [("send", "hello over tls\n"), ("recv", "hello over tls\n")])
 
 
 class Postgres(unittest.TestCase):
