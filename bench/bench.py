@@ -58,6 +58,8 @@ ST_SUMMARY = re.compile(
     r"data (\d+)\), "
     r"lost samples (\d+), malformed samples (\d+)")
 ST_COMPILE = re.compile(rb"BPF compile process: ([\d.]+) s CPU, peak RSS ([\d.]+) MiB")
+# Its uprobes are uprobe_multi links, which `bpftool perf list` does not show.
+ST_TLS_UPROBES = re.compile(r"socket-tracer: TLS: \d+ files probed \((\d+) uprobes\)")
 BT_ATTACHING = re.compile(r"Attaching (\d+) probes")
 BT_LOST = re.compile(rb"^Lost (\d+) events", re.M)
 BT_ATTACHING_LINE = re.compile(rb"^Attaching \d+ probes", re.M)
@@ -761,6 +763,9 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
                     res["events_per_s_summary"] = int(m.group(1)) / elapsed
             else:
                 res["no_summary"] = err[-800:]
+            m = ST_TLS_UPROBES.search(err)
+            if m:
+                res["uprobes"] = int(m.group(1))
         if r.proc.returncode not in (0, None) and r.kind != "strace":
             res["exit"] = r.proc.returncode
     return res
@@ -999,7 +1004,9 @@ def report(ctx, results, startup, rss, args):
                 "handler and its single-step run in the process that hits it), wrk's (it links "
                 "the same libssl, so a uprobe attached to the file fires in it too), and the "
                 "tracer's own. Uprobes attached: the uprobes and uretprobes the tracer held in "
-                "`bpftool perf list` at the end of the run. sslsniff writes to /dev/null (its "
+                "`bpftool perf list` at the end of the run (socket-tracer's are uprobe_multi "
+                "links, which it does not list: the count of its own TLS summary line). "
+                "sslsniff writes to /dev/null (its "
                 "lines are not counted); its lost samples are bcc's `Possibly lost N samples`. Debian's "
                 "sslsniff does not compile against Debian's 6.1 kernel headers (bcc issue 5241); the "
                 "bench runs a copy with that one `min()` spelled as a comparison, bcc's own fix, and "
