@@ -1756,7 +1756,11 @@ static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
 		return;
 	struct st_data_event *ev = &scratch->ev;
 	__u32 captured = payload_copy(ev->data, call->buf, n);
-	__u32 cut = captured < (__u64)n ? ST_CUT_DATA_SIZE : ST_CUT_NONE;
+	/* The program's own buffer: nothing read of it is a fault, not the
+	 * capture limit (unless that is 0). */
+	__u32 cut = captured >= (__u64)n ? ST_CUT_NONE
+		    : !captured && ST_DATA_SIZE ? ST_CUT_UNREADABLE
+						: ST_CUT_DATA_SIZE;
 	if (sock) {
 		header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, (__s32)key);
 		data_event_fill(ev, sock, call->syscall, call->direction, n,

@@ -133,6 +133,7 @@ enum st_capture_cut {
 	ST_CUT_IOVECS = 2,    /* bytes past the first ST_IOV_MAX iovecs */
 	ST_CUT_NO_BUFFER = 3, /* sendfile, splice: the payload is a file or pipe */
 	ST_CUT_MMSG = 4,      /* messages past the first ST_MMSG_MAX of a *mmsg call */
+	ST_CUT_UNREADABLE = 5, /* a TLS call's buffer could not be read (not mapped) */
 	ST_CUT_NR
 };
 

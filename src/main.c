@@ -251,14 +251,13 @@ static void tls_summary(const struct tls_probes_report *report,
 {
 	fprintf(stderr,
 		"socket-tracer: TLS: %" PRIu64 " files probed (%" PRIu64 " uprobes), %" PRIu64
-		" not probed for an error, %" PRIu64 " not examined (table full); record events "
-		"not printed %" PRIu64 " (their plaintext is; --show-ciphertext); plaintext "
+		" not probed for an error, %" PRIu64 " not examined (table full); plaintext "
 		"without a known socket %" PRIu64 "; calls whose socket changed %" PRIu64
 		", mixing two sockets %" PRIu64 ", taken from the next write wrongly %" PRIu64
 		", returns without an entry %" PRIu64
 		", new programs not told (ring full) %" PRIu64 "\n",
 		report->files_probed, report->probes_attached, report->attach_failures,
-		report->files_not_examined, session->ciphertext_hidden, session->plaintext_unbound,
+		report->files_not_examined, session->plaintext_unbound,
 		counts[ST_TLS_COUNT_SOCKET_CHANGED],
 		counts[ST_TLS_COUNT_SOCKETS_MIXED], counts[ST_TLS_COUNT_ADJACENT_WRONG],
 		counts[ST_TLS_COUNT_RETURN_UNMATCHED],

@@ -683,6 +683,11 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			x->requests_answered_unseen, x->requests_dropped, x->conns_desynced,
 			x->conns_not_decoded);
 	}
+	if (session->ciphertext_hidden)
+		fprintf(stderr,
+			"socket-tracer: %" PRIu64 " TLS record events not printed: their plaintext "
+			"is (--show-ciphertext prints them)\n",
+			session->ciphertext_hidden);
 	/* By CPU as the kernel's lost records tell it. The program's count comes
 	 * here without CPUs, so what it has beyond those records gets a line of
 	 * its own, and the lines add up to the total. With a ring buffer the

@@ -33,6 +33,7 @@ const char *const event_capture_cut_names[ST_CUT_NR] = {
 	[ST_CUT_IOVECS] = "iovec-limit",
 	[ST_CUT_NO_BUFFER] = "no-buffer",
 	[ST_CUT_MMSG] = "message-limit",
+	[ST_CUT_UNREADABLE] = "unreadable",
 };
 
 const char *const event_direction_names[ST_DIR_NR] = {

@@ -1,6 +1,8 @@
-/* An ELF file mapped privately and read through libelf; the Go function
- * table (.gopclntab) and code bytes are read from the mapping directly,
- * each range checked against it first (see elf_image.h). */
+/* An ELF file read through libelf with pread (ELF_C_READ), never mapped:
+ * a traced program's user may truncate the file under us, which would
+ * make a mapping fault (SIGBUS) where a read only comes up short. The Go
+ * function table (.gopclntab) is a section libelf reads; code bytes are
+ * read from the file; every range is checked first (see elf_image.h). */
 #include "uprobes/elf_image.h"
 
 #include <endian.h>
@@ -10,8 +12,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The .gopclntab layouts read here: Go 1.18-1.19 and 1.20 onwards share
  * one header (runtime/symtab.go's pcHeader, 8-byte words on amd64). */
@@ -52,9 +55,18 @@ struct go_pclntab {
 	uint64_t functab;
 };
 
+/* An address range of the file's layout. */
+struct address_range {
+	uint64_t start, end;
+};
+
+#define PLT_SECTIONS_MAX 4
+
 struct elf_image {
-	uint8_t *map;
-	size_t map_size;
+	int fd;           /* a duplicate of the caller's, closed with the image */
+	struct address_range plt[PLT_SECTIONS_MAX]; /* .plt, .plt.sec, .plt.got */
+	size_t plt_count;
+	uint64_t file_size;
 	Elf *elf;
 	struct exec_segment *segments;
 	size_t segment_count;
@@ -120,13 +132,24 @@ long elf_image_code(const struct elf_image *image, uint64_t vaddr, uint8_t *buf,
 		size = available;
 	if (size > LONG_MAX)
 		size = LONG_MAX;
-	memcpy(buf, image->map + segment->file_offset + into, size);
-	return (long)size;
+	ssize_t got = pread(image->fd, buf, size, (off_t)(segment->file_offset + into));
+
+	if (got < 0)
+		return -errno;
+	return got ? (long)got : -EIO; /* cut short since it was opened */
 }
 
 bool elf_image_is_go(const struct elf_image *image)
 {
 	return image->is_go;
+}
+
+bool elf_image_in_plt(const struct elf_image *image, uint64_t vaddr)
+{
+	for (size_t i = 0; i < image->plt_count; i++)
+		if (vaddr >= image->plt[i].start && vaddr < image->plt[i].end)
+			return true;
+	return false;
 }
 
 bool elf_image_go_register_abi(const struct elf_image *image)
@@ -153,7 +176,7 @@ static int segments_read(struct elf_image *image)
 
 	/* The count may come from section 0 (extended numbering): at most
 	 * as many headers as the file has room for. */
-	if (elf_getphdrnum(image->elf, &count) || count > image->map_size / sizeof(Elf64_Phdr))
+	if (elf_getphdrnum(image->elf, &count) || count > image->file_size / sizeof(Elf64_Phdr))
 		return -ENOEXEC;
 	image->segments = calloc(count ? count : 1, sizeof(*image->segments));
 	if (!image->segments)
@@ -165,12 +188,12 @@ static int segments_read(struct elf_image *image)
 			return -ENOEXEC;
 		if (phdr.p_type != PT_LOAD || !(phdr.p_flags & PF_X))
 			continue;
-		if (phdr.p_offset >= image->map_size)
+		if (phdr.p_offset >= image->file_size)
 			continue;
 		uint64_t file_size = phdr.p_filesz;
 
-		if (file_size > image->map_size - phdr.p_offset)
-			file_size = image->map_size - phdr.p_offset;
+		if (file_size > image->file_size - phdr.p_offset)
+			file_size = image->file_size - phdr.p_offset;
 		if (file_size == 0 || phdr.p_vaddr > UINT64_MAX - file_size)
 			continue;
 		image->segments[image->segment_count++] = (struct exec_segment){
@@ -203,12 +226,15 @@ static void symbol_table_set(struct symbol_table *table, Elf_Scn *scn, const GEl
  * when it is not one of the layouts read here. text_section_vaddr stands
  * in for the header's text start when that is not code (unrelocated, in a
  * position-independent executable). */
-static void pclntab_read(struct elf_image *image, const GElf_Shdr *shdr,
-			 uint64_t text_section_vaddr)
+static void pclntab_read(struct elf_image *image, Elf_Scn *scn, uint64_t text_section_vaddr)
 {
 	struct go_pclntab *table = &image->pclntab;
-	const uint8_t *bytes = image->map + shdr->sh_offset;
-	uint64_t size = shdr->sh_size;
+	Elf_Data *data = elf_rawdata(scn, NULL);
+
+	if (!data || !data->d_buf)
+		return;
+	const uint8_t *bytes = data->d_buf;
+	uint64_t size = data->d_size;
 
 	if (size < PCLNTAB_HEADER_SIZE)
 		return;
@@ -245,7 +271,7 @@ static void pclntab_read(struct elf_image *image, const GElf_Shdr *shdr,
 
 static int sections_read(struct elf_image *image)
 {
-	GElf_Shdr pclntab_shdr = { 0 };
+	Elf_Scn *pclntab = NULL;
 	uint64_t text_section_vaddr = 0;
 	size_t names;
 	Elf_Scn *scn = NULL;
@@ -270,19 +296,24 @@ static int sections_read(struct elf_image *image)
 			name = elf_strptr(image->elf, names, shdr.sh_name);
 		if (!name)
 			continue;
-		if (!strcmp(name, ".go.buildinfo")) {
+		if (!strncmp(name, ".plt", 4) && image->plt_count < PLT_SECTIONS_MAX &&
+		    shdr.sh_addr <= UINT64_MAX - shdr.sh_size) {
+			image->plt[image->plt_count++] = (struct address_range){
+				.start = shdr.sh_addr, .end = shdr.sh_addr + shdr.sh_size,
+			};
+		} else if (!strcmp(name, ".go.buildinfo")) {
 			image->is_go = true;
 		} else if (!strcmp(name, ".text") && !text_section_vaddr) {
 			text_section_vaddr = shdr.sh_addr;
 		} else if (!strcmp(name, ".gopclntab")) {
 			image->is_go = true;
-			if (shdr.sh_type != SHT_NOBITS && !pclntab_shdr.sh_size &&
-			    range_within(shdr.sh_offset, shdr.sh_size, image->map_size))
-				pclntab_shdr = shdr;
+			if (shdr.sh_type != SHT_NOBITS && shdr.sh_size && !pclntab &&
+			    range_within(shdr.sh_offset, shdr.sh_size, image->file_size))
+				pclntab = scn;
 		}
 	}
-	if (pclntab_shdr.sh_size)
-		pclntab_read(image, &pclntab_shdr, text_section_vaddr);
+	if (pclntab)
+		pclntab_read(image, pclntab, text_section_vaddr);
 	return 0;
 }
 
@@ -301,16 +332,13 @@ int elf_image_open(int fd, struct elf_image **image_out)
 	image = calloc(1, sizeof(*image));
 	if (!image)
 		return -ENOMEM;
-	image->map_size = (size_t)st.st_size;
-	/* Writable but private: libelf may convert data in place, and no
-	 * write reaches the file. */
-	image->map = mmap(NULL, image->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	if (image->map == MAP_FAILED) {
+	image->file_size = (uint64_t)st.st_size;
+	image->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (image->fd < 0) {
 		err = -errno;
-		image->map = NULL;
 		goto fail;
 	}
-	image->elf = elf_memory((char *)image->map, image->map_size);
+	image->elf = elf_begin(image->fd, ELF_C_READ, NULL);
 	if (!image->elf) {
 		err = -ENOEXEC;
 		goto fail;
@@ -343,8 +371,8 @@ void elf_image_close(struct elf_image *image)
 		return;
 	if (image->elf)
 		elf_end(image->elf);
-	if (image->map)
-		munmap(image->map, image->map_size);
+	if (image->fd >= 0)
+		close(image->fd);
 	free(image->segments);
 	free(image);
 }

@@ -41,6 +41,11 @@ int elf_image_file_offset(const struct elf_image *image, uint64_t vaddr, uint64_
  * segment's file bytes); returns how many, or a negative errno. */
 long elf_image_code(const struct elf_image *image, uint64_t vaddr, uint8_t *buf, size_t size);
 
+/* Whether vaddr is in a procedure linkage table (.plt, .plt.sec,
+ * .plt.got): a stub that jumps to another object's function, never a
+ * function of this file's own. */
+bool elf_image_in_plt(const struct elf_image *image, uint64_t vaddr);
+
 /* Whether the file is a Go program (it has .go.buildinfo or .gopclntab). */
 bool elf_image_is_go(const struct elf_image *image);
 

@@ -36,6 +36,9 @@
 #define FUNCTION_CODE_MAX (256u * 1024)
 /* Instructions of a wrapper decoded to find the call it makes. */
 #define WRAPPER_INSNS_MAX 24
+/* Files that could not be probed reported one by one, before only being
+ * counted. */
+#define FAILURES_REPORTED 5
 /* How soon the thread sees a stop request. */
 #define THREAD_POLL_MS 50
 
@@ -49,9 +52,14 @@ static const char *const library_names[] = {
 	"libssl.so.3", "libssl.so.1.1", "libgnutls.so.30",
 };
 
+/* A file by its inode, and for a candidate (a program, a TLS library by
+ * its name) its change time too: an inode number is reused once its file
+ * is deleted, and the new file must be examined. Other files are entered
+ * by number alone (change time 0): only not to read maps again for them. */
 struct file_key {
 	uint64_t dev;
 	uint64_t ino; /* 0: a free slot */
+	uint64_t ctime_ns;
 	uint32_t pid; /* with -p, the process the probes are for; else 0 */
 };
 
@@ -105,8 +113,23 @@ struct probe_target {
 
 static uint32_t file_key_hash(const struct file_key *key)
 {
-	uint64_t h = key->ino * 0x9e3779b97f4a7c15ull ^ key->dev * 0xc2b2ae3d27d4eb4full ^ key->pid;
+	uint64_t h = key->ino * 0x9e3779b97f4a7c15ull ^ key->dev * 0xc2b2ae3d27d4eb4full ^
+		     key->ctime_ns * 0x165667b19e3779f9ull ^ key->pid;
 	return (uint32_t)(h >> 32) & (FILES_SEEN_MAX - 1);
+}
+
+static bool file_key_equal(const struct file_key *a, const struct file_key *b)
+{
+	return a->ino == b->ino && a->dev == b->dev && a->ctime_ns == b->ctime_ns &&
+	       a->pid == b->pid;
+}
+
+/* A change time as a key's, never 0 (which means "not a candidate"). */
+static uint64_t change_time_ns(const struct stat *st)
+{
+	uint64_t ns = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+
+	return ns ? ns : 1;
 }
 
 /* Enters key in the table: 1 when new, 0 when seen before, -ENOSPC when
@@ -128,7 +151,7 @@ static int file_seen_enter(struct tls_probes *probes, const struct file_key *key
 			probes->seen_count++;
 			return 1;
 		}
-		if (at->ino == key->ino && at->dev == key->dev && at->pid == key->pid)
+		if (file_key_equal(at, key))
 			return 0;
 	}
 	return -ENOSPC;
@@ -143,7 +166,7 @@ static bool file_seen(const struct tls_probes *probes, const struct file_key *ke
 
 		if (!at->ino)
 			return false;
-		if (at->ino == key->ino && at->dev == key->dev && at->pid == key->pid)
+		if (file_key_equal(at, key))
 			return true;
 	}
 	return false;
@@ -371,7 +394,9 @@ static int session_calls_attach(struct elf_image *image, struct probe_target *ta
 	return 0;
 }
 
-/* The function a wrapper calls first, if it is a function of image. */
+/* The function a wrapper calls first, if it is one of image's own (not a
+ * PLT stub: a library built with -finstrument-functions calls its hook
+ * first from every function). */
 static int wrapper_callee(struct elf_image *image, const struct elf_function *wrapper,
 			  struct elf_function *callee)
 {
@@ -383,7 +408,8 @@ static int wrapper_callee(struct elf_image *image, const struct elf_function *wr
 
 	if (len <= 0)
 		return -ENOENT;
-	if (machine_code_first_call(code, len, wrapper->vaddr, WRAPPER_INSNS_MAX, &target))
+	if (machine_code_first_call(code, len, wrapper->vaddr, WRAPPER_INSNS_MAX, &target) ||
+	    elf_image_in_plt(image, target))
 		return -ENOENT;
 	/* A stripped library names none of its internal functions: the
 	 * callee is its address, in the file's code. */
@@ -402,7 +428,7 @@ static void what_set(struct probe_target *target, const char *what)
  * does, which the exported functions miss); it has no symbol in a
  * stripped libssl, so it is found as SSL_write_ex's first call and
  * accepted when SSL_write's first call is the same (and likewise for
- * reads). Its entry is also cheaper to probe here (a push, emulated,
+ * reads), and the write's and the read's differ. Its entry is also cheaper to probe here (a push, emulated,
  * where SSL_write starts with a sub the kernel single-steps). Without
  * it, the four exported functions. The handshake and shutdown as well.
  * Returns 0, -ENOENT when the file has
@@ -424,7 +450,8 @@ static int openssl_attach(struct elf_image *image, struct probe_target *target)
 	inner = have_ex && !wrapper_callee(image, &write_ex, &write_inner) &&
 		!wrapper_callee(image, &read_ex, &read_inner) &&
 		!wrapper_callee(image, &write, &check) && check.vaddr == write_inner.vaddr &&
-		!wrapper_callee(image, &read, &check) && check.vaddr == read_inner.vaddr;
+		!wrapper_callee(image, &read, &check) && check.vaddr == read_inner.vaddr &&
+		write_inner.vaddr != read_inner.vaddr;
 	if (inner) {
 		err = function_attach(target, &write_inner, "openssl_write_ex_enter",
 				      "openssl_return");
@@ -569,9 +596,14 @@ static void file_probe(struct tls_probes *probes, struct probe_target *target)
 				target->what, target->label,
 				(clock_monotonic_ns() - target->met_ns) / 1e6);
 	} else if (err != -ENOENT) {
-		probes->report.attach_failures++;
-		log_error("cannot probe the TLS functions in %s: %s", target->label,
-			  strerror(-err));
+		/* Any user can make files fail (truncating them under us): a
+		 * few lines, then the summary's count. */
+		if (probes->report.attach_failures++ < FAILURES_REPORTED)
+			log_error("cannot probe the TLS functions in %s: %s%s", target->label,
+				  err == -EILSEQ ? "its code does not decode" : strerror(-err),
+				  probes->report.attach_failures == FAILURES_REPORTED
+					  ? " (further failures only counted)"
+					  : "");
 	}
 }
 
@@ -589,14 +621,19 @@ static void label_set(struct probe_target *target, const char *path, int pid)
 
 /* A file name at most worth examining in a process's maps: its program,
  * or a TLS library by its name. */
+static bool tls_library_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "libssl.so", 9) || !strncmp(base, "libgnutls.so", 12);
+}
+
 static bool candidate_file(const struct maps_entry *entry, dev_t exe_dev, ino_t exe_ino)
 {
-	const char *base = strrchr(entry->path, '/');
-
-	if (makedev(entry->dev_major, entry->dev_minor) == exe_dev && entry->inode == exe_ino)
-		return true;
-	base = base ? base + 1 : entry->path;
-	return !strncmp(base, "libssl.so", 9) || !strncmp(base, "libgnutls.so", 12);
+	return (makedev(entry->dev_major, entry->dev_minor) == exe_dev &&
+		entry->inode == exe_ino) ||
+	       tls_library_name(entry->path);
 }
 
 /* Every executable file mapping of pid not seen before is entered; the
@@ -628,14 +665,25 @@ static void process_maps_probe(struct tls_probes *probes, uint32_t pid, uint64_t
 			.ino = entry.inode,
 			.pid = probes->per_process ? pid : 0,
 		};
-		if (file_seen_enter(probes, &key) != 1 || !candidate_file(&entry, exe.st_dev, exe.st_ino))
+		if (!candidate_file(&entry, exe.st_dev, exe.st_ino)) {
+			file_seen_enter(probes, &key);
 			continue;
+		}
 		snprintf(path, sizeof(path), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid,
 			 entry.start, entry.end);
 		target.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (target.fd < 0)
 			continue;
-		if (!fstat(target.fd, &st) && S_ISREG(st.st_mode) && st.st_ino == entry.inode) {
+		if (fstat(target.fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != entry.inode) {
+			close(target.fd);
+			continue;
+		}
+		/* The file's own numbers, as every other way of meeting it
+		 * (the system libraries, an exec, a mapping's fd) has them. */
+		key.dev = st.st_dev;
+		key.ino = st.st_ino;
+		key.ctime_ns = change_time_ns(&st);
+		if (file_seen_enter(probes, &key) == 1) {
 			target.met_ns = met_ns;
 			target.pid = probes->per_process ? (int)pid : -1;
 			label_set(&target, entry.path, target.pid);
@@ -662,6 +710,15 @@ static void process_event_probe(struct tls_probes *probes, uint32_t pid, int32_t
 		struct file_key key = {
 			.dev = st.st_dev, .ino = st.st_ino, .pid = probes->per_process ? pid : 0,
 		};
+		char name[PROCESS_MAPS_PATH_MAX];
+		ssize_t len = fd >= 0 ? readlink(path, name, sizeof(name) - 1) : -1;
+
+		if (len >= 0)
+			name[len] = '\0';
+		/* A program, or a library named like a TLS one: by its change
+		 * time too, as the maps scan enters it. */
+		if (fd < 0 || (len >= 0 && tls_library_name(name)))
+			key.ctime_ns = change_time_ns(&st);
 		if (file_seen(probes, &key))
 			return;
 	}
@@ -709,6 +766,7 @@ static void system_libraries_probe(struct tls_probes *probes)
 			if (!fstat(target.fd, &st) && S_ISREG(st.st_mode)) {
 				key.dev = st.st_dev;
 				key.ino = st.st_ino;
+				key.ctime_ns = change_time_ns(&st);
 			}
 			if (key.ino && file_seen_enter(probes, &key) == 1) {
 				target.met_ns = clock_monotonic_ns();
