@@ -103,8 +103,10 @@ static void check_libssl_wrapper(struct elf_image *image, const char *name)
 	CHECK(callee != fn.vaddr);
 	CHECK_INT(elf_image_file_offset(image, callee, &callee_offset), 0);
 	CHECK_INT(callee_offset, offset_by_program_headers(LIBSSL, callee));
-	/* The internal callee is in no symbol table of a stripped library. */
+	/* The internal callee is in no symbol table of a stripped library,
+	 * nor in its PLT. */
 	CHECK_INT(elf_image_function_at(image, callee, &around), -ENOENT);
+	CHECK(!elf_image_in_plt(image, callee));
 	CHECK_INT(elf_image_function_at(image, fn.vaddr + fn.size - 1, &around), 0);
 	CHECK_INT(around.vaddr, fn.vaddr);
 	printf("%s: %s at 0x%" PRIx64 " (file offset 0x%" PRIx64 ", %" PRIu64
@@ -123,6 +125,10 @@ static void check_libssl(void)
 	check_libssl_wrapper(image, "SSL_write_ex");
 	check_libssl_wrapper(image, "SSL_read_ex");
 	CHECK(!elf_image_is_go(image));
+	/* SSL_read's error path calls ERR_new through the PLT (objdump:
+	 * "call 1f3c0 <ERR_new@plt>" at 0x35477). */
+	CHECK(elf_image_in_plt(image, 0x1f3c0));
+	CHECK(!elf_image_in_plt(image, 0x35430));
 	/* nm's name with its version is not the symbol's name. */
 	CHECK_INT(elf_image_function(image, "SSL_write_ex@@OPENSSL_3.0.0", &fn), -ENOENT);
 	/* Imported from libcrypto: in .dynsym, undefined. */
