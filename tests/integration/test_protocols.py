@@ -232,16 +232,24 @@ class Tls(unittest.TestCase):
         self.assertEqual(handshakes[0]["request"]["sni"], "sni.example.test")
         self.assertEqual(handshakes[0]["request"]["version"], "TLS1.3")
         self.assertEqual(handshakes[0]["response"]["version"], "TLS1.3")
-        # After the handshake, the records are marked encrypted, on both
-        # ends (printed with --show-ciphertext); the line s_client sent is
-        # the plaintext both ends' TLS calls moved.
-        later = [e for e in select(events, event="data")
-                 if e["ts_ns"] > handshakes[0]["response_ts_ns"]]
-        records = [e for e in later if not e["tls"]]
-        self.assertTrue(records)
-        self.assertTrue(all(e["protocol"] == "tls" and e["encrypted"] for e in records))
-        plaintext = [(e["direction"], e["data"]) for e in later if e["tls"]]
-        self.assertEqual(plaintext, [("send", "hello over tls\n"), ("recv", "hello over tls\n")])
+        # After each end's handshake exchange, its connection's records are
+        # marked encrypted (printed with --show-ciphertext); the line
+        # s_client sent is the plaintext both ends' TLS calls moved. Each
+        # end against its own exchange: a write's event is stamped at its
+        # syscall's exit, which may come after the peer has read it.
+        served = exchanges(events, role="server")
+        self.assertEqual(len(served), 1, served)
+        plaintext = []
+        for hello in handshakes + served:
+            later = [e for e in select(events, event="data", pid=hello["pid"], fd=hello["fd"])
+                     if e["ts_ns"] > hello["response_ts_ns"]]
+            records = [e for e in later if not e["tls"]]
+            self.assertTrue(records, hello)
+            self.assertTrue(all(e["protocol"] == "tls" and e["encrypted"] for e in records),
+                            records)
+            plaintext += [(e["direction"], e["data"]) for e in later if e["tls"]]
+        self.assertCountEqual(plaintext, [("send", "hello over tls\n"),
+                                          ("recv", "hello over tls\n")])
 
 
 class Postgres(unittest.TestCase):
