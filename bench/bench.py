@@ -1082,7 +1082,7 @@ time and memory.
 Run it, as root, on an otherwise idle machine:
 
 ```sh
-bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~20 min)
+bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~35 min)
 bench/run.sh --quick    # smoke test: 1 round × 3 s, no 60 s RSS run
 python3 bench/bench.py --tracer PATH --rounds R --seconds S   # no setup or build
 python3 bench/bench.py --workloads https612,httpsclose612 \
