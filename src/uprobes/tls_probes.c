@@ -1,6 +1,5 @@
 #include "uprobes/tls_probes.h"
 
-#include <bcc/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -24,14 +22,14 @@
 #include "uprobes/elf_image.h"
 #include "uprobes/machine_code.h"
 #include "uprobes/process_maps.h"
+#include "uprobes/uprobe_links.h"
 
 /* Files examined (TLS code or not), by (device, inode, -p process): a
  * power of two. Past it new files are not examined, and counted. */
 #define FILES_SEEN_MAX 16384
-/* Uprobes attached at most (perf event fds held). */
-#define LINKS_MAX 4096
-/* RET instructions of one Go function probed at most. */
-#define GO_RETURNS_MAX 128
+/* RET instructions of one Go function probed at most (with its entry:
+ * one group of the plan). */
+#define GO_RETURNS_MAX (UPROBE_GROUP_OFFSETS_MAX - 1)
 /* Code of one function read at most, to find its RETs or first call. */
 #define FUNCTION_CODE_MAX (256u * 1024)
 /* Instructions of a wrapper decoded to find the call it makes. */
@@ -63,41 +61,19 @@ struct file_key {
 	uint32_t pid; /* with -p, the process the probes are for; else 0 */
 };
 
-/* An attachment: a uprobe_multi link (one program, many offsets of a
- * file), or one uprobe's perf event. */
-struct link {
-	int fd;
-	bool perf_event;
-};
-
 struct tls_probes {
 	const struct probe_set *programs;
 	bool verbose;
 	bool per_process; /* -p: each probe on its process only */
 	struct file_key *seen;
 	uint32_t seen_count;
-	struct link links[LINKS_MAX];
-	uint32_t link_count;
+	struct uprobe_links links;
 	struct tls_probes_report report;
 	struct ring_poller ring;
 	bool ring_open;
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool stopping;
-};
-
-/* The uprobes a file gets, by program: attached together once all are
- * found, as a link per program where the kernel has uprobe_multi. */
-struct probe_group {
-	const char *program;
-	bool retprobe;
-	uint32_t count;
-	uint64_t offsets[GO_RETURNS_MAX + 4];
-};
-
-struct probe_plan {
-	struct probe_group groups[8];
-	int count;
 };
 
 /* A file being probed: the fd it is read and attached through, what the
@@ -108,7 +84,7 @@ struct probe_target {
 	uint64_t met_ns; /* when its exec, mapping or scan was read */
 	char label[512];
 	char what[192]; /* what the plan probes, for -v */
-	struct probe_plan plan;
+	struct uprobe_plan plan;
 };
 
 static uint32_t file_key_hash(const struct file_key *key)
@@ -172,206 +148,13 @@ static bool file_seen(const struct tls_probes *probes, const struct file_key *ke
 	return false;
 }
 
-/* When the perf PMU refuses a uprobe, bcc tries a tracefs uprobe event
- * and leaves it behind if that fails too: removed, under the name bcc
- * gave it. */
-static void tracefs_event_remove(const char *event_name)
-{
-	char line[128];
-	int fd = open("/sys/kernel/tracing/uprobe_events", O_WRONLY | O_APPEND | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	snprintf(line, sizeof(line), "-:uprobes/%s_bcc_%d\n", event_name, (int)getpid());
-	/* refused when there is no such event: nothing was left then */
-	ssize_t written = write(fd, line, strlen(line));
-	(void)written;
-	close(fd);
-}
-
-/* Adds a uprobe to the file's plan. */
-static int link_attach(struct probe_target *target, const char *program, bool retprobe,
-		       uint64_t offset)
-{
-	struct probe_plan *plan = &target->plan;
-	struct probe_group *group = NULL;
-
-	for (int i = 0; i < plan->count && !group; i++)
-		if (!strcmp(plan->groups[i].program, program) && plan->groups[i].retprobe == retprobe)
-			group = &plan->groups[i];
-	if (!group) {
-		if (plan->count == (int)(sizeof(plan->groups) / sizeof(plan->groups[0])))
-			return -E2BIG;
-		group = &plan->groups[plan->count++];
-		*group = (struct probe_group){ .program = program, .retprobe = retprobe };
-	}
-	if (group->count == sizeof(group->offsets) / sizeof(group->offsets[0]))
-		return -E2BIG;
-	group->offsets[group->count++] = offset;
-	return 0;
-}
-
-/* The BPF_LINK_CREATE attributes of a uprobe_multi link (union bpf_attr's
- * link_create, Linux 6.6). */
-struct uprobe_multi_attr {
-	uint32_t prog_fd;
-	uint32_t target_fd;
-	uint32_t attach_type;
-	uint32_t flags;
-	uint64_t path;
-	uint64_t offsets;
-	uint64_t ref_ctr_offsets;
-	uint64_t cookies;
-	uint32_t cnt;
-	uint32_t multi_flags; /* BPF_F_UPROBE_MULTI_RETURN */
-	uint32_t pid;
-	uint32_t pad;
-};
-#define UPROBE_MULTI_RETURN 1u
-#define BPF_CMD_LINK_CREATE 28
-
-static void *link_close(void *arg);
-
-/* Detaches the links from first on: a file probed only in part would
- * see entries without returns, or returns without entries. */
-static void links_drop(struct tls_probes *probes, uint32_t first)
-{
-	while (probes->link_count > first)
-		link_close(&probes->links[--probes->link_count]);
-}
-
-static int link_add(struct tls_probes *probes, int fd, bool perf_event)
-{
-	if (probes->link_count == LINKS_MAX) {
-		if (perf_event)
-			bpf_close_perf_event_fd(fd);
-		else
-			close(fd);
-		return -ENOSPC;
-	}
-	probes->links[probes->link_count++] = (struct link){ .fd = fd, .perf_event = perf_event };
-	return 0;
-}
-
-static int group_attach_multi(struct tls_probes *probes, const struct probe_target *target,
-			      int prog_fd, const struct probe_group *group, const char *path)
-{
-	struct uprobe_multi_attr attr = {
-		.prog_fd = (uint32_t)prog_fd,
-		.attach_type = PROBES_ATTACH_UPROBE_MULTI,
-		.path = (uintptr_t)path,
-		.offsets = (uintptr_t)group->offsets,
-		.cnt = group->count,
-		.multi_flags = group->retprobe ? UPROBE_MULTI_RETURN : 0,
-		.pid = target->pid > 0 ? (uint32_t)target->pid : 0,
-	};
-	long fd = syscall(__NR_bpf, BPF_CMD_LINK_CREATE, &attr, sizeof(attr));
-
-	if (fd < 0)
-		return -errno;
-	return link_add(probes, (int)fd, false);
-}
-
-static int group_attach_each(struct tls_probes *probes, const struct probe_target *target,
-			     int prog_fd, const struct probe_group *group, const char *path)
-{
-	for (uint32_t i = 0; i < group->count; i++) {
-		char event_name[64];
-		int fd, err;
-
-		/* Only used if bcc falls back to tracefs uprobe events. */
-		snprintf(event_name, sizeof(event_name), "st_%d_%" PRIx64, (int)getpid(),
-			 group->offsets[i]);
-		fd = bpf_attach_uprobe(prog_fd, group->retprobe ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
-				       event_name, path, group->offsets[i], target->pid, 0);
-		if (fd < 0) {
-			err = errno ? -errno : -EINVAL;
-			tracefs_event_remove(event_name);
-			return err;
-		}
-		err = link_add(probes, fd, true);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Attaches the file's plan, all of it or none. */
-static int plan_attach(struct tls_probes *probes, struct probe_target *target)
-{
-	uint32_t first = probes->link_count;
-	uint64_t uprobes = 0;
-	char path[32];
-	int err = 0;
-
-	/* The fd this process holds: the very file examined, whatever its
-	 * path names now, in whichever mount namespace. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", target->fd);
-	for (int i = 0; i < target->plan.count && !err; i++) {
-		const struct probe_group *group = &target->plan.groups[i];
-		bool multi = false;
-		int prog_fd = probes_uprobe_program(probes->programs, group->program, &multi);
-
-		if (prog_fd < 0)
-			err = -ENOENT;
-		else if (multi)
-			err = group_attach_multi(probes, target, prog_fd, group, path);
-		else
-			err = group_attach_each(probes, target, prog_fd, group, path);
-		uprobes += group->count;
-	}
-	if (err) {
-		links_drop(probes, first);
-		return err;
-	}
-	probes->report.probes_attached += uprobes;
-	return 0;
-}
-
-static void *link_close(void *arg)
-{
-	const struct link *link = arg;
-
-	if (link->perf_event)
-		bpf_close_perf_event_fd(link->fd);
-	else
-		close(link->fd);
-	return NULL;
-}
-
-/* Detaching a uprobe waits for an RCU grace period (about 100 ms here),
- * one after the other whatever the threads: a uprobe_multi link waits
- * once for all its uprobes. Closed from a thread each, in groups, they
- * share what waits can be shared. */
-static void links_close_all(struct tls_probes *probes)
-{
-	enum { GROUP = 64 };
-
-	for (uint32_t start = 0; start < probes->link_count; start += GROUP) {
-		pthread_t threads[GROUP];
-		bool started[GROUP] = { false };
-		uint32_t n = probes->link_count - start < GROUP ? probes->link_count - start : GROUP;
-
-		for (uint32_t i = 0; i < n; i++)
-			started[i] = !pthread_create(&threads[i], NULL, link_close,
-						     &probes->links[start + i]);
-		for (uint32_t i = 0; i < n; i++) {
-			if (started[i])
-				pthread_join(threads[i], NULL);
-			else
-				link_close(&probes->links[start + i]);
-		}
-	}
-	probes->link_count = 0;
-}
-
 /* An entry probe and a return probe (a uretprobe) on fn. */
 static int function_attach(struct probe_target *target, const struct elf_function *fn,
 			   const char *enter, const char *ret)
 {
-	int err = link_attach(target, enter, false, fn->file_offset);
+	int err = uprobe_plan_add(&target->plan, enter, false, fn->file_offset);
 
-	return err ? err : link_attach(target, ret, true, fn->file_offset);
+	return err ? err : uprobe_plan_add(&target->plan, ret, true, fn->file_offset);
 }
 
 /* The handshake and shutdown functions a library has, when it has them:
@@ -538,9 +321,9 @@ static int go_function_attach(struct elf_image *image, struct probe_target *targ
 	free(code);
 	if (n <= 0)
 		return n ? n : -ENOENT;
-	err = link_attach(target, enter, false, fn.file_offset);
+	err = uprobe_plan_add(&target->plan, enter, false, fn.file_offset);
 	for (int i = 0; i < n && !err; i++)
-		err = link_attach(target, "go_return", false, fn.file_offset + offsets[i]);
+		err = uprobe_plan_add(&target->plan, "go_return", false, fn.file_offset + offsets[i]);
 	*returns = n;
 	return err;
 }
@@ -587,8 +370,14 @@ static void file_probe(struct tls_probes *probes, struct probe_target *target)
 	if (err == -ENOENT)
 		err = go_attach(image, target);
 	elf_image_close(image);
-	if (!err)
-		err = plan_attach(probes, target);
+	if (!err) {
+		int attached = uprobe_links_attach(&probes->links, probes->programs, &target->plan,
+						   target->fd, target->pid);
+
+		err = attached < 0 ? attached : 0;
+		if (attached > 0)
+			probes->report.probes_attached += attached;
+	}
 	if (!err) {
 		probes->report.files_probed++;
 		if (probes->verbose)
@@ -852,7 +641,7 @@ void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report
 		pthread_join(probes->thread, NULL);
 	if (report)
 		*report = probes->report;
-	links_close_all(probes);
+	uprobe_links_close(&probes->links);
 	if (probes->ring_open)
 		ring_poller_close(&probes->ring);
 	free(probes->seen);
