@@ -1693,12 +1693,12 @@ static __always_inline struct st_sock *tls_session_sock(struct tls_session_key *
 	struct tls_session_sock *known = tls_sessions.lookup(session);
 	if (!known)
 		return NULL;
-	*tls |= known->adjacent ? ST_TLS_FD_ADJACENT : ST_TLS_FD_CACHED;
 	__u64 cached = known->sock_key;
 	struct st_sock *sock = socks.lookup(&cached);
 	if (!sock || sock->open_ts_ns != known->open_ts_ns)
 		return NULL;
 	*key = cached;
+	*tls |= known->adjacent ? ST_TLS_FD_ADJACENT : ST_TLS_FD_CACHED;
 	return sock;
 }
 

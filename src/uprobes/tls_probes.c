@@ -201,11 +201,6 @@ static int wrapper_callee(struct elf_image *image, const struct elf_function *wr
 	return elf_image_file_offset(image, target, &callee->file_offset) ? -ENOENT : 0;
 }
 
-static void what_set(struct probe_target *target, const char *what)
-{
-	snprintf(target->what, sizeof(target->what), "%s", what);
-}
-
 /* OpenSSL (libssl, or a program with it built in). SSL_write and
  * SSL_write_ex both call ssl_write_internal (and the BIO_f_ssl filter
  * does, which the exported functions miss); it has no symbol in a
@@ -221,7 +216,6 @@ static int openssl_attach(struct elf_image *image, struct probe_target *target)
 	static const char *const session_calls[] = { "SSL_do_handshake", "SSL_shutdown" };
 	struct elf_function write, read, write_ex, read_ex;
 	struct elf_function write_inner, read_inner, check;
-	char what[160];
 	bool have_ex, inner;
 	int err;
 
@@ -241,7 +235,7 @@ static int openssl_attach(struct elf_image *image, struct probe_target *target)
 		if (!err)
 			err = function_attach(target, &read_inner, "openssl_read_ex_enter",
 					      "openssl_return");
-		snprintf(what, sizeof(what),
+		snprintf(target->what, sizeof(target->what),
 			 "openssl: the internal write and read (at 0x%" PRIx64 ", 0x%" PRIx64
 			 ") under SSL_write/SSL_read and their _ex",
 			 write_inner.file_offset, read_inner.file_offset);
@@ -257,7 +251,7 @@ static int openssl_attach(struct elf_image *image, struct probe_target *target)
 		if (!err && have_ex)
 			err = function_attach(target, &read_ex, "openssl_read_ex_enter",
 					      "openssl_return");
-		snprintf(what, sizeof(what), "openssl: %s",
+		snprintf(target->what, sizeof(target->what), "openssl: %s",
 			 have_ex ? "SSL_write, SSL_read, SSL_write_ex, SSL_read_ex"
 				 : "SSL_write, SSL_read");
 	}
@@ -267,7 +261,6 @@ static int openssl_attach(struct elf_image *image, struct probe_target *target)
 		target->plan.count = 0;
 		return err;
 	}
-	what_set(target, what);
 	return 0;
 }
 
@@ -294,7 +287,8 @@ static int gnutls_attach(struct elf_image *image, struct probe_target *target)
 		target->plan.count = 0;
 		return err;
 	}
-	what_set(target, send2 ? "gnutls: gnutls_record_send2, gnutls_record_recv"
+	snprintf(target->what, sizeof(target->what), "%s",
+		 send2 ? "gnutls: gnutls_record_send2, gnutls_record_recv"
 			    : "gnutls: gnutls_record_send, gnutls_record_recv");
 	return 0;
 }
@@ -332,7 +326,6 @@ static int go_function_attach(struct elf_image *image, struct probe_target *targ
 static int go_attach(struct elf_image *image, struct probe_target *target)
 {
 	int write_returns = 0, read_returns = 0;
-	char what[128];
 	int err;
 
 	if (!elf_image_is_go(image))
@@ -348,10 +341,9 @@ static int go_attach(struct elf_image *image, struct probe_target *target)
 		target->plan.count = 0;
 		return err;
 	}
-	snprintf(what, sizeof(what),
+	snprintf(target->what, sizeof(target->what),
 		 "go crypto/tls: (*Conn).Write (entry, %d returns), (*Conn).Read (entry, %d returns)",
 		 write_returns, read_returns);
-	what_set(target, what);
 	return 0;
 }
 
@@ -425,12 +417,41 @@ static bool candidate_file(const struct maps_entry *entry, dev_t exe_dev, ino_t 
 	       tls_library_name(entry->path);
 }
 
+/* Opens a file worth examining (a system library, or a mapping through
+ * /proc/PID/map_files: the file mapped, in the process's mount namespace;
+ * it must still be inode ino then) and probes it unless it was met before,
+ * by its own numbers and change time, as every way of meeting it (an exec,
+ * a mapping's fd) has them. name is what -v calls it; pid 0: for every
+ * process, else for that one only. */
+static void candidate_probe(struct tls_probes *probes, const char *path, uint64_t ino,
+			    const char *name, uint32_t pid, uint64_t met_ns)
+{
+	struct probe_target target = { .met_ns = met_ns, .pid = pid ? (int)pid : -1 };
+	struct stat st;
+
+	target.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (target.fd < 0)
+		return;
+	if (!fstat(target.fd, &st) && S_ISREG(st.st_mode) && (!ino || st.st_ino == ino)) {
+		struct file_key key = {
+			.dev = st.st_dev, .ino = st.st_ino, .ctime_ns = change_time_ns(&st), .pid = pid,
+		};
+
+		if (file_seen_enter(probes, &key) == 1) {
+			label_set(&target, name, target.pid);
+			file_probe(probes, &target);
+		}
+	}
+	close(target.fd);
+}
+
 /* Every executable file mapping of pid not seen before is entered; the
  * candidates among them are examined, through /proc/PID/map_files (the
  * mapped file itself, in the process's mount namespace). */
 static void process_maps_probe(struct tls_probes *probes, uint32_t pid, uint64_t met_ns)
 {
 	char path[64], line[PROCESS_MAPS_PATH_MAX + 128];
+	uint32_t for_pid = probes->per_process ? pid : 0;
 	struct maps_entry entry;
 	struct stat exe = { 0 };
 	FILE *maps;
@@ -443,42 +464,21 @@ static void process_maps_probe(struct tls_probes *probes, uint32_t pid, uint64_t
 	if (!maps)
 		return;
 	while (fgets(line, sizeof(line), maps)) {
-		struct probe_target target;
-		struct stat st;
-
 		line[strcspn(line, "\n")] = '\0';
 		if (process_maps_parse(line, &entry) || !entry.executable || !entry.inode)
 			continue;
-		struct file_key key = {
-			.dev = makedev(entry.dev_major, entry.dev_minor),
-			.ino = entry.inode,
-			.pid = probes->per_process ? pid : 0,
-		};
 		if (!candidate_file(&entry, exe.st_dev, exe.st_ino)) {
+			struct file_key key = {
+				.dev = makedev(entry.dev_major, entry.dev_minor),
+				.ino = entry.inode,
+				.pid = for_pid,
+			};
 			file_seen_enter(probes, &key);
 			continue;
 		}
 		snprintf(path, sizeof(path), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid,
 			 entry.start, entry.end);
-		target.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (target.fd < 0)
-			continue;
-		if (fstat(target.fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != entry.inode) {
-			close(target.fd);
-			continue;
-		}
-		/* The file's own numbers, as every other way of meeting it
-		 * (the system libraries, an exec, a mapping's fd) has them. */
-		key.dev = st.st_dev;
-		key.ino = st.st_ino;
-		key.ctime_ns = change_time_ns(&st);
-		if (file_seen_enter(probes, &key) == 1) {
-			target.met_ns = met_ns;
-			target.pid = probes->per_process ? (int)pid : -1;
-			label_set(&target, entry.path, target.pid);
-			file_probe(probes, &target);
-		}
-		close(target.fd);
+		candidate_probe(probes, path, entry.inode, entry.path, for_pid, met_ns);
 	}
 	fclose(maps);
 }
@@ -544,26 +544,9 @@ static void system_libraries_probe(struct tls_probes *probes)
 	for (size_t d = 0; d < sizeof(library_dirs) / sizeof(library_dirs[0]); d++)
 		for (size_t n = 0; n < sizeof(library_names) / sizeof(library_names[0]); n++) {
 			char path[256];
-			struct probe_target target;
-			struct stat st;
 
 			snprintf(path, sizeof(path), "%s/%s", library_dirs[d], library_names[n]);
-			target.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-			if (target.fd < 0)
-				continue;
-			struct file_key key = { 0 };
-			if (!fstat(target.fd, &st) && S_ISREG(st.st_mode)) {
-				key.dev = st.st_dev;
-				key.ino = st.st_ino;
-				key.ctime_ns = change_time_ns(&st);
-			}
-			if (key.ino && file_seen_enter(probes, &key) == 1) {
-				target.met_ns = clock_monotonic_ns();
-				target.pid = -1;
-				label_set(&target, path, -1);
-				file_probe(probes, &target);
-			}
-			close(target.fd);
+			candidate_probe(probes, path, 0, path, 0, clock_monotonic_ns());
 		}
 }
 
