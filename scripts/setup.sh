@@ -10,7 +10,7 @@ fi
 
 packages=(
     # build
-    cmake make gcc pkg-config libbpfcc-dev libelf-dev libcapstone-dev
+    cmake make gcc pkg-config libbpfcc-dev libelf-dev libcapstone-dev libnghttp2-dev
     # test helpers: an io_uring client
     liburing-dev
     # run: kernel headers for bcc's compile, bpftool to inspect loaded programs
@@ -22,6 +22,8 @@ packages=(
     python3-psycopg
     # TLS test peers: wget (GnuTLS), node (its own OpenSSL), Go (crypto/tls)
     wget nodejs golang-go
+    # HTTP/2 and gRPC test peers: nghttpd, nghttp, h2load, grpcio
+    nghttp2-server nghttp2-client python3-grpcio
     # benchmark
     nginx-light wrk strace bpftrace
     # benchmark peer for TLS capture: sslsniff-bpfcc

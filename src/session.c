@@ -580,6 +580,19 @@ struct capacity_cause {
 	const char *text;
 };
 
+/* Each protocol's own counters, a line each. */
+static void protocol_summaries_print(void)
+{
+	for (unsigned i = 0; i < protocol_count; i++) {
+		char text[512];
+		struct strbuf line;
+
+		strbuf_init(&line, text, sizeof(text));
+		if (protocol_registry[i]->summary_put && protocol_registry[i]->summary_put(&line))
+			fprintf(stderr, "socket-tracer: %s\n", text);
+	}
+}
+
 static void capacity_causes(const struct session *session, const uint64_t table_full[ST_FULL_NR],
 			    struct capacity_cause causes[CAPACITY_CAUSES])
 {
@@ -683,6 +696,7 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			x->requests_answered_unseen, x->requests_dropped, x->conns_desynced,
 			x->conns_not_decoded);
 	}
+	protocol_summaries_print();
 	if (session->ciphertext_hidden)
 		fprintf(stderr,
 			"socket-tracer: %" PRIu64 " TLS record events not printed: their plaintext "

@@ -257,8 +257,13 @@ static void human_exchange_format(struct strbuf *out, const struct event *ev,
 {
 	char latency[32];
 
+	const struct protocol *protocol = exchange->protocol;
+	const char *label = protocol->exchange_label
+				    ? protocol->exchange_label(exchange->request, exchange->response)
+				    : NULL;
+
 	identity_put(out, ev, "exchange");
-	strbuf_puts(out, exchange->protocol->name);
+	strbuf_puts(out, label ? label : protocol->name);
 	strbuf_puts(out, exchange->tls ? " (tls) " : " ");
 	if (exchange->request)
 		message_put(out, exchange->request, exchange->request_bytes, true, style);
@@ -266,7 +271,7 @@ static void human_exchange_format(struct strbuf *out, const struct event *ev,
 		strbuf_puts(out, "(server push)");
 	else
 		strbuf_puts(out, "(request not seen)");
-	if (exchange->protocol->pairing != PAIR_NONE) {
+	if (!exchange->alone) {
 		strbuf_puts(out, " -> ");
 		if (exchange->response)
 			message_put(out, exchange->response, exchange->response_bytes, false, style);
@@ -280,8 +285,14 @@ static void human_exchange_format(struct strbuf *out, const struct event *ev,
 				sizeof(latency));
 		strbuf_printf(out, "  %s", latency);
 	}
-	strbuf_printf(out, "  req %" PRIu64 "B resp %" PRIu64 "B\n", exchange->request_bytes,
-		      exchange->response_bytes);
+	if (exchange->alone)
+		strbuf_printf(out, "  %" PRIu64 "B", exchange->request_bytes);
+	else
+		strbuf_printf(out, "  req %" PRIu64 "B resp %" PRIu64 "B", exchange->request_bytes,
+			      exchange->response_bytes);
+	if (protocol->exchange_tail)
+		protocol->exchange_tail(out, exchange->request, exchange->response);
+	strbuf_putc(out, '\n');
 }
 
 const struct output_ops human_output = {

@@ -131,6 +131,8 @@ static void json_exchange_format(struct strbuf *out, const struct event *ev,
 		json_bool(out, KEY("push"), true);
 	if (exchange->answered_before)
 		json_bool(out, KEY("answered_before"), true);
+	if (exchange->alone)
+		json_bool(out, KEY("alone"), true);
 	message_put(out, KEY("request"), exchange->request, style);
 	message_put(out, KEY("response"), exchange->response, style);
 	strbuf_puts(out, "}\n");

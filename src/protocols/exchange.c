@@ -31,7 +31,12 @@ struct stream {
 	bool fresh;           /* the next event starts a message, wherever it is */
 	enum parse_state finish_state; /* PARSE_COMPLETE or PARSE_IGNORED */
 	enum stream_after after;
+	const char *upgrade_to;
 	bool unsolicited;
+	enum message_role role;
+	bool spanned;         /* span_first_ts_ns, span_bytes time and size the message */
+	uint64_t span_first_ts_ns;
+	uint64_t span_bytes;
 	uint64_t msg_start;   /* stream position of the message's first byte */
 	uint64_t first_ts_ns;
 	struct message msg;
@@ -149,8 +154,9 @@ static void stream_segment_add(struct stream *s, uint64_t end, uint64_t ts)
 
 static void message_clear(struct stream *s)
 {
-	s->in_message = s->finish_at_skip = s->unsolicited = false;
+	s->in_message = s->finish_at_skip = s->unsolicited = s->spanned = false;
 	s->after = STREAM_GOES_ON;
+	s->role = ROLE_OF_SENDER;
 	s->msg.partial = s->msg.started = false;
 	memset(s->msg.body, 0, s->msg.protocol ? s->msg.protocol->body_size : 0);
 }
@@ -183,6 +189,8 @@ void exchange_forget(struct exchange_tracker *tracker, struct proto_conn **state
 		free(conn->early);
 	}
 	if (conn->protocol_state) {
+		if (conn->protocol->conn_state_free)
+			conn->protocol->conn_state_free(conn->protocol_state);
 		tracker->memory_used -= conn->protocol->conn_state_size;
 		free(conn->protocol_state);
 	}
@@ -256,6 +264,37 @@ static void protocol_state_make(struct exchange_tracker *tracker, struct proto_c
 		return;
 	}
 	tracker->memory_used += size;
+}
+
+/* After an upgrade (HTTP/1.1 101 to h2c) the protocol whose token it is
+ * parses both directions from the next byte; none: decoding stops. */
+static void protocol_switch(struct exchange_tracker *tracker, struct proto_conn *conn,
+			    const char *token)
+{
+	const struct protocol *next = NULL;
+
+	for (unsigned i = 0; i < protocol_count && token; i++)
+		if (protocol_registry[i]->upgrade_token &&
+		    !strcmp(protocol_registry[i]->upgrade_token, token))
+			next = protocol_registry[i];
+	if (conn->protocol_state) {
+		if (conn->protocol->conn_state_free)
+			conn->protocol->conn_state_free(conn->protocol_state);
+		tracker->memory_used -= conn->protocol->conn_state_size;
+		free(conn->protocol_state);
+		conn->protocol_state = NULL;
+	}
+	if (!next || conn->queue_count || conn->early) {
+		conn->given_up = true;
+		return;
+	}
+	conn->protocol = next;
+	conn->protocol_flags = PROTOCOL_SWITCHED_TO;
+	for (int d = 0; d < ST_DIR_NR; d++) {
+		conn->streams[d].msg.protocol = next;
+		message_clear(&conn->streams[d]);
+	}
+	protocol_state_make(tracker, conn);
 }
 
 /* Adds ev's bytes to its direction's pile of first bytes; false when they
@@ -523,20 +562,24 @@ static bool response_hold_early(struct exchange_tracker *tracker, struct proto_c
 	return true;
 }
 
-/* A whole message of one direction. */
+/* A whole message, a request or a response as role says. */
 static void message_deliver(struct exchange_tracker *tracker, struct proto_conn *conn,
-			    bool from_client, const struct message *msg, uint64_t first_ts,
+			    enum message_role role, const struct message *msg, uint64_t first_ts,
 			    uint64_t last_ts, uint64_t bytes, bool unsolicited)
 {
 	struct pending_request request;
 	int64_t at;
 
-	if (conn->protocol->pairing == PAIR_NONE) {
+	if (role == ROLE_ALONE) {
+		struct ready_exchange *ready;
+
 		pending_set(&request, msg, first_ts, last_ts, bytes);
-		exchange_hold(tracker, conn, &request, NULL, 0, 0, false);
+		ready = exchange_hold(tracker, conn, &request, NULL, 0, 0, false);
+		if (ready)
+			ready->exchange.alone = true;
 		return;
 	}
-	if (from_client) {
+	if (role == ROLE_REQUEST) {
 		request_deliver(tracker, conn, msg, first_ts, last_ts, bytes);
 		return;
 	}
@@ -560,13 +603,25 @@ static void message_deliver(struct exchange_tracker *tracker, struct proto_conn 
 static void message_finish(struct exchange_tracker *tracker, struct proto_conn *conn,
 			   struct stream *s, uint64_t end, uint64_t last_ts, bool from_client)
 {
-	if (s->finish_state == PARSE_COMPLETE || s->msg.partial) {
-		message_deliver(tracker, conn, from_client, &s->msg, s->first_ts_ns, last_ts,
-				end - s->msg_start, s->unsolicited);
+	/* A multiplexed protocol's message that lost its framing spans
+	 * others': the parser accounts for it, the engine cannot. */
+	bool deliver = s->finish_state == PARSE_COMPLETE && !s->lost
+			       ? true
+			       : s->msg.partial && !conn->protocol->multiplexed;
+
+	if (deliver) {
+		enum message_role role = s->role != ROLE_OF_SENDER ? s->role
+					 : from_client		 ? ROLE_REQUEST
+								 : ROLE_RESPONSE;
+		message_deliver(tracker, conn, role, &s->msg,
+				s->spanned ? s->span_first_ts_ns : s->first_ts_ns, last_ts,
+				s->spanned ? s->span_bytes : end - s->msg_start, s->unsolicited);
 		if (s->after == STREAM_ENDS)
 			conn->given_up = true;
 		else if (s->after == STREAM_ENCRYPTED)
 			conn->encrypted = true;
+		else if (s->after == STREAM_SWITCHES)
+			protocol_switch(tracker, conn, s->upgrade_to);
 	}
 	message_clear(s);
 }
@@ -617,9 +672,9 @@ static void secret_mark(const struct parse_ctx *ctx, size_t offset, size_t len)
 static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *conn,
 			 struct stream *s, const struct event *ev, bool from_client)
 {
-	const struct protocol *proto = conn->protocol;
-
 	while (s->len && s->skip_to <= s->base && !s->until_close && !s->lost) {
+		/* Read anew each time: an upgrade switches it. */
+		const struct protocol *proto = conn->protocol;
 		const struct pending_request *head =
 			!from_client && conn->queue_count ? queue_at(conn, 0) : NULL;
 		struct secret_sink sink = { conn, ev->direction, s->base };
@@ -632,6 +687,8 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 			.conn_state = conn->protocol_state,
 			.secret = secret_mark,
 			.engine = &sink,
+			.pos = s->base,
+			.ts_ns = stream_ts_at(s, s->base, ev->ts_ns),
 		};
 		struct parse_result r = proto->parse(s->buf + s->off, s->len, &ctx, &s->msg);
 
@@ -667,7 +724,7 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 		uint64_t skip = r.skip;
 		uint32_t held = skip < s->len ? (uint32_t)skip : s->len;
 		if (held && proto->skipped)
-			proto->skipped(&s->msg, s->buf + s->off, held);
+			proto->skipped(&s->msg, conn->protocol_state, s->buf + s->off, held, 0);
 		buffer_consume(s, held);
 		skip -= held;
 		s->skip_to = s->base + skip;
@@ -678,7 +735,12 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 		}
 		s->finish_state = r.state;
 		s->after = r.after;
+		s->upgrade_to = r.upgrade_to;
 		s->unsolicited = r.unsolicited && !from_client;
+		s->role = r.role;
+		s->spanned = r.spanned;
+		s->span_first_ts_ns = r.span_first_ts_ns;
+		s->span_bytes = r.span_bytes;
 		if (skip) {
 			s->finish_at_skip = true;
 			return;
@@ -699,8 +761,9 @@ static void skip_through(struct exchange_tracker *tracker, struct proto_conn *co
 	uint64_t cut = (s->skip_to < end ? s->skip_to : end) - *pos;
 	uint64_t cut_captured = cut < *captured ? cut : *captured;
 
-	if (conn->protocol->skipped && s->in_message && cut_captured)
-		conn->protocol->skipped(&s->msg, *data, cut_captured);
+	if (conn->protocol->skipped && s->in_message && cut)
+		conn->protocol->skipped(&s->msg, conn->protocol_state, *data, cut_captured,
+					cut - cut_captured);
 	*pos += cut;
 	*data += cut_captured;
 	*captured -= cut_captured;
@@ -842,8 +905,8 @@ static void datagram_feed(struct exchange_tracker *tracker, struct proto_conn *c
 	s->msg.started = true;
 	from_client = conn->protocol->is_response ? !conn->protocol->is_response(&s->msg)
 						  : ctx.from_client;
-	message_deliver(tracker, conn, from_client, &s->msg, ev->ts_ns, ev->ts_ns, ev->bytes,
-			r.unsolicited);
+	message_deliver(tracker, conn, from_client ? ROLE_REQUEST : ROLE_RESPONSE, &s->msg,
+			ev->ts_ns, ev->ts_ns, ev->bytes, r.unsolicited);
 }
 
 void exchange_classify(struct exchange_tracker *tracker, struct proto_conn **state,
@@ -947,6 +1010,41 @@ const uint8_t *exchange_masked(const struct proto_conn *conn, const struct event
 	return copied ? scratch : ev->data;
 }
 
+/* At close, a multiplexed parser hands over the messages it holds
+ * unfinished, one a call; each is partial. */
+static void multiplexed_drain(struct exchange_tracker *tracker, struct proto_conn *conn,
+			      struct stream *s, bool from_client)
+{
+	struct parse_ctx ctx = {
+		.from_client = from_client,
+		.stream = true,
+		.conn_flags = &conn->protocol_flags,
+		.conn_state = conn->protocol_state,
+		.pos = s->end,
+		.ts_ns = s->last_ts_ns,
+		.closing = true,
+	};
+
+	for (;;) {
+		struct parse_result r;
+
+		message_clear(s);
+		r = conn->protocol->parse(NULL, 0, &ctx, &s->msg);
+		if (r.state != PARSE_COMPLETE)
+			break;
+		tracker->messages_partial++;
+		s->msg.partial = s->msg.started = true;
+		s->finish_state = PARSE_COMPLETE;
+		s->lost = false;
+		s->role = r.role;
+		s->spanned = r.spanned;
+		s->span_first_ts_ns = r.span_first_ts_ns;
+		s->span_bytes = r.span_bytes;
+		message_finish(tracker, conn, s, s->end, s->last_ts_ns, from_client);
+	}
+	message_clear(s);
+}
+
 void exchange_on_close(struct exchange_tracker *tracker, struct proto_conn **state,
 		       struct event *ev)
 {
@@ -955,7 +1053,14 @@ void exchange_on_close(struct exchange_tracker *tracker, struct proto_conn **sta
 	if (!conn)
 		return;
 	ev->protocol = protocol_number(conn->protocol);
-	if (conn->protocol && !conn->datagram) {
+	if (conn->protocol && conn->protocol->multiplexed && !conn->given_up &&
+	    !conn->datagram) {
+		/* Requests first, so that the responses find them. */
+		uint8_t server_dir = conn->client_dir == ST_DIR_SEND ? ST_DIR_RECV : ST_DIR_SEND;
+
+		multiplexed_drain(tracker, conn, &conn->streams[conn->client_dir], true);
+		multiplexed_drain(tracker, conn, &conn->streams[server_dir], false);
+	} else if (conn->protocol && !conn->datagram) {
 		for (int d = 0; d < ST_DIR_NR; d++) {
 			struct stream *s = &conn->streams[d];
 			bool from_client = d == conn->client_dir;

@@ -32,6 +32,7 @@ struct exchange {
 	const struct message *request;  /* NULL: a response without a request seen */
 	const struct message *response; /* NULL: no response (yet, at close, or none due) */
 	bool unsolicited;         /* a server message that answers no request (a push) */
+	bool alone;               /* a message that pairs with nothing (ROLE_ALONE) */
 	bool tls;                 /* decoded from TLS plaintext */
 	/* No response of its own seen: it was inside the partial response
 	 * before (a pipeline whose first reply lost its framing). */

@@ -136,15 +136,6 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Copies p[0..n) into a text field of cap bytes, cut and NUL-terminated. */
-static void text_copy(char *dst, size_t cap, const uint8_t *p, size_t n)
-{
-	if (n > cap - 1)
-		n = cap - 1;
-	memcpy(dst, p, n);
-	dst[n] = '\0';
-}
-
 /* Appends the first body bytes seen, up to the size of the body field. */
 static void body_copy(struct http_message *h, const uint8_t *p, size_t n)
 {
@@ -823,8 +814,11 @@ struct parse_result http_parse(const uint8_t *buf, size_t len, const struct pars
 	}
 }
 
-void http_skipped(struct message *msg, const uint8_t *bytes, size_t len)
+void http_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, size_t len,
+		  uint64_t uncaptured)
 {
+	(void)conn_state;
+	(void)uncaptured;
 	struct http_message *h = PROTOCOL_BODY(msg, struct http_message);
 
 	if (h->phase == PHASE_BODY) {

@@ -58,7 +58,8 @@ bool http_detect(const uint8_t *buf, size_t len, bool from_client);
 struct parse_result http_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
 			       struct message *msg);
 /* Optional hook: the captured bytes of a body, for its excerpt. */
-void http_skipped(struct message *msg, const uint8_t *bytes, size_t len);
+void http_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, size_t len,
+		  uint64_t uncaptured);
 
 /* The name and value of kept header i (< header_count), not NUL-terminated. */
 static inline const char *http_header_name(const struct http_message *h, uint32_t i)

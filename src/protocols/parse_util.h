@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* p[0..n) equals lit[0..lit_len) but for ASCII letter case (header names,
  * command words, SQL keywords). */
@@ -24,6 +25,15 @@ static inline bool ascii_equal_nocase(const uint8_t *p, size_t n, const char *li
 			return false;
 	}
 	return true;
+}
+
+/* Copies p[0..n) into a text field of cap bytes, cut and NUL-terminated. */
+static inline void text_copy(char *dst, size_t cap, const uint8_t *p, size_t n)
+{
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
 }
 
 #endif

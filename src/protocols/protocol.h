@@ -48,6 +48,20 @@ enum stream_after {
 	STREAM_GOES_ON,   /* more of this protocol */
 	STREAM_ENDS,      /* another protocol (HTTP 101, the h2c preface): stop decoding */
 	STREAM_ENCRYPTED, /* a TLS handshake finished: the rest is ciphertext */
+	/* Another registered protocol goes on from the next byte, in both
+	 * directions: the one whose upgrade_token is parse_result.upgrade_to
+	 * (HTTP/1.1 101 to h2c). */
+	STREAM_SWITCHES,
+};
+
+/* What a PARSE_COMPLETE message is to the pairing. A multiplexed protocol
+ * finishes one side's message from the other side's bytes (an HTTP/2
+ * stream reset by the client ends the server's response). */
+enum message_role {
+	ROLE_OF_SENDER, /* a request from the client, a response from the server */
+	ROLE_REQUEST,
+	ROLE_RESPONSE,
+	ROLE_ALONE,     /* reported alone, paired with nothing (an HTTP/2 GOAWAY) */
 };
 
 struct parse_result {
@@ -59,6 +73,16 @@ struct parse_result {
 	/* With PARSE_COMPLETE from the server: the message answers no request
 	 * (a pub/sub message, a RESP3 push) and is reported alone. */
 	bool unsolicited;
+	/* With PARSE_COMPLETE: */
+	enum message_role role;
+	/* The message's frames were interleaved with other messages' (HTTP/2
+	 * streams): its first byte arrived at span_first_ts_ns and it took
+	 * span_bytes of the stream, not the bytes since the last message. */
+	bool spanned;
+	uint64_t span_first_ts_ns;
+	uint64_t span_bytes;
+	/* With STREAM_SWITCHES: the next protocol's upgrade_token. */
+	const char *upgrade_to;
 };
 
 struct message;
@@ -73,7 +97,8 @@ struct parse_ctx {
 	 * that a message arriving a byte at a time costs linear time. */
 	size_t seen;
 	/* The protocol's own per-connection state, shared by both directions
-	 * (Redis: subscribed), 0 at the start. */
+	 * (Redis: subscribed), 0 at the start, PROTOCOL_SWITCHED_TO after an
+	 * upgrade. */
 	uint32_t *conn_flags;
 	/* More of it when the descriptor asks (conn_state_size bytes, zeroed
 	 * when the connection is recognised): PostgreSQL's prepared
@@ -85,7 +110,19 @@ struct parse_ctx {
 	 * message's formatter masks its own copy. */
 	void (*secret)(const struct parse_ctx *ctx, size_t offset, size_t len);
 	void *engine; /* for secret() */
+	/* Stream position of buf[0] and when it arrived: a multiplexed
+	 * protocol times its messages itself and sees a gap as a jump. */
+	uint64_t pos;
+	uint64_t ts_ns;
+	/* The connection closed (buf is empty): a multiplexed protocol hands
+	 * over its unfinished messages, one PARSE_COMPLETE per call, then
+	 * answers PARSE_IGNORED. */
+	bool closing;
 };
+
+/* conn_flags' value when the connection switched to the protocol
+ * (STREAM_SWITCHES): its first request was the upgrading one. */
+#define PROTOCOL_SWITCHED_TO (1u << 31)
 
 /* Text field sizes the protocols share. */
 #define TEXT_SHORT 64
@@ -123,8 +160,7 @@ struct message {
 /* How a protocol's responses find their requests. */
 enum pairing {
 	PAIR_IN_ORDER, /* each response answers the oldest request waiting */
-	PAIR_BY_ID,    /* pair_id() of both is equal (DNS) */
-	PAIR_NONE,     /* every message is reported alone (the h2c preface) */
+	PAIR_BY_ID,    /* pair_id() of both is equal (DNS, HTTP/2 streams) */
 };
 
 struct protocol {
@@ -136,6 +172,16 @@ struct protocol {
 	enum pairing pairing;
 	size_t body_size;       /* sizeof its message struct: zeroed before each message */
 	size_t conn_state_size; /* parse_ctx.conn_state's size; at most PROTOCOL_CONN_STATE_MAX */
+	/* Optional: releases what conn_state holds (a parser that keeps
+	 * allocations there bounds and accounts them itself). */
+	void (*conn_state_free)(void *conn_state);
+	/* Messages of many requests interleave on one connection (HTTP/2): a
+	 * message the engine loses track of is not reported (the parser sees
+	 * the gap in ctx->pos and marks the messages it touched), and at close
+	 * the parser is asked for what it holds (ctx->closing). */
+	bool multiplexed;
+	/* Optional: the token of an HTTP/1.1 Upgrade that switches to it. */
+	const char *upgrade_token;
 	/* True when buf (a connection's first bytes in one direction) starts a
 	 * message of this protocol; from_client says which side sent them. */
 	bool (*detect)(const uint8_t *buf, size_t len, bool from_client);
@@ -145,8 +191,10 @@ struct protocol {
 	struct parse_result (*parse)(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
 				     struct message *msg);
 	/* Optional: the captured bytes of a skipped part (a body that arrives
-	 * after its headers), for excerpts. */
-	void (*skipped)(struct message *msg, const uint8_t *bytes, size_t len);
+	 * after its headers), for excerpts, then how many bytes after them
+	 * were skipped without being captured. */
+	void (*skipped)(struct message *msg, void *conn_state, const uint8_t *bytes, size_t len,
+			uint64_t uncaptured);
 	/* Optional: marks credentials (parse_secret) in bytes its parser did
 	 * not take: refused, lost to a gap, or of a connection no protocol
 	 * claimed (then every protocol's scan runs). Linear, keeps no state. */
@@ -161,6 +209,15 @@ struct protocol {
 	/* The message's JSON keys after "protocol", each with its leading comma. */
 	void (*json_put)(struct strbuf *out, const struct message *msg,
 			 const struct output_style *style);
+	/* Optional: the name of a human exchange line when not the protocol's
+	 * (gRPC over HTTP/2); either message may be NULL. */
+	const char *(*exchange_label)(const struct message *request, const struct message *response);
+	/* Optional: what ends a human exchange line after the sizes. */
+	void (*exchange_tail)(struct strbuf *out, const struct message *request,
+			      const struct message *response);
+	/* Optional: the protocol's own counters for the exit summary, without
+	 * "socket-tracer: " or a newline; false when there is nothing to say. */
+	bool (*summary_put)(struct strbuf *out);
 };
 
 /* The registry (src/protocols/registry.c), in detection order when no port hint

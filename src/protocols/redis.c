@@ -118,7 +118,7 @@ static void text_end(char *dst, size_t size, size_t have, size_t keep, bool cut)
 	memcpy(dst + have, "...", 4);
 }
 
-static void text_copy(char *dst, const uint8_t *src, size_t n, bool to_upper)
+static void text_copy_cased(char *dst, const uint8_t *src, size_t n, bool to_upper)
 {
 	for (size_t i = 0; i < n; i++)
 		dst[i] = (char)(to_upper ? upper(src[i]) : src[i]);
@@ -132,7 +132,7 @@ static size_t text_fill(char *dst, size_t size, const uint8_t *src, uint64_t n, 
 	size_t keep = text_keep(size, n, cut);
 	size_t take = keep < avail ? keep : avail;
 
-	text_copy(dst, src, take, to_upper);
+	text_copy_cased(dst, src, take, to_upper);
 	text_end(dst, size, take, keep, *cut);
 	return keep - take;
 }
@@ -191,13 +191,16 @@ static void slot_fill(struct redis_message *redis, unsigned slot, const uint8_t 
 	walk->pending_drop = (uint16_t)(drop - dropped);
 }
 
-void redis_skipped(struct message *msg, const uint8_t *bytes, size_t len)
+void redis_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, size_t len,
+		   uint64_t uncaptured)
 {
 	struct redis_message *redis = PROTOCOL_BODY(msg, struct redis_message);
 	struct redis_walk *walk = &redis->walk;
 	size_t size, take;
 	char *field;
 
+	(void)conn_state;
+	(void)uncaptured;
 	if (!walk->pending_slot)
 		return;
 	take = walk->pending_drop < len ? walk->pending_drop : len;
@@ -210,7 +213,7 @@ void redis_skipped(struct message *msg, const uint8_t *bytes, size_t len)
 	take = (size_t)(walk->pending_keep - walk->pending_have);
 	if (take > len)
 		take = len;
-	text_copy(field + walk->pending_have, bytes, take, walk->pending_upper);
+	text_copy_cased(field + walk->pending_have, bytes, take, walk->pending_upper);
 	walk->pending_have += (uint16_t)take;
 	text_end(field, size, walk->pending_have, walk->pending_keep, walk->pending_cut);
 	if (walk->pending_have == walk->pending_keep)

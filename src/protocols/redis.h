@@ -92,7 +92,8 @@ extern const struct protocol redis_protocol;
 bool redis_detect(const uint8_t *buf, size_t len, bool from_client);
 struct parse_result redis_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
 				struct message *msg);
-void redis_skipped(struct message *msg, const uint8_t *bytes, size_t len);
+void redis_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, size_t len,
+		   uint64_t uncaptured);
 
 /* The per-connection state kept in *ctx->conn_flags (redis.c). */
 #define REDIS_FLAG_RESP3 0x1u /* HELLO 3 answered with a map */

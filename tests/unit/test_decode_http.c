@@ -455,7 +455,7 @@ static void drive_events(struct drive *d, const uint8_t *stream, size_t total, c
 
 		while (p < end) {
 			if (until_close) /* the rest is the message's (the engine counts it) */
-				http_skipped(&msg, stream + p, end - p);
+				http_skipped(&msg, NULL, stream + p, end - p, 0);
 			if (d->invalid || d->ended || until_close) {
 				p = end;
 				break;
@@ -463,7 +463,7 @@ static void drive_events(struct drive *d, const uint8_t *stream, size_t total, c
 			if (skip) {
 				size_t take = skip < end - p ? (size_t)skip : end - p;
 
-				http_skipped(&msg, stream + p, take);
+				http_skipped(&msg, NULL, stream + p, take, 0);
 				skip -= take;
 				p += take;
 				bytes += take;
@@ -509,7 +509,7 @@ static void drive_events(struct drive *d, const uint8_t *stream, size_t total, c
 				skip = r.skip;
 				take = skip < hold_len ? (size_t)skip : hold_len;
 				if (take) {
-					http_skipped(&msg, hold, take);
+					http_skipped(&msg, NULL, hold, take, 0);
 					memmove(hold, hold + take, hold_len - take);
 					hold_len -= take;
 					d->hold_abs += take;
@@ -676,7 +676,7 @@ static void test_chunked_edges(void)
 				     "10000000000\r\nabc"));
 	CHECK_INT(r.skip, (UINT64_C(1) << 40) - 3 + 2);
 	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 3);
-	http_skipped(&msg, (const uint8_t *)"defg", 4);
+	http_skipped(&msg, NULL, (const uint8_t *)"defg", 4, 0);
 	CHECK_INT(PROTOCOL_BODY(&msg, struct http_message)->body_len, 7);
 	r = parse(TEXT("0\r\nExpires: never\r\n\r\n"), false, NULL, &msg);
 	CHECK_INT(r.state, PARSE_COMPLETE);

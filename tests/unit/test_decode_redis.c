@@ -149,7 +149,7 @@ static void run_stream(struct run *run, const uint8_t *data, size_t total, enum 
 		if (skip) {
 			size_t s = skip < chunk ? (size_t)skip : chunk;
 
-			redis_skipped(&run_msg, in, s);
+			redis_skipped(&run_msg, NULL, in, s, 0);
 			in += s;
 			chunk -= s;
 			skip -= s;
@@ -209,7 +209,7 @@ static void run_stream(struct run *run, const uint8_t *data, size_t total, enum 
 			message_bytes += r.consumed + r.skip;
 			skip = r.skip;
 			held = skip < len ? (size_t)skip : len;
-			redis_skipped(&run_msg, run_buf, held);
+			redis_skipped(&run_msg, NULL, run_buf, held, 0);
 			memmove(run_buf, run_buf + held, len - held);
 			len -= held;
 			pos += held;
@@ -749,12 +749,12 @@ static void test_big_bulk(void)
 	CHECK_INT(result.state, PARSE_COMPLETE);
 	CHECK_INT(result.skip, BIG_VALUE + 2);
 	CHECK_STR(redis->reply, "...");
-	redis_skipped(&msg, (const uint8_t *)"abc", 3);
+	redis_skipped(&msg, NULL, (const uint8_t *)"abc", 3, 0);
 	CHECK_STR(redis->reply, "abc...");
-	redis_skipped(&msg, big + 31, 1000);
+	redis_skipped(&msg, NULL, big + 31, 1000, 0);
 	CHECK_STR(redis->reply + 3, want + 3);
 	CHECK(!strncmp(redis->reply, "abc", 3));
-	redis_skipped(&msg, (const uint8_t *)"zz", 2); /* past the field: no change */
+	redis_skipped(&msg, NULL, (const uint8_t *)"zz", 2, 0); /* past the field: no change */
 	CHECK(!strncmp(redis->reply, "abc", 3));
 	CHECK_INT(strlen(redis->reply), TEXT_LONG - 1);
 	/* ... also as the last element of an array. */
