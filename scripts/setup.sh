@@ -23,7 +23,7 @@ packages=(
     # TLS test peers: wget (GnuTLS), node (its own OpenSSL), Go (crypto/tls)
     wget nodejs golang-go
     # HTTP/2 and gRPC test peers: nghttpd, nghttp, h2load, grpcio
-    nghttp2-server nghttp2-client python3-grpcio
+    nghttp2-server nghttp2-client python3-grpcio python3-h2
     # benchmark
     nginx-light wrk strace bpftrace
     # benchmark peer for TLS capture: sslsniff-bpfcc

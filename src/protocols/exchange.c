@@ -31,7 +31,7 @@ struct stream {
 	bool fresh;           /* the next event starts a message, wherever it is */
 	enum parse_state finish_state; /* PARSE_COMPLETE or PARSE_IGNORED */
 	enum stream_after after;
-	const char *upgrade_to;
+	char upgrade_to[16];
 	bool unsolicited;
 	enum message_role role;
 	bool spanned;         /* span_first_ts_ns, span_bytes time and size the message */
@@ -271,11 +271,12 @@ static void protocol_state_make(struct exchange_tracker *tracker, struct proto_c
 static void protocol_switch(struct exchange_tracker *tracker, struct proto_conn *conn,
 			    const char *token)
 {
+	const struct stream *s = conn->streams;
 	const struct protocol *next = NULL;
 
-	for (unsigned i = 0; i < protocol_count && token; i++)
+	for (unsigned i = 0; i < protocol_count; i++)
 		if (protocol_registry[i]->upgrade_token &&
-		    !strcmp(protocol_registry[i]->upgrade_token, token))
+		    !strncmp(protocol_registry[i]->upgrade_token, token, sizeof(s->upgrade_to)))
 			next = protocol_registry[i];
 	if (conn->protocol_state) {
 		if (conn->protocol->conn_state_free)
@@ -735,7 +736,7 @@ static void stream_parse(struct exchange_tracker *tracker, struct proto_conn *co
 		}
 		s->finish_state = r.state;
 		s->after = r.after;
-		s->upgrade_to = r.upgrade_to;
+		memcpy(s->upgrade_to, r.upgrade_to, sizeof(s->upgrade_to));
 		s->unsolicited = r.unsolicited && !from_client;
 		s->role = r.role;
 		s->spanned = r.spanned;

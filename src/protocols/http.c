@@ -493,6 +493,33 @@ static bool method_is(const struct message *request, const char *method)
 	return req->is_request && !strncmp(req->method, method, sizeof(req->method));
 }
 
+/* The protocol a 101 switches to, from its Upgrade field (a single
+ * token, lower-cased, RFC 9110 section 7.8); false when there is none. */
+static bool upgrade_token(const struct http_message *h, char *token, size_t size)
+{
+	for (uint32_t i = 0; i < h->header_count; i++) {
+		const struct http_header *hdr = &h->headers[i];
+		const char *value = http_header_value(h, i);
+		size_t n = hdr->value_len;
+
+		if (!ascii_equal_nocase((const uint8_t *)http_header_name(h, i), hdr->name_len,
+					"upgrade", 7))
+			continue;
+		if (!n || n >= size || (hdr->flags & HTTP_HEADER_CUT))
+			return false;
+		for (size_t j = 0; j < n; j++) {
+			char c = value[j];
+
+			if (c == ',' || c == ' ' || c == '\t')
+				return false;
+			token[j] = c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c;
+		}
+		token[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
 /* The body framing of a response (RFC 9112 section 6.3). */
 static struct parse_result response_body(const uint8_t *buf, size_t len, size_t hdr_len,
 					 const struct message *request, struct http_message *h)
@@ -506,7 +533,8 @@ static struct parse_result response_body(const uint8_t *buf, size_t len, size_t 
 		return result_of(PARSE_IGNORED, hdr_len, 0);
 	if (h->status == 101) {
 		r = result_of(PARSE_COMPLETE, hdr_len, 0);
-		r.after = STREAM_ENDS;
+		r.after = upgrade_token(h, r.upgrade_to, sizeof(r.upgrade_to)) ? STREAM_SWITCHES
+									    : STREAM_ENDS;
 		return r;
 	}
 	if (h->status == 204 || h->status == 304 || method_is(request, "HEAD"))

@@ -641,10 +641,11 @@ static struct parse_result drain(struct http2_conn *conn, uint8_t side, struct m
 }
 
 /* After an h2c upgrade, stream 1 is the HTTP/1.1 request: its response
- * comes as HTTP/2. */
-static void upgrade_request(struct http2_conn *conn, struct direction *dir)
+ * comes as HTTP/2. Its bytes were the http exchange's; its time here is the
+ * switch. */
+static void upgrade_request(struct http2_conn *conn, struct direction *dir, uint64_t ts_ns)
 {
-	struct slot *s = slot_new(conn, 1, H2_CLIENT, 0);
+	struct slot *s = slot_new(conn, 1, H2_CLIENT, ts_ns);
 
 	conn->upgrade_done = true;
 	conn->highest_stream = 1;
@@ -676,7 +677,7 @@ struct parse_result http2_parse(const uint8_t *buf, size_t len, const struct par
 	if (dir->started && ctx->pos != dir->next_pos)
 		direction_gap(conn, dir, side);
 	if ((*ctx->conn_flags & PROTOCOL_SWITCHED_TO) && !conn->upgrade_done) {
-		upgrade_request(conn, dir);
+		upgrade_request(conn, dir, ctx->ts_ns);
 		return frame_done(conn, dir, ctx, msg, 0, 0);
 	}
 	if (side == H2_CLIENT && !dir->started) {

@@ -82,7 +82,7 @@ struct parse_result {
 	uint64_t span_first_ts_ns;
 	uint64_t span_bytes;
 	/* With STREAM_SWITCHES: the next protocol's upgrade_token. */
-	const char *upgrade_to;
+	char upgrade_to[16];
 };
 
 struct message;
