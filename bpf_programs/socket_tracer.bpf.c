@@ -1736,9 +1736,11 @@ static __always_inline __u64 tls_stream_advance(__u64 key, const struct st_sock 
 }
 
 /* A call returned having moved n plaintext bytes (n <= 0: none): one data
- * event with them, on the call's socket when it is known. */
+ * event with them, on the call's socket when it is known, stamped now, or
+ * at ts_ns when it is not 0. */
 static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
-					       const struct tls_call *call, __s64 n)
+					       const struct tls_call *call, __s64 n,
+					       __u64 ts_ns)
 {
 	struct tls_session_key session = { .session = call->session, .tgid = pid_tgid >> 32 };
 	__u64 key = call->sock_key;
@@ -1771,6 +1773,8 @@ static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
 		data_event_fill(ev, &none, call->syscall, call->direction, n, 0, n, captured, cut);
 		tls = ST_TLS_PLAINTEXT | ST_TLS_NO_SOCKET;
 	}
+	if (ts_ns)
+		ev->hdr.ts_ns = ts_ns;
 	ev->tls = tls;
 	data_event_submit(ctx, ev);
 }
@@ -1808,7 +1812,7 @@ static __always_inline int tls_return(struct user_regs *ctx, __s64 ret)
 			moved = 0;
 		n = moved;
 	}
-	tls_plaintext_emit(ctx, pid_tgid, &call, n);
+	tls_plaintext_emit(ctx, pid_tgid, &call, n, 0);
 	return 0;
 }
 
@@ -1889,6 +1893,83 @@ static __always_inline __s32 go_conn_fd(__u64 conn)
 	return sysfd >= 0 && sysfd < 0x7fffffff ? (__s32)sysfd : -1;
 }
 
+/* A Go Write under way, by its Conn. Its bytes reach the peer before it
+ * returns, and its goroutine may run again only much later (the peer it
+ * woke took the CPU): its reply, read by another goroutine, would come
+ * first. So a Read of the Conn that returns bytes while the Write's
+ * records are out emits the Write's plaintext before its own, as of the
+ * Write's entry: b, which Write sends whole unless it fails. */
+struct go_write {
+	struct tls_call call;
+	__u64 pid_tgid;     /* the thread it entered on */
+	__u64 g;
+	__u64 len;          /* len(b) */
+	__u64 entry_ns;
+	__u64 sent;         /* its socket's bytes_sent at the entry */
+	__u64 sock_open_ns; /* and that socket's open_ts_ns */
+	__u64 claimed;      /* by the Read that emits it, or by its return */
+};
+BPF_TABLE("lru_hash", struct tls_session_key, struct go_write, go_writes, 16384);
+
+/* Conns that had two Writes under way at once: which of them sent the
+ * records is not known, so their Writes are emitted at their returns
+ * only, in the order of those. */
+BPF_TABLE("lru_hash", struct tls_session_key, __u8, go_writes_shared, 4096);
+
+/* The fewest record bytes that can carry n plaintext bytes: records of at
+ * most 16 KiB, each with a 5-byte header and at least a 16-byte tag
+ * (ChaCha20-Poly1305 in TLS 1.2; GCM, CBC and TLS 1.3 add more). */
+#define GO_TLS_RECORD_PLAINTEXT_MAX 16384
+#define GO_TLS_RECORD_OVERHEAD_MIN 21
+
+static __always_inline __u64 go_records_min(__u64 n)
+{
+	return n + GO_TLS_RECORD_OVERHEAD_MIN *
+			   ((n + GO_TLS_RECORD_PLAINTEXT_MAX - 1) / GO_TLS_RECORD_PLAINTEXT_MAX);
+}
+
+/* Whether goroutine g's Write on conn is under way: not an entry whose
+ * return went unseen (a panic out of it, its call evicted). */
+static __always_inline bool go_write_under_way(const struct tls_session_key *conn, __u64 g)
+{
+	struct go_call_key key = { .g = g, .tgid = conn->tgid };
+	struct tls_call *call = go_calls.lookup(&key);
+	return call && call->direction == ST_DIR_SEND && call->session == conn->session;
+}
+
+static __always_inline void go_write_track(__u64 pid_tgid, const struct tls_call *call,
+					   __u64 g, __u64 len)
+{
+	__u8 shared = 1;
+	if (!len)
+		return; /* sends nothing */
+	struct tls_session_key conn = { .session = call->session, .tgid = pid_tgid >> 32 };
+	struct go_write *other = go_writes.lookup(&conn);
+	if (other) {
+		if (other->g != g && go_write_under_way(&conn, other->g)) {
+			go_writes_shared.update(&conn, &shared);
+			return;
+		}
+		go_writes.delete(&conn);
+	}
+	__u64 key = call->sock_key;
+	struct st_sock *sock = key ? socks.lookup(&key) : NULL;
+	if (!sock || go_writes_shared.lookup(&conn))
+		return;
+	struct go_write write = {
+		.call = *call,
+		.pid_tgid = pid_tgid,
+		.g = g,
+		.len = len,
+		.entry_ns = bpf_ktime_get_ns(),
+		.sent = sock->bytes_sent,
+		.sock_open_ns = sock->open_ts_ns,
+	};
+	/* Fails when another Write of the Conn entered at the same time. */
+	if (go_writes.insert(&conn, &write))
+		go_writes_shared.update(&conn, &shared);
+}
+
 static __always_inline int go_enter(struct user_regs *ctx, __u8 direction)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1904,6 +1985,8 @@ static __always_inline int go_enter(struct user_regs *ctx, __u8 direction)
 		.direction = direction,
 	};
 	go_calls.update(&key, &call);
+	if (direction == ST_DIR_SEND)
+		go_write_track(pid_tgid, &call, ctx->r14, ctx->cx);
 	return 0;
 }
 
@@ -1915,6 +1998,39 @@ int go_write_enter(struct user_regs *ctx)
 int go_read_enter(struct user_regs *ctx)
 {
 	return go_enter(ctx, ST_DIR_RECV);
+}
+
+/* A Read of conn returned bytes: the Write under way on conn goes first,
+ * if its records can all be out and it is not emitted yet. */
+static __always_inline void go_write_before_read(void *ctx, struct tls_session_key *conn)
+{
+	struct go_write *write = go_writes.lookup(conn);
+	if (!write || write->claimed || go_writes_shared.lookup(conn) ||
+	    !go_write_under_way(conn, write->g))
+		return;
+	/* Copied before the claim: once claimed, its return may delete it. */
+	struct go_write seen = *write;
+	/* Until its records can all be out, the Write is still sending (a
+	 * peer answering early, full duplex): its return tells what went. */
+	__u64 sock_key = seen.call.sock_key;
+	struct st_sock *sock = socks.lookup(&sock_key);
+	if (!sock || sock->open_ts_ns != seen.sock_open_ns ||
+	    sock->bytes_sent - seen.sent < go_records_min(seen.len) ||
+	    __sync_fetch_and_add(&write->claimed, 1))
+		return;
+	tls_plaintext_emit(ctx, seen.pid_tgid, &seen.call, seen.len, seen.entry_ns);
+}
+
+/* A Write returned: the bytes a Read emitted of it, 0 none (the return
+ * and a Read on another CPU both claim it, one wins). */
+static __always_inline __u64 go_write_done(struct tls_session_key *conn, __u64 g)
+{
+	struct go_write *write = go_writes.lookup(conn);
+	if (!write || write->g != g)
+		return 0;
+	__u64 emitted = __sync_fetch_and_add(&write->claimed, 1) ? write->len : 0;
+	go_writes.delete(conn);
+	return emitted;
 }
 
 /* At every RET of Read and Write (a uretprobe would corrupt the return
@@ -1929,7 +2045,18 @@ int go_return(struct user_regs *ctx)
 	if (tls_call_found(go_calls.lookup(&key), pid_tgid, &call))
 		return 0;
 	go_calls.delete(&key);
-	tls_plaintext_emit(ctx, pid_tgid, &call, (__s64)ctx->ax);
+	struct tls_session_key conn = { .session = call.session, .tgid = pid_tgid >> 32 };
+	__s64 n = (__s64)ctx->ax;
+	if (call.direction == ST_DIR_SEND) {
+		__u64 emitted = go_write_done(&conn, key.g);
+		if (emitted && n < (__s64)emitted)
+			tls_count(ST_TLS_COUNT_WRITE_SHORT);
+		if (emitted)
+			return 0;
+	}
+	if (call.direction == ST_DIR_RECV && n > 0)
+		go_write_before_read(ctx, &conn);
+	tls_plaintext_emit(ctx, pid_tgid, &call, n, 0);
 	return 0;
 }
 

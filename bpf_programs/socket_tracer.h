@@ -177,6 +177,9 @@ enum st_tls_count {
 	 * that a socket syscall inside a later call contradicted: the
 	 * plaintext between went to the wrong connection. */
 	ST_TLS_COUNT_ADJACENT_WRONG = 4,
+	/* A Go Write emitted whole at a Read of its Conn (its records looked
+	 * out) returned less: the plaintext shows bytes that never went. */
+	ST_TLS_COUNT_WRITE_SHORT = 5,
 	ST_TLS_COUNT_NR
 };
 

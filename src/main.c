@@ -255,12 +255,13 @@ static void tls_summary(const struct tls_probes_report *report,
 		"without a known socket %" PRIu64 "; calls whose socket changed %" PRIu64
 		", mixing two sockets %" PRIu64 ", taken from the next write wrongly %" PRIu64
 		", returns without an entry %" PRIu64
+		", writes shown whole that sent less %" PRIu64
 		", new programs not told (ring full) %" PRIu64 "\n",
 		report->files_probed, report->probes_attached, report->attach_failures,
 		report->files_not_examined, session->plaintext_unbound,
 		counts[ST_TLS_COUNT_SOCKET_CHANGED],
 		counts[ST_TLS_COUNT_SOCKETS_MIXED], counts[ST_TLS_COUNT_ADJACENT_WRONG],
-		counts[ST_TLS_COUNT_RETURN_UNMATCHED],
+		counts[ST_TLS_COUNT_RETURN_UNMATCHED], counts[ST_TLS_COUNT_WRITE_SHORT],
 		counts[ST_TLS_COUNT_EXEC_LOST]);
 }
 

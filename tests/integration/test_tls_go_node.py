@@ -5,33 +5,42 @@ of each, both sides checked as test_tls.py does.
 
 The servers run before the tracer starts, so their binaries are probed at the
 start; the clients start later and wait before their first request (-delay),
-time for the tracer to probe a new binary (10-15 ms, node's ~90 ms)."""
+time for the tracer to probe a new binary (10-15 ms, node's ~90 ms).
+
+Go's client writes a request on one goroutine and reads its reply on another
+(its server likewise reads the next request while it writes a reply): a
+Write's return may come after the peer's answer was read, its thread having
+lost the CPU to the peer it woke (about one Write in ten here; docs/tls.md).
+Each Go pair makes GO_PATHS requests, each a chance of that, checked by the
+same exact assertions."""
 
 import unittest
 
 import tls_peers as peers
-from test_tls import Checks, PATHS, connection, exchanges, loopback, of, pid_of, probe_lines
+from test_tls import (Checks, PATHS, connection, exchanges, loopback, of, pid_of, probe_lines,
+                      tls_summary)
 from tracer import Tracer, require_root
 
 require_root()
 
 CLIENT_DELAY = 0.3
+GO_PATHS = PATHS * 3
 
 
 class Pair(Checks):
-    def assert_pair(self, events, server_pid, server_port, client_comm, replies, syscall,
+    def assert_pair(self, events, paths, server_pid, server_port, client_comm, replies, syscall,
                     sockets):
         """The client's and the server's connection: exchanges, plaintext,
         wire totals; returns both keys."""
         self.assertEqual([(r.status, r.body_len) for r in replies],
-                         [(200, len(peers.expected_body(p))) for p in PATHS])
+                         [(200, len(peers.expected_body(p))) for p in paths])
         self.assertEqual(len({r.local_port for r in replies}), 1, replies)  # keep-alive
         remote = loopback(server_port)
         client = connection(events, pid_of(events, client_comm, remote), remote)
         server = connection(events, server_pid, loopback(replies[0].local_port))
         found, served = exchanges(events, client, "http"), exchanges(events, server, "http")
         for side in (found, served):
-            self.assert_http(side, PATHS)
+            self.assert_http(side, paths)
             self.assertEqual([e["response"]["content_length"] for e in side],
                              [r.body_len for r in replies])
         self.assertEqual([(e["request_bytes"], e["response_bytes"]) for e in found],
@@ -59,7 +68,7 @@ class Node(Pair, unittest.TestCase):
                 replies = peers.node_client([server.url(p) for p in PATHS], delay=CLIENT_DELAY)
                 self.assertEqual(tracer.stop(), 0)
             events = tracer.events()
-            client, served = self.assert_pair(events, server.proc.pid, server.port,
+            client, served = self.assert_pair(events, PATHS, server.proc.pid, server.port,
                                               "node_tls_client", replies, "openssl",
                                               ("adjacent",))
         # The client's agent is destroyed at its end: both close, in either order.
@@ -81,14 +90,20 @@ class Go(Pair, unittest.TestCase):
         tail = "_s" if stripped else ""
         with peers.GoHttpsServer(stripped) as server:
             with Tracer("-v", "-c", "go_client" + tail, "-c", "go_server" + tail) as tracer:
-                replies = peers.go_client([server.url(p) for p in PATHS], stripped,
+                replies = peers.go_client([server.url(p) for p in GO_PATHS], stripped,
                                           delay=CLIENT_DELAY)
                 self.assertEqual(tracer.stop(), 0)
             events = tracer.events()
-            client, served = self.assert_pair(events, server.proc.pid, server.port,
+            client, served = self.assert_pair(events, GO_PATHS, server.proc.pid, server.port,
                                               "go_client" + tail, replies, "go-tls", (None,))
             binary = server.binary
         self.assert_closes_match(events, client, served, unread_by_a=None, unread_by_b=None)
+        # Every call matched its return, no socket mixed up.
+        summary = tls_summary(tracer)
+        for count in ("plaintext without a known socket", "calls whose socket changed",
+                      "mixing two sockets", "returns without an entry",
+                      "writes shown whole that sent less"):
+            self.assertIn("%s 0" % count, summary)
         lines = probe_lines(tracer)
         for name in ("go_server" + tail, "go_client" + tail):
             path = binary[:-len(binary.rsplit("/", 1)[1])] + name
