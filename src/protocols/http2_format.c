@@ -23,24 +23,18 @@ static bool is_grpc(const struct http2_half *h)
 	return h && h->grpc.seen;
 }
 
-static void error_put(struct strbuf *out, uint32_t code)
+/* A code by its name, or its number when it has none. */
+static void code_put(struct strbuf *out, const char *name, const char *format, uint32_t code)
 {
-	const char *name = http2_error_name(code);
-
 	if (name)
 		strbuf_puts(out, name);
 	else
-		strbuf_printf(out, "0x%" PRIx32, code);
+		strbuf_printf(out, format, code);
 }
 
-static void grpc_status_put(struct strbuf *out, uint32_t status)
+static void error_put(struct strbuf *out, uint32_t code)
 {
-	const char *name = grpc_status_name(status);
-
-	if (name)
-		strbuf_puts(out, name);
-	else
-		strbuf_printf(out, "status %" PRIu32, status);
+	code_put(out, http2_error_name(code), "0x%" PRIx32, code);
 }
 
 static void reset_put(struct strbuf *out, const struct http2_half *h)
@@ -69,7 +63,7 @@ static void response_put(struct strbuf *out, const struct http2_half *h)
 	bool said = false;
 
 	if (h->grpc.status_seen) {
-		grpc_status_put(out, h->grpc.status);
+		code_put(out, grpc_status_name(h->grpc.status), "status %" PRIu32, h->grpc.status);
 		if (h->grpc.message[0]) {
 			strbuf_puts(out, " \"");
 			escape_cstr(out, h->grpc.message);

@@ -64,17 +64,6 @@ const char *grpc_status_name(uint32_t status)
 	return status < sizeof(names) / sizeof(names[0]) ? names[status] : NULL;
 }
 
-static int hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void grpc_message_set(struct grpc_half *grpc, const uint8_t *value, size_t len)
 {
 	size_t out = 0;
@@ -82,8 +71,8 @@ void grpc_message_set(struct grpc_half *grpc, const uint8_t *value, size_t len)
 	for (size_t i = 0; i < len && out + 1 < sizeof(grpc->message); i++) {
 		int hi, lo;
 
-		if (value[i] == '%' && i + 2 < len && (hi = hex_digit(value[i + 1])) >= 0 &&
-		    (lo = hex_digit(value[i + 2])) >= 0) {
+		if (value[i] == '%' && i + 2 < len && (hi = hex_value(value[i + 1])) >= 0 &&
+		    (lo = hex_value(value[i + 2])) >= 0) {
 			grpc->message[out++] = (char)(hi << 4 | lo);
 			i += 2;
 			continue;

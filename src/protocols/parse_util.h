@@ -27,6 +27,18 @@ static inline bool ascii_equal_nocase(const uint8_t *p, size_t n, const char *li
 	return true;
 }
 
+/* A hex digit's value, or -1. */
+static inline int hex_value(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Copies p[0..n) into a text field of cap bytes, cut and NUL-terminated. */
 static inline void text_copy(char *dst, size_t cap, const uint8_t *p, size_t n)
 {
