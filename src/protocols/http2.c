@@ -486,13 +486,20 @@ static void goaway_fill(struct message *msg, const uint8_t *p, uint32_t len)
 
 /* A reset ends both sides of the stream. */
 static void stream_reset(struct http2_conn *conn, struct direction *dir, uint32_t stream,
-			 uint8_t by, uint32_t code)
+			 uint8_t by, uint32_t code, uint64_t ts_ns)
 {
 	struct slot *request = slot_find(conn, stream, H2_CLIENT);
 	struct slot *response = slot_find(conn, stream, H2_SERVER);
 
 	if (!request && !response)
 		return; /* ended already, or never seen */
+	/* A request reset before its response began: the reset is the
+	 * answer, reported now (left alone, the request would wait for a
+	 * response until the close). */
+	if (request && !response) {
+		response = slot_new(conn, stream, H2_SERVER, ts_ns);
+		request = slot_find(conn, stream, H2_CLIENT); /* the table may have moved */
+	}
 	for (int side = H2_CLIENT; side < H2_SIDES; side++) {
 		struct slot *s = side == H2_CLIENT ? request : response;
 
@@ -652,7 +659,6 @@ static void upgrade_request(struct http2_conn *conn, struct direction *dir, uint
 	if (!s)
 		return;
 	s->half.upgrade = true;
-	s->half.frames = 1;
 	s->ended = true;
 	pending_add(dir, 1, H2_CLIENT, ROLE_REQUEST);
 }
@@ -712,7 +718,7 @@ struct parse_result http2_parse(const uint8_t *buf, size_t len, const struct par
 	case H2_RST_STREAM:
 		if (len < FRAME_HEADER + 4)
 			return need_more();
-		stream_reset(conn, dir, f.stream, side, be32(buf + FRAME_HEADER));
+		stream_reset(conn, dir, f.stream, side, be32(buf + FRAME_HEADER), ctx->ts_ns);
 		return frame_done(conn, dir, ctx, msg, FRAME_HEADER + 4, 0);
 	case H2_SETTINGS:
 		if (len < FRAME_HEADER + f.len)

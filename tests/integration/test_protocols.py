@@ -79,18 +79,6 @@ class Http(unittest.TestCase):
                          [("/a", 200), ("/missing", 404)])
         self.assertEqual(len({e["fd"] for e in events}), 1)
 
-    def test_http2_cleartext_preface_recognised(self):
-        with HttpServer() as server, Tracer("-c", "curl", "--exchanges-only") as tracer:
-            subprocess.run(["curl", "-s", "-o", "/dev/null", "--max-time", "5",
-                            "--http2-prior-knowledge", "http://127.0.0.1:%d/" % server.port],
-                           timeout=30)
-            self.assertEqual(tracer.stop(), 0)
-        (preface,) = tracer.events()
-        self.assertEqual(preface["protocol"], "http2")
-        self.assertEqual(preface["request"], {"protocol": "http2", "preface": True})
-        self.assertIsNone(preface["response"])
-        self.assertEqual(preface["request_bytes"], 24)
-
     def test_human_exchange_line(self):
         with HttpServer() as server, Tracer("-c", "curl", "--exchanges-only",
                                             json_output=False) as tracer:

@@ -109,7 +109,7 @@ def expected_body(path):
     return (unit * (length // len(unit) + 1))[:length]
 
 
-def _read_line(stream, proc, timeout, what):
+def read_line(stream, proc, timeout, what):
     """The first line a starting process writes to stream, within timeout."""
     deadline = time.time() + timeout
     line = b""
@@ -136,14 +136,14 @@ def _await_port(server, timeout=20):
         raise
 
 
-class _ListeningServer(Process):
+class ListeningServer(Process):
     """A server that binds port 0 and says "listening PORT" on stderr, so the
     test needs no probe connection and has no port race."""
 
     def __init__(self, args, tmp, what):
         super().__init__(args, tmp=tmp)
         try:
-            line = _read_line(self.proc.stderr, self.proc, 30, what)
+            line = read_line(self.proc.stderr, self.proc, 30, what)
             if not line.startswith("listening "):
                 raise AssertionError("%s: %s" % (what, line))
         except AssertionError:
@@ -330,7 +330,7 @@ def go_binary(name, stripped=False):
     return out
 
 
-class GoHttpsServer(_ListeningServer):
+class GoHttpsServer(ListeningServer):
     def __init__(self, stripped=False):
         self.binary = go_binary("go_server", stripped)
         tmp = tempfile.mkdtemp(prefix="st-go-tls-")
@@ -338,7 +338,7 @@ class GoHttpsServer(_ListeningServer):
         super().__init__([self.binary, "0", self.cert, self.key], tmp, "go_server")
 
 
-class NodeHttpsServer(_ListeningServer):
+class NodeHttpsServer(ListeningServer):
     def __init__(self):
         tmp = tempfile.mkdtemp(prefix="st-node-tls-")
         self.cert, self.key = make_cert(tmp)
@@ -456,7 +456,7 @@ class WaitingPythonClient:
                                      env=dict(os.environ, ST_WAIT_FOR_STDIN="1"))
         self.pid = self.proc.pid
         try:
-            line = _read_line(self.proc.stdout, self.proc, CLIENT_TIMEOUT, "python client")
+            line = read_line(self.proc.stdout, self.proc, CLIENT_TIMEOUT, "python client")
         except AssertionError:
             self.stop()
             raise
