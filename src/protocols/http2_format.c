@@ -209,6 +209,17 @@ static void http2_json_put(struct strbuf *out, const struct message *msg,
 		grpc_json_put(out, h, h->method[0] || h->path[0]);
 }
 
+/* "3 msg", "3 msg+" (a floor), "1 msg compressed", "?" for a side not seen. */
+static void grpc_count_put(struct strbuf *out, const struct http2_half *h)
+{
+	if (!h) {
+		strbuf_putc(out, '?');
+		return;
+	}
+	strbuf_printf(out, "%" PRIu32 " msg%s%s", h->grpc.messages, h->grpc.count_lost ? "+" : "",
+		      h->grpc.compressed ? " compressed" : "");
+}
+
 static const char *http2_exchange_label(const struct message *request,
 					const struct message *response)
 {
@@ -225,17 +236,9 @@ static void http2_exchange_tail(struct strbuf *out, const struct message *reques
 		return;
 	if (is_grpc(req) || is_grpc(resp)) {
 		strbuf_puts(out, "  ");
-		if (req)
-			strbuf_printf(out, "%" PRIu32 " msg%s", req->grpc.messages,
-				      req->grpc.count_lost ? "+" : "");
-		else
-			strbuf_puts(out, "?");
+		grpc_count_put(out, req);
 		strbuf_puts(out, " / ");
-		if (resp)
-			strbuf_printf(out, "%" PRIu32 " msg%s", resp->grpc.messages,
-				      resp->grpc.count_lost ? "+" : "");
-		else
-			strbuf_puts(out, "?");
+		grpc_count_put(out, resp);
 	}
 	strbuf_printf(out, "  stream %" PRIu32, any->stream_id);
 }
