@@ -524,6 +524,9 @@ static struct parse_result data_frame(struct http2_conn *conn, struct direction 
 	uint32_t data_len;
 	struct slot *s;
 
+	/* PADDED needs its pad length byte. */
+	if (f->len < head - FRAME_HEADER)
+		return invalid();
 	if (len < head)
 		return need_more();
 	data_len = f->len - (uint32_t)(head - FRAME_HEADER);
@@ -571,13 +574,16 @@ static struct parse_result header_frame(struct http2_conn *conn, struct directio
 							    : 0;
 		if (dir->block_stream || !unpad(f, payload, fixed, &fragment, &fragment_len))
 			return invalid();
+		/* The server promises, an even stream (RFC 9113 sections 5.1.1, 8.4). */
+		if (f->type == H2_PUSH_PROMISE &&
+		    (side != H2_SERVER || !(be32(fragment - 4) & 0x7fffffffu) ||
+		     (be32(fragment - 4) & 1)))
+			return invalid();
 		dir->block_stream = f->stream;
 		dir->block_end_stream = f->flags & FLAG_END_STREAM;
 		dir->block_target = f->stream;
 		dir->block_side = side;
 		if (f->type == H2_PUSH_PROMISE) {
-			if (side != H2_SERVER)
-				return invalid();
 			dir->block_target = be32(fragment - 4) & 0x7fffffffu;
 			dir->block_side = H2_CLIENT;
 			s = slot_new(conn, dir->block_target, H2_CLIENT, ctx->ts_ns);
@@ -614,8 +620,9 @@ static void direction_gap(struct http2_conn *conn, struct direction *dir, uint8_
 	dir->block_stream = 0;
 	dir->hpack_missed = true;
 	dir->resync = true;
-	if (dir->hpack.inflater && hpack_decoder_restart(&dir->hpack))
-		hpack_decoder_stop(&dir->hpack);
+	/* Failing, it stays stopped: the next block says so. */
+	if (dir->hpack.inflater)
+		hpack_decoder_restart(&dir->hpack);
 	for (uint32_t i = 0; i < conn->slot_cap; i++)
 		if (conn->slots[i].used && conn->slots[i].side == side && conn->slots[i].half.frames)
 			conn->slots[i].gap = true;
@@ -781,15 +788,17 @@ uint32_t http2_pair_id(const struct message *msg)
 bool http2_summary_put(struct strbuf *out)
 {
 	if (!hpack_stats.fields_unknown && !hpack_stats.blocks_failed &&
-	    !hpack_stats.memory_refused && !h2_stats.streams_untracked && !h2_stats.frames_invalid)
+	    !hpack_stats.memory_refused && !h2_stats.streams_untracked && !h2_stats.frames_invalid &&
+	    !hpack_stats.decoders_given_up)
 		return false;
 	strbuf_printf(out,
 		      "http2: header fields not shown (their table entry came before the trace "
 		      "or in lost bytes) %" PRIu64 " (decoders started midway %" PRIu64
 		      "); header blocks not decoded %" PRIu64 "; streams not tracked (table full) %" PRIu64
-		      "; frames refused %" PRIu64 "; decoders not made for memory %" PRIu64,
+		      "; frames refused %" PRIu64 "; decoders not made for memory %" PRIu64
+		      ", given up after %d restarts %" PRIu64,
 		      hpack_stats.fields_unknown, hpack_stats.decoders_joined,
 		      hpack_stats.blocks_failed, h2_stats.streams_untracked, h2_stats.frames_invalid,
-		      hpack_stats.memory_refused);
+		      hpack_stats.memory_refused, HPACK_RESTARTS_MAX, hpack_stats.decoders_given_up);
 	return true;
 }

@@ -152,6 +152,8 @@ int hpack_decoder_start(struct hpack_decoder *decoder, bool joined)
 
 	if (decoder->inflater)
 		return 0;
+	if (decoder->restarts > HPACK_RESTARTS_MAX)
+		return -EPROTO;
 	if (nghttp2_hd_inflate_new2(&inflater, &hpack_mem)) {
 		hpack_stats.memory_refused++;
 		return -ENOMEM;
@@ -184,6 +186,11 @@ void hpack_decoder_stop(struct hpack_decoder *decoder)
 int hpack_decoder_restart(struct hpack_decoder *decoder)
 {
 	hpack_decoder_stop(decoder);
+	if (++decoder->restarts > HPACK_RESTARTS_MAX) {
+		decoder->restarts = HPACK_RESTARTS_MAX + 1;
+		hpack_stats.decoders_given_up++;
+		return -EPROTO;
+	}
 	return hpack_decoder_start(decoder, true);
 }
 
@@ -209,8 +216,7 @@ int hpack_decode(struct hpack_decoder *decoder, const uint8_t *in, size_t len, b
 	err = inflate_block(decoder->inflater, in, len, final, field, ctx);
 	if (err == -EPROTO) {
 		hpack_stats.blocks_failed++;
-		if (hpack_decoder_restart(decoder))
-			return -ENOMEM;
+		hpack_decoder_restart(decoder);
 	}
 	return err;
 }

@@ -20,7 +20,11 @@ struct hpack_decoder {
 	struct nghttp2_hd_inflater *inflater; /* NULL until the first block */
 	bool joined;          /* started without the connection's first block */
 	uint32_t table_allowed; /* the largest SETTINGS_HEADER_TABLE_SIZE seen */
+	/* Restarts so far; past HPACK_RESTARTS_MAX the direction's blocks go
+	 * undecoded (a peer that keeps failing costs a primed table each). */
+	uint8_t restarts;
 };
+#define HPACK_RESTARTS_MAX 8
 
 /* A decoded field; unknown: its name (and maybe its value) came from a
  * dynamic-table entry never seen. Its representation took in[at, at + span)
@@ -29,10 +33,12 @@ typedef void (*hpack_field_fn)(void *ctx, const uint8_t *name, size_t name_len,
 			       const uint8_t *value, size_t value_len, bool unknown, size_t at,
 			       size_t span);
 
-/* Creates the inflater if there is none (primed when joined). 0, -ENOMEM. */
+/* Creates the inflater if there is none (primed when joined). 0, -ENOMEM,
+ * -EPROTO when restarts ran out. */
 int hpack_decoder_start(struct hpack_decoder *decoder, bool joined);
 void hpack_decoder_stop(struct hpack_decoder *decoder);
-/* What lost bytes leave: the table is unknown from here. */
+/* What lost bytes leave: the table is unknown from here. 0, -ENOMEM, or
+ * -EPROTO past HPACK_RESTARTS_MAX (the decoder stays stopped). */
 int hpack_decoder_restart(struct hpack_decoder *decoder);
 /* The receiver allows a table this large (SETTINGS_HEADER_TABLE_SIZE);
  * only growth is applied, so that an encoder that has not yet seen a
@@ -52,6 +58,7 @@ struct hpack_stats {
 	uint64_t fields_unknown;  /* fields naming entries never seen */
 	uint64_t decoders_joined; /* decoders started midway or after a gap */
 	uint64_t memory_refused;  /* inflaters not made for the memory bound */
+	uint64_t decoders_given_up; /* past HPACK_RESTARTS_MAX */
 };
 extern struct hpack_stats hpack_stats;
 

@@ -2,9 +2,14 @@
  * libFuzzer harness for one decoder, chosen at build time with
  * -DDECODER=<name> (one of ST_PROTOCOLS). Hostile bytes go through detect and
  * through parse the way src/protocols/exchange.c drives it: messages in a row, pieces
- * of one resumed with PARSE_CONTINUE, every prefix of the input offered
- * first (as if it arrived split), from both sides of the connection, with
- * per-connection flags kept across messages.
+ * of one resumed with PARSE_CONTINUE, several messages handed over for one
+ * piece (a multiplexed parser's COMPLETE that consumes nothing), skipped
+ * bytes shown to the skipped hook with the rest counted as not captured, and
+ * for a multiplexed protocol the drain at close. Every prefix of the input
+ * is offered first (as if it arrived split), from both sides of the
+ * connection, with per-connection flags and state kept across messages
+ * (and, for a protocol an upgrade switches to, once more as after one);
+ * the state is released after each run, so a leak shows.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,13 +34,44 @@ static void secret_check(const struct parse_ctx *ctx, size_t offset, size_t len)
 		abort(); /* the contract: a secret starts inside what was given */
 }
 
-static void messages_parse(const uint8_t *data, size_t size, bool from_client)
+/* Calls that make no progress in a row before the engine would spin: one
+ * piece hands over a few messages at most. */
+#define STALLS_MAX 8
+/* Messages a drain at close may hand over before it is taken to be stuck. */
+#define DRAINED_MAX (1u << 16)
+
+/* The drain at close: the messages the parser still holds, one a call,
+ * as the engine asks for them. */
+static void messages_drain(bool from_client, uint32_t *flags, void *conn_state, uint64_t pos,
+			   struct message *msg)
+{
+	struct parse_ctx ctx = {
+		.from_client = from_client,
+		.stream = true,
+		.conn_flags = flags,
+		.conn_state = conn_state,
+		.pos = pos,
+		.ts_ns = pos + 1,
+		.closing = true,
+	};
+	unsigned drained = 0;
+
+	for (;;) {
+		memset(msg->body, 0, sizeof(msg->body));
+		if (PARSE(NULL, 0, &ctx, msg).state != PARSE_COMPLETE)
+			break;
+		if (++drained > DRAINED_MAX)
+			abort(); /* the close would never end */
+	}
+}
+
+static void messages_parse(const uint8_t *data, size_t size, bool from_client, uint32_t flags)
 {
 	static struct message request, msg;
-	static uint8_t conn_state[PROTOCOL_CONN_STATE_MAX];
-	uint32_t flags = 0;
+	static alignas(max_align_t) uint8_t conn_state[PROTOCOL_CONN_STATE_MAX];
+	void *state = DESCRIPTOR.conn_state_size ? conn_state : NULL;
 	size_t off = 0;
-	int rounds = 0;
+	int rounds = 0, stalls = 0;
 
 	memset(&request, 0, sizeof(request));
 	memset(&msg, 0, sizeof(msg));
@@ -48,22 +84,31 @@ static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 			.stream = true,
 			.request = from_client ? NULL : &request,
 			.conn_flags = &flags,
-			.conn_state = DESCRIPTOR.conn_state_size ? conn_state : NULL,
+			.conn_state = state,
 			.secret = secret_check,
 			.engine = &left,
+			.pos = off,
+			.ts_ns = off + 1,
 		};
 		struct parse_result result = PARSE(data + off, left, &ctx, &msg);
 		if (result.consumed > size - off)
 			abort(); /* the contract: never more than it was given */
 		if (result.state == PARSE_NEED_MORE || result.state == PARSE_INVALID)
 			break;
-		if (result.consumed == 0 && result.skip == 0 && result.state != PARSE_CONTINUE)
-			break;
+		if (result.consumed == 0 && result.skip == 0) {
+			if (result.state == PARSE_CONTINUE)
+				break; /* waits for more bytes */
+			if (++stalls > STALLS_MAX)
+				abort(); /* the engine would call it forever */
+		} else {
+			stalls = 0;
+		}
 		off += result.consumed;
 		if (result.skip && DESCRIPTOR.skipped) {
-			/* The skipped bytes this input holds, shown as the engine shows them. */
+			/* The skipped bytes this input holds, shown as the engine
+			 * shows them, the rest as not captured. */
 			size_t seen = result.skip < size - off ? (size_t)result.skip : size - off;
-			DESCRIPTOR.skipped(&msg, data + off, seen);
+			DESCRIPTOR.skipped(&msg, state, data + off, seen, result.skip - seen);
 		}
 		if (result.skip >= size - off)
 			break;
@@ -72,9 +117,11 @@ static void messages_parse(const uint8_t *data, size_t size, bool from_client)
 			request = msg;
 		if (result.state != PARSE_CONTINUE)
 			memset(msg.body, 0, sizeof(msg.body));
-		else if (result.consumed == 0 && result.skip == 0)
-			break; /* a CONTINUE that makes no progress would spin */
 	}
+	if (DESCRIPTOR.multiplexed)
+		messages_drain(from_client, &flags, state, off, &msg);
+	if (DESCRIPTOR.conn_state_free && state)
+		DESCRIPTOR.conn_state_free(state);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,9 +138,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int side = 0; side < 2; side++) {
 		DETECT(copy, size, side);
-		messages_parse(copy, size, side);
+		messages_parse(copy, size, side, 0);
 		for (size_t cut = 0; cut < size && cut < 64; cut++)
-			messages_parse(copy, cut, side);
+			messages_parse(copy, cut, side, 0);
+		if (DESCRIPTOR.upgrade_token)
+			messages_parse(copy, size, side, PROTOCOL_SWITCHED_TO);
 	}
 	free(copy);
 	return 0;

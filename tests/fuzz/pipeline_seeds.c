@@ -6,7 +6,8 @@
  * - whole connections as the BPF program reports them: connect or accept,
  *   data events, close; HTTP keep-alive with a body larger than the capture,
  *   HTTP responses sent with sendfile() (nothing captured), Redis, DNS over
- *   UDP, in more than one poll round;
+ *   UDP, in more than one poll round; HTTP/2 connections from the http2
+ *   seeds recorded in pairs, both directions;
  * - each decoder seed under argv[2]/<protocol>/ carried on a connection to
  *   that protocol's port, sent by the client and then received by it, so
  *   that it is detected and decoded in the direction it was recorded in.
@@ -286,6 +287,48 @@ static void dns_write(struct seed *seed, const char *decoder_seeds)
 	seed_write(seed, "dns");
 }
 
+/*
+ * HTTP/2 connections from the http2 decoder seeds that come in pairs
+ * (<name>_client.bin, <name>_server.bin: each direction of one connection
+ * as recorded by socat -r/-R between the peers): curl 7.88.1
+ * --http2-prior-knowledge and nghttp 1.52.0 (nghttpd pushing /style.css)
+ * against nghttpd 1.52.0, and grpcio 1.51.1's client and server of
+ * tests/integration/h2_programs (SayHello, Find, Count). The client's bytes
+ * go in one write, the server's in two reads cut in the middle.
+ */
+static void http2_write(struct seed *seed, const char *decoder_seeds)
+{
+	static const char *const pairs[] = { "curl_get", "nghttp_push", "grpc" };
+	static uint8_t client[PAYLOAD_MAX], server[PAYLOAD_MAX];
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		struct flow c = { .fd = 6, .sock_flags = ST_SOCK_CLIENT, .sock_type = SOCK_STREAM,
+				  .port = 8080 };
+		char path[4096], name[64];
+		int client_len, server_len;
+
+		snprintf(path, sizeof(path), "%s/http2/%s_client.bin", decoder_seeds, pairs[i]);
+		client_len = payload_read(path, client);
+		snprintf(path, sizeof(path), "%s/http2/%s_server.bin", decoder_seeds, pairs[i]);
+		server_len = payload_read(path, server);
+		if (client_len < 0 || server_len < 0) {
+			fprintf(stderr, "pipeline_seeds: no HTTP/2 seeds %s_* in %s/http2\n",
+				pairs[i], decoder_seeds);
+			exit(1);
+		}
+		seed_begin(seed, 0);
+		conn_put(seed, ST_EV_CONNECT, &c, -EINPROGRESS);
+		data_put(seed, &c, ST_DIR_SEND, ST_SYS_WRITE, client, client_len, 0);
+		data_put(seed, &c, ST_DIR_RECV, ST_SYS_READ, server, server_len / 2, 0);
+		round_end(seed);
+		data_put(seed, &c, ST_DIR_RECV, ST_SYS_READ, server + server_len / 2,
+			 server_len - server_len / 2, 0);
+		conn_put(seed, ST_EV_CLOSE, &c, 0);
+		snprintf(name, sizeof(name), "http2_%s", pairs[i]);
+		seed_write(seed, name);
+	}
+}
+
 static const struct {
 	const char *dir;
 	uint16_t port;
@@ -363,6 +406,7 @@ int main(int argc, char **argv)
 	http_sendfile_write(&seed);
 	redis_write(&seed);
 	dns_write(&seed, argv[2]);
+	http2_write(&seed, argv[2]);
 	decoder_seeds_write(&seed, argv[2]);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * The HTTP/1.x and HTTP/2-preface decoders, on byte fixtures.
+ * The HTTP/1.x decoder, on byte fixtures.
  *
  * Every parse goes through an exact-size heap copy of its input, so a build
  * with -fsanitize=address reports any read past len.
@@ -11,7 +11,6 @@
 #include "check.h"
 #include "decoder_test.h"
 #include "protocols/http.h"
-#include "protocols/http2.h"
 #include "output/output.h"
 
 /* curl 7.88.1, `curl http://127.0.0.1:18081/index.html -H 'Host: example.com'`,
@@ -136,20 +135,6 @@ static const char chunked_trailers[] =
 	"0\r\n"
 	"X-Checksum: 1234\r\n"
 	"\r\n";
-
-/*
- * The HTTP/2 client connection preface (RFC 9113 section 3.4), then an
- * empty SETTINGS frame, as curl 7.88.1 `--http2-prior-knowledge` starts.
- */
-static const uint8_t h2_preface_settings[] = {
-	/* "PRI * HTTP/2.0\r\n" */
-	0x50, 0x52, 0x49, 0x20, 0x2a, 0x20, 0x48, 0x54,
-	0x54, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x0d, 0x0a,
-	/* "\r\nSM\r\n\r\n" */
-	0x0d, 0x0a, 0x53, 0x4d, 0x0d, 0x0a, 0x0d, 0x0a,
-	/* SETTINGS frame: length 0 (24 bits), type 4, flags 0, stream 0 */
-	0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
-};
 
 #define TEXT(s) (const uint8_t *)(s), sizeof(s) - 1
 #define TEXT_N(s, n) (const uint8_t *)(s), (n)
@@ -1452,11 +1437,6 @@ static bool detect(const char *s, size_t len, bool from_client)
 	return detect_exact(http_detect, s, len, from_client);
 }
 
-static bool detect2(const uint8_t *s, size_t len, bool from_client)
-{
-	return detect_exact(http2_detect, s, len, from_client);
-}
-
 static void test_detect(void)
 {
 	static const char *const methods[] = {
@@ -1489,52 +1469,6 @@ static void test_detect(void)
 	CHECK(!detect("\x16\x03\x03\x00\x7a", 5, false));
 }
 
-static void test_http2_preface(void)
-{
-	const size_t preface = 24;
-	struct message msg;
-	struct parse_result r;
-	uint8_t buf[sizeof(h2_preface_settings)];
-
-	CHECK(detect2(h2_preface_settings, sizeof(h2_preface_settings), true));
-	CHECK(detect2(h2_preface_settings, preface, true));
-	CHECK(detect2(h2_preface_settings, 16, true));
-	CHECK(!detect2(h2_preface_settings, 15, true));
-	CHECK(!detect2(h2_preface_settings, sizeof(h2_preface_settings), false));
-	CHECK(!detect2((const uint8_t *)curl_get, sizeof(curl_get) - 1, true));
-	CHECK(!http_detect(h2_preface_settings, sizeof(h2_preface_settings), true));
-
-	memset(&msg, 0, sizeof(msg));
-	r = http2_parse(h2_preface_settings, sizeof(h2_preface_settings), &(struct parse_ctx){ .from_client = true }, &msg);
-	CHECK_INT(r.state, PARSE_COMPLETE);
-	CHECK_INT(r.consumed, preface);
-	CHECK_INT(r.skip, 0);
-
-	for (size_t cut = 0; cut < preface; cut++) {
-		uint8_t *copy = malloc(cut ? cut : 1);
-
-		memcpy(copy, h2_preface_settings, cut);
-		memset(&msg, 0, sizeof(msg));
-		r = http2_parse(copy, cut, &(struct parse_ctx){ .from_client = true }, &msg);
-		CHECK_INT(r.state, PARSE_NEED_MORE);
-		CHECK_INT(r.consumed, 0);
-		free(copy);
-	}
-	r = http2_parse(h2_preface_settings, sizeof(h2_preface_settings), &(struct parse_ctx){ .from_client = false }, &msg);
-	CHECK_INT(r.state, PARSE_INVALID);
-	for (size_t i = 0; i < preface; i++) {
-		memcpy(buf, h2_preface_settings, sizeof(buf));
-		buf[i] ^= 0x20;
-		r = http2_parse(buf, sizeof(buf), &(struct parse_ctx){ .from_client = true }, &msg);
-		CHECK_INT(r.state, PARSE_INVALID);
-	}
-	r = http2_parse(TEXT(curl_get), &(struct parse_ctx){ .from_client = true }, &msg);
-	CHECK_INT(r.state, PARSE_INVALID);
-	/* The SETTINGS frame after the preface is not a preface. */
-	r = http2_parse(h2_preface_settings + preface, sizeof(h2_preface_settings) - preface, &(struct parse_ctx){ .from_client = true }, &msg);
-	CHECK_INT(r.state, PARSE_INVALID);
-}
-
 int main(void)
 {
 	test_curl_get();
@@ -1558,6 +1492,5 @@ int main(void)
 	test_early_final_response();
 	test_headers();
 	test_detect();
-	test_http2_preface();
 	return check_report("test_decode_http");
 }
