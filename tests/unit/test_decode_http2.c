@@ -8,7 +8,9 @@
  * are checked field by field. The parser itself is also driven directly on
  * exact-size heap copies, so that AddressSanitizer sees a read past len.
  */
+#include <dirent.h>
 #include <nghttp2/nghttp2.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -1561,6 +1563,65 @@ static void detection(void)
 	CHECK(!detect_exact(http2_detect, server_settings, 8, false));
 	CHECK(!detect_exact(http2_detect, get, sizeof(get) - 1, true));
 	CHECK(!detect_exact(http2_detect, "HTTP/1.1 200 OK\r\n\r\n", 19, false));
+	/* Two DNS queries over TCP in one write (dig +tcp, id 0x0a01): read as
+	 * a frame header, a HEADERS frame of 8714 bytes, cut. */
+	static const uint8_t dns_tcp[] = {
+		0x00, 0x22, 0x0a, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x03, 'w',  'e',	'b',  0x07, 'e',  'x',	'a',  'm',  'p',  'l',	'e',
+		0x04, 't',  'e',  's',	't',  0x00, 0x00, 0x01, 0x00, 0x01,
+	};
+	CHECK(!detect_exact(http2_detect, dns_tcp, sizeof(dns_tcp), true));
+	CHECK(!detect_exact(http2_detect, dns_tcp, sizeof(dns_tcp), false));
+}
+
+/* Every other protocol's fuzz seeds (real messages of theirs): none is
+ * taken for HTTP/2, from either side. */
+static void detection_of_other_protocols(void)
+{
+	char dir[4096];
+	const char *slash = strrchr(__FILE__, '/');
+	unsigned files = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s/../fuzz/seeds", slash ? (int)(slash - __FILE__) : 1,
+		 slash ? __FILE__ : ".");
+	DIR *seeds = opendir(dir);
+	CHECK(seeds != NULL);
+	if (!seeds)
+		return;
+	for (struct dirent *proto; (proto = readdir(seeds));) {
+		char path[8192];
+		DIR *files_dir;
+
+		if (proto->d_name[0] == '.' || !strcmp(proto->d_name, "http2") ||
+		    !strcmp(proto->d_name, "elf_image"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, proto->d_name);
+		if (!(files_dir = opendir(path)))
+			continue;
+		for (struct dirent *file; (file = readdir(files_dir));) {
+			static uint8_t bytes[1 << 16];
+			char name[12288];
+			FILE *f;
+			size_t n;
+
+			if (file->d_name[0] == '.')
+				continue;
+			snprintf(name, sizeof(name), "%s/%s", path, file->d_name);
+			if (!(f = fopen(name, "rb")))
+				continue;
+			n = fread(bytes, 1, sizeof(bytes), f);
+			fclose(f);
+			files++;
+			for (int side = 0; side < 2; side++)
+				if (http2_detect(bytes, n, side)) {
+					fprintf(stderr, "http2 claims %s\n", name);
+					CHECK(false);
+				}
+		}
+		closedir(files_dir);
+	}
+	closedir(seeds);
+	CHECK(files > 20);
 }
 
 /*
@@ -1670,6 +1731,7 @@ int main(void)
 	bad_frames();
 	max_frame_size();
 	detection();
+	detection_of_other_protocols();
 	parser_contract();
 	return check_report("test_decode_http2");
 }
