@@ -109,7 +109,7 @@ class ExitedProcesses(unittest.TestCase):
             self.assertEqual(tracer.stop(), 0)
         events = tracer.events()
         half = [e for e in select(events, event="exchange", comm=comm)]
-        self.assertEqual(len(half), rounds * count)
+        self.assertEqual(len(half), rounds * count, tracer.stderr)
         for e in half:
             self.assertTrue(e["request"]["partial"])
             self.assertEqual(e["request"]["method"], "POST")
