@@ -6,6 +6,7 @@
 #include "protocols/dns.h"
 #include "protocols/http.h"
 #include "protocols/http2.h"
+#include "protocols/mqtt.h"
 #include "protocols/postgres.h"
 #include "protocols/redis.h"
 #include "protocols/tls.h"
@@ -14,6 +15,7 @@ const struct protocol *const protocol_registry[] = {
 	&http2_protocol,
 	&tls_protocol,
 	&postgres_protocol,
+	&mqtt_protocol,
 	&http_protocol,
 	&redis_protocol,
 	&dns_protocol,
