@@ -7,14 +7,14 @@
 #
 #   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
 #
-# NAME: http redis dns postgres https. The servers run in a temporary directory
+# NAME: http redis dns postgres https mqtt. The servers run in a temporary directory
 # and are stopped at the end; nothing outside it is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https)
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt)
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
 export TZ=UTC LC_ALL=C
 
@@ -186,6 +186,31 @@ record_https() {
 		curl -sk --http1.1 "https://127.0.0.1:$port/golden" >/dev/null
 	}
 	trace https --json -c openssl -c curl
+}
+
+# MQTT: mosquitto, a v5 mosquitto_sub waiting for two messages, and
+# mosquitto_pub at QoS 1 (with a username and password) and QoS 2 (v3.1.1).
+record_mqtt() {
+	local port
+	port=$(free_port)
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n' \
+		"$port" >"$tmp/mosquitto.conf"
+	mosquitto -c "$tmp/mosquitto.conf" >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	traffic_mqtt() {
+		mosquitto_sub -h 127.0.0.1 -p "$port" -V mqttv5 -i golden-sub -q 2 -t golden/# \
+			-C 2 -W 10 >/dev/null &
+		local sub=$!
+		sleep 0.5
+		mosquitto_pub -h 127.0.0.1 -p "$port" -V mqttv311 -i golden-pub -u alice \
+			-P golden-pw -q 1 -t golden/one -m 'first message'
+		sleep 0.2
+		mosquitto_pub -h 127.0.0.1 -p "$port" -V mqttv311 -i golden-pub2 -q 2 -r \
+			-t golden/two -m 'second'
+		wait "$sub"
+	}
+	trace mqtt "" -c mosquitto_sub -c mosquitto_pub
 }
 
 for name in "${names[@]}"; do
