@@ -34,7 +34,7 @@ enum pair_kind {
 	PAIR_CONNECT,
 	PAIR_PUBLISH_QOS1, /* PUBLISH -> PUBACK */
 	PAIR_PUBLISH_QOS2, /* PUBLISH -> PUBREC */
-	PAIR_PUBREL,       /* PUBREL -> PUBCOMP */
+	PAIR_PUBREL,	   /* PUBREL -> PUBCOMP */
 	PAIR_SUBSCRIBE,
 	PAIR_UNSUBSCRIBE,
 	PAIR_PING,
@@ -137,17 +137,13 @@ static bool is_level_3(uint8_t level)
 	return level == 3 || level == 4;
 }
 
+/* MQTT 5.0 section 3.2.2.2: 0x00, and bit c - 0x80 of this mask (0x80-0x8a,
+ * 0x8c, 0x90, 0x95, 0x97, 0x99-0x9d, 0x9f). */
+#define V5_CONNACK_ERRORS 0xbea117ffu
+
 static bool v5_connack_code(uint8_t c)
 {
-	switch (c) {
-	case 0x00: case 0x80: case 0x81: case 0x82: case 0x83: case 0x84: case 0x85:
-	case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8c: case 0x90:
-	case 0x95: case 0x97: case 0x99: case 0x9a: case 0x9b: case 0x9c: case 0x9d:
-	case 0x9f:
-		return true;
-	default:
-		return false;
-	}
+	return c == 0x00 || (c >= 0x80 && c <= 0x9f && (V5_CONNACK_ERRORS >> (c - 0x80) & 1));
 }
 
 static bool unsuback_code(uint8_t c)
@@ -451,7 +447,9 @@ static enum pair_kind pair_kind_of(const struct mqtt_message *m)
 	case MQTT_CONNACK:
 		return PAIR_CONNECT;
 	case MQTT_PUBLISH:
-		return m->qos == 1 ? PAIR_PUBLISH_QOS1 : m->qos == 2 ? PAIR_PUBLISH_QOS2 : PAIR_NONE;
+		return m->qos == 1   ? PAIR_PUBLISH_QOS1
+		       : m->qos == 2 ? PAIR_PUBLISH_QOS2
+				     : PAIR_NONE;
 	case MQTT_PUBACK:
 		return PAIR_PUBLISH_QOS1;
 	case MQTT_PUBREC:
@@ -541,7 +539,8 @@ struct parse_result mqtt_parse(const uint8_t *buf, size_t len, const struct pars
 		if (len < total)
 			return result_make(PARSE_NEED_MORE, 0, 0);
 	}
-	r = (struct reader){ .buf = buf, .at = (size_t)header,
+	r = (struct reader){ .buf = buf,
+			     .at = (size_t)header,
 			     .end = len < total ? len : (size_t)total };
 	switch (m->type) {
 	case MQTT_CONNECT:
@@ -604,8 +603,7 @@ void mqtt_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, s
 	if (m->type != MQTT_PUBLISH)
 		return;
 	excerpt_add(m, bytes, len);
-	if (uncaptured && m->excerpt_len < MQTT_EXCERPT &&
-	    m->payload_seen + len < m->payload_len)
+	if (uncaptured && m->excerpt_len < MQTT_EXCERPT && m->payload_seen + len < m->payload_len)
 		m->excerpt_gap = true;
 	m->payload_seen += (uint32_t)(len + uncaptured);
 }

@@ -4,9 +4,9 @@
 
 #include "protocols/protocol.h"
 
-#define MQTT_TOPICS 8          /* SUBSCRIBE/UNSUBSCRIBE filters kept (all are counted) */
-#define MQTT_CODES 8           /* SUBACK/UNSUBACK reason codes kept (all are counted) */
-#define MQTT_EXCERPT 32        /* PUBLISH payload bytes kept */
+#define MQTT_TOPICS 8	/* SUBSCRIBE/UNSUBSCRIBE filters kept (all are counted) */
+#define MQTT_CODES 8	/* SUBACK/UNSUBACK reason codes kept (all are counted) */
+#define MQTT_EXCERPT 32 /* PUBLISH payload bytes kept */
 /* A packet other than PUBLISH is read whole, and a PUBLISH's header up to
  * its payload: at most this many bytes (the engine holds 64 KiB). */
 #define MQTT_PIECE_MAX (64 * 1024)
@@ -31,11 +31,11 @@ enum mqtt_type {
 };
 
 struct mqtt_message {
-	uint8_t type;           /* enum mqtt_type; 0: nothing read (a partial message) */
-	uint8_t flags;          /* the fixed header's low nibble */
-	bool from_client;       /* who sent it */
-	uint8_t level;          /* protocol level it was read with: 3, 4, 5; 0 unknown (as 4) */
-	uint32_t remaining;     /* the fixed header's remaining length */
+	uint8_t type;	    /* enum mqtt_type; 0: nothing read (a partial message) */
+	uint8_t flags;	    /* the fixed header's low nibble */
+	bool from_client;   /* who sent it */
+	uint8_t level;	    /* protocol level it was read with: 3, 4, 5; 0 unknown (as 4) */
+	uint32_t remaining; /* the fixed header's remaining length */
 	bool has_id;
 	uint16_t packet_id;
 	/* A reason code (v5 acks, CONNACK, DISCONNECT, AUTH) or v3 return code. */
@@ -57,9 +57,9 @@ struct mqtt_message {
 	uint8_t qos;
 	bool retain, dup;
 	uint32_t payload_len;
-	uint32_t payload_seen;  /* payload bytes passed so far (excerpt filling) */
+	uint32_t payload_seen; /* payload bytes passed so far (excerpt filling) */
 	uint8_t excerpt_len;
-	bool excerpt_gap;       /* bytes of the payload were not captured before it filled */
+	bool excerpt_gap; /* bytes of the payload were not captured before it filled */
 	uint8_t excerpt[MQTT_EXCERPT];
 
 	/* SUBSCRIBE / UNSUBSCRIBE: the filters; SUBACK / UNSUBACK: the codes. */

@@ -19,13 +19,13 @@
 #include "output/output.h"
 
 static const char *const type_names[] = {
-	[MQTT_CONNECT] = "CONNECT",	[MQTT_CONNACK] = "CONNACK",
-	[MQTT_PUBLISH] = "PUBLISH",	[MQTT_PUBACK] = "PUBACK",
-	[MQTT_PUBREC] = "PUBREC",	[MQTT_PUBREL] = "PUBREL",
-	[MQTT_PUBCOMP] = "PUBCOMP",	[MQTT_SUBSCRIBE] = "SUBSCRIBE",
-	[MQTT_SUBACK] = "SUBACK",	[MQTT_UNSUBSCRIBE] = "UNSUBSCRIBE",
-	[MQTT_UNSUBACK] = "UNSUBACK",	[MQTT_PINGREQ] = "PINGREQ",
-	[MQTT_PINGRESP] = "PINGRESP",	[MQTT_DISCONNECT] = "DISCONNECT",
+	[MQTT_CONNECT] = "CONNECT",   [MQTT_CONNACK] = "CONNACK",
+	[MQTT_PUBLISH] = "PUBLISH",   [MQTT_PUBACK] = "PUBACK",
+	[MQTT_PUBREC] = "PUBREC",     [MQTT_PUBREL] = "PUBREL",
+	[MQTT_PUBCOMP] = "PUBCOMP",   [MQTT_SUBSCRIBE] = "SUBSCRIBE",
+	[MQTT_SUBACK] = "SUBACK",     [MQTT_UNSUBSCRIBE] = "UNSUBSCRIBE",
+	[MQTT_UNSUBACK] = "UNSUBACK", [MQTT_PINGREQ] = "PINGREQ",
+	[MQTT_PINGRESP] = "PINGRESP", [MQTT_DISCONNECT] = "DISCONNECT",
 	[MQTT_AUTH] = "AUTH",
 };
 
@@ -38,12 +38,8 @@ const char *mqtt_type_name(uint8_t type)
 
 /* MQTT 3.1.1 section 3.2.2.3. */
 static const char *const v3_connack_names[] = {
-	"accepted",
-	"unacceptable_protocol_version",
-	"identifier_rejected",
-	"server_unavailable",
-	"bad_username_or_password",
-	"not_authorized",
+	"accepted",	      "unacceptable_protocol_version", "identifier_rejected",
+	"server_unavailable", "bad_username_or_password",      "not_authorized",
 };
 
 /* MQTT 5.0 section 2.4, codes 0x80 and up (0x00-0x19 below). */
@@ -103,7 +99,8 @@ const char *mqtt_code_name(uint8_t type, uint8_t level, uint8_t code)
 	case 0x04:
 		return type == MQTT_DISCONNECT ? "disconnect_with_will_message" : NULL;
 	case 0x10:
-		return type == MQTT_PUBACK || type == MQTT_PUBREC ? "no_matching_subscribers" : NULL;
+		return type == MQTT_PUBACK || type == MQTT_PUBREC ? "no_matching_subscribers"
+								  : NULL;
 	case 0x11:
 		return type == MQTT_UNSUBACK ? "no_subscription_existed" : NULL;
 	case 0x18:
@@ -177,7 +174,8 @@ static void mqtt_human_put(struct strbuf *out, const struct message *msg, bool r
 		if (m->clean)
 			strbuf_puts(out, " clean");
 		if (m->will)
-			strbuf_printf(out, " will=qos%u%s", m->will_qos, m->will_retain ? ",retain" : "");
+			strbuf_printf(out, " will=qos%u%s", m->will_qos,
+				      m->will_retain ? ",retain" : "");
 		break;
 	case MQTT_CONNACK:
 		strbuf_putc(out, ' ');
