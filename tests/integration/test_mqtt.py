@@ -72,11 +72,14 @@ def set_comm(name):
 """
 
 # One session: CONNECT (alice), SUBSCRIBE test/a QoS 2 + secret/x QoS 1 (refused),
-# PUBLISH QoS 0, 1, 2 (each comes back from the broker), PINGREQ, UNSUBSCRIBE,
-# DISCONNECT.
+# PUBLISH at QoS 1, 1, 2, 0 (each comes back from the broker), PINGREQ,
+# UNSUBSCRIBE, DISCONNECT. The client's first publish (paho's mid 2, after the
+# SUBSCRIBE's 1) and the broker's copy of the second (its id 2) share a packet
+# id: each side numbers its own from 1.
 SESSION = COMMON + r"""
 port, level, comm, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 set_comm(comm)
+QOS = (1, 1, 2, 0)
 out = {"mids": [], "granted": [], "received": []}
 step = threading.Event()
 def on_connect(c, u, flags, rc, props=None):
@@ -90,7 +93,8 @@ def on_unsubscribe(c, u, mid, *rest):
     out["unsubscribe_mid"] = mid
     step.set()
 def on_message(c, u, m):
-    out["received"].append({"topic": m.topic, "qos": m.qos, "mid": m.mid, "size": len(m.payload)})
+    out["received"].append({"topic": m.topic, "qos": m.qos, "mid": m.mid,
+                            "payload": m.payload.decode()})
 kw = {"client_id": "st-session-%d" % level,
       "protocol": mqtt.MQTTv5 if level == 5 else mqtt.MQTTv311}
 if level != 5:
@@ -107,12 +111,12 @@ if out["connack"] == 0:
     c.subscribe([("test/a", 2), ("secret/x", 1)])
     assert step.wait(10); step.clear()
     out["published"] = []
-    for qos in (0, 1, 2):
-        info = c.publish("test/a", b"hello qos %d" % qos, qos=qos)
+    for i, qos in enumerate(QOS):
+        info = c.publish("test/a", b"message %d q%d" % (i, qos), qos=qos)
         info.wait_for_publish()
         out["published"].append(info.mid)
     deadline = time.time() + 10
-    while len(out["received"]) < 3 and time.time() < deadline:
+    while len(out["received"]) < len(QOS) and time.time() < deadline:
         time.sleep(0.02)
     time.sleep(0.2)
     c._send_pingreq()
@@ -226,25 +230,33 @@ class Mqtt(unittest.TestCase):
         # copies back with their packet ids.
         self.assertEqual(out["connack"], 0)
         self.assertEqual(out["granted"], [2, refused_code])
-        qos0_mid, qos1_mid, qos2_mid = out["published"]
-        self.assertEqual(sorted(out["mids"]), sorted(out["published"]))
-        broker_ids = {m["qos"]: m["mid"] for m in out["received"]}
-        self.assertEqual(sorted(broker_ids), [0, 1, 2])
+        qos_order = (1, 1, 2, 0)
+        self.assertEqual(sorted(out["mids"]), sorted(out["published"]))  # on_publish: all sent
+        self.assertEqual(sorted((m["qos"], m["payload"]) for m in out["received"]),
+                         sorted((q, "message %d q%d" % (i, q)) for i, q in enumerate(qos_order)))
         sub_mid, unsub_mid = out["subscribe_mid"], out["unsubscribe_mid"]
-        expected = [
-            ("CONNECT", "client", None, "CONNACK", None),
-            ("SUBSCRIBE", "client", sub_mid, "SUBACK", sub_mid),
-            ("PUBLISH", "client", None, None, None),
-            ("PUBLISH", "server", None, None, None),
-            ("PUBLISH", "server", broker_ids[1], "PUBACK", broker_ids[1]),
-            ("PUBLISH", "client", qos1_mid, "PUBACK", qos1_mid),
-            ("PUBLISH", "client", qos2_mid, "PUBREC", qos2_mid),
-            ("PUBLISH", "server", broker_ids[2], "PUBREC", broker_ids[2]),
-            ("PUBREL", "client", qos2_mid, "PUBCOMP", qos2_mid),
-            ("PUBREL", "server", broker_ids[2], "PUBCOMP", broker_ids[2]),
-            ("PINGREQ", "client", None, "PINGRESP", None),
-            ("UNSUBSCRIBE", "client", unsub_mid, "UNSUBACK", unsub_mid),
-            ("DISCONNECT", "client", None, None, None)]
+
+        def legs(sender, qos, mid):
+            if qos == 0:
+                return [("PUBLISH", sender, None, None, None)]
+            if qos == 1:
+                return [("PUBLISH", sender, mid, "PUBACK", mid)]
+            return [("PUBLISH", sender, mid, "PUBREC", mid), ("PUBREL", sender, mid, "PUBCOMP", mid)]
+
+        expected = [("CONNECT", "client", None, "CONNACK", None),
+                    ("SUBSCRIBE", "client", sub_mid, "SUBACK", sub_mid)]
+        for qos, mid in zip(qos_order, out["published"]):
+            expected += legs("client", qos, mid)
+        for m in out["received"]:
+            expected += legs("server", m["qos"], m["mid"])
+        expected += [("PINGREQ", "client", None, "PINGRESP", None),
+                     ("UNSUBSCRIBE", "client", unsub_mid, "UNSUBACK", unsub_mid),
+                     ("DISCONNECT", "client", None, None, None)]
+        # Both sides use the same packet id for a QoS 1 publish: only the
+        # side in the pair id keeps their acks apart.
+        client_qos1 = {mid for q, mid in zip(qos_order, out["published"]) if q == 1}
+        broker_qos1 = {m["mid"] for m in out["received"] if m["qos"] == 1}
+        self.assertTrue(client_qos1 & broker_qos1, (client_qos1, broker_qos1))
         # The two sides' publishes interleave as the threads run: the order
         # of those in the middle is not fixed.
         self.assertEqual(summary(found[0]), expected[0])
@@ -276,15 +288,23 @@ class Mqtt(unittest.TestCase):
         self.assertEqual([t["filter"] for t in found[1]["request"]["topics"]],
                          ["test/a", "secret/x"])
         self.assertEqual([t["qos"] for t in found[1]["request"]["topics"]], [2, 1])
+        # Each publish leg carries its own payload; the broker's copy is the
+        # one paho received with that packet id.
+        received = {(m["qos"], m["mid"]): m["payload"] for m in out["received"]}
         for e in [e for e in found if e["request"]["type"] == "PUBLISH"]:
-            self.assertEqual(e["request"]["topic"], "test/a")
-            qos = e["request"]["qos"]
-            self.assertEqual(e["request"]["payload"], "hello qos %d" % qos)
-            self.assertEqual(e["request"]["payload_bytes"], 11)
-        # Sizes on the wire: v5 adds a property length to the PUBLISH.
-        qos1 = by_summary[expected[5]]
-        self.assertEqual((qos1["request_bytes"], qos1["response_bytes"]), (23 + (level == 5), 4))
-        ping = by_summary[expected[10]]
+            req = e["request"]
+            self.assertEqual((req["topic"], req["payload_bytes"]), ("test/a", 12))
+            if req["from"] == "client":
+                i = out["published"].index(req["packet_id"]) if req["qos"] else 3
+                self.assertEqual(req["payload"], "message %d q%d" % (i, req["qos"]))
+            elif req["qos"]:
+                self.assertEqual(req["payload"], received[(req["qos"], req["packet_id"])])
+            # Sizes on the wire: v5 adds a property length to the PUBLISH.
+            self.assertEqual(e["request_bytes"],
+                             2 + 8 + (2 if req["qos"] else 0) + 12 + (level == 5))
+            if req["qos"]:
+                self.assertEqual(e["response_bytes"], 4)
+        ping = by_summary[expected[-3]]
         self.assertEqual((ping["request_bytes"], ping["response_bytes"]), (2, 2))
         # The password: masked in every data line, never printed.
         self.assertNotIn(PASSWORD.encode(), tracer.stdout_text)

@@ -528,6 +528,32 @@ static void test_json(void)
 		  "\"code\":0,\"code_name\":\"accepted\"");
 }
 
+/* Both sides publish QoS 1 with packet id 1 on one connection (each
+ * numbers its own packets): each PUBACK pairs with the other side's
+ * PUBLISH, never with the one its own side sent. */
+static const uint8_t both_client[] = {
+	0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x01, 'c', 'c', /* PUBLISH t QoS 1 id 1 "cc" */
+	0x40, 0x02, 0x00, 0x01,                           /* PUBACK id 1 */
+};
+static const uint8_t both_server[] = {
+	0x40, 0x02, 0x00, 0x01,                           /* PUBACK id 1 */
+	0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x01, 's', 's', /* PUBLISH t QoS 1 id 1 "ss" */
+};
+
+static void test_same_id_both_ways(void)
+{
+	uint32_t flags = 4;
+
+	run_stream(&client_run, true, &flags, both_client, sizeof(both_client), SPLIT_BYTES, 0);
+	run_stream(&server_run, false, &flags, both_server, sizeof(both_server), SPLIT_BYTES, 0);
+	CHECK_INT(client_run.completes, 2);
+	CHECK_INT(server_run.completes, 2);
+	pairing_check(&client_run, &server_run);
+	CHECK(mqtt_pair_id(&client_run.kept[0]) == mqtt_pair_id(&server_run.kept[0]));
+	CHECK(mqtt_pair_id(&server_run.kept[1]) == mqtt_pair_id(&client_run.kept[1]));
+	CHECK(mqtt_pair_id(&client_run.kept[0]) != mqtt_pair_id(&server_run.kept[1]));
+}
+
 /* A PUBLISH to "test/+" (not a topic name), and mosquitto's answers: v3.1.1
  * closes the connection, v5 sends DISCONNECT 0x82. */
 static void test_bad_topic(void)
@@ -844,6 +870,7 @@ int main(void)
 {
 	test_sessions();
 	test_json();
+	test_same_id_both_ways();
 	test_bad_topic();
 	test_big_publish();
 	test_prefixes_and_flips();
