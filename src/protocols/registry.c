@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocols/amqp.h"
 #include "protocols/dns.h"
 #include "protocols/http.h"
 #include "protocols/http2.h"
@@ -16,6 +17,7 @@ const struct protocol *const protocol_registry[] = {
 	&tls_protocol,
 	&postgres_protocol,
 	&mqtt_protocol,
+	&amqp_protocol,
 	&http_protocol,
 	&redis_protocol,
 	&dns_protocol,

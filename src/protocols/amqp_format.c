@@ -1,0 +1,381 @@
+/*
+ * AMQP 0-9-1 in exchange lines and JSON, and its descriptor.
+ *
+ * Human: the protocol header "AMQP 0-9-1"; a method is its channel (when
+ * not 0), its name and its fields as the method table says
+ * ("ch1 queue.declare st-queue durable", "ch1 queue.declare-ok st-queue
+ * message_count=3 consumer_count=0", "ch2 channel.close 404 NOT_FOUND
+ * \"NOT_FOUND - no queue ...\" (queue.declare)"), then for a method with
+ * content its body size ("body 5B"). A message reported alone starts with
+ * its sender ("server ch1 basic.deliver ..."). Credentials show as
+ * OUTPUT_MASK unless --show-secrets.
+ */
+#include "protocols/amqp.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output/escape.h"
+#include "output/json_writer.h"
+#include "output/output.h"
+
+/* How many of the message's strings and numbers a field fills (as
+ * amqp.c's field_read keeps them). */
+static unsigned field_strings(const struct amqp_field *f)
+{
+	if (f->type == AMQP_F_PEER_TABLE)
+		return 2;
+	return (f->type == AMQP_F_SHORTSTR || f->type == AMQP_F_LONGSTR) && f->key ? 1 : 0;
+}
+
+static unsigned field_numbers(const struct amqp_field *f)
+{
+	switch (f->type) {
+	case AMQP_F_OCTET:
+	case AMQP_F_BITS:
+	case AMQP_F_SHORT:
+		return f->key ? 1 : 0;
+	case AMQP_F_VERSION:
+	case AMQP_F_LONG:
+	case AMQP_F_LONGLONG:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static bool secret_masked(const struct output_style *style)
+{
+	return !(style && style->show_secrets);
+}
+
+static void version_put(struct strbuf *out, const struct amqp_message *m)
+{
+	strbuf_printf(out, "%u-%u-%u", m->version[1], m->version[2], m->version[3]);
+}
+
+/* The names of the set bits, space separated. */
+static void bits_put(struct strbuf *out, const char *names, uint64_t bits, bool leading_space)
+{
+	unsigned bit = 0;
+	const char *at = names;
+
+	while (at && *at) {
+		const char *end = strchr(at, ',');
+		size_t n = end ? (size_t)(end - at) : strlen(at);
+
+		if (bits & (1u << bit)) {
+			if (leading_space)
+				strbuf_putc(out, ' ');
+			strbuf_printf(out, "%.*s", (int)n, at);
+			leading_space = true;
+		}
+		bit++;
+		at = end ? end + 1 : NULL;
+	}
+}
+
+/* Quoted when asked, or when empty or holding a blank ("AMQPLAIN PLAIN"). */
+static void text_put(struct strbuf *out, const char *text, bool quoted)
+{
+	quoted = quoted || !text[0] || strchr(text, ' ');
+	if (quoted)
+		strbuf_putc(out, '"');
+	escape_cstr(out, text);
+	if (quoted)
+		strbuf_putc(out, '"');
+}
+
+static void method_human_put(struct strbuf *out, const struct amqp_message *m,
+			     const struct amqp_method *method, const struct output_style *style)
+{
+	unsigned s = 0, n = 0;
+
+	for (int i = 0; i < AMQP_FIELDS_MAX && method->fields[i].type != AMQP_F_END; i++) {
+		const struct amqp_field *f = &method->fields[i];
+		unsigned ns = field_strings(f), nn = field_numbers(f);
+		bool have = s + ns <= m->n_strings && n + nn <= m->n_numbers;
+		const char *text = ns ? m->strings[s] : NULL;
+		uint64_t number = nn ? m->numbers[n] : 0;
+
+		s += ns;
+		n += nn;
+		if (f->type == AMQP_F_SECRET) {
+			if (!m->has_secret)
+				continue;
+			strbuf_putc(out, ' ');
+			if (secret_masked(style))
+				strbuf_puts(out, OUTPUT_MASK);
+			else
+				escape_text(out, m->secret, m->secret_kept, m->secret_kept);
+			continue;
+		}
+		if (!have || f->show == AMQP_SHOW_NONE)
+			continue;
+		if (f->type == AMQP_F_BITS) {
+			bits_put(out, f->bits, number, true);
+			continue;
+		}
+		if (f->show == AMQP_SHOW_METHOD && !number)
+			continue; /* a close that names no method */
+		strbuf_putc(out, ' ');
+		switch (f->show) {
+		case AMQP_SHOW_KV:
+			strbuf_printf(out, "%s=", f->key);
+			/* fall through */
+		case AMQP_SHOW_BARE:
+			if (f->type == AMQP_F_VERSION)
+				strbuf_printf(out, "%u-%u", (unsigned)(number >> 8),
+					      (unsigned)(number & 0xff));
+			else if (text)
+				text_put(out, text, false);
+			else
+				strbuf_printf(out, "%" PRIu64, number);
+			break;
+		case AMQP_SHOW_QUOTED:
+			text_put(out, text ? text : "", true);
+			break;
+		case AMQP_SHOW_CODE: {
+			const char *name = amqp_reply_code_name(number);
+
+			strbuf_printf(out, "%" PRIu64 "%s%s", number, name ? " " : "",
+				      name ? name : "");
+			break;
+		}
+		case AMQP_SHOW_METHOD: {
+			/* This class id and the method id after it. */
+			const struct amqp_method *failing =
+				n < m->n_numbers ? amqp_method_find((uint16_t)number,
+								    (uint16_t)m->numbers[n]) :
+						   NULL;
+
+			if (failing)
+				strbuf_printf(out, "(%s)", failing->name);
+			else
+				strbuf_printf(out, "(%" PRIu64 ".%" PRIu64 ")", number,
+					      n < m->n_numbers ? m->numbers[n] : 0);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static void amqp_human_put(struct strbuf *out, const struct message *msg, bool request,
+			   const struct output_style *style)
+{
+	const struct amqp_message *m = PROTOCOL_BODY_CONST(msg, struct amqp_message);
+	const struct amqp_method *method;
+
+	(void)request;
+	if (m->kind == AMQP_KIND_PROTOCOL_HEADER) {
+		strbuf_puts(out, "AMQP ");
+		version_put(out, m);
+		return;
+	}
+	method = m->kind == AMQP_KIND_METHOD ? amqp_method_find(m->class_id, m->method_id) : NULL;
+	if (!method) {
+		strbuf_puts(out, "frames");
+		return;
+	}
+	if (m->alone)
+		strbuf_puts(out, m->from_client ? "client " : "server ");
+	if (m->channel)
+		strbuf_printf(out, "ch%u ", m->channel);
+	strbuf_puts(out, method->name);
+	method_human_put(out, m, method, style);
+	if (m->fields_cut)
+		strbuf_puts(out, " ...");
+	if (!m->has_content)
+		return;
+	if (m->content_header_seen)
+		strbuf_printf(out, " body %" PRIu64 "B", m->body_size);
+	if (m->content_missing)
+		strbuf_puts(out, " (content not seen)");
+}
+
+/* ",\"<prefix>_<name>\":" for a key made at run time (names from the
+ * method table). */
+static void json_key_joined(struct strbuf *out, const char *prefix, const char *name)
+{
+	strbuf_printf(out, ",\"%s_%s\":", prefix, name);
+}
+
+static void method_json_put(struct strbuf *out, const struct amqp_message *m,
+			    const struct amqp_method *method, const struct output_style *style)
+{
+	unsigned s = 0, n = 0;
+
+	for (int i = 0; i < AMQP_FIELDS_MAX && method->fields[i].type != AMQP_F_END; i++) {
+		const struct amqp_field *f = &method->fields[i];
+		unsigned ns = field_strings(f), nn = field_numbers(f);
+		bool have = s + ns <= m->n_strings && n + nn <= m->n_numbers;
+		const char *text = ns ? m->strings[s] : NULL;
+		uint64_t number = nn ? m->numbers[n] : 0;
+		char prefix[16];
+
+		s += ns;
+		n += nn;
+		if (f->type == AMQP_F_SECRET) {
+			if (!m->has_secret)
+				continue;
+			strbuf_printf(out, ",\"%s_len\":%" PRIu32 ",\"%s\":", f->key, m->secret_len,
+				      f->key);
+			if (secret_masked(style))
+				strbuf_puts(out, "\"" OUTPUT_MASK "\"");
+			else {
+				strbuf_putc(out, '"');
+				escape_json(out, m->secret, m->secret_kept);
+				strbuf_putc(out, '"');
+			}
+			continue;
+		}
+		if (!have || !f->key)
+			continue;
+		switch (f->type) {
+		case AMQP_F_PEER_TABLE:
+			/* "server_product" names the pair: server_product, server_version. */
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)strcspn(f->key, "_"), f->key);
+			json_key_joined(out, prefix, "product");
+			strbuf_putc(out, '"');
+			escape_json(out, (const uint8_t *)text, strlen(text));
+			strbuf_putc(out, '"');
+			json_key_joined(out, prefix, "version");
+			strbuf_putc(out, '"');
+			escape_json(out, (const uint8_t *)m->strings[s - 1],
+				    strlen(m->strings[s - 1]));
+			strbuf_putc(out, '"');
+			break;
+		case AMQP_F_VERSION: {
+			char version[16];
+
+			snprintf(version, sizeof(version), "%u-%u", (unsigned)(number >> 8),
+				 (unsigned)(number & 0xff));
+			strbuf_printf(out, ",\"%s\":\"%s\"", f->key, version);
+			break;
+		}
+		case AMQP_F_BITS: {
+			bool first = true;
+			unsigned bit = 0;
+			const char *at = f->bits;
+
+			strbuf_printf(out, ",\"%s\":[", f->key);
+			while (at && *at) {
+				const char *end = strchr(at, ',');
+				size_t len = end ? (size_t)(end - at) : strlen(at);
+
+				if (number & (1u << bit)) {
+					strbuf_printf(out, "%s\"%.*s\"", first ? "" : ",", (int)len,
+						      at);
+					first = false;
+				}
+				bit++;
+				at = end ? end + 1 : NULL;
+			}
+			strbuf_putc(out, ']');
+			break;
+		}
+		default:
+			if (text) {
+				strbuf_printf(out, ",\"%s\":\"", f->key);
+				escape_json(out, (const uint8_t *)text, strlen(text));
+				strbuf_putc(out, '"');
+				break;
+			}
+			strbuf_printf(out, ",\"%s\":%" PRIu64, f->key, number);
+			if (f->show == AMQP_SHOW_CODE) {
+				const char *name = amqp_reply_code_name(number);
+
+				strbuf_puts(out, ",\"reply_code_name\":");
+				if (name)
+					strbuf_printf(out, "\"%s\"", name);
+				else
+					strbuf_puts(out, "null");
+			}
+			if (f->show == AMQP_SHOW_METHOD) {
+				const struct amqp_method *failing =
+					n < m->n_numbers ?
+						amqp_method_find((uint16_t)number,
+								 (uint16_t)m->numbers[n]) :
+						NULL;
+
+				strbuf_puts(out, ",\"failing_method\":");
+				if (failing)
+					strbuf_printf(out, "\"%s\"", failing->name);
+				else
+					strbuf_puts(out, "null");
+			}
+			break;
+		}
+	}
+}
+
+static void amqp_json_put(struct strbuf *out, const struct message *msg,
+			  const struct output_style *style)
+{
+	const struct amqp_message *m = PROTOCOL_BODY_CONST(msg, struct amqp_message);
+	const struct amqp_method *method;
+
+	json_name(out, KEY("sender"), m->from_client ? "client" : "server");
+	if (m->kind == AMQP_KIND_PROTOCOL_HEADER) {
+		json_name(out, KEY("method"), "protocol_header");
+		strbuf_printf(out, ",\"version\":\"%u-%u-%u\"", m->version[1], m->version[2],
+			      m->version[3]);
+		return;
+	}
+	method = m->kind == AMQP_KIND_METHOD ? amqp_method_find(m->class_id, m->method_id) : NULL;
+	if (!method) {
+		json_key(out, KEY("method"));
+		strbuf_puts(out, "null");
+		return;
+	}
+	json_name(out, KEY("method"), method->name);
+	json_u64(out, KEY("channel"), m->channel);
+	json_u64(out, KEY("class_id"), m->class_id);
+	json_u64(out, KEY("method_id"), m->method_id);
+	method_json_put(out, m, method, style);
+	if (m->fields_cut)
+		json_bool(out, KEY("fields_cut"), true);
+	if (!m->has_content)
+		return;
+	json_key(out, KEY("body_size"));
+	if (m->content_header_seen)
+		strbuf_printf(out, "%" PRIu64, m->body_size);
+	else
+		strbuf_puts(out, "null");
+	json_u64(out, KEY("body_frames"), m->body_frames);
+	if (m->content_predicted)
+		json_bool(out, KEY("body_frames_predicted"), true);
+	json_raw(out, KEY("content_type"), m->content_type);
+	if (m->content_missing)
+		json_bool(out, KEY("content_missing"), true);
+}
+
+/* The channel: each channel's requests are answered in order. A message
+ * whose method was not read gets an id no channel has; a partial one-way
+ * message one that no response has. */
+static uint32_t amqp_pair_id(const struct message *msg)
+{
+	const struct amqp_message *m = PROTOCOL_BODY_CONST(msg, struct amqp_message);
+
+	if (m->kind == AMQP_KIND_NONE)
+		return 0xffffffffu;
+	if (m->kind == AMQP_KIND_METHOD && m->alone)
+		return 0x10000u | m->channel;
+	return m->channel;
+}
+
+const struct protocol amqp_protocol = {
+	.name = "amqp",
+	.port_hint = 5672,
+	.pairing = PAIR_BY_ID,
+	.body_size = sizeof(struct amqp_message),
+	.conn_state_size = sizeof(struct amqp_conn_state),
+	.detect = amqp_detect,
+	.parse = amqp_parse,
+	.pair_id = amqp_pair_id,
+	.human_put = amqp_human_put,
+	.json_put = amqp_json_put,
+};
