@@ -7,14 +7,14 @@
 #
 #   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
 #
-# NAME: http redis dns postgres https mqtt. The servers run in a temporary directory
+# NAME: http redis dns postgres https mqtt amqp. The servers run in a temporary directory
 # and are stopped at the end; nothing outside it is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt)
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp)
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
 export TZ=UTC LC_ALL=C
 
@@ -211,6 +211,59 @@ record_mqtt() {
 		wait "$sub"
 	}
 	trace mqtt "" -c mosquitto_sub -c mosquitto_pub
+}
+
+# AMQP 0-9-1: rabbitmq-server (its own epmd, data and logs in the temporary
+# directory; 10-20 s to start) and a pika session: declare, publish, get, a
+# passive declare of a missing queue (channel.close 404), close. Each server
+# runs in a process group of its own, killed whole when its leader is.
+record_amqp() {
+	local port dist epmd_port
+	port=$(free_port)
+	dist=$(free_port)
+	epmd_port=$(free_port)
+	mkdir -p "$tmp/rabbit/mnesia" "$tmp/rabbit/log"
+	echo '[].' >"$tmp/rabbit/plugins"
+	printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users = none\n' "$port" \
+		>"$tmp/rabbit/conf.conf"
+	setsid bash -c 'trap "kill -- -\$\$" TERM; epmd -port "$0" & wait' "$epmd_port" \
+		>/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$epmd_port"
+	HOME=$tmp/rabbit ERL_EPMD_PORT=$epmd_port RABBITMQ_NODENAME=stgolden$$@localhost \
+		RABBITMQ_NODE_PORT=$port RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT=$dist \
+		RABBITMQ_MNESIA_BASE=$tmp/rabbit/mnesia RABBITMQ_LOG_BASE=$tmp/rabbit/log \
+		RABBITMQ_CONFIG_FILE=$tmp/rabbit/conf RABBITMQ_ENABLED_PLUGINS_FILE=$tmp/rabbit/plugins \
+		setsid bash -c 'trap "kill -- -\$\$" TERM; cd "$0" && /usr/lib/rabbitmq/bin/rabbitmq-server & wait' \
+		"$tmp/rabbit" >/dev/null 2>&1 &
+	pids+=($!)
+	for _ in $(seq 600); do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null && break
+		sleep 0.1
+	done
+	cat >"$tmp/amqp.py" <<'PY'
+import ctypes, sys, pika
+ctypes.CDLL(None).prctl(15, b"st-golden-amqp", 0, 0, 0)  # PR_SET_NAME
+conn = pika.BlockingConnection(pika.ConnectionParameters(
+    host="127.0.0.1", port=int(sys.argv[1]), heartbeat=0,
+    credentials=pika.PlainCredentials("guest", "guest")))
+ch = conn.channel()
+ch.queue_declare("golden")
+ch.basic_publish("", "golden", b"hello, golden")
+ch.basic_publish("", "golden", b"x" * 3000)
+while ch.basic_get("golden", auto_ack=True)[0] is None:
+    pass
+try:
+    conn.channel().queue_declare("golden-missing", passive=True)
+except pika.exceptions.ChannelClosedByBroker:
+    pass
+ch.queue_delete("golden")
+conn.close()
+PY
+	traffic_amqp() {
+		/usr/bin/python3 "$tmp/amqp.py" "$port"
+	}
+	trace amqp "" -c st-golden-amqp
 }
 
 for name in "${names[@]}"; do
