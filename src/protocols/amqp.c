@@ -771,6 +771,45 @@ struct parse_result amqp_parse(const uint8_t *buf, size_t len, const struct pars
 	}
 }
 
+/* --- credentials in bytes the parser did not take --- */
+
+/*
+ * A start-ok, secure-ok or update-secret method frame anywhere in buf (a
+ * message refused, lost to a gap, or a connection no protocol claimed):
+ * its credential is marked. Each position costs a few byte compares.
+ */
+void amqp_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *ctx)
+{
+	for (size_t at = 0; len >= 11 && at <= len - 11; at++) {
+		size_t p = at + 11, end;
+		uint16_t method;
+		uint64_t n;
+
+		if (buf[at] != FRAME_METHOD || buf[at + 1] || buf[at + 2] || buf[at + 7] ||
+		    buf[at + 8] != 10 || buf[at + 9])
+			continue;
+		method = buf[at + 10];
+		if (method != 11 && method != 21 && method != 70)
+			continue;
+		end = at + 7 + (size_t)(be32(buf + at + 3) < len ? be32(buf + at + 3) : len);
+		if (end > len)
+			end = len;
+		if (method == 11) { /* client-properties, then the mechanism */
+			if (p + 4 > end || (n = be32(buf + p)) > end - p - 4)
+				continue;
+			p += 4 + (size_t)n;
+			if (p >= end || (size_t)buf[p] >= end - p)
+				continue;
+			p += 1 + buf[p];
+		}
+		if (p + 4 > end)
+			continue;
+		n = be32(buf + p);
+		if (n && n <= AMQP_SIZE_MAX)
+			parse_secret(ctx, p + 4 < len ? p + 4 : len, (size_t)n);
+	}
+}
+
 /* --- detection --- */
 
 bool amqp_detect(const uint8_t *buf, size_t len, bool from_client)

@@ -66,6 +66,7 @@ extern const struct protocol amqp_protocol;
 bool amqp_detect(const uint8_t *buf, size_t len, bool from_client);
 struct parse_result amqp_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
 			       struct message *msg);
+void amqp_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *ctx);
 
 /* --- the method table, shared by the parser and the formatter --- */
 

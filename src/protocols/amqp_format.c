@@ -375,6 +375,7 @@ const struct protocol amqp_protocol = {
 	.conn_state_size = sizeof(struct amqp_conn_state),
 	.detect = amqp_detect,
 	.parse = amqp_parse,
+	.secrets_scan = amqp_secrets_scan,
 	.pair_id = amqp_pair_id,
 	.human_put = amqp_human_put,
 	.json_put = amqp_json_put,

@@ -1035,6 +1035,32 @@ static void test_roles(void)
 	}
 }
 
+/* The scan of bytes no parser took finds the start-ok's response. */
+static void test_secrets_scan(void)
+{
+	struct parse_ctx ctx = { .secret = run_secret, .engine = &run_a };
+	uint8_t *copy;
+
+	run_init(&run_a, true, &conn_state);
+	copy = exact_copy(stream_client, stream_client_len);
+	amqp_secrets_scan(copy, stream_client_len, &ctx);
+	CHECK_INT(run_a.n_secrets, 1);
+	CHECK_INT(run_a.secret_len[0], 12);
+	CHECK(!memcmp(stream_client + run_a.secret_at[0], "\0guest\0guest", 12));
+	/* Cut anywhere: nothing read outside, a mark starts inside. */
+	for (size_t cut = 0; cut < sizeof(c_00_protocol) + sizeof(c_01_connection_start_ok); cut++) {
+		run_init(&run_a, true, &conn_state);
+		amqp_secrets_scan(copy, cut, &ctx);
+		for (unsigned i = 0; i < run_a.n_secrets; i++)
+			CHECK(run_a.secret_at[i] <= cut);
+	}
+	free(copy);
+	/* Nothing in the server's bytes. */
+	run_init(&run_a, false, &conn_state);
+	amqp_secrets_scan(stream_server, stream_server_len, &ctx);
+	CHECK_INT(run_a.n_secrets, 0);
+}
+
 static struct parse_result parse_fresh(const uint8_t *buf, size_t len, bool from_client)
 {
 	static struct message one;
@@ -1245,6 +1271,7 @@ int main(void)
 	test_large_content();
 	test_heartbeat_and_interleaving();
 	test_roles();
+	test_secrets_scan();
 	test_invalid();
 	test_prefixes_and_flips();
 	test_detect();
