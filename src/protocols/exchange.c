@@ -213,10 +213,11 @@ static bool detect_one(struct proto_conn *conn, const struct protocol *proto,
 
 	if (conn->datagram ? !proto->datagram : proto->datagram && !proto->stream_framed)
 		return false;
-	/* Known role: only the right side may start. Unknown: either side. */
+	/* Known role: only the right side may start. Unknown: either side,
+	 * the server first when it speaks first (SSH). */
 	bool sender_is_client = (ev->sock_flags & ST_SOCK_CLIENT) ? ev->direction == ST_DIR_SEND
 				: (ev->sock_flags & ST_SOCK_SERVER) ? ev->direction == ST_DIR_RECV
-								    : true;
+								    : !proto->server_first;
 	bool role_known = ev->sock_flags & (ST_SOCK_CLIENT | ST_SOCK_SERVER);
 
 	for (int side = 0; side < 2; side++) {

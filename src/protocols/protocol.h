@@ -180,6 +180,10 @@ struct protocol {
 	 * the gap in ctx->pos and marks the messages it touched), and at close
 	 * the parser is asked for what it holds (ctx->closing). */
 	bool multiplexed;
+	/* The server speaks first (an SSH version line): on a connection of
+	 * unknown role (a socket a re-executed server inherited), the side
+	 * whose bytes are recognised first is taken for the server. */
+	bool server_first;
 	/* Optional: the token of an HTTP/1.1 Upgrade that switches to it. */
 	const char *upgrade_token;
 	/* True when buf (a connection's first bytes in one direction) starts a
