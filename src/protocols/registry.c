@@ -7,19 +7,23 @@
 #include "protocols/dns.h"
 #include "protocols/http.h"
 #include "protocols/http2.h"
+#include "protocols/memcached.h"
 #include "protocols/mqtt.h"
 #include "protocols/postgres.h"
 #include "protocols/redis.h"
+#include "protocols/ssh.h"
 #include "protocols/tls.h"
 
 const struct protocol *const protocol_registry[] = {
 	&http2_protocol,
 	&tls_protocol,
+	&ssh_protocol,
 	&postgres_protocol,
 	&mqtt_protocol,
 	&amqp_protocol,
 	&http_protocol,
 	&redis_protocol,
+	&memcached_protocol,
 	&dns_protocol,
 };
 
