@@ -7,14 +7,14 @@
 #
 #   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
 #
-# NAME: http redis dns postgres https mqtt amqp. The servers run in a temporary directory
+# NAME: http redis dns postgres https mqtt amqp memcached ssh. The servers run in a temporary directory
 # and are stopped at the end; nothing outside it is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp)
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp memcached ssh)
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
 export TZ=UTC LC_ALL=C
 
@@ -264,6 +264,67 @@ PY
 		/usr/bin/python3 "$tmp/amqp.py" "$port"
 	}
 	trace amqp "" -c st-golden-amqp
+}
+
+# memcached: pymemcache's text commands (one noreply), meta commands on a
+# raw socket (a quiet md answered by nothing before mn's MN), and memccp
+# --binary against a second server speaking only the binary protocol.
+record_memcached() {
+	local port bport
+	port=$(free_port)
+	bport=$(free_port)
+	memcached -l 127.0.0.1 -p "$port" -U 0 -u root >/dev/null 2>&1 &
+	pids+=($!)
+	memcached -l 127.0.0.1 -p "$bport" -U 0 -u root -B binary >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	wait_port "$bport"
+	cat >"$tmp/mc.py" <<'PY'
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, b"st-golden-mc", 0, 0, 0)  # PR_SET_NAME
+from pymemcache.client.base import Client
+c = Client(("127.0.0.1", int(sys.argv[1])))
+c.set("golden", b"value", noreply=False)
+c.get_many(["golden", "missing"])
+c.set("quiet", b"1", noreply=True)
+c.incr("quiet", 41)
+c.delete("golden", noreply=False)
+c.close()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for data, replies in ((b"ms mk 2 T0\r\nhi\r\n", 1), (b"mg mk v t\r\n", 2),
+                      (b"md mk q\r\nmn\r\n", 1), (b"bogus\r\n", 1)):
+    s.sendall(data)
+    got = b""
+    while got.count(b"\r\n") < replies:
+        got += s.recv(100)
+s.close()
+PY
+	printf 'golden binary\n' >"$tmp/golden.txt"
+	traffic_memcached() {
+		/usr/bin/python3 "$tmp/mc.py" "$port"
+		memccp --binary --servers="127.0.0.1:$bport" "$tmp/golden.txt"
+	}
+	trace memcached "" -c st-golden-mc -c memccp
+}
+
+# SSH: sshd with a host key made here, and ssh in BatchMode whose login
+# fails; the client's socket (sshd's child inherits its own).
+record_ssh() {
+	local port
+	port=$(free_port)
+	ssh-keygen -q -t ed25519 -N "" -f "$tmp/host_key"
+	printf 'ListenAddress 127.0.0.1\nPidFile %s/sshd.pid\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nStrictModes no\n' \
+		"$tmp" >"$tmp/sshd_config"
+	mkdir -p /run/sshd
+	/usr/sbin/sshd -D -e -f "$tmp/sshd_config" -p "$port" -h "$tmp/host_key" >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	traffic_ssh() {
+		ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o IdentityAgent=none \
+			-o LogLevel=ERROR -p "$port" nobody@127.0.0.1 true 2>/dev/null || true
+	}
+	trace ssh "" -c ssh
 }
 
 for name in "${names[@]}"; do
