@@ -36,21 +36,21 @@
 #include "protocols/memcached.h"
 #include "protocols/parse_util.h"
 
-#define MC_LINE_MAX 8192          /* a line (but a get's), with its CRLF */
-#define MC_SMALL_BLOCK 1024       /* a data block read whole (with its CRLF) */
+#define MC_LINE_MAX 8192	  /* a line (but a get's), with its CRLF */
+#define MC_SMALL_BLOCK 1024	  /* a data block read whole (with its CRLF) */
 #define MC_BLOCK_MAX (1ULL << 31) /* more: not memcached (its item size is at most 1 GiB) */
 #define MC_BIN_HEADER 24
 #define MC_BIN_BODY_MAX (1U << 30)
-#define MC_BIN_WAIT 1024          /* header, extras and key waited for up to this */
-#define MC_BIN_TEXT 256           /* a value whose text is kept: waited for up to this */
-#define MC_TOKENS 24              /* words of a line looked at */
-#define MC_AUTH_MAX 256           /* an ASCII auth block "user password" */
+#define MC_BIN_WAIT 1024 /* header, extras and key waited for up to this */
+#define MC_BIN_TEXT 256	 /* a value whose text is kept: waited for up to this */
+#define MC_TOKENS 24	 /* words of a line looked at */
+#define MC_AUTH_MAX 256	 /* an ASCII auth block "user password" */
 
 enum stage {
 	STAGE_START,
-	STAGE_LINES,     /* a reply's next line (after VALUE, STAT) up to END */
-	STAGE_BLOCK,     /* a data block of block_bytes */
-	STAGE_GET_LINE,  /* the rest of a long get line */
+	STAGE_LINES,	 /* a reply's next line (after VALUE, STAT) up to END */
+	STAGE_BLOCK,	 /* a data block of block_bytes */
+	STAGE_GET_LINE,	 /* the rest of a long get line */
 	STAGE_BIN_STATS, /* the next binary STAT reply */
 };
 
@@ -169,14 +169,14 @@ static void line_keep(struct memcached_message *mc, const uint8_t *p, size_t n)
 
 enum request_kind {
 	KIND_OTHER,
-	KIND_STORE,   /* set add replace append prepend */
+	KIND_STORE, /* set add replace append prepend */
 	KIND_CAS,
-	KIND_GET,     /* get gets */
-	KIND_GAT,     /* gat gats */
-	KIND_KEYED,   /* delete incr decr touch */
-	KIND_PLAIN,   /* flush_all verbosity: noreply may end them */
+	KIND_GET,   /* get gets */
+	KIND_GAT,   /* gat gats */
+	KIND_KEYED, /* delete incr decr touch */
+	KIND_PLAIN, /* flush_all verbosity: noreply may end them */
 	KIND_QUIT,
-	KIND_META,    /* mg md ma me */
+	KIND_META, /* mg md ma me */
 	KIND_META_SET,
 	KIND_META_NOOP,
 };
@@ -187,14 +187,14 @@ static enum request_kind request_kind_of(const struct token *word)
 		const char *name;
 		enum request_kind kind;
 	} table[] = {
-		{ "set", KIND_STORE },	    { "add", KIND_STORE },	{ "replace", KIND_STORE },
-		{ "append", KIND_STORE },   { "prepend", KIND_STORE },	{ "cas", KIND_CAS },
-		{ "get", KIND_GET },	    { "gets", KIND_GET },	{ "gat", KIND_GAT },
-		{ "gats", KIND_GAT },	    { "delete", KIND_KEYED },	{ "incr", KIND_KEYED },
-		{ "decr", KIND_KEYED },	    { "touch", KIND_KEYED },	{ "flush_all", KIND_PLAIN },
+		{ "set", KIND_STORE },	     { "add", KIND_STORE },	{ "replace", KIND_STORE },
+		{ "append", KIND_STORE },    { "prepend", KIND_STORE }, { "cas", KIND_CAS },
+		{ "get", KIND_GET },	     { "gets", KIND_GET },	{ "gat", KIND_GAT },
+		{ "gats", KIND_GAT },	     { "delete", KIND_KEYED },	{ "incr", KIND_KEYED },
+		{ "decr", KIND_KEYED },	     { "touch", KIND_KEYED },	{ "flush_all", KIND_PLAIN },
 		{ "verbosity", KIND_PLAIN }, { "quit", KIND_QUIT },	{ "mg", KIND_META },
-		{ "md", KIND_META },	    { "ma", KIND_META },	{ "me", KIND_META },
-		{ "ms", KIND_META_SET },    { "mn", KIND_META_NOOP },
+		{ "md", KIND_META },	     { "ma", KIND_META },	{ "me", KIND_META },
+		{ "ms", KIND_META_SET },     { "mn", KIND_META_NOOP },
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
@@ -221,7 +221,8 @@ static int64_t request_fields(struct memcached_message *mc, const struct token *
 			      size_t count, bool *alone)
 {
 	enum request_kind kind = count ? request_kind_of(&tokens[0]) : KIND_OTHER;
-	bool last_noreply = count > 1 && count <= MC_TOKENS && token_is(&tokens[count - 1], "noreply");
+	bool last_noreply =
+		count > 1 && count <= MC_TOKENS && token_is(&tokens[count - 1], "noreply");
 	uint64_t value, bytes;
 
 	*alone = false;
@@ -340,8 +341,8 @@ static struct parse_result block_start(struct memcached_message *mc, size_t cons
 	return result_make(PARSE_CONTINUE, consumed, 0);
 }
 
-static struct parse_result request_line(const uint8_t *buf, size_t len,
-					const struct parse_ctx *ctx, struct memcached_message *mc)
+static struct parse_result request_line(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+					struct memcached_message *mc)
 {
 	struct token tokens[MC_TOKENS];
 	size_t n, count;
@@ -394,9 +395,8 @@ static bool auth_block(const uint8_t *p, size_t n)
 
 /* A data block: read whole when small, else consumed as far as buf goes
  * and skipped. Then the message ends, or (a VALUE) its next line comes. */
-static struct parse_result block_parse(const uint8_t *buf, size_t len,
-				       const struct parse_ctx *ctx, struct memcached_message *mc,
-				       uint32_t *flags)
+static struct parse_result block_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+				       struct memcached_message *mc, uint32_t *flags)
 {
 	uint64_t total = mc->block_bytes + 2;
 	enum parse_state done = mc->block_then_lines ? PARSE_CONTINUE : PARSE_COMPLETE;
@@ -452,8 +452,8 @@ static bool is_code_word(const struct token *t)
 }
 
 /* The meta reply flags that tell which request it answers: O and k. */
-static void meta_reply_flags(struct memcached_message *mc, const struct token *tokens,
-			     size_t count, size_t from)
+static void meta_reply_flags(struct memcached_message *mc, const struct token *tokens, size_t count,
+			     size_t from)
 {
 	for (size_t i = from; i < count && i < MC_TOKENS; i++) {
 		const struct token rest = { tokens[i].p + 1, tokens[i].n ? tokens[i].n - 1 : 0 };
@@ -543,8 +543,8 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 			token_copy(mc->code, sizeof(mc->code), &tokens[0]);
 			if (meta)
 				meta_reply_flags(mc, tokens, count, 2);
-			if (meta && request && request->noreply && request->format == MEMCACHED_META &&
-			    meta_reply_is_others(request, mc))
+			if (meta && request && request->noreply &&
+			    request->format == MEMCACHED_META && meta_reply_is_others(request, mc))
 				return no_reply(mc, MEMCACHED_META);
 		}
 		mc->hits++;
@@ -601,48 +601,73 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 /* --- binary --- */
 
 static const char *const opcode_names[0x25] = {
-	[0x00] = "GET",	       [0x01] = "SET",	       [0x02] = "ADD",
-	[0x03] = "REPLACE",    [0x04] = "DELETE",      [0x05] = "INCREMENT",
-	[0x06] = "DECREMENT",  [0x07] = "QUIT",	       [0x08] = "FLUSH",
-	[0x09] = "GETQ",       [0x0a] = "NOOP",	       [0x0b] = "VERSION",
-	[0x0c] = "GETK",       [0x0d] = "GETKQ",       [0x0e] = "APPEND",
-	[0x0f] = "PREPEND",    [0x10] = "STAT",	       [0x11] = "SETQ",
-	[0x12] = "ADDQ",       [0x13] = "REPLACEQ",    [0x14] = "DELETEQ",
-	[0x15] = "INCREMENTQ", [0x16] = "DECREMENTQ",  [0x17] = "QUITQ",
-	[0x18] = "FLUSHQ",     [0x19] = "APPENDQ",     [0x1a] = "PREPENDQ",
-	[0x1b] = "VERBOSITY",  [0x1c] = "TOUCH",       [0x1d] = "GAT",
-	[0x1e] = "GATQ",       [0x20] = "SASL_LIST_MECHS", [0x21] = "SASL_AUTH",
-	[0x22] = "SASL_STEP",  [0x23] = "GATK",	       [0x24] = "GATKQ",
+	[0x00] = "GET",	       [0x01] = "SET",
+	[0x02] = "ADD",	       [0x03] = "REPLACE",
+	[0x04] = "DELETE",     [0x05] = "INCREMENT",
+	[0x06] = "DECREMENT",  [0x07] = "QUIT",
+	[0x08] = "FLUSH",      [0x09] = "GETQ",
+	[0x0a] = "NOOP",       [0x0b] = "VERSION",
+	[0x0c] = "GETK",       [0x0d] = "GETKQ",
+	[0x0e] = "APPEND",     [0x0f] = "PREPEND",
+	[0x10] = "STAT",       [0x11] = "SETQ",
+	[0x12] = "ADDQ",       [0x13] = "REPLACEQ",
+	[0x14] = "DELETEQ",    [0x15] = "INCREMENTQ",
+	[0x16] = "DECREMENTQ", [0x17] = "QUITQ",
+	[0x18] = "FLUSHQ",     [0x19] = "APPENDQ",
+	[0x1a] = "PREPENDQ",   [0x1b] = "VERBOSITY",
+	[0x1c] = "TOUCH",      [0x1d] = "GAT",
+	[0x1e] = "GATQ",       [0x20] = "SASL_LIST_MECHS",
+	[0x21] = "SASL_AUTH",  [0x22] = "SASL_STEP",
+	[0x23] = "GATK",       [0x24] = "GATKQ",
 };
 
 const char *memcached_opcode_name(uint8_t opcode)
 {
-	return opcode < sizeof(opcode_names) / sizeof(opcode_names[0]) ? opcode_names[opcode] :
-									  NULL;
+	return opcode < sizeof(opcode_names) / sizeof(opcode_names[0]) ? opcode_names[opcode]
+								       : NULL;
 }
 
 const char *memcached_status_name(uint16_t status)
 {
 	switch (status) {
-	case 0x00: return "NO_ERROR";
-	case 0x01: return "KEY_ENOENT";
-	case 0x02: return "KEY_EEXISTS";
-	case 0x03: return "E2BIG";
-	case 0x04: return "EINVAL";
-	case 0x05: return "NOT_STORED";
-	case 0x06: return "DELTA_BADVAL";
-	case 0x07: return "NOT_MY_VBUCKET";
-	case 0x08: return "AUTH_ERROR";
-	case 0x09: return "AUTH_CONTINUE";
-	case 0x20: return "AUTH_ERROR";
-	case 0x21: return "AUTH_CONTINUE";
-	case 0x81: return "UNKNOWN_COMMAND";
-	case 0x82: return "ENOMEM";
-	case 0x83: return "NOT_SUPPORTED";
-	case 0x84: return "EINTERNAL";
-	case 0x85: return "EBUSY";
-	case 0x86: return "ETMPFAIL";
-	default: return NULL;
+	case 0x00:
+		return "NO_ERROR";
+	case 0x01:
+		return "KEY_ENOENT";
+	case 0x02:
+		return "KEY_EEXISTS";
+	case 0x03:
+		return "E2BIG";
+	case 0x04:
+		return "EINVAL";
+	case 0x05:
+		return "NOT_STORED";
+	case 0x06:
+		return "DELTA_BADVAL";
+	case 0x07:
+		return "NOT_MY_VBUCKET";
+	case 0x08:
+		return "AUTH_ERROR";
+	case 0x09:
+		return "AUTH_CONTINUE";
+	case 0x20:
+		return "AUTH_ERROR";
+	case 0x21:
+		return "AUTH_CONTINUE";
+	case 0x81:
+		return "UNKNOWN_COMMAND";
+	case 0x82:
+		return "ENOMEM";
+	case 0x83:
+		return "NOT_SUPPORTED";
+	case 0x84:
+		return "EINTERNAL";
+	case 0x85:
+		return "EBUSY";
+	case 0x86:
+		return "ETMPFAIL";
+	default:
+		return NULL;
 	}
 }
 
@@ -696,8 +721,8 @@ static void bin_text(char *dst, size_t size, const uint8_t *p, size_t n)
 			*c = '.';
 }
 
-static struct parse_result binary_parse(const uint8_t *buf, size_t len,
-					const struct parse_ctx *ctx, struct memcached_message *mc)
+static struct parse_result binary_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+					struct memcached_message *mc)
 {
 	const struct memcached_message *request =
 		ctx->request ? PROTOCOL_BODY_CONST(ctx->request, struct memcached_message) : NULL;
@@ -715,8 +740,9 @@ static struct parse_result binary_parse(const uint8_t *buf, size_t len,
 		return result_make(PARSE_INVALID, 0, 0);
 	head = MC_BIN_HEADER + h.extras + h.key_len;
 	value_len = h.body - h.extras - h.key_len;
-	wants_text = !ctx->from_client && (h.status || h.opcode == 0x0b || h.opcode == 0x05 ||
-					   h.opcode == 0x06 || h.opcode == 0x15 || h.opcode == 0x16);
+	wants_text =
+		!ctx->from_client && (h.status || h.opcode == 0x0b || h.opcode == 0x05 ||
+				      h.opcode == 0x06 || h.opcode == 0x15 || h.opcode == 0x16);
 	want = wants_text && value_len <= MC_BIN_TEXT ? head + value_len : head;
 	if (want <= MC_BIN_WAIT && len < want)
 		return result_make(PARSE_NEED_MORE, 0, 0);
@@ -757,7 +783,8 @@ static struct parse_result binary_parse(const uint8_t *buf, size_t len,
 			snprintf(mc->code, sizeof(mc->code), "0x%04x", h.status);
 		if (wants_text && head + value_len <= len && mc->stage == STAGE_START) {
 			if ((h.opcode == 0x05 || h.opcode == 0x06 || h.opcode == 0x15 ||
-			     h.opcode == 0x16) && !h.status && value_len == 8) {
+			     h.opcode == 0x16) &&
+			    !h.status && value_len == 8) {
 				mc->has_number = true;
 				mc->number = be64(buf + head);
 			} else {
@@ -824,7 +851,8 @@ static bool request_shape(const struct token *tokens, size_t count)
 	case KIND_CAS: {
 		size_t need = kind == KIND_CAS ? 5 : 4;
 
-		return (args == need || (args == need + 1 && token_is(&tokens[count - 1], "noreply"))) &&
+		return (args == need ||
+			(args == need + 1 && token_is(&tokens[count - 1], "noreply"))) &&
 		       number_parse(&tokens[2], UINT32_MAX, &v) && signed_parse(&tokens[3]) &&
 		       number_parse(&tokens[4], MC_BLOCK_MAX, &v);
 	}
@@ -836,8 +864,8 @@ static bool request_shape(const struct token *tokens, size_t count)
 		if (token_is(&tokens[0], "delete"))
 			return args >= 1 && args <= 3;
 		return (args == 2 || (args == 3 && token_is(&tokens[3], "noreply"))) &&
-		       (token_is(&tokens[0], "touch") ? signed_parse(&tokens[2]) :
-							 number_parse(&tokens[2], UINT64_MAX, &v));
+		       (token_is(&tokens[0], "touch") ? signed_parse(&tokens[2])
+						      : number_parse(&tokens[2], UINT64_MAX, &v));
 	case KIND_PLAIN:
 		return token_is(&tokens[0], "flush_all") ? args <= 2 : args >= 1 && args <= 2;
 	case KIND_QUIT:
@@ -873,17 +901,18 @@ static bool text_detect(const uint8_t *buf, size_t len, bool from_client)
 	if (from_client)
 		return request_shape(tokens, count);
 	{
-		static const char *const alone[] = { "END",	  "STORED", "NOT_STORED", "EXISTS",
-						     "NOT_FOUND", "DELETED", "TOUCHED",   "OK",
-						     "ERROR",	  "HD",	    "EN",	  "NF",
-						     "NS",	  "EX",	    "MN" };
+		static const char *const alone[] = { "END",	  "STORED",  "NOT_STORED", "EXISTS",
+						     "NOT_FOUND", "DELETED", "TOUCHED",	   "OK",
+						     "ERROR",	  "HD",	     "EN",	   "NF",
+						     "NS",	  "EX",	     "MN" };
 		uint64_t v;
 
 		for (size_t i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)
 			if (token_is(&tokens[0], alone[i]))
 				return count == 1 || tokens[0].n == 2; /* meta codes take flags */
 		if (token_is(&tokens[0], "VALUE"))
-			return (count == 4 || count == 5) && number_parse(&tokens[2], UINT32_MAX, &v) &&
+			return (count == 4 || count == 5) &&
+			       number_parse(&tokens[2], UINT32_MAX, &v) &&
 			       number_parse(&tokens[3], MC_BLOCK_MAX, &v);
 		if (token_is(&tokens[0], "VA"))
 			return count >= 2 && number_parse(&tokens[1], MC_BLOCK_MAX, &v);
@@ -891,7 +920,8 @@ static bool text_detect(const uint8_t *buf, size_t len, bool from_client)
 			return count >= 3;
 		if (token_is(&tokens[0], "VERSION"))
 			return count == 2;
-		return token_is(&tokens[0], "CLIENT_ERROR") || token_is(&tokens[0], "SERVER_ERROR") ||
+		return token_is(&tokens[0], "CLIENT_ERROR") ||
+		       token_is(&tokens[0], "SERVER_ERROR") ||
 		       (token_is(&tokens[0], "ME") && count >= 2);
 	}
 }

@@ -20,10 +20,10 @@
 #include "protocols/parse_util.h"
 #include "protocols/ssh.h"
 
-#define SSH_LINE_MAX 1024       /* a line before the version line, with its CR LF */
-#define SSH_VERSION_MAX 255     /* the version line, with its CR LF (section 4.2) */
-#define SSH_OTHER_LINES_MAX 64  /* lines before it */
-#define SSH_PACKET_MAX (256 * 1024) /* OpenSSH's PACKET_MAX_SIZE */
+#define SSH_LINE_MAX 1024		/* a line before the version line, with its CR LF */
+#define SSH_VERSION_MAX 255		/* the version line, with its CR LF (section 4.2) */
+#define SSH_OTHER_LINES_MAX 64		/* lines before it */
+#define SSH_PACKET_MAX (256 * 1024)	/* OpenSSH's PACKET_MAX_SIZE */
 #define SSH_KEXINIT_MAX (64 * 1024 - 8) /* a KEXINIT read whole: fits the engine's piece */
 #define SSH_MSG_KEXINIT 20
 
@@ -142,8 +142,8 @@ static struct parse_result side_done(const struct parse_ctx *ctx, size_t consume
 	return r;
 }
 
-static struct parse_result packet_parse(const uint8_t *buf, size_t len,
-					const struct parse_ctx *ctx, struct ssh_message *ssh)
+static struct parse_result packet_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
+					struct ssh_message *ssh)
 {
 	uint32_t packet_n, padding;
 	size_t total, take;
