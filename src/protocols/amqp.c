@@ -498,26 +498,20 @@ static enum read_state fields_read(struct reader *r, const struct amqp_method *m
 
 /* --- frames --- */
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 static struct parse_result invalid(void)
 {
-	return result_make(PARSE_INVALID, 0, 0);
+	return parse_result_make(PARSE_INVALID, 0, 0);
 }
 
 static struct parse_result need_more(void)
 {
-	return result_make(PARSE_NEED_MORE, 0, 0);
+	return parse_result_make(PARSE_NEED_MORE, 0, 0);
 }
 
 /* A message ends: reported alone or as its side's request or response. */
 static struct parse_result complete(const struct amqp_message *m, size_t consumed, uint64_t skip)
 {
-	struct parse_result result = result_make(PARSE_COMPLETE, consumed, skip);
+	struct parse_result result = parse_result_make(PARSE_COMPLETE, consumed, skip);
 
 	result.role = m->alone ? ROLE_ALONE : ROLE_OF_SENDER;
 	return result;
@@ -603,8 +597,8 @@ static struct parse_result method_parse(const uint8_t *buf, size_t len,
 		m->has_content = true;
 		m->stage = AMQP_STAGE_HEADER;
 		if (whole)
-			return result_make(PARSE_CONTINUE, (size_t)total, 0);
-		return result_make(PARSE_CONTINUE, len, total - len);
+			return parse_result_make(PARSE_CONTINUE, (size_t)total, 0);
+		return parse_result_make(PARSE_CONTINUE, len, total - len);
 	}
 	if (whole)
 		return complete(m, (size_t)total, 0);
@@ -646,8 +640,8 @@ static struct parse_result header_parse(const uint8_t *buf, size_t len, struct a
 	}
 	m->stage = AMQP_STAGE_BODY;
 	if (whole)
-		return result_make(PARSE_CONTINUE, (size_t)total, 0);
-	return result_make(PARSE_CONTINUE, len, total - len);
+		return parse_result_make(PARSE_CONTINUE, (size_t)total, 0);
+	return parse_result_make(PARSE_CONTINUE, len, total - len);
 }
 
 /* A body frame of the content (header at buf[0]). */
@@ -667,14 +661,14 @@ static struct parse_result body_parse(const uint8_t *buf, size_t len, struct amq
 			m->stage = AMQP_STAGE_START;
 			return complete(m, (size_t)total, 0);
 		}
-		return result_make(PARSE_CONTINUE, (size_t)total, 0);
+		return parse_result_make(PARSE_CONTINUE, (size_t)total, 0);
 	}
 	/* It goes on past the buffer: skip it, and the frames after it. */
 	rest = m->body_left - size;
 	skip = total - len;
 	if (rest && !size) {
 		m->body_left = rest;
-		return result_make(PARSE_CONTINUE, len, skip);
+		return parse_result_make(PARSE_CONTINUE, len, skip);
 	}
 	frames = rest ? (rest + size - 1) / size : 0;
 	skip += rest + frames * AMQP_FRAME_OVERHEAD;
@@ -694,9 +688,9 @@ static struct parse_result frame_pass(const uint8_t *buf, size_t len, uint32_t s
 	if (total <= len) {
 		if (buf[total - 1] != AMQP_FRAME_END)
 			return invalid();
-		return result_make(PARSE_IGNORED, (size_t)total, 0);
+		return parse_result_make(PARSE_IGNORED, (size_t)total, 0);
 	}
-	return result_make(PARSE_IGNORED, len, total - len);
+	return parse_result_make(PARSE_IGNORED, len, total - len);
 }
 
 struct parse_result amqp_parse(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,

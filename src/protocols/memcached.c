@@ -59,12 +59,6 @@ struct token {
 	size_t n;
 };
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 static bool token_is(const struct token *t, const char *word)
 {
 	size_t n = strlen(word);
@@ -313,7 +307,7 @@ static struct parse_result get_line_piece(const uint8_t *buf, size_t len,
 	while (cut && buf[cut - 1] != ' ')
 		cut--;
 	if (!cut || !line_valid(buf, cut))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	count = tokens_split(buf, cut, tokens, 3);
 	if (mc->stage != STAGE_GET_LINE) {
 		mc->format = MEMCACHED_TEXT;
@@ -329,7 +323,7 @@ static struct parse_result get_line_piece(const uint8_t *buf, size_t len,
 		mc->stage = STAGE_GET_LINE;
 	}
 	mc->words += (uint32_t)count;
-	return result_make(PARSE_CONTINUE, cut, 0);
+	return parse_result_make(PARSE_CONTINUE, cut, 0);
 }
 
 static struct parse_result block_start(struct memcached_message *mc, size_t consumed,
@@ -338,7 +332,7 @@ static struct parse_result block_start(struct memcached_message *mc, size_t cons
 	mc->stage = STAGE_BLOCK;
 	mc->block_bytes = bytes;
 	mc->block_then_lines = then_lines;
-	return result_make(PARSE_CONTINUE, consumed, 0);
+	return parse_result_make(PARSE_CONTINUE, consumed, 0);
 }
 
 static struct parse_result request_line(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
@@ -352,15 +346,15 @@ static struct parse_result request_line(const uint8_t *buf, size_t len, const st
 
 	if (end < 0) {
 		if (len < MC_LINE_MAX)
-			return result_make(PARSE_NEED_MORE, 0, 0);
+			return parse_result_make(PARSE_NEED_MORE, 0, 0);
 		if (mc->stage == STAGE_GET_LINE || is_get_word(buf, len))
 			return get_line_piece(buf, len, mc);
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	}
 	if ((size_t)end >= MC_LINE_MAX && mc->stage != STAGE_GET_LINE && !is_get_word(buf, len))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	if (!line_valid(buf, n))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	count = tokens_split(buf, n, tokens, MC_TOKENS);
 	if (mc->stage == STAGE_GET_LINE) {
 		/* The end of a long get line. */
@@ -369,14 +363,14 @@ static struct parse_result request_line(const uint8_t *buf, size_t len, const st
 		mc->words += (uint32_t)count;
 		mc->n_keys = mc->words > (gat ? 2u : 1u) ? mc->words - (gat ? 2u : 1u) : 0;
 		mc->stage = STAGE_START;
-		return result_make(PARSE_COMPLETE, (size_t)end + 1, 0);
+		return parse_result_make(PARSE_COMPLETE, (size_t)end + 1, 0);
 	}
 	line_keep(mc, buf, n);
 	block = request_fields(mc, tokens, count, &alone);
 	if (block >= 0)
 		return block_start(mc, (size_t)end + 1, (uint64_t)block, false);
 	{
-		struct parse_result r = result_make(PARSE_COMPLETE, (size_t)end + 1, 0);
+		struct parse_result r = parse_result_make(PARSE_COMPLETE, (size_t)end + 1, 0);
 
 		if (alone)
 			r.role = ROLE_ALONE;
@@ -405,9 +399,9 @@ static struct parse_result block_parse(const uint8_t *buf, size_t len, const str
 
 	if (total <= MC_SMALL_BLOCK) {
 		if (len < total)
-			return result_make(PARSE_NEED_MORE, 0, 0);
+			return parse_result_make(PARSE_NEED_MORE, 0, 0);
 		if (buf[total - 2] != '\r' || buf[total - 1] != '\n')
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		take = (size_t)total;
 	} else {
 		take = len < total ? len : (size_t)total;
@@ -422,7 +416,7 @@ static struct parse_result block_parse(const uint8_t *buf, size_t len, const str
 			*flags |= MEMCACHED_FLAG_STORED;
 	}
 	mc->stage = mc->block_then_lines ? STAGE_LINES : STAGE_START;
-	r = result_make(done, take, total - take);
+	r = parse_result_make(done, take, total - take);
 	if (done == PARSE_COMPLETE && mc->is_request && mc->noreply && mc->format == MEMCACHED_TEXT)
 		r.role = ROLE_ALONE;
 	return r;
@@ -504,7 +498,7 @@ static struct parse_result no_reply(struct memcached_message *mc, uint8_t format
 	memset(mc, 0, sizeof(*mc));
 	mc->format = format;
 	mc->no_reply = true;
-	return result_make(PARSE_COMPLETE, 0, 0);
+	return parse_result_make(PARSE_COMPLETE, 0, 0);
 }
 
 static struct parse_result reply_line(const uint8_t *buf, size_t len, const struct parse_ctx *ctx,
@@ -520,12 +514,13 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 	uint64_t value;
 
 	if (end < 0)
-		return result_make(len >= MC_LINE_MAX ? PARSE_INVALID : PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(len >= MC_LINE_MAX ? PARSE_INVALID : PARSE_NEED_MORE, 0,
+					 0);
 	if ((size_t)end >= MC_LINE_MAX || !line_valid(buf, n))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	count = tokens_split(buf, n, tokens, MC_TOKENS);
 	if (!count)
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	if (first) {
 		mc->format = is_meta_code(&tokens[0]) ? MEMCACHED_META : MEMCACHED_TEXT;
 		line_keep(mc, buf, n);
@@ -538,7 +533,7 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 		if ((meta && count < 2) || (!meta && count != 4 && count != 5) ||
 		    !number_parse(&tokens[meta ? 1 : 3], MC_BLOCK_MAX, &value) ||
 		    (!meta && !number_parse(&tokens[2], UINT32_MAX, &flags_value)))
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		if (first) {
 			token_copy(mc->code, sizeof(mc->code), &tokens[0]);
 			if (meta)
@@ -553,12 +548,12 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 	}
 	if (token_is(&tokens[0], "STAT") || token_is(&tokens[0], "ITEM")) {
 		if (count < 2)
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		if (first)
 			token_copy(mc->code, sizeof(mc->code), &tokens[0]);
 		mc->stats += tokens[0].p[0] == 'S';
 		mc->stage = STAGE_LINES;
-		return result_make(PARSE_CONTINUE, consumed, 0);
+		return parse_result_make(PARSE_CONTINUE, consumed, 0);
 	}
 	mc->stage = STAGE_START;
 	if (token_is(&tokens[0], "END") && request && request->is_request &&
@@ -575,16 +570,16 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 				rest_at++;
 			text_copy(mc->message, sizeof(mc->message), buf + rest_at, n - rest_at);
 		}
-		return result_make(PARSE_COMPLETE, consumed, 0);
+		return parse_result_make(PARSE_COMPLETE, consumed, 0);
 	}
 	if (count == 1 && number_parse(&tokens[0], UINT64_MAX, &value)) {
 		text_copy(mc->code, sizeof(mc->code), (const uint8_t *)"number", 6);
 		mc->has_number = true;
 		mc->number = value;
-		return result_make(PARSE_COMPLETE, consumed, 0);
+		return parse_result_make(PARSE_COMPLETE, consumed, 0);
 	}
 	if (!is_code_word(&tokens[0]))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	token_copy(mc->code, sizeof(mc->code), &tokens[0]);
 	rest_at = tokens[0].n;
 	while (rest_at < n && buf[rest_at] == ' ')
@@ -595,7 +590,7 @@ static struct parse_result reply_line(const uint8_t *buf, size_t len, const stru
 	if (request && request->noreply && request->format == MEMCACHED_META &&
 	    meta_reply_is_others(request, mc))
 		return no_reply(mc, MEMCACHED_META);
-	return result_make(PARSE_COMPLETE, consumed, 0);
+	return parse_result_make(PARSE_COMPLETE, consumed, 0);
 }
 
 /* --- binary --- */
@@ -733,11 +728,11 @@ static struct parse_result binary_parse(const uint8_t *buf, size_t len, const st
 	struct parse_result r;
 
 	if (len < MC_BIN_HEADER)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	if (buf[0] != (ctx->from_client ? 0x80 : 0x81) || !bin_header_read(buf, &h))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	if (mc->stage == STAGE_BIN_STATS && h.opcode != 0x10)
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	head = MC_BIN_HEADER + h.extras + h.key_len;
 	value_len = h.body - h.extras - h.key_len;
 	wants_text =
@@ -745,7 +740,7 @@ static struct parse_result binary_parse(const uint8_t *buf, size_t len, const st
 				      h.opcode == 0x06 || h.opcode == 0x15 || h.opcode == 0x16);
 	want = wants_text && value_len <= MC_BIN_TEXT ? head + value_len : head;
 	if (want <= MC_BIN_WAIT && len < want)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	if (mc->stage == STAGE_START && !ctx->from_client && request && request->noreply &&
 	    request->format == MEMCACHED_BINARY &&
 	    (h.opcode != request->opcode || h.opaque != request->opaque))
@@ -793,7 +788,7 @@ static struct parse_result binary_parse(const uint8_t *buf, size_t len, const st
 		}
 	}
 	take = len < MC_BIN_HEADER + (size_t)h.body ? len : MC_BIN_HEADER + (size_t)h.body;
-	r = result_make(PARSE_COMPLETE, take, MC_BIN_HEADER + (uint64_t)h.body - take);
+	r = parse_result_make(PARSE_COMPLETE, take, MC_BIN_HEADER + (uint64_t)h.body - take);
 	if (!ctx->from_client && h.opcode == 0x10 && h.key_len && !h.status) {
 		/* One statistic; the reply ends at the one with no key. */
 		mc->stats++;
@@ -818,7 +813,7 @@ struct parse_result memcached_parse(const uint8_t *buf, size_t len, const struct
 
 	mc->is_request = ctx->from_client;
 	if (!len)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	switch (mc->stage) {
 	case STAGE_BLOCK:
 		return block_parse(buf, len, ctx, mc, flags);

@@ -40,12 +40,6 @@ enum pair_kind {
 	PAIR_PING,
 };
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 /* A bounded reader over buf[0..end): a read past end sets short_read and
  * yields zeros; the caller judges it once at the end. */
 struct reader {
@@ -521,9 +515,9 @@ struct parse_result mqtt_parse(const uint8_t *buf, size_t len, const struct pars
 	struct reader r;
 
 	if (header < 0)
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	if (!header)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	memset(m, 0, sizeof(*m));
 	m->type = buf[0] >> 4;
 	m->flags = buf[0] & 0x0f;
@@ -532,12 +526,12 @@ struct parse_result mqtt_parse(const uint8_t *buf, size_t len, const struct pars
 	m->remaining = remaining;
 	total = (uint64_t)header + remaining;
 	if (!m->type || !fixed_header_valid(m, ctx->from_client) || !remaining_valid(m))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	if (m->type != MQTT_PUBLISH) {
 		if (total > MQTT_PIECE_MAX)
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		if (len < total)
-			return result_make(PARSE_NEED_MORE, 0, 0);
+			return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	}
 	r = (struct reader){ .buf = buf,
 			     .at = (size_t)header,
@@ -574,17 +568,17 @@ struct parse_result mqtt_parse(const uint8_t *buf, size_t len, const struct pars
 		break;
 	}
 	if (r.bad)
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	if (r.short_read) {
 		/* The header runs past the packet, or past what buf holds yet. */
 		if (r.end == total || len >= MQTT_PIECE_MAX)
-			return result_make(PARSE_INVALID, 0, 0);
-		return result_make(PARSE_NEED_MORE, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	}
 	if (m->type != MQTT_PUBLISH && r.at != total)
-		return result_make(PARSE_INVALID, 0, 0); /* bytes past its fields */
+		return parse_result_make(PARSE_INVALID, 0, 0); /* bytes past its fields */
 
-	struct parse_result result = result_make(PARSE_COMPLETE, r.end, total - r.end);
+	struct parse_result result = parse_result_make(PARSE_COMPLETE, r.end, total - r.end);
 	if (m->type == MQTT_PUBLISH) {
 		m->payload_len = (uint32_t)(total - r.at);
 		m->payload_seen = (uint32_t)(r.end - r.at);

@@ -7,6 +7,17 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "protocols/protocol.h"
+
+/* A parser's answer with nothing else said (the role is the sender's, the
+ * stream goes on). */
+static inline struct parse_result parse_result_make(enum parse_state state, size_t consumed,
+						    uint64_t skip)
+{
+	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
+	return result;
+}
+
 /* p[0..n) equals lit[0..lit_len) but for ASCII letter case (header names,
  * command words, SQL keywords). */
 static inline bool ascii_equal_nocase(const uint8_t *p, size_t n, const char *lit,

@@ -75,12 +75,6 @@ enum step {
 	STEP_INVALID,
 };
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 static uint8_t upper(uint8_t c)
 {
 	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
@@ -894,8 +888,8 @@ static struct parse_result inline_parse(const uint8_t *buf, size_t len,
 	uint32_t words = 0;
 
 	if (!newline)
-		return result_make(len >= REDIS_MAX_LINE + 2 ? PARSE_INVALID : PARSE_NEED_MORE, 0,
-				   0);
+		return parse_result_make(
+			len >= REDIS_MAX_LINE + 2 ? PARSE_INVALID : PARSE_NEED_MORE, 0, 0);
 	end = (size_t)(newline - buf);
 	if (end && buf[end - 1] == '\r')
 		end--;
@@ -922,18 +916,18 @@ static struct parse_result inline_parse(const uint8_t *buf, size_t len,
 		if (!words) {
 			/* The command word: printable ASCII only. */
 			if (start == stop)
-				return result_make(PARSE_INVALID, 0, 0);
+				return parse_result_make(PARSE_INVALID, 0, 0);
 			for (size_t i = start; i < stop; i++)
 				if (buf[i] <= ' ' || buf[i] >= 0x7f)
-					return result_make(PARSE_INVALID, 0, 0);
+					return parse_result_make(PARSE_INVALID, 0, 0);
 		}
 		request_arg(ctx, redis, words, buf, start, stop - start, stop - start);
 		words++;
 	}
-	if (!words)
-		return result_make(PARSE_IGNORED, (size_t)(newline - buf) + 1, 0); /* empty line */
+	if (!words) /* an empty line */
+		return parse_result_make(PARSE_IGNORED, (size_t)(newline - buf) + 1, 0);
 	redis->n_args = words - 1;
-	return result_make(PARSE_COMPLETE, (size_t)(newline - buf) + 1, 0);
+	return parse_result_make(PARSE_COMPLETE, (size_t)(newline - buf) + 1, 0);
 }
 
 /* --- the decoder --- */
@@ -948,10 +942,10 @@ struct parse_result redis_parse(const uint8_t *buf, size_t len, const struct par
 	redis->walk.pending_slot = SLOT_NONE; /* a skip before this call has ended */
 	redis->is_request = ctx->from_client;
 	if (!len)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	if (ctx->from_client && !redis->walk.started && buf[0] != '*') {
 		if (!is_letter(buf[0]) && buf[0] != '\r' && buf[0] != '\n')
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		return inline_parse(buf, len, ctx, redis);
 	}
 	for (;;) {
@@ -960,17 +954,17 @@ struct parse_result redis_parse(const uint8_t *buf, size_t len, const struct par
 
 		switch (value_walk(buf, len, ctx, redis, &off, &skip)) {
 		case WALK_INVALID:
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		case WALK_STOP:
-			return result_make(off ? PARSE_CONTINUE : PARSE_NEED_MORE, off, 0);
+			return parse_result_make(off ? PARSE_CONTINUE : PARSE_NEED_MORE, off, 0);
 		case WALK_SKIP:
-			return result_make(PARSE_CONTINUE, off, skip);
+			return parse_result_make(PARSE_CONTINUE, off, skip);
 		case WALK_IGNORED:
-			return result_make(PARSE_IGNORED, off, 0);
+			return parse_result_make(PARSE_IGNORED, off, 0);
 		case WALK_TOP_DONE:
 			break;
 		}
-		result = result_make(PARSE_COMPLETE, off, skip);
+		result = parse_result_make(PARSE_COMPLETE, off, skip);
 		if (ctx->from_client)
 			return result;
 		result.state = reply_finish(ctx, redis, flags, &result.unsolicited);

@@ -32,12 +32,6 @@ enum stage {
 	STAGE_PACKET,
 };
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 static bool printable(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -134,7 +128,7 @@ static struct parse_result side_done(const struct parse_ctx *ctx, size_t consume
 	uint32_t none = 0, *flags = ctx->conn_flags ? ctx->conn_flags : &none;
 	uint32_t mine = ctx->from_client ? SSH_FLAG_CLIENT_DONE : SSH_FLAG_SERVER_DONE;
 	uint32_t other = ctx->from_client ? SSH_FLAG_SERVER_DONE : SSH_FLAG_CLIENT_DONE;
-	struct parse_result r = result_make(PARSE_COMPLETE, consumed, skip);
+	struct parse_result r = parse_result_make(PARSE_COMPLETE, consumed, skip);
 
 	*flags |= mine;
 	if (*flags & other)
@@ -149,19 +143,19 @@ static struct parse_result packet_parse(const uint8_t *buf, size_t len, const st
 	size_t total, take;
 
 	if (len < 6)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	packet_n = be32(buf);
 	padding = buf[4];
 	if (packet_n < 12 || packet_n > SSH_PACKET_MAX || padding < 4 || padding + 2 > packet_n)
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	total = 4 + (size_t)packet_n;
 	ssh->first_packet = buf[5];
 	if (buf[5] == SSH_MSG_KEXINIT && total <= SSH_KEXINIT_MAX) {
 		if (len < total)
-			return result_make(PARSE_NEED_MORE, 0, 0);
+			return parse_result_make(PARSE_NEED_MORE, 0, 0);
 		/* payload: after the length and padding length, before the padding */
 		if (!kexinit_read(ssh, buf + 6, packet_n - padding - 2))
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 	}
 	take = len < total ? len : total;
 	return side_done(ctx, take, total - take);
@@ -177,33 +171,34 @@ struct parse_result ssh_parse(const uint8_t *buf, size_t len, const struct parse
 
 	ssh->is_request = ctx->from_client;
 	if (!len)
-		return result_make(PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(PARSE_NEED_MORE, 0, 0);
 	if (*flags & (ctx->from_client ? SSH_FLAG_CLIENT_DONE : SSH_FLAG_SERVER_DONE))
-		return result_make(PARSE_IGNORED, len, 0); /* the key exchange: not decoded */
+		return parse_result_make(PARSE_IGNORED, len, 0); /* the key exchange */
 	if (ssh->stage == STAGE_PACKET)
 		return packet_parse(buf, len, ctx, ssh);
 	if (*flags & (ctx->from_client ? SSH_FLAG_CLIENT_VERSION : SSH_FLAG_SERVER_VERSION))
-		return result_make(PARSE_IGNORED, len, 0); /* packets after a loss: not decoded */
+		return parse_result_make(PARSE_IGNORED, len, 0); /* packets after a loss */
 	from = ctx->seen && ctx->seen <= len ? ctx->seen - 1 : 0;
 	lf = from < len ? memchr(buf + from, '\n', len - from) : NULL;
 	if (!lf)
-		return result_make(len >= SSH_LINE_MAX ? PARSE_INVALID : PARSE_NEED_MORE, 0, 0);
+		return parse_result_make(len >= SSH_LINE_MAX ? PARSE_INVALID : PARSE_NEED_MORE, 0,
+					 0);
 	end = (size_t)(lf - buf);
 	if (end >= SSH_LINE_MAX)
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	n = end && buf[end - 1] == '\r' ? end - 1 : end;
 	if (n >= 4 && !memcmp(buf, "SSH-", 4)) {
 		if (!version_read(ssh, buf, n))
-			return result_make(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		*flags |= ctx->from_client ? SSH_FLAG_CLIENT_VERSION : SSH_FLAG_SERVER_VERSION;
 		ssh->stage = STAGE_PACKET;
-		return result_make(PARSE_CONTINUE, end + 1, 0);
+		return parse_result_make(PARSE_CONTINUE, end + 1, 0);
 	}
 	/* Only a server sends lines before its version line. */
 	if (ctx->from_client || ssh->other_lines >= SSH_OTHER_LINES_MAX || !printable(buf, n))
-		return result_make(PARSE_INVALID, 0, 0);
+		return parse_result_make(PARSE_INVALID, 0, 0);
 	ssh->other_lines++;
-	return result_make(PARSE_CONTINUE, end + 1, 0);
+	return parse_result_make(PARSE_CONTINUE, end + 1, 0);
 }
 
 void ssh_negotiate(const char *client, const char *server, char *out, size_t size)
