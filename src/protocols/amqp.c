@@ -236,21 +236,6 @@ const char *amqp_reply_code_name(uint64_t code)
 
 /* --- reading fields --- */
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
 /* A text field from n bytes of which avail are at src: cut with "..." when
  * it does not fit or is not all there. */
 static void text_keep(char *dst, size_t size, const uint8_t *src, uint64_t n, size_t avail)
@@ -312,7 +297,7 @@ static enum read_state table_skip(struct reader *r, uint64_t *len, size_t *start
 
 	if (state != READ_OK)
 		return state;
-	*len = be32(r->p + r->at);
+	*len = be32_load(r->p + r->at);
 	r->at += 4;
 	*start = r->at;
 	if (!r->cut && *len > r->len - r->at)
@@ -342,7 +327,7 @@ static size_t value_size(const uint8_t *p, size_t at, size_t end, bool *ok)
 			*ok = false;
 			return 0;
 		}
-		n = 4 + (size_t)be32(p + at + 1);
+		n = 4 + (size_t)be32_load(p + at + 1);
 		break;
 	default:
 		*ok = false;
@@ -415,19 +400,19 @@ static enum read_state field_read(struct reader *r, const struct amqp_field *f,
 		if ((state = reader_need(r, 2)) != READ_OK)
 			return state;
 		if (f->key)
-			number_keep(m, be16(r->p + r->at));
+			number_keep(m, be16_load(r->p + r->at));
 		r->at += 2;
 		return READ_OK;
 	case AMQP_F_LONG:
 		if ((state = reader_need(r, 4)) != READ_OK)
 			return state;
-		number_keep(m, be32(r->p + r->at));
+		number_keep(m, be32_load(r->p + r->at));
 		r->at += 4;
 		return READ_OK;
 	case AMQP_F_LONGLONG:
 		if ((state = reader_need(r, 8)) != READ_OK)
 			return state;
-		number_keep(m, be64(r->p + r->at));
+		number_keep(m, be64_load(r->p + r->at));
 		r->at += 8;
 		return READ_OK;
 	case AMQP_F_SHORTSTR:
@@ -444,7 +429,7 @@ static enum read_state field_read(struct reader *r, const struct amqp_field *f,
 	case AMQP_F_SECRET:
 		if ((state = reader_need(r, 4)) != READ_OK)
 			return state;
-		n = be32(r->p + r->at);
+		n = be32_load(r->p + r->at);
 		start = r->at + 4;
 		if (!r->cut && n > r->len - start)
 			return READ_INVALID;
@@ -579,8 +564,8 @@ static struct parse_result method_parse(const uint8_t *buf, size_t len,
 		return invalid();
 	if (whole && buf[total - 1] != AMQP_FRAME_END)
 		return invalid();
-	m->class_id = be16(buf + 7);
-	m->method_id = be16(buf + 9);
+	m->class_id = be16_load(buf + 7);
+	m->method_id = be16_load(buf + 9);
 	method = amqp_method_find(m->class_id, m->method_id);
 	if (!method || (m->class_id == 10) != (channel == 0))
 		return invalid();
@@ -619,12 +604,12 @@ static struct parse_result header_parse(const uint8_t *buf, size_t len, struct a
 		return need_more();
 	if (size < 14 || (whole && buf[total - 1] != AMQP_FRAME_END))
 		return invalid();
-	if (be16(p) != m->class_id || be16(p + 2) != 0) /* class, weight */
+	if (be16_load(p) != m->class_id || be16_load(p + 2) != 0) /* class, weight */
 		return invalid();
-	m->body_size = be64(p + 4);
+	m->body_size = be64_load(p + 4);
 	if (m->body_size > AMQP_BODY_MAX)
 		return invalid();
-	flags = be16(p + 12);
+	flags = be16_load(p + 12);
 	if (flags & 0x8000) { /* content-type, the first property */
 		if (at < held && (size_t)p[at] < held - at)
 			text_keep(m->content_type, sizeof(m->content_type), p + at + 1, p[at],
@@ -722,8 +707,8 @@ struct parse_result amqp_parse(const uint8_t *buf, size_t len, const struct pars
 	if (len < 7)
 		return need_more();
 	type = buf[0];
-	channel = be16(buf + 1);
-	size = be32(buf + 3);
+	channel = be16_load(buf + 1);
+	size = be32_load(buf + 3);
 	if (size > AMQP_SIZE_MAX)
 		return invalid();
 	if (type == FRAME_HEARTBEAT) {
@@ -785,11 +770,12 @@ void amqp_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *c
 		method = buf[at + 10];
 		if (method != 11 && method != 21 && method != 70)
 			continue;
-		end = at + 7 + (size_t)(be32(buf + at + 3) < len ? be32(buf + at + 3) : len);
+		end = at + 7 +
+		      (size_t)(be32_load(buf + at + 3) < len ? be32_load(buf + at + 3) : len);
 		if (end > len)
 			end = len;
 		if (method == 11) { /* client-properties, then the mechanism */
-			if (p + 4 > end || (n = be32(buf + p)) > end - p - 4)
+			if (p + 4 > end || (n = be32_load(buf + p)) > end - p - 4)
 				continue;
 			p += 4 + (size_t)n;
 			if (p >= end || (size_t)buf[p] >= end - p)
@@ -798,7 +784,7 @@ void amqp_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *c
 		}
 		if (p + 4 > end)
 			continue;
-		n = be32(buf + p);
+		n = be32_load(buf + p);
 		if (n && n <= AMQP_SIZE_MAX)
 			parse_secret(ctx, p + 4 < len ? p + 4 : len, (size_t)n);
 	}
@@ -820,7 +806,7 @@ bool amqp_detect(const uint8_t *buf, size_t len, bool from_client)
 	 * frame of a known method whose fields end at its frame end. */
 	if (len < 12 || buf[0] != FRAME_METHOD)
 		return false;
-	size = be32(buf + 3);
+	size = be32_load(buf + 3);
 	if (size < 4 || size > AMQP_WAIT_MAX || (uint64_t)size + AMQP_FRAME_OVERHEAD > len)
 		return false;
 	memset(scratch.body, 0, sizeof(struct amqp_message));

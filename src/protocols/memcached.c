@@ -673,21 +673,6 @@ static bool opcode_quiet(uint8_t opcode)
 	       opcode == 0x1e || opcode == 0x24;
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
 /* A header's framing: extras and key fit in the body, a sane size. */
 struct bin_header {
 	uint8_t magic, opcode, extras;
@@ -699,11 +684,11 @@ static bool bin_header_read(const uint8_t *buf, struct bin_header *h)
 {
 	h->magic = buf[0];
 	h->opcode = buf[1];
-	h->key_len = be16(buf + 2);
+	h->key_len = be16_load(buf + 2);
 	h->extras = buf[4];
-	h->status = be16(buf + 6);
-	h->body = be32(buf + 8);
-	h->opaque = be32(buf + 12);
+	h->status = be16_load(buf + 6);
+	h->body = be32_load(buf + 8);
+	h->opaque = be32_load(buf + 12);
 	return buf[5] == 0 && (uint32_t)h->extras + h->key_len <= h->body &&
 	       h->body <= MC_BIN_BODY_MAX;
 }
@@ -781,7 +766,7 @@ static struct parse_result binary_parse(const uint8_t *buf, size_t len, const st
 			     h.opcode == 0x16) &&
 			    !h.status && value_len == 8) {
 				mc->has_number = true;
-				mc->number = be64(buf + head);
+				mc->number = be64_load(buf + head);
 			} else {
 				bin_text(mc->message, sizeof(mc->message), buf + head, value_len);
 			}

@@ -69,7 +69,7 @@ static uint16_t read_u16(struct reader *r)
 
 	if (!reader_has(r, 2))
 		return 0;
-	v = (uint16_t)(r->buf[r->at] << 8 | r->buf[r->at + 1]);
+	v = be16_load(r->buf + r->at);
 	r->at += 2;
 	return v;
 }

@@ -18,6 +18,22 @@ static inline struct parse_result parse_result_make(enum parse_state state, size
 	return result;
 }
 
+/* Big-endian (network order) integers at p. */
+static inline uint16_t be16_load(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32_load(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t be64_load(const uint8_t *p)
+{
+	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
+}
+
 /* p[0..n) equals lit[0..lit_len) but for ASCII letter case (header names,
  * command words, SQL keywords). */
 static inline bool ascii_equal_nocase(const uint8_t *p, size_t n, const char *lit,

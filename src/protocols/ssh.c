@@ -78,11 +78,6 @@ static bool version_read(struct ssh_message *ssh, const uint8_t *p, size_t n)
 	return true;
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void list_copy(struct ssh_message *ssh, char *dst, const uint8_t *p, uint32_t n)
 {
 	if (n >= SSH_LIST) {
@@ -108,7 +103,7 @@ static bool kexinit_read(struct ssh_message *ssh, const uint8_t *p, size_t n)
 
 		if (n - at < 4)
 			return false;
-		list_n = be32(p + at);
+		list_n = be32_load(p + at);
 		at += 4;
 		if (list_n > n - at || !printable(p + at, list_n))
 			return false;
@@ -144,7 +139,7 @@ static struct parse_result packet_parse(const uint8_t *buf, size_t len, const st
 
 	if (len < 6)
 		return parse_result_make(PARSE_NEED_MORE, 0, 0);
-	packet_n = be32(buf);
+	packet_n = be32_load(buf);
 	padding = buf[4];
 	if (packet_n < 12 || packet_n > SSH_PACKET_MAX || padding < 4 || padding + 2 > packet_n)
 		return parse_result_make(PARSE_INVALID, 0, 0);
