@@ -256,15 +256,13 @@ static void publish_read(struct reader *r, struct mqtt_message *m)
 		read_properties(r);
 }
 
-/* PUBACK, PUBREC, PUBREL, PUBCOMP: a packet id, v5 a reason code and
- * properties. */
-static void ack_read(struct reader *r, struct mqtt_message *m)
+/* v5's reason code and properties after the packet's first `before`
+ * bytes (DISCONNECT and AUTH: none; the acks: a packet id), each left out
+ * when the packet ends before it. v3 has neither: more bytes are bad on a
+ * v3 connection and say v5 on one whose CONNECT was not seen. */
+static void reason_read(struct reader *r, struct mqtt_message *m, uint32_t before)
 {
-	m->packet_id = read_u16(r);
-	m->has_id = true;
-	if (!m->packet_id && !r->short_read)
-		r->bad = true;
-	if (m->remaining == 2)
+	if (m->remaining == before)
 		return;
 	if (is_level_3(m->level)) {
 		r->bad = true;
@@ -273,8 +271,19 @@ static void ack_read(struct reader *r, struct mqtt_message *m)
 	m->level = 5;
 	m->code = read_u8(r);
 	m->has_code = true;
-	if (m->remaining > 3)
+	if (m->remaining > before + 1)
 		read_properties(r);
+}
+
+/* PUBACK, PUBREC, PUBREL, PUBCOMP: a packet id, v5 a reason code and
+ * properties. */
+static void ack_read(struct reader *r, struct mqtt_message *m)
+{
+	m->packet_id = read_u16(r);
+	m->has_id = true;
+	if (!m->packet_id && !r->short_read)
+		r->bad = true;
+	reason_read(r, m, 2);
 }
 
 static void subscribe_read(struct reader *r, struct mqtt_message *m, bool unsubscribe)
@@ -339,22 +348,6 @@ static void suback_read(struct reader *r, struct mqtt_message *m, bool unsuback)
 	}
 	if (!m->n_codes)
 		r->bad = true;
-}
-
-/* DISCONNECT and AUTH: v5 a reason code and properties. */
-static void reason_read(struct reader *r, struct mqtt_message *m)
-{
-	if (!m->remaining)
-		return;
-	if (is_level_3(m->level)) {
-		r->bad = true;
-		return;
-	}
-	m->level = 5;
-	m->code = read_u8(r);
-	m->has_code = true;
-	if (m->remaining > 1)
-		read_properties(r);
 }
 
 /* The fixed header's flags and the side that may send each type. */
@@ -564,7 +557,7 @@ struct parse_result mqtt_parse(const uint8_t *buf, size_t len, const struct pars
 	case MQTT_PINGRESP:
 		break;
 	default:
-		reason_read(&r, m);
+		reason_read(&r, m, 0);
 		break;
 	}
 	if (r.bad)
