@@ -45,6 +45,47 @@ static unsigned field_numbers(const struct amqp_field *f)
 	}
 }
 
+/* A walk over a method's fields and the values the message holds for
+ * them: the human and JSON writers read them the same way. */
+struct field_walk {
+	const struct amqp_message *m;
+	const struct amqp_method *method;
+	int next;      /* the next field's index */
+	unsigned s, n; /* the message's strings and numbers taken, this field's too */
+	const struct amqp_field *f;
+	bool have;	  /* the message holds this field's values */
+	const char *text; /* its first string, or NULL */
+	uint64_t number;  /* its number, or 0 */
+};
+
+static bool field_walk_next(struct field_walk *w)
+{
+	const struct amqp_field *f;
+	unsigned ns, nn;
+
+	if (w->next >= AMQP_FIELDS_MAX || w->method->fields[w->next].type == AMQP_F_END)
+		return false;
+	f = &w->method->fields[w->next++];
+	ns = field_strings(f);
+	nn = field_numbers(f);
+	w->f = f;
+	w->have = w->s + ns <= w->m->n_strings && w->n + nn <= w->m->n_numbers;
+	w->text = ns ? w->m->strings[w->s] : NULL;
+	w->number = nn ? w->m->numbers[w->n] : 0;
+	w->s += ns;
+	w->n += nn;
+	return true;
+}
+
+/* A close's failing method: this field's class id and the method id
+ * after it; NULL when not known. */
+static const struct amqp_method *failing_method(const struct field_walk *w)
+{
+	return w->n < w->m->n_numbers
+		       ? amqp_method_find((uint16_t)w->number, (uint16_t)w->m->numbers[w->n])
+		       : NULL;
+}
+
 static bool secret_masked(const struct output_style *style)
 {
 	return !(style && style->show_secrets);
@@ -90,17 +131,13 @@ static void text_put(struct strbuf *out, const char *text, bool quoted)
 static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 			     const struct amqp_method *method, const struct output_style *style)
 {
-	unsigned s = 0, n = 0;
+	struct field_walk w = { .m = m, .method = method };
 
-	for (int i = 0; i < AMQP_FIELDS_MAX && method->fields[i].type != AMQP_F_END; i++) {
-		const struct amqp_field *f = &method->fields[i];
-		unsigned ns = field_strings(f), nn = field_numbers(f);
-		bool have = s + ns <= m->n_strings && n + nn <= m->n_numbers;
-		const char *text = ns ? m->strings[s] : NULL;
-		uint64_t number = nn ? m->numbers[n] : 0;
+	while (field_walk_next(&w)) {
+		const struct amqp_field *f = w.f;
+		const char *text = w.text;
+		uint64_t number = w.number;
 
-		s += ns;
-		n += nn;
 		if (f->type == AMQP_F_SECRET) {
 			if (!m->has_secret)
 				continue;
@@ -111,7 +148,7 @@ static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 				escape_text(out, m->secret, m->secret_kept, m->secret_kept);
 			continue;
 		}
-		if (!have || f->show == AMQP_SHOW_NONE)
+		if (!w.have || f->show == AMQP_SHOW_NONE)
 			continue;
 		if (f->type == AMQP_F_BITS) {
 			bits_put(out, f->bits, number, true);
@@ -144,17 +181,13 @@ static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 			break;
 		}
 		case AMQP_SHOW_METHOD: {
-			/* This class id and the method id after it. */
-			const struct amqp_method *failing =
-				n < m->n_numbers ? amqp_method_find((uint16_t)number,
-								    (uint16_t)m->numbers[n]) :
-						   NULL;
+			const struct amqp_method *failing = failing_method(&w);
 
 			if (failing)
 				strbuf_printf(out, "(%s)", failing->name);
 			else
 				strbuf_printf(out, "(%" PRIu64 ".%" PRIu64 ")", number,
-					      n < m->n_numbers ? m->numbers[n] : 0);
+					      w.n < m->n_numbers ? m->numbers[w.n] : 0);
 			break;
 		}
 		default:
@@ -206,18 +239,14 @@ static void json_key_joined(struct strbuf *out, const char *prefix, const char *
 static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 			    const struct amqp_method *method, const struct output_style *style)
 {
-	unsigned s = 0, n = 0;
+	struct field_walk w = { .m = m, .method = method };
 
-	for (int i = 0; i < AMQP_FIELDS_MAX && method->fields[i].type != AMQP_F_END; i++) {
-		const struct amqp_field *f = &method->fields[i];
-		unsigned ns = field_strings(f), nn = field_numbers(f);
-		bool have = s + ns <= m->n_strings && n + nn <= m->n_numbers;
-		const char *text = ns ? m->strings[s] : NULL;
-		uint64_t number = nn ? m->numbers[n] : 0;
+	while (field_walk_next(&w)) {
+		const struct amqp_field *f = w.f;
+		const char *text = w.text;
+		uint64_t number = w.number;
 		char prefix[16];
 
-		s += ns;
-		n += nn;
 		if (f->type == AMQP_F_SECRET) {
 			if (!m->has_secret)
 				continue;
@@ -232,7 +261,7 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 			}
 			continue;
 		}
-		if (!have || !f->key)
+		if (!w.have || !f->key)
 			continue;
 		switch (f->type) {
 		case AMQP_F_PEER_TABLE:
@@ -244,8 +273,8 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 			strbuf_putc(out, '"');
 			json_key_joined(out, prefix, "version");
 			strbuf_putc(out, '"');
-			escape_json(out, (const uint8_t *)m->strings[s - 1],
-				    strlen(m->strings[s - 1]));
+			escape_json(out, (const uint8_t *)m->strings[w.s - 1],
+				    strlen(m->strings[w.s - 1]));
 			strbuf_putc(out, '"');
 			break;
 		case AMQP_F_VERSION: {
@@ -295,11 +324,7 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 					strbuf_puts(out, "null");
 			}
 			if (f->show == AMQP_SHOW_METHOD) {
-				const struct amqp_method *failing =
-					n < m->n_numbers ?
-						amqp_method_find((uint16_t)number,
-								 (uint16_t)m->numbers[n]) :
-						NULL;
+				const struct amqp_method *failing = failing_method(&w);
 
 				strbuf_puts(out, ",\"failing_method\":");
 				if (failing)
