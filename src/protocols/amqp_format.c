@@ -96,24 +96,35 @@ static void version_put(struct strbuf *out, const struct amqp_message *m)
 	strbuf_printf(out, "%u-%u-%u", m->version[1], m->version[2], m->version[3]);
 }
 
+/* The next name of a comma-separated list (bit 0 names the first) whose
+ * bit is set: *names and *bits move on past it. False after the last. */
+static bool set_bit_next(const char **names, uint64_t *bits, const char **name, int *len)
+{
+	while (*names && **names) {
+		const char *end = strchr(*names, ',');
+		bool set = *bits & 1;
+
+		*name = *names;
+		*len = end ? (int)(end - *names) : (int)strlen(*names);
+		*names = end ? end + 1 : NULL;
+		*bits >>= 1;
+		if (set)
+			return true;
+	}
+	return false;
+}
+
 /* The names of the set bits, space separated. */
 static void bits_put(struct strbuf *out, const char *names, uint64_t bits, bool leading_space)
 {
-	unsigned bit = 0;
-	const char *at = names;
+	const char *name;
+	int len;
 
-	while (at && *at) {
-		const char *end = strchr(at, ',');
-		size_t n = end ? (size_t)(end - at) : strlen(at);
-
-		if (bits & (1u << bit)) {
-			if (leading_space)
-				strbuf_putc(out, ' ');
-			strbuf_printf(out, "%.*s", (int)n, at);
-			leading_space = true;
-		}
-		bit++;
-		at = end ? end + 1 : NULL;
+	while (set_bit_next(&names, &bits, &name, &len)) {
+		if (leading_space)
+			strbuf_putc(out, ' ');
+		strbuf_printf(out, "%.*s", len, name);
+		leading_space = true;
 	}
 }
 
@@ -286,22 +297,15 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 			break;
 		}
 		case AMQP_F_BITS: {
+			const char *names = f->bits, *name;
+			uint64_t bits = number;
 			bool first = true;
-			unsigned bit = 0;
-			const char *at = f->bits;
+			int len;
 
 			strbuf_printf(out, ",\"%s\":[", f->key);
-			while (at && *at) {
-				const char *end = strchr(at, ',');
-				size_t len = end ? (size_t)(end - at) : strlen(at);
-
-				if (number & (1u << bit)) {
-					strbuf_printf(out, "%s\"%.*s\"", first ? "" : ",", (int)len,
-						      at);
-					first = false;
-				}
-				bit++;
-				at = end ? end + 1 : NULL;
+			while (set_bit_next(&names, &bits, &name, &len)) {
+				strbuf_printf(out, "%s\"%.*s\"", first ? "" : ",", len, name);
+				first = false;
 			}
 			strbuf_putc(out, ']');
 			break;
