@@ -146,8 +146,6 @@ static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 
 	while (field_walk_next(&w)) {
 		const struct amqp_field *f = w.f;
-		const char *text = w.text;
-		uint64_t number = w.number;
 
 		if (f->type == AMQP_F_SECRET) {
 			if (!m->has_secret)
@@ -162,10 +160,10 @@ static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 		if (!w.have || f->show == AMQP_SHOW_NONE)
 			continue;
 		if (f->type == AMQP_F_BITS) {
-			bits_put(out, f->bits, number, true);
+			bits_put(out, f->bits, w.number, true);
 			continue;
 		}
-		if (f->show == AMQP_SHOW_METHOD && !number)
+		if (f->show == AMQP_SHOW_METHOD && !w.number)
 			continue; /* a close that names no method */
 		strbuf_putc(out, ' ');
 		switch (f->show) {
@@ -174,20 +172,20 @@ static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 			/* fall through */
 		case AMQP_SHOW_BARE:
 			if (f->type == AMQP_F_VERSION)
-				strbuf_printf(out, "%u-%u", (unsigned)(number >> 8),
-					      (unsigned)(number & 0xff));
-			else if (text)
-				text_put(out, text, false);
+				strbuf_printf(out, "%u-%u", (unsigned)(w.number >> 8),
+					      (unsigned)(w.number & 0xff));
+			else if (w.text)
+				text_put(out, w.text, false);
 			else
-				strbuf_printf(out, "%" PRIu64, number);
+				strbuf_printf(out, "%" PRIu64, w.number);
 			break;
 		case AMQP_SHOW_QUOTED:
-			text_put(out, text ? text : "", true);
+			text_put(out, w.text ? w.text : "", true);
 			break;
 		case AMQP_SHOW_CODE: {
-			const char *name = amqp_reply_code_name(number);
+			const char *name = amqp_reply_code_name(w.number);
 
-			strbuf_printf(out, "%" PRIu64 "%s%s", number, name ? " " : "",
+			strbuf_printf(out, "%" PRIu64 "%s%s", w.number, name ? " " : "",
 				      name ? name : "");
 			break;
 		}
@@ -197,7 +195,7 @@ static void method_human_put(struct strbuf *out, const struct amqp_message *m,
 			if (failing)
 				strbuf_printf(out, "(%s)", failing->name);
 			else
-				strbuf_printf(out, "(%" PRIu64 ".%" PRIu64 ")", number,
+				strbuf_printf(out, "(%" PRIu64 ".%" PRIu64 ")", w.number,
 					      w.n < m->n_numbers ? m->numbers[w.n] : 0);
 			break;
 		}
@@ -254,8 +252,6 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 
 	while (field_walk_next(&w)) {
 		const struct amqp_field *f = w.f;
-		const char *text = w.text;
-		uint64_t number = w.number;
 		char prefix[16];
 
 		if (f->type == AMQP_F_SECRET) {
@@ -280,7 +276,7 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 			snprintf(prefix, sizeof(prefix), "%.*s", (int)strcspn(f->key, "_"), f->key);
 			json_key_joined(out, prefix, "product");
 			strbuf_putc(out, '"');
-			escape_json(out, (const uint8_t *)text, strlen(text));
+			escape_json(out, (const uint8_t *)w.text, strlen(w.text));
 			strbuf_putc(out, '"');
 			json_key_joined(out, prefix, "version");
 			strbuf_putc(out, '"');
@@ -291,14 +287,14 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 		case AMQP_F_VERSION: {
 			char version[16];
 
-			snprintf(version, sizeof(version), "%u-%u", (unsigned)(number >> 8),
-				 (unsigned)(number & 0xff));
+			snprintf(version, sizeof(version), "%u-%u", (unsigned)(w.number >> 8),
+				 (unsigned)(w.number & 0xff));
 			strbuf_printf(out, ",\"%s\":\"%s\"", f->key, version);
 			break;
 		}
 		case AMQP_F_BITS: {
 			const char *names = f->bits, *name;
-			uint64_t bits = number;
+			uint64_t bits = w.number;
 			bool first = true;
 			int len;
 
@@ -311,15 +307,15 @@ static void method_json_put(struct strbuf *out, const struct amqp_message *m,
 			break;
 		}
 		default:
-			if (text) {
+			if (w.text) {
 				strbuf_printf(out, ",\"%s\":\"", f->key);
-				escape_json(out, (const uint8_t *)text, strlen(text));
+				escape_json(out, (const uint8_t *)w.text, strlen(w.text));
 				strbuf_putc(out, '"');
 				break;
 			}
-			strbuf_printf(out, ",\"%s\":%" PRIu64, f->key, number);
+			strbuf_printf(out, ",\"%s\":%" PRIu64, f->key, w.number);
 			if (f->show == AMQP_SHOW_CODE) {
-				const char *name = amqp_reply_code_name(number);
+				const char *name = amqp_reply_code_name(w.number);
 
 				strbuf_puts(out, ",\"reply_code_name\":");
 				if (name)
