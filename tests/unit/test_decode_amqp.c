@@ -1,9 +1,9 @@
 /*
  * The AMQP 0-9-1 decoder on recorded bytes, driven the way the engine drives
- * it (run_stream below: a message read frame by frame with PARSE_CONTINUE,
- * skips passed over, the per-connection state shared by both directions),
- * fed whole, a byte at a time, in random splits, and with each write
- * captured only in part. The fixtures were captured on loopback with
+ * it (decoder_test.h's decoder_run_stream: a message read frame by frame
+ * with PARSE_CONTINUE, skips passed over, the per-connection state shared
+ * by both directions), fed whole, a byte at a time, in random splits, and
+ * with each write captured only in part. The fixtures were captured on loopback with
  * socket-tracer --json --json-b64 between pika 1.2.0 (python3-pika,
  * BlockingConnection, guest/guest, heartbeat=0) and rabbitmq-server 3.10.8
  * (Debian 12): connect, queue.declare, three basic.publish of 5, 10 and 20
@@ -494,234 +494,25 @@ static const char *const server_expected[N_SERVER] = {
 	"connection.close-ok",
 };
 
-/* --- a small engine --- */
-
-#define RUN_KEPT 64
-#define RUN_SECRETS 8
-#define RUN_BUFFER (1u << 21)
-
-enum split {
-	SPLIT_WHOLE,  /* one chunk */
-	SPLIT_BYTES,  /* a byte at a time */
-	SPLIT_RANDOM, /* chunks of 1..4096 bytes, from a seed */
-	SPLIT_SMALL,  /* chunks of 1..16 bytes, from a seed */
-	SPLIT_LIST,   /* the chunks of run_writes (as a peer wrote them) */
-};
-
-/* SPLIT_LIST's chunk sizes. */
-static const size_t *run_writes;
-static unsigned run_n_writes;
-
-struct run {
-	bool from_client;
-	struct amqp_conn_state *state; /* shared by a connection's two runs */
-	uint32_t flags;
-	struct message kept[RUN_KEPT];
-	enum message_role role[RUN_KEPT];
-	uint64_t kept_bytes[RUN_KEPT];
-	unsigned completes, ignored, invalid, stuck, lost, calls;
-	uint64_t consumed, skipped, left;
-	uint64_t secret_at[RUN_SECRETS], secret_len[RUN_SECRETS];
-	unsigned n_secrets;
-	uint64_t base;
-};
-
-static struct run run_a;
+static struct decoder_run run_a;
 static struct amqp_conn_state conn_state;
-static uint8_t run_buf[RUN_BUFFER];
-static struct message run_msg;
 
-static void run_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+/* A run of one direction through decoder_test.h's engine, on the
+ * connection whose state (both directions') is *state. */
+static void run_init(struct decoder_run *run, bool from_client, struct amqp_conn_state *state)
 {
-	struct run *run = ctx->engine;
-
-	if (run->n_secrets < RUN_SECRETS) {
-		run->secret_at[run->n_secrets] = run->base + offset;
-		run->secret_len[run->n_secrets++] = len;
-	}
+	decoder_run_init(run, &amqp_protocol, from_client, NULL, 0);
+	run->conn_state = state;
 }
-
-static void run_init(struct run *run, bool from_client, struct amqp_conn_state *state)
-{
-	memset(run, 0, sizeof(*run));
-	run->from_client = from_client;
-	run->state = state;
-}
-
-static void run_finish(struct run *run, enum parse_state state, enum message_role role,
-		       uint64_t bytes)
-{
-	if (state == PARSE_IGNORED) {
-		run->ignored++;
-	} else {
-		if (run->completes < RUN_KEPT) {
-			run->kept[run->completes] = run_msg;
-			run->role[run->completes] = role;
-			run->kept_bytes[run->completes] = bytes;
-		}
-		run->completes++;
-	}
-	memset(run_msg.body, 0, sizeof(run_msg.body));
-}
-
-static unsigned lcg(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return (*seed >> 8) & 0xffffff;
-}
-
-/*
- * Feeds one direction through amqp_parse as the engine would. capture: of
- * each chunk only the first capture bytes are seen (0: all); the rest
- * must be bytes a skip covers, or the run counts a loss and stops.
- */
-static void run_stream(struct run *run, const uint8_t *data, size_t total, enum split split,
-		       unsigned seed, size_t capture)
-{
-	size_t len = 0, seen = 0, fed = 0;
-	unsigned write = 0;
-	uint64_t skip = 0, pos = 0, message_bytes = 0;
-	bool finish_at_skip = false;
-	enum parse_state finish_state = PARSE_COMPLETE;
-	enum message_role finish_role = ROLE_OF_SENDER;
-
-	memset(&run_msg, 0, sizeof(run_msg));
-	run_msg.protocol = &amqp_protocol;
-	while (fed < total && !run->invalid && !run->stuck && !run->lost) {
-		size_t chunk = split == SPLIT_WHOLE ? total :
-			       split == SPLIT_BYTES ? 1 :
-			       split == SPLIT_SMALL ? 1 + lcg(&seed) % 16 :
-			       split == SPLIT_LIST ? (write < run_n_writes ? run_writes[write++] : total) :
-						       1 + lcg(&seed) % 4096;
-		const uint8_t *in = data + fed;
-		size_t uncaptured = 0;
-
-		if (chunk > total - fed)
-			chunk = total - fed;
-		fed += chunk;
-		if (capture && chunk > capture) {
-			uncaptured = chunk - capture;
-			chunk = capture;
-		}
-		for (int part = 0; part < 2; part++) {
-			size_t n = part ? uncaptured : chunk;
-
-			if (skip) {
-				size_t s = skip < n ? (size_t)skip : n;
-
-				in += s;
-				n -= s;
-				skip -= s;
-				pos += s;
-				if (!skip && finish_at_skip) {
-					finish_at_skip = false;
-					run_finish(run, finish_state, finish_role, message_bytes);
-					message_bytes = 0;
-				}
-			}
-			if (part) {
-				if (n)
-					run->lost++;
-				break;
-			}
-			if (len + n > sizeof(run_buf)) {
-				run->stuck++;
-				return;
-			}
-			memcpy(run_buf + len, in, n);
-			len += n;
-			while (len && !skip) {
-				struct parse_ctx ctx = {
-					.from_client = run->from_client,
-					.stream = true,
-					.seen = seen,
-					.conn_flags = &run->flags,
-					.conn_state = run->state,
-					.secret = run_secret,
-					.engine = run,
-				};
-				struct parse_result r;
-				size_t held;
-
-				run->base = pos;
-				run->calls++;
-				r = amqp_parse(run_buf, len, &ctx, &run_msg);
-				CHECK(r.consumed <= len);
-				if (r.state == PARSE_NEED_MORE) {
-					CHECK(!r.consumed && !r.skip);
-					seen = len;
-					break;
-				}
-				if (r.state == PARSE_INVALID) {
-					run->invalid++;
-					return;
-				}
-				seen = 0;
-				if (r.state == PARSE_CONTINUE && !r.consumed && !r.skip) {
-					run->stuck++;
-					return;
-				}
-				CHECK(!r.skip || r.consumed == len);
-				memmove(run_buf, run_buf + r.consumed, len - r.consumed);
-				len -= r.consumed;
-				pos += r.consumed;
-				run->consumed += r.consumed;
-				run->skipped += r.skip;
-				message_bytes += r.consumed + r.skip;
-				skip = r.skip;
-				held = skip < len ? (size_t)skip : len;
-				memmove(run_buf, run_buf + held, len - held);
-				len -= held;
-				pos += held;
-				skip -= held;
-				if (r.state == PARSE_CONTINUE)
-					continue;
-				if (skip) {
-					finish_at_skip = true;
-					finish_state = r.state;
-					finish_role = r.role;
-					break;
-				}
-				run_finish(run, r.state, r.role, message_bytes);
-				message_bytes = 0;
-			}
-			in += n;
-		}
-	}
-	run->left = len + skip;
-}
-
-static void run_check_all(const struct run *run, size_t total, unsigned messages)
-{
-	CHECK_INT(run->invalid, 0);
-	CHECK_INT(run->stuck, 0);
-	CHECK_INT(run->lost, 0);
-	CHECK_INT(run->left, 0);
-	CHECK_INT(run->consumed + run->skipped, total);
-	CHECK_INT(run->completes + run->ignored, messages);
-}
-
-/* A message's human part and JSON keys. */
-static char line[4096];
 
 static const char *human(const struct message *m, bool show_secrets)
 {
-	struct output_style style = { .show_secrets = show_secrets };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	amqp_protocol.human_put(&out, m, true, &style);
-	return line;
+	return decoder_human(&amqp_protocol, m, true, show_secrets);
 }
 
 static const char *json(const struct message *m, bool show_secrets)
 {
-	struct output_style style = { .json = true, .show_secrets = show_secrets };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	amqp_protocol.json_put(&out, m, &style);
-	return line;
+	return decoder_json(&amqp_protocol, m, show_secrets);
 }
 
 static const struct amqp_message *body(const struct message *m)
@@ -762,14 +553,15 @@ static void test_session(void)
 		for (unsigned seed = 0; seed < (splits[s] >= SPLIT_SMALL ? 6u : 1u); seed++) {
 			memset(&conn_state, 0, sizeof(conn_state));
 			run_init(&run_a, true, &conn_state);
-			run_stream(&run_a, stream_client, stream_client_len, splits[s], seed, 0);
-			run_check_all(&run_a, stream_client_len, N_CLIENT);
+			decoder_run_stream(&run_a, stream_client, stream_client_len, splits[s],
+					   seed);
+			decoder_run_check_all(&run_a, stream_client_len, N_CLIENT);
 			for (unsigned i = 0; i < N_CLIENT && i < run_a.completes; i++) {
 				const char *want = client_expected[i];
 
 				CHECK_STR(human(&run_a.kept[i], false), want);
 				CHECK_INT(run_a.kept_bytes[i], client_messages[i].len);
-				CHECK_INT(run_a.role[i] == ROLE_ALONE,
+				CHECK_INT(run_a.kept_result[i].role == ROLE_ALONE,
 					  !strncmp(want, "client ", 7));
 			}
 			/* The start-ok response, "\0guest\0guest", is the one secret. */
@@ -781,14 +573,15 @@ static void test_session(void)
 			CHECK_INT(conn_state.waiting[1], 7);
 
 			run_init(&run_a, false, &conn_state);
-			run_stream(&run_a, stream_server, stream_server_len, splits[s], seed, 0);
-			run_check_all(&run_a, stream_server_len, N_SERVER);
+			decoder_run_stream(&run_a, stream_server, stream_server_len, splits[s],
+					   seed);
+			decoder_run_check_all(&run_a, stream_server_len, N_SERVER);
 			for (unsigned i = 0; i < N_SERVER && i < run_a.completes; i++) {
 				const char *want = server_expected[i];
 
 				CHECK_STR(human(&run_a.kept[i], false), want);
 				CHECK_INT(run_a.kept_bytes[i], server_messages[i].len);
-				CHECK_INT(run_a.role[i] == ROLE_ALONE,
+				CHECK_INT(run_a.kept_result[i].role == ROLE_ALONE,
 					  !strncmp(want, "server ", 7));
 			}
 			CHECK_INT(run_a.n_secrets, 0);
@@ -805,7 +598,7 @@ static const struct message *parse_one(const uint8_t *buf, size_t len, bool from
 {
 	memset(&conn_state, 0, sizeof(conn_state));
 	run_init(&run_a, from_client, &conn_state);
-	run_stream(&run_a, buf, len, SPLIT_WHOLE, 0, 0);
+	decoder_run_stream(&run_a, buf, len, SPLIT_WHOLE, 0);
 	CHECK_INT(run_a.completes, 1);
 	CHECK_INT(run_a.invalid, 0);
 	return &run_a.kept[0];
@@ -854,7 +647,7 @@ static void test_json(void)
 		  "\"failing_class_id\":50,\"failing_method\":\"queue.declare\","
 		  "\"failing_method_id\":10");
 	/* Nothing waited on the channel here: the close is reported alone. */
-	CHECK_INT(run_a.role[0], ROLE_ALONE);
+	CHECK_INT(run_a.kept_result[0].role, ROLE_ALONE);
 	CHECK_STR(human(m, false), "server ch2 channel.close 404 NOT_FOUND \"NOT_FOUND - no queue "
 				   "'st-missing' in vhost '/'\" (queue.declare)");
 }
@@ -910,11 +703,11 @@ static size_t big_build(void)
 	return len;
 }
 
-static void big_check(const struct run *run, size_t total, bool predicted)
+static void big_check(const struct decoder_run *run, size_t total, bool predicted)
 {
 	const struct amqp_message *m = body(&run->kept[0]);
 
-	run_check_all(run, total, 2);
+	decoder_run_check_all(run, total, 2);
 	CHECK_STR(human(&run->kept[0], false),
 		  "client ch2 basic.publish exchange=\"\" routing_key=st-queue body 1048576B");
 	CHECK_INT(m->body_size, BIG_BODY);
@@ -931,7 +724,7 @@ static void test_large_content(void)
 
 	/* All bytes seen: each frame checked. */
 	run_init(&run_a, true, &conn_state);
-	run_stream(&run_a, big, total, SPLIT_WHOLE, 0, 0);
+	decoder_run_stream(&run_a, big, total, SPLIT_WHOLE, 0);
 	big_check(&run_a, total, false);
 	/* The big message in one write and the small one in the next, each
 	 * captured to 4 KiB: the body frames past the capture are skipped by
@@ -939,23 +732,25 @@ static void test_large_content(void)
 	{
 		size_t two[2] = { total - sizeof(c_21_basic_publish), sizeof(c_21_basic_publish) };
 
-		run_writes = two;
-		run_n_writes = 2;
 		run_init(&run_a, true, &conn_state);
-		run_stream(&run_a, big, total, SPLIT_LIST, 0, 4096);
+		run_a.writes = two;
+		run_a.n_writes = 2;
+		run_a.capture = 4096;
+		decoder_run_stream(&run_a, big, total, SPLIT_LIST, 0);
 		big_check(&run_a, total, true);
 	}
 	/* As pika wrote them (each frame its own write), captured to 4 KiB. */
-	run_writes = big_writes;
-	run_n_writes = n_big_writes;
 	run_init(&run_a, true, &conn_state);
-	run_stream(&run_a, big, total, SPLIT_LIST, 0, 4096);
+	run_a.writes = big_writes;
+	run_a.n_writes = n_big_writes;
+	run_a.capture = 4096;
+	decoder_run_stream(&run_a, big, total, SPLIT_LIST, 0);
 	big_check(&run_a, total, true);
 	/* Random reads of up to 4 KiB, all seen: no frame is whole in one,
 	 * so they are skipped by the layout too. */
 	for (unsigned seed = 1; seed < 4; seed++) {
 		run_init(&run_a, true, &conn_state);
-		run_stream(&run_a, big, total, SPLIT_RANDOM, seed, 0);
+		decoder_run_stream(&run_a, big, total, SPLIT_RANDOM, seed);
 		big_check(&run_a, total, true);
 	}
 }
@@ -968,7 +763,7 @@ static void test_heartbeat_and_interleaving(void)
 
 	/* A heartbeat alone: ignored; inside a content: passed over. */
 	run_init(&run_a, false, &conn_state);
-	run_stream(&run_a, heartbeat, sizeof(heartbeat), SPLIT_BYTES, 0, 0);
+	decoder_run_stream(&run_a, heartbeat, sizeof(heartbeat), SPLIT_BYTES, 0);
 	CHECK_INT(run_a.ignored, 1);
 	CHECK_INT(run_a.completes, 0);
 	memcpy(buf, s_06_basic_get_ok, 35); /* the get-ok method frame */
@@ -976,8 +771,8 @@ static void test_heartbeat_and_interleaving(void)
 	memcpy(buf + 35 + 8, s_06_basic_get_ok + 35, sizeof(s_06_basic_get_ok) - 35);
 	len = sizeof(s_06_basic_get_ok) + 8;
 	run_init(&run_a, false, &conn_state);
-	run_stream(&run_a, buf, len, SPLIT_SMALL, 3, 0);
-	run_check_all(&run_a, len, 1);
+	decoder_run_stream(&run_a, buf, len, SPLIT_SMALL, 3);
+	decoder_run_check_all(&run_a, len, 1);
 	CHECK_STR(human(&run_a.kept[0], false), server_expected[6]);
 	/* Another channel's method where ch1's content header was due: the
 	 * publish ends without it, the frames of its content are passed over. */
@@ -986,8 +781,8 @@ static void test_heartbeat_and_interleaving(void)
 	memcpy(buf + 25 + sizeof(c_17_queue_declare), c_06_basic_publish + 25, 35);
 	len = 25 + sizeof(c_17_queue_declare) + 35;
 	run_init(&run_a, true, &conn_state);
-	run_stream(&run_a, buf, len, SPLIT_WHOLE, 0, 0);
-	run_check_all(&run_a, len, 4);
+	decoder_run_stream(&run_a, buf, len, SPLIT_WHOLE, 0);
+	decoder_run_check_all(&run_a, len, 4);
 	CHECK_INT(run_a.completes, 2);
 	CHECK_INT(run_a.ignored, 2);
 	CHECK_STR(human(&run_a.kept[0], false),
@@ -1006,17 +801,17 @@ static void test_roles(void)
 	memcpy(declare, c_05_queue_declare, sizeof(declare));
 	declare[sizeof(declare) - 6] |= 0x10; /* the bits: no_wait */
 	m = parse_one(declare, sizeof(declare), true);
-	CHECK_INT(run_a.role[0], ROLE_ALONE);
+	CHECK_INT(run_a.kept_result[0].role, ROLE_ALONE);
 	CHECK_STR(human(m, false), "client ch1 queue.declare st-queue no_wait");
 	CHECK_INT(conn_state.waiting[1], 0);
 	/* The server's channel.close answers what waits on its channel. */
 	memset(&conn_state, 0, sizeof(conn_state));
 	run_init(&run_a, true, &conn_state);
-	run_stream(&run_a, c_17_queue_declare, sizeof(c_17_queue_declare), SPLIT_WHOLE, 0, 0);
+	decoder_run_stream(&run_a, c_17_queue_declare, sizeof(c_17_queue_declare), SPLIT_WHOLE, 0);
 	CHECK_INT(conn_state.waiting[2], 1);
 	run_init(&run_a, false, &conn_state);
-	run_stream(&run_a, s_12_channel_close, sizeof(s_12_channel_close), SPLIT_WHOLE, 0, 0);
-	CHECK_INT(run_a.role[0], ROLE_OF_SENDER);
+	decoder_run_stream(&run_a, s_12_channel_close, sizeof(s_12_channel_close), SPLIT_WHOLE, 0);
+	CHECK_INT(run_a.kept_result[0].role, ROLE_OF_SENDER);
 	CHECK_INT(conn_state.waiting[2], 0);
 	/* Pairing ids: the channel; one-way messages get one no response has. */
 	CHECK_INT(amqp_protocol.pair_id(&run_a.kept[0]), 2);
@@ -1038,7 +833,7 @@ static void test_roles(void)
 /* The scan of bytes no parser took finds the start-ok's response. */
 static void test_secrets_scan(void)
 {
-	struct parse_ctx ctx = { .secret = run_secret, .engine = &run_a };
+	struct parse_ctx ctx = { .secret = decoder_run_secret, .engine = &run_a };
 	uint8_t *copy;
 
 	run_init(&run_a, true, &conn_state);
@@ -1113,13 +908,13 @@ static void test_invalid(void)
 	memcpy(copy, c_06_basic_publish, sizeof(c_06_basic_publish));
 	copy[25 + 8] = 0x3d;
 	run_init(&run_a, true, &conn_state);
-	run_stream(&run_a, copy, sizeof(c_06_basic_publish), SPLIT_WHOLE, 0, 0);
+	decoder_run_stream(&run_a, copy, sizeof(c_06_basic_publish), SPLIT_WHOLE, 0);
 	CHECK_INT(run_a.invalid, 1);
 	/* A body frame larger than the body size left. */
 	memcpy(copy, c_06_basic_publish, sizeof(c_06_basic_publish));
 	copy[47 + 6] = 6;
 	run_init(&run_a, true, &conn_state);
-	run_stream(&run_a, copy, sizeof(c_06_basic_publish), SPLIT_WHOLE, 0, 0);
+	decoder_run_stream(&run_a, copy, sizeof(c_06_basic_publish), SPLIT_WHOLE, 0);
 	CHECK_INT(run_a.invalid, 1);
 }
 
@@ -1152,7 +947,7 @@ static void test_prefixes_and_flips(void)
 
 			for (size_t cut = 0; cut < f->len; cut++) {
 				run_init(&run_a, side == 0, &conn_state);
-				run_stream(&run_a, f->buf, cut, SPLIT_WHOLE, 0, 0);
+				decoder_run_stream(&run_a, f->buf, cut, SPLIT_WHOLE, 0);
 				if (run_a.invalid || run_a.completes)
 					fprintf(stderr, "%s: prefix of %zu bytes\n", f->name, cut);
 				CHECK_INT(run_a.invalid, 0);

@@ -1,8 +1,9 @@
 /*
  * The memcached decoder on recorded bytes, driven the way the engine drives
- * it (run_stream: a message read piece by piece with PARSE_CONTINUE, skips,
- * ctx->seen after PARSE_NEED_MORE, requests answered in order, noreply
- * requests alone), fed whole, a byte at a time and in random splits.
+ * it (decoder_test.h's decoder_run_stream: a message read piece by piece
+ * with PARSE_CONTINUE, skips, ctx->seen after PARSE_NEED_MORE, requests
+ * answered in order, noreply requests alone), fed whole, a byte at a time
+ * and in random splits.
  *
  * The sessions are the fuzzer's seeds (tests/fuzz/seeds/memcached/), each
  * one direction of one connection as socket-tracer --record captured it on
@@ -40,223 +41,29 @@ static const struct memcached_message *body(const struct message *m)
 	return PROTOCOL_BODY_CONST(m, struct memcached_message);
 }
 
-/* --- a small engine --- */
-
-#define RUN_KEPT 48
-#define RUN_SECRETS 8
-#define RUN_BUFFER (1u << 17)
-
-enum split {
-	SPLIT_WHOLE,
-	SPLIT_BYTES,
-	SPLIT_RANDOM, /* chunks of 1..4096 bytes, from a seed */
-	SPLIT_SMALL,  /* chunks of 1..16 bytes, from a seed */
-};
-
-struct run {
-	bool from_client;
-	const struct message *requests; /* server side: those waiting, in order */
-	unsigned n_requests, next_request;
-	uint32_t flags;
-	struct message kept[RUN_KEPT];
-	bool kept_alone[RUN_KEPT];
-	uint64_t kept_bytes[RUN_KEPT];
-	unsigned completes, ignored, alone, invalid, stuck, calls;
-	uint64_t consumed, skipped, left, offered_new;
-	uint64_t secret_at[RUN_SECRETS], secret_len[RUN_SECRETS];
-	unsigned n_secrets;
-	uint64_t base;
-};
-
-static struct run client_run, server_run;
-static struct message queue[RUN_KEPT];
-static uint8_t run_buf[RUN_BUFFER];
-static struct message run_msg;
-
-static void run_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
-{
-	struct run *run = ctx->engine;
-
-	if (run->n_secrets < RUN_SECRETS) {
-		run->secret_at[run->n_secrets] = run->base + offset;
-		run->secret_len[run->n_secrets++] = len;
-	}
-}
-
-static void run_init(struct run *run, bool from_client, const struct message *requests,
-		     unsigned n_requests)
-{
-	memset(run, 0, sizeof(*run));
-	run->from_client = from_client;
-	run->requests = requests;
-	run->n_requests = n_requests;
-}
-
-static void run_finish(struct run *run, const struct parse_result *r, uint64_t bytes)
-{
-	if (r->state == PARSE_IGNORED) {
-		run->ignored++;
-	} else {
-		if (run->completes < RUN_KEPT) {
-			run->kept[run->completes] = run_msg;
-			run->kept_alone[run->completes] = r->role == ROLE_ALONE;
-			run->kept_bytes[run->completes] = bytes;
-		}
-		run->completes++;
-		run->alone += r->role == ROLE_ALONE;
-		if (!run->from_client && run->next_request < run->n_requests)
-			run->next_request++;
-	}
-	memset(run_msg.body, 0, sizeof(run_msg.body));
-}
-
-static unsigned lcg(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return (*seed >> 8) & 0xffffff;
-}
-
-static void run_stream(struct run *run, const uint8_t *data, size_t total, enum split split,
-		       unsigned seed)
-{
-	size_t len = 0, seen = 0, fed = 0;
-	uint64_t skip = 0, pos = 0, message_bytes = 0;
-	bool finish_at_skip = false;
-	struct parse_result finish = { 0 };
-
-	memset(&run_msg, 0, sizeof(run_msg));
-	run_msg.protocol = &memcached_protocol;
-	while (fed < total && !run->invalid && !run->stuck) {
-		size_t chunk = split == SPLIT_WHOLE ? total :
-			       split == SPLIT_BYTES ? 1 :
-			       split == SPLIT_SMALL ? 1 + lcg(&seed) % 16 :
-						       1 + lcg(&seed) % 4096;
-		const uint8_t *in = data + fed;
-
-		if (chunk > total - fed)
-			chunk = total - fed;
-		fed += chunk;
-		if (skip) {
-			size_t s = skip < chunk ? (size_t)skip : chunk;
-
-			in += s;
-			chunk -= s;
-			skip -= s;
-			pos += s;
-			if (!skip && finish_at_skip) {
-				finish_at_skip = false;
-				run_finish(run, &finish, message_bytes);
-				message_bytes = 0;
-			}
-		}
-		if (len + chunk > sizeof(run_buf)) {
-			run->stuck++;
-			break;
-		}
-		memcpy(run_buf + len, in, chunk);
-		len += chunk;
-		while (len && !skip) {
-			const struct message *request =
-				!run->from_client && run->next_request < run->n_requests ?
-					&run->requests[run->next_request] : NULL;
-			struct parse_ctx ctx = {
-				.from_client = run->from_client,
-				.stream = true,
-				.request = request,
-				.seen = seen,
-				.conn_flags = &run->flags,
-				.secret = run_secret,
-				.engine = run,
-			};
-			struct parse_result r;
-			size_t held;
-
-			run->base = pos;
-			run->calls++;
-			run->offered_new += len - seen;
-			r = memcached_parse(run_buf, len, &ctx, &run_msg);
-			CHECK(r.consumed <= len);
-			if (r.state == PARSE_NEED_MORE) {
-				CHECK(!r.consumed && !r.skip);
-				seen = len;
-				break;
-			}
-			if (r.state == PARSE_INVALID) {
-				run->invalid++;
-				return;
-			}
-			seen = 0;
-			if (r.state == PARSE_CONTINUE && !r.consumed && !r.skip) {
-				run->stuck++;
-				return;
-			}
-			CHECK(!r.skip || r.consumed == len);
-			memmove(run_buf, run_buf + r.consumed, len - r.consumed);
-			len -= r.consumed;
-			pos += r.consumed;
-			run->consumed += r.consumed;
-			run->skipped += r.skip;
-			message_bytes += r.consumed + r.skip;
-			skip = r.skip;
-			held = skip < len ? (size_t)skip : len;
-			memmove(run_buf, run_buf + held, len - held);
-			len -= held;
-			pos += held;
-			skip -= held;
-			if (r.state == PARSE_CONTINUE)
-				continue;
-			if (skip) {
-				finish_at_skip = true;
-				finish = r;
-				break;
-			}
-			run_finish(run, &r, message_bytes);
-			message_bytes = 0;
-		}
-	}
-	run->left = len + skip;
-}
-
-static void run_check_all(const struct run *run, size_t total, unsigned messages)
-{
-	CHECK_INT(run->invalid, 0);
-	CHECK_INT(run->stuck, 0);
-	CHECK_INT(run->left, 0);
-	CHECK_INT(run->consumed + run->skipped, total);
-	CHECK_INT(run->completes + run->ignored, messages);
-}
-
-/* The client run's requests that wait for a reply, in order. */
-static unsigned queue_from(const struct run *run)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < run->completes && i < RUN_KEPT; i++)
-		if (!run->kept_alone[i])
-			queue[n++] = run->kept[i];
-	return n;
-}
-
-static char line[4096];
-
 static const char *human(const struct message *m, bool request, bool show_secrets)
 {
-	struct output_style style = { .show_secrets = show_secrets };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	memcached_protocol.human_put(&out, m, request, &style);
-	return line;
+	return decoder_human(&memcached_protocol, m, request, show_secrets);
 }
 
 static const char *json(const struct message *m)
 {
-	struct output_style style = { .json = true };
-	struct strbuf out;
+	return decoder_json(&memcached_protocol, m, false);
+}
 
-	strbuf_init(&out, line, sizeof(line));
-	memcached_protocol.json_put(&out, m, &style);
-	return line;
+/* One direction each, through decoder_test.h's engine. */
+static struct decoder_run client_run, server_run;
+static struct message queue[DECODER_RUN_KEPT];
+
+/* The client run's requests that wait for a reply, in order. */
+static unsigned queue_from(const struct decoder_run *run)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < decoder_run_kept(run); i++)
+		if (run->kept_result[i].role != ROLE_ALONE)
+			queue[n++] = run->kept[i];
+	return n;
 }
 
 static void texts_check(const struct message *m)
@@ -312,11 +119,12 @@ static void test_text_session(void)
 		unsigned n;
 		const struct memcached_message *r;
 
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, c, c_len, splits[k], (unsigned)k);
-		run_check_all(&client_run, c_len, 29);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, c, c_len, splits[k], (unsigned)k);
+		decoder_run_check_all(&client_run, c_len, 29);
 		CHECK_INT(client_run.alone, 2);
-		CHECK(client_run.kept_alone[15] && client_run.kept_alone[28]);
+		CHECK_INT(client_run.kept_result[15].role, ROLE_ALONE);
+		CHECK_INT(client_run.kept_result[28].role, ROLE_ALONE);
 		CHECK_STR(human(&client_run.kept[15], true, false), "set q 0 0 1 noreply");
 		CHECK_INT(client_run.kept_bytes[15], 24);
 		CHECK_STR(body(&client_run.kept[28])->command, "quit");
@@ -334,9 +142,9 @@ static void test_text_session(void)
 		n = queue_from(&client_run);
 		CHECK_INT(n, 27);
 
-		run_init(&server_run, false, queue, n);
-		run_stream(&server_run, s, s_len, splits[k], (unsigned)k + 100);
-		run_check_all(&server_run, s_len, 27);
+		decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+		decoder_run_stream(&server_run, s, s_len, splits[k], (unsigned)k + 100);
+		decoder_run_check_all(&server_run, s_len, 27);
 		r = body(&server_run.kept[1]);
 		CHECK_STR(human(&server_run.kept[1], false, false), "1 hit, 2 misses, 5B");
 		CHECK(r->misses_known && r->misses == 2 && r->hits == 1);
@@ -408,9 +216,9 @@ static void test_binary_session(void)
 	for (size_t k = 0; k < sizeof(splits) / sizeof(splits[0]); k++) {
 		unsigned n;
 
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, c, c_len, splits[k], (unsigned)k);
-		run_check_all(&client_run, c_len, 8);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, c, c_len, splits[k], (unsigned)k);
+		decoder_run_check_all(&client_run, c_len, 8);
 		CHECK_INT(client_run.alone, 0);
 		CHECK_STR(human(&client_run.kept[0], true, false), "binary SET bk 6B");
 		CHECK_STR(human(&client_run.kept[1], true, false), "binary GETKQ bk");
@@ -422,9 +230,9 @@ static void test_binary_session(void)
 		CHECK_STR(human(&client_run.kept[7], true, false), "binary STAT");
 		n = queue_from(&client_run);
 
-		run_init(&server_run, false, queue, n);
-		run_stream(&server_run, s, s_len, splits[k], (unsigned)k + 7);
-		run_check_all(&server_run, s_len, 8);
+		decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+		decoder_run_stream(&server_run, s, s_len, splits[k], (unsigned)k + 7);
+		decoder_run_check_all(&server_run, s_len, 8);
 		CHECK_STR(human(&server_run.kept[0], false, false), "NO_ERROR");
 		CHECK_STR(human(&server_run.kept[1], false, false), "NO_ERROR 6B");
 		CHECK_STR(body(&server_run.kept[1])->command, "GETKQ");
@@ -442,9 +250,9 @@ static void test_binary_session(void)
 			  "\"message\":\"Not found\",\"hits\":0,\"value_bytes\":9,\"stats\":0,"
 			  "\"opcode\":0,\"status\":1,\"opaque\":5");
 	}
-	run_init(&client_run, true, NULL, 0);
-	run_stream(&client_run, m, m_len, SPLIT_BYTES, 0);
-	run_check_all(&client_run, m_len, 1);
+	decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+	decoder_run_stream(&client_run, m, m_len, SPLIT_BYTES, 0);
+	decoder_run_check_all(&client_run, m_len, 1);
 	CHECK_STR(human(&client_run.kept[0], true, false), "binary SET bfile 13B");
 	free(c);
 	free(s);
@@ -471,9 +279,9 @@ static void test_big_value(void)
 	memset(rep + strlen(reply_head), 'x', value);
 	memcpy(rep + strlen(reply_head) + value, "\r\nEND\r\nVALUE a 0 1\r\n1\r\nEND\r\n", 28);
 	for (unsigned k = 2; k < sizeof(splits) / sizeof(splits[0]); k++) {
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, req, total, splits[k], k);
-		run_check_all(&client_run, total, 2);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, req, total, splits[k], k);
+		decoder_run_check_all(&client_run, total, 2);
 		CHECK_INT(body(&client_run.kept[0])->value_bytes, value);
 		CHECK_INT(client_run.kept_bytes[0], total - 7);
 		CHECK(client_run.skipped > value - 4096); /* skipped, not held */
@@ -482,9 +290,9 @@ static void test_big_value(void)
 		/* The reply to a get big, then get a's. */
 		queue[0] = queue[1];
 		strcpy(PROTOCOL_BODY(&queue[0], struct memcached_message)->key, "big");
-		run_init(&server_run, false, queue, n);
-		run_stream(&server_run, rep, rep_total, splits[k], k + 3);
-		run_check_all(&server_run, rep_total, 2);
+		decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+		decoder_run_stream(&server_run, rep, rep_total, splits[k], k + 3);
+		decoder_run_check_all(&server_run, rep_total, 2);
 		CHECK_INT(body(&server_run.kept[0])->value_bytes, value);
 		CHECK_INT(server_run.kept_bytes[0], rep_total - 21);
 		CHECK_STR(human(&server_run.kept[1], false, false), "1 hit, 0 misses, 1B");
@@ -506,16 +314,16 @@ static void test_long_get(void)
 		len += (size_t)snprintf((char *)buf + len, cap - len, " key-%05d", i);
 	len += (size_t)snprintf((char *)buf + len, cap - len, "\r\n");
 	for (size_t k = 0; k < sizeof(splits) / sizeof(splits[0]); k++) {
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, buf, len, splits[k], (unsigned)k);
-		run_check_all(&client_run, len, 1);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, buf, len, splits[k], (unsigned)k);
+		decoder_run_check_all(&client_run, len, 1);
 		CHECK_INT(body(&client_run.kept[0])->n_keys, 10000);
 		CHECK_STR(body(&client_run.kept[0])->key, "key-00000");
 		CHECK(body(&client_run.kept[0])->line_cut);
 		/* Linear: each byte offered about once, however it arrives. */
 		CHECK(client_run.offered_new <= 3 * len);
-		run_init(&server_run, false, client_run.kept, 1);
-		run_stream(&server_run, TEXT("END\r\n"), SPLIT_WHOLE, 0);
+		decoder_run_init(&server_run, &memcached_protocol, false, client_run.kept, 1);
+		decoder_run_stream(&server_run, TEXT("END\r\n"), SPLIT_WHOLE, 0);
 		CHECK_STR(human(&server_run.kept[0], false, false), "0 hits, 10000 misses");
 	}
 	{
@@ -537,16 +345,16 @@ static void test_quiet_meta(void)
 	static const char replies[] = "VA 1 O2\r\nx\r\nMN\r\n";
 	unsigned n;
 
-	run_init(&client_run, true, NULL, 0);
-	run_stream(&client_run, TEXT(requests), SPLIT_WHOLE, 0);
-	run_check_all(&client_run, sizeof(requests) - 1, 3);
+	decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+	decoder_run_stream(&client_run, TEXT(requests), SPLIT_WHOLE, 0);
+	decoder_run_check_all(&client_run, sizeof(requests) - 1, 3);
 	CHECK_STR(body(&client_run.kept[0])->opaque_token, "O1");
 	n = queue_from(&client_run);
 	CHECK_INT(n, 3);
 	for (unsigned k = 0; k < 3; k++) {
-		run_init(&server_run, false, queue, n);
-		run_stream(&server_run, TEXT(replies), splits[k], k);
-		run_check_all(&server_run, sizeof(replies) - 1, 3);
+		decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+		decoder_run_stream(&server_run, TEXT(replies), splits[k], k);
+		decoder_run_check_all(&server_run, sizeof(replies) - 1, 3);
 		CHECK(body(&server_run.kept[0])->no_reply);
 		CHECK_STR(human(&server_run.kept[1], false, false), "VA 1 O2");
 		CHECK_STR(human(&server_run.kept[2], false, false), "MN");
@@ -572,9 +380,9 @@ static void test_secrets(void)
 	};
 
 	for (unsigned k = 0; k < 3; k++) {
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, TEXT(ascii), splits[k], k);
-		run_check_all(&client_run, sizeof(ascii) - 1, 3);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, TEXT(ascii), splits[k], k);
+		decoder_run_check_all(&client_run, sizeof(ascii) - 1, 3);
 		CHECK_INT(client_run.n_secrets, 1);
 		CHECK_INT(client_run.secret_at[0], 24);
 		CHECK_INT(client_run.secret_len[0], 15);
@@ -584,9 +392,9 @@ static void test_secrets(void)
 			  "set auth 0 0 15 (credentials ***)");
 		CHECK(!strstr(json(&client_run.kept[1]), "s3cret"));
 
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, sasl, sizeof(sasl), splits[k], k);
-		run_check_all(&client_run, sizeof(sasl), 1);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, sasl, sizeof(sasl), splits[k], k);
+		decoder_run_check_all(&client_run, sizeof(sasl), 1);
 		CHECK_INT(client_run.n_secrets, 1);
 		CHECK_INT(client_run.secret_at[0], 29);
 		CHECK_INT(client_run.secret_len[0], 13);
@@ -623,8 +431,9 @@ static void test_prefixes_and_flips(void)
 
 	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
 		for (size_t cut = 0; cut < whole[i].len; cut++) {
-			run_init(&client_run, whole[i].from_client, NULL, 0);
-			run_stream(&client_run, whole[i].buf, cut, SPLIT_WHOLE, 0);
+			decoder_run_init(&client_run, &memcached_protocol, whole[i].from_client,
+					 NULL, 0);
+			decoder_run_stream(&client_run, whole[i].buf, cut, SPLIT_WHOLE, 0);
 			CHECK_INT(client_run.invalid, 0);
 			CHECK_INT(client_run.completes, 0);
 		}
@@ -641,41 +450,44 @@ static void test_prefixes_and_flips(void)
 				uint8_t *flipped = exact_copy(buf, len);
 
 				flipped[at] ^= masks[m];
-				run_init(&client_run, seeds[i].from_client, NULL, 0);
-				run_stream(&client_run, flipped, len, SPLIT_WHOLE, 0);
+				decoder_run_init(&client_run, &memcached_protocol,
+						 seeds[i].from_client, NULL, 0);
+				decoder_run_stream(&client_run, flipped, len, SPLIT_WHOLE, 0);
 				free(flipped);
 				CHECK(client_run.consumed <= len);
-				for (unsigned k = 0; k < client_run.completes && k < RUN_KEPT; k++)
+				for (unsigned k = 0; k < decoder_run_kept(&client_run); k++)
 					texts_check(&client_run.kept[k]);
 			}
 		}
 		free(buf);
 	}
 	/* Bad bytes: a clear refusal. */
-	run_init(&client_run, true, NULL, 0);
-	run_stream(&client_run, TEXT("get a\x01 b\r\n"), SPLIT_WHOLE, 0);
+	decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+	decoder_run_stream(&client_run, TEXT("get a\x01 b\r\n"), SPLIT_WHOLE, 0);
 	CHECK_INT(client_run.invalid, 1);
-	run_init(&client_run, true, NULL, 0);
-	run_stream(&client_run, TEXT("set k 0 0 3\r\nabcde\r\n"), SPLIT_WHOLE, 0); /* no CRLF after 3 */
+	decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+	/* No CRLF after the 3 bytes. */
+	decoder_run_stream(&client_run, TEXT("set k 0 0 3\r\nabcde\r\n"), SPLIT_WHOLE, 0);
 	CHECK_INT(client_run.invalid, 1);
-	run_init(&server_run, false, NULL, 0);
-	run_stream(&server_run, TEXT("VALUE k x 5\r\n"), SPLIT_WHOLE, 0);
+	decoder_run_init(&server_run, &memcached_protocol, false, NULL, 0);
+	decoder_run_stream(&server_run, TEXT("VALUE k x 5\r\n"), SPLIT_WHOLE, 0);
 	CHECK_INT(server_run.invalid, 1);
-	run_init(&server_run, false, NULL, 0);
-	run_stream(&server_run, TEXT("stored\r\n"), SPLIT_WHOLE, 0);
+	decoder_run_init(&server_run, &memcached_protocol, false, NULL, 0);
+	decoder_run_stream(&server_run, TEXT("stored\r\n"), SPLIT_WHOLE, 0);
 	CHECK_INT(server_run.invalid, 1);
-	run_init(&server_run, false, NULL, 0);
-	run_stream(&server_run, TEXT("\x81\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x04"
-				     "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
-		   SPLIT_WHOLE, 0); /* a key longer than the body */
+	decoder_run_init(&server_run, &memcached_protocol, false, NULL, 0);
+	decoder_run_stream(&server_run,
+			   TEXT("\x81\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x04"
+				"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
+			   SPLIT_WHOLE, 0); /* a key longer than the body */
 	CHECK_INT(server_run.invalid, 1);
 	{
 		uint8_t long_line[MC_LINE_MAX_TEST];
 
 		memset(long_line, 'a', sizeof(long_line));
 		memcpy(long_line, "delete ", 7);
-		run_init(&client_run, true, NULL, 0);
-		run_stream(&client_run, long_line, sizeof(long_line), SPLIT_WHOLE, 0);
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, long_line, sizeof(long_line), SPLIT_WHOLE, 0);
 		CHECK_INT(client_run.invalid, 1);
 	}
 }

@@ -1,8 +1,8 @@
 /*
  * The MQTT decoder on recorded bytes, driven the way the engine drives it
- * (run_stream: NEED_MORE until a packet's piece is whole, skipped payload
- * bytes through mqtt_skipped), fed whole, a byte at a time and in random
- * splits. The fixtures were captured by socket-tracer --json --json-b64 on
+ * (decoder_test.h's decoder_run_stream: NEED_MORE until a packet's piece
+ * is whole, skipped payload bytes through mqtt_skipped), fed whole, a byte
+ * at a time and in random splits. The fixtures were captured by socket-tracer --json --json-b64 on
  * loopback between paho-mqtt 1.6.1 (python3) and mosquitto 2.0.11 with the
  * dynamic security plugin (user alice; subscriptions outside test/# and
  * big/# refused): a session per level (CONNECT with a username and
@@ -182,161 +182,37 @@ static const uint8_t raw_v5_server[] = {
 	0xe0, 0x01, 0x82,
 };
 
-/* --- a small engine --- */
+/* --- a small engine: decoder_test.h's, each call on an exact copy --- */
 
-#define RUN_KEPT 32
-#define RUN_BUFFER (1u << 17)
-
-enum split {
-	SPLIT_WHOLE,  /* one chunk (of at most 64 KiB: the 1 MiB PUBLISH comes in 17) */
-	SPLIT_BYTES,  /* a byte at a time */
-	SPLIT_RANDOM, /* chunks of 1..64 bytes, from a seed */
-};
-
-struct run {
-	bool from_client;
-	uint32_t flags; /* ctx->conn_flags, shared by both directions of a connection */
-	struct message kept[RUN_KEPT];
-	enum message_role roles[RUN_KEPT];
-	uint64_t sizes[RUN_KEPT];
-	unsigned completes, invalid;
-	uint64_t consumed, skipped;
-	uint64_t secret_at, secret_len; /* the last secret marked */
-	unsigned secrets;
-	uint64_t base;
-};
-
-static uint8_t run_buf[RUN_BUFFER];
-static struct message run_msg;
-
-static void run_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+/* One direction's bytes through mqtt_parse as the engine feeds them, in
+ * reads of at most 64 KiB (the 1 MiB PUBLISH comes in 17), SPLIT_RANDOM's
+ * of 1..64 bytes; *flags is the connection's, kept across the two
+ * directions. */
+static void run_stream(struct decoder_run *run, bool from_client, uint32_t *flags,
+		       const uint8_t *data, size_t total, enum split split, unsigned seed)
 {
-	struct run *run = ctx->engine;
-
-	run->secret_at = run->base + offset;
-	run->secret_len = len;
-	run->secrets++;
+	decoder_run_init(run, &mqtt_protocol, from_client, NULL, 0);
+	run->conn_flags = flags;
+	run->exact = true;
+	run->read_max = 65536;
+	run->random_max = 64;
+	decoder_run_stream(run, data, total, split, seed);
+	CHECK_INT(run->left, 0);
 }
 
-static unsigned lcg(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return (*seed >> 8) & 0xffffff;
-}
-
-/* One direction's bytes through mqtt_parse as the engine feeds them;
- * *flags is the connection's, kept across the two directions. */
-static void run_stream(struct run *run, bool from_client, uint32_t *flags, const uint8_t *data,
-		       size_t total, enum split split, unsigned seed)
-{
-	size_t len = 0, fed = 0;
-	uint64_t skip = 0, msg_start = 0, pos = 0;
-	bool finish_at_skip = false;
-	enum message_role role = ROLE_OF_SENDER;
-
-	memset(run, 0, sizeof(*run));
-	run->from_client = from_client;
-	memset(&run_msg, 0, sizeof(run_msg));
-	run_msg.protocol = &mqtt_protocol;
-	while (fed < total && !run->invalid) {
-		size_t chunk = split == SPLIT_WHOLE ? 65536 : split == SPLIT_BYTES ? 1 : 1 + lcg(&seed) % 64;
-		const uint8_t *in = data + fed;
-
-		if (chunk > total - fed)
-			chunk = total - fed;
-		fed += chunk;
-		if (skip) {
-			size_t s = skip < chunk ? (size_t)skip : chunk;
-
-			mqtt_skipped(&run_msg, NULL, in, s, 0);
-			skip -= s;
-			pos += s;
-			run->skipped += s;
-			in += s;
-			chunk -= s;
-			if (!skip && finish_at_skip) {
-				if (run->completes < RUN_KEPT) {
-					run->kept[run->completes] = run_msg;
-					run->roles[run->completes] = role;
-					run->sizes[run->completes] = pos - msg_start;
-				}
-				run->completes++;
-				finish_at_skip = false;
-				memset(run_msg.body, 0, sizeof(run_msg.body));
-			}
-		}
-		if (len + chunk > RUN_BUFFER)
-			abort();
-		memcpy(run_buf + len, in, chunk);
-		len += chunk;
-		while (len && !skip && !run->invalid) {
-			uint8_t *copy = exact_copy(run_buf, len);
-			struct parse_ctx ctx = decoder_ctx(from_client, NULL);
-			struct parse_result r;
-
-			ctx.conn_flags = flags;
-			ctx.secret = run_secret;
-			ctx.engine = run;
-			run->base = pos;
-			r = mqtt_parse(copy, len, &ctx, &run_msg);
-			free(copy);
-			if (r.state == PARSE_NEED_MORE)
-				break;
-			if (r.state != PARSE_COMPLETE) {
-				run->invalid++;
-				break;
-			}
-			CHECK(r.consumed <= len);
-			CHECK(!r.skip || r.consumed == len);
-			msg_start = pos;
-			pos += r.consumed;
-			run->consumed += r.consumed;
-			memmove(run_buf, run_buf + r.consumed, len - r.consumed);
-			len -= r.consumed;
-			role = r.role;
-			if (r.skip) {
-				skip = r.skip;
-				finish_at_skip = true;
-				break;
-			}
-			if (run->completes < RUN_KEPT) {
-				run->kept[run->completes] = run_msg;
-				run->roles[run->completes] = role;
-				run->sizes[run->completes] = pos - msg_start;
-			}
-			run->completes++;
-			memset(run_msg.body, 0, sizeof(run_msg.body));
-		}
-	}
-	CHECK_INT(len, 0);
-	CHECK_INT(skip, 0);
-}
-
-static const struct mqtt_message *kept(const struct run *run, unsigned i)
+static const struct mqtt_message *kept(const struct decoder_run *run, unsigned i)
 {
 	return PROTOCOL_BODY_CONST(&run->kept[i], struct mqtt_message);
 }
 
-static char line[4096];
-
 static const char *human(const struct message *m, bool request)
 {
-	struct output_style style = { 0 };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	mqtt_protocol.human_put(&out, m, request, &style);
-	return line;
+	return decoder_human(&mqtt_protocol, m, request, false);
 }
 
 static const char *json(const struct message *m)
 {
-	struct output_style style = { .json = true };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	mqtt_protocol.json_put(&out, m, &style);
-	return line;
+	return decoder_json(&mqtt_protocol, m, false);
 }
 
 /* --- expectations --- */
@@ -348,7 +224,7 @@ struct expect {
 	const char *human;
 };
 
-static void expect_run(const struct run *run, const struct expect *e, unsigned n)
+static void expect_run(const struct decoder_run *run, const struct expect *e, unsigned n)
 {
 	CHECK_INT(run->invalid, 0);
 	CHECK_INT(run->completes, n);
@@ -357,7 +233,7 @@ static void expect_run(const struct run *run, const struct expect *e, unsigned n
 
 		CHECK_INT(m->type, e[i].type);
 		CHECK_INT(m->has_id ? m->packet_id : -1, e[i].packet_id);
-		CHECK_INT(run->roles[i], e[i].role);
+		CHECK_INT(run->kept_result[i].role, e[i].role);
 		CHECK_INT(m->from_client, run->from_client);
 		if (e[i].human)
 			CHECK_STR(human(&run->kept[i], e[i].role != ROLE_RESPONSE), e[i].human);
@@ -427,25 +303,25 @@ static const struct expect v5_server_expect[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static struct run client_run, server_run;
+static struct decoder_run client_run, server_run;
 
 /* Every response pairs with exactly one request of the other side, the one
  * with its packet id; no two requests waiting at once share a pair id. */
-static void pairing_check(const struct run *a, const struct run *b)
+static void pairing_check(const struct decoder_run *a, const struct decoder_run *b)
 {
-	const struct run *runs[2] = { a, b };
+	const struct decoder_run *runs[2] = { a, b };
 
 	for (int r = 0; r < 2; r++) {
 		for (unsigned i = 0; i < runs[r]->completes; i++) {
 			const struct message *response = &runs[r]->kept[i];
 			unsigned found = 0;
 
-			if (runs[r]->roles[i] != ROLE_RESPONSE)
+			if (runs[r]->kept_result[i].role != ROLE_RESPONSE)
 				continue;
 			for (unsigned j = 0; j < runs[!r]->completes; j++) {
 				const struct message *request = &runs[!r]->kept[j];
 
-				if (runs[!r]->roles[j] != ROLE_REQUEST ||
+				if (runs[!r]->kept_result[j].role != ROLE_REQUEST ||
 				    mqtt_pair_id(request) != mqtt_pair_id(response))
 					continue;
 				found++;
@@ -458,7 +334,8 @@ static void pairing_check(const struct run *a, const struct run *b)
 	for (int r = 0; r < 2; r++)
 		for (unsigned i = 0; i < runs[r]->completes; i++)
 			for (unsigned j = 0; j < runs[!r]->completes; j++)
-				if (runs[r]->roles[i] == ROLE_REQUEST && runs[!r]->roles[j] == ROLE_REQUEST)
+				if (runs[r]->kept_result[i].role == ROLE_REQUEST &&
+				    runs[!r]->kept_result[j].role == ROLE_REQUEST)
 					CHECK(mqtt_pair_id(&runs[r]->kept[i]) !=
 					      mqtt_pair_id(&runs[!r]->kept[j]));
 }
@@ -480,10 +357,10 @@ static void session_check(const uint8_t *client, size_t client_len, const uint8_
 			CHECK_INT(server_run.consumed + server_run.skipped, server_len);
 			pairing_check(&client_run, &server_run);
 			/* The password, and only it, marked: "s3cret-pw" in the CONNECT. */
-			CHECK_INT(client_run.secrets, 1);
-			CHECK_INT(client_run.secret_len, 9);
-			CHECK(!memcmp(client + client_run.secret_at, "s3cret-pw", 9));
-			CHECK_INT(server_run.secrets, 0);
+			CHECK_INT(client_run.n_secrets, 1);
+			CHECK_INT(client_run.secret_len[0], 9);
+			CHECK(!memcmp(client + client_run.secret_at[0], "s3cret-pw", 9));
+			CHECK_INT(server_run.n_secrets, 0);
 		}
 	}
 }
@@ -497,21 +374,23 @@ static void test_sessions(void)
 		      v5_client_expect, N(v5_client_expect), v5_server_expect,
 		      N(v5_server_expect), 5);
 	/* Sizes: each message's bytes on the wire. */
-	CHECK_INT(client_run.sizes[0], 42);
-	CHECK_INT(server_run.sizes[0], 11);
+	CHECK_INT(client_run.kept_bytes[0], 42);
+	CHECK_INT(server_run.kept_bytes[0], 11);
 }
 
 static void test_json(void)
 {
 	uint32_t flags = 0;
+	const char *connect;
 
 	run_stream(&client_run, true, &flags, v311_client, sizeof(v311_client), SPLIT_WHOLE, 0);
 	run_stream(&server_run, false, &flags, v311_server, sizeof(v311_server), SPLIT_WHOLE, 0);
-	CHECK_STR(json(&client_run.kept[0]),
+	connect = json(&client_run.kept[0]);
+	CHECK_STR(connect,
 		  ",\"type\":\"CONNECT\",\"from\":\"client\",\"level\":4,\"client_id\":\"st-sess-4\","
 		  "\"username\":\"alice\",\"password\":\"***\",\"keep_alive\":30,"
 		  "\"clean_session\":true,\"will\":null");
-	CHECK(!strstr(line, "s3cret"));
+	CHECK(!strstr(connect, "s3cret"));
 	CHECK_STR(json(&client_run.kept[1]),
 		  ",\"type\":\"SUBSCRIBE\",\"from\":\"client\",\"level\":4,\"packet_id\":1,"
 		  "\"topics\":[{\"qos\":2,\"filter\":\"test/a\",\"options\":2},"
@@ -564,13 +443,13 @@ static void test_bad_topic(void)
 		   SPLIT_BYTES, 0);
 	CHECK_INT(client_run.completes, 2);
 	CHECK_STR(human(&client_run.kept[1], true), "PUBLISH test/+ qos=1 id=7 3B \"bad\"");
-	CHECK_INT(client_run.secrets, 0);
+	CHECK_INT(client_run.n_secrets, 0);
 	flags = 0;
 	run_stream(&client_run, true, &flags, raw_v5_client, sizeof(raw_v5_client), SPLIT_WHOLE, 0);
 	run_stream(&server_run, false, &flags, raw_v5_server, sizeof(raw_v5_server), SPLIT_BYTES, 0);
 	CHECK_INT(server_run.completes, 2);
 	CHECK_STR(human(&server_run.kept[1], true), "DISCONNECT protocol_error (from server)");
-	CHECK_INT(server_run.roles[1], ROLE_ALONE);
+	CHECK_INT(server_run.kept_result[1].role, ROLE_ALONE);
 	CHECK(strstr(json(&server_run.kept[1]), "\"code\":130,\"code_name\":\"protocol_error\""));
 }
 
@@ -615,7 +494,7 @@ static void test_big_publish(void)
 		m = kept(&client_run, 0);
 		CHECK_INT(m->payload_len, 1u << 20);
 		CHECK_INT(m->packet_id, 1);
-		CHECK_INT(client_run.sizes[0], 1 + 3 + 12 + (1u << 20));
+		CHECK_INT(client_run.kept_bytes[0], 1 + 3 + 12 + (1u << 20));
 		CHECK_STR(human(&client_run.kept[0], true),
 			  "PUBLISH big/blob qos=1 id=1 1048576B \"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\"...");
 		m = kept(&client_run, 1);

@@ -1,12 +1,13 @@
 /*
  * The Redis decoder on recorded bytes, driven the way the engine drives it
- * (run_stream below: a message read piece by piece with PARSE_CONTINUE,
- * skipped bytes passed to redis_skipped, ctx->seen after PARSE_NEED_MORE),
- * fed whole, a byte at a time and in random splits. Unless a fixture says
- * otherwise, the bytes were captured on loopback between redis-cli 7.0.15
- * and redis-server 7.0.15 (a logging TCP proxy between them, one read() per
- * fixture); RESP3 replies came from the same server after HELLO 3. Large
- * inputs (an 8,001-argument RPUSH, a 200,000-element reply) are built here.
+ * (decoder_test.h's decoder_run_stream: a message read piece by piece with
+ * PARSE_CONTINUE, skipped bytes passed to redis_skipped, ctx->seen after
+ * PARSE_NEED_MORE), fed whole, a byte at a time and in random splits.
+ * Unless a fixture says otherwise, the bytes were captured on loopback
+ * between redis-cli 7.0.15 and redis-server 7.0.15 (a logging TCP proxy
+ * between them, one read() per fixture); RESP3 replies came from the same
+ * server after HELLO 3. Large inputs (an 8,001-argument RPUSH, a
+ * 200,000-element reply) are built here.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,225 +43,18 @@ static const struct redis_message *body(const struct message *m)
 	return PROTOCOL_BODY_CONST(m, struct redis_message);
 }
 
-/* --- a small engine --- */
-
-#define RUN_KEPT 64       /* messages a run keeps */
-#define RUN_SECRETS 16
-#define RUN_BUFFER (1u << 17)
-
-enum split {
-	SPLIT_WHOLE, /* one chunk */
-	SPLIT_BYTES, /* a byte at a time */
-	SPLIT_RANDOM, /* chunks of 1..4096 bytes, from a seed */
-	SPLIT_SMALL,  /* chunks of 1..16 bytes, from a seed */
-};
-
-struct run {
-	bool from_client;
-	/* Server side: the requests, answered in order. */
-	const struct message *requests;
-	unsigned n_requests, next_request;
-	uint32_t flags;            /* ctx->conn_flags */
-	/* What came out. */
-	struct message kept[RUN_KEPT];
-	bool kept_unsolicited[RUN_KEPT];
-	uint64_t kept_bytes[RUN_KEPT]; /* each message's size on the wire */
-	unsigned completes, ignored, unsolicited, invalid, calls, stuck;
-	uint64_t consumed, skipped, left; /* bytes: consumed, skipped, never used */
-	uint64_t offered_new;      /* sum over calls of len - seen */
-	uint64_t secret_at[RUN_SECRETS], secret_len[RUN_SECRETS];
-	unsigned n_secrets;
-	uint64_t base;             /* stream position of buf[0] in the call */
-};
-
-static struct run run_a, run_b;
-static uint8_t run_buf[RUN_BUFFER];
-static struct message run_msg;
-
-static void run_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
-{
-	struct run *run = ctx->engine;
-
-	if (run->n_secrets < RUN_SECRETS) {
-		run->secret_at[run->n_secrets] = run->base + offset;
-		run->secret_len[run->n_secrets++] = len;
-	}
-}
-
-static void run_init(struct run *run, bool from_client, const struct message *requests,
-		     unsigned n_requests)
-{
-	memset(run, 0, sizeof(*run));
-	run->from_client = from_client;
-	run->requests = requests;
-	run->n_requests = n_requests;
-}
-
-static void run_finish(struct run *run, enum parse_state state, bool unsolicited,
-		       uint64_t bytes)
-{
-	if (state == PARSE_IGNORED) {
-		run->ignored++;
-	} else {
-		if (run->completes < RUN_KEPT) {
-			run->kept[run->completes] = run_msg;
-			run->kept_unsolicited[run->completes] = unsolicited;
-			run->kept_bytes[run->completes] = bytes;
-		}
-		run->completes++;
-		if (unsolicited)
-			run->unsolicited++;
-		else if (!run->from_client && run->next_request < run->n_requests)
-			run->next_request++;
-	}
-	memset(run_msg.body, 0, sizeof(run_msg.body));
-}
-
-static unsigned lcg(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return (*seed >> 8) & 0xffffff;
-}
-
-/*
- * Feeds a stream (one direction) through redis_parse as the engine would.
- * Every byte is consumed, skipped or left over: the test compares the sums.
- */
-static void run_stream(struct run *run, const uint8_t *data, size_t total, enum split split,
-		       unsigned seed)
-{
-	size_t len = 0, seen = 0, fed = 0;
-	uint64_t skip = 0, pos = 0, message_bytes = 0;
-	bool finish_at_skip = false, finish_unsolicited = false;
-	enum parse_state finish_state = PARSE_COMPLETE;
-
-	memset(&run_msg, 0, sizeof(run_msg));
-	run_msg.protocol = &redis_protocol;
-	while (fed < total && !run->invalid && !run->stuck) {
-		size_t chunk = split == SPLIT_WHOLE ? total :
-			       split == SPLIT_BYTES ? 1 :
-			       split == SPLIT_SMALL ? 1 + lcg(&seed) % 16 :
-						       1 + lcg(&seed) % 4096;
-		const uint8_t *in = data + fed;
-
-		if (chunk > total - fed)
-			chunk = total - fed;
-		fed += chunk;
-		if (skip) {
-			size_t s = skip < chunk ? (size_t)skip : chunk;
-
-			redis_skipped(&run_msg, NULL, in, s, 0);
-			in += s;
-			chunk -= s;
-			skip -= s;
-			pos += s;
-			if (!skip && finish_at_skip) {
-				finish_at_skip = false;
-				run_finish(run, finish_state, finish_unsolicited, message_bytes);
-				message_bytes = 0;
-			}
-		}
-		if (len + chunk > sizeof(run_buf)) {
-			run->stuck++;
-			break;
-		}
-		memcpy(run_buf + len, in, chunk);
-		len += chunk;
-		while (len && !skip) {
-			const struct message *request =
-				!run->from_client && run->next_request < run->n_requests ?
-					&run->requests[run->next_request] : NULL;
-			struct parse_ctx ctx = {
-				.from_client = run->from_client,
-				.request = request,
-				.seen = seen,
-				.conn_flags = &run->flags,
-				.secret = run_secret,
-				.engine = run,
-			};
-			struct parse_result r;
-			size_t held;
-
-			run->base = pos;
-			run->calls++;
-			run->offered_new += len - seen;
-			r = redis_parse(run_buf, len, &ctx, &run_msg);
-			CHECK(r.consumed <= len);
-			if (r.state == PARSE_NEED_MORE) {
-				CHECK(!r.consumed && !r.skip);
-				seen = len;
-				break;
-			}
-			if (r.state == PARSE_INVALID) {
-				run->invalid++;
-				return;
-			}
-			seen = 0;
-			if (r.state == PARSE_CONTINUE && !r.consumed && !r.skip) {
-				run->stuck++;
-				return;
-			}
-			CHECK(!r.skip || r.consumed == len);
-			memmove(run_buf, run_buf + r.consumed, len - r.consumed);
-			len -= r.consumed;
-			pos += r.consumed;
-			run->consumed += r.consumed;
-			run->skipped += r.skip;
-			message_bytes += r.consumed + r.skip;
-			skip = r.skip;
-			held = skip < len ? (size_t)skip : len;
-			redis_skipped(&run_msg, NULL, run_buf, held, 0);
-			memmove(run_buf, run_buf + held, len - held);
-			len -= held;
-			pos += held;
-			skip -= held;
-			if (r.state == PARSE_CONTINUE)
-				continue;
-			if (skip) {
-				finish_at_skip = true;
-				finish_state = r.state;
-				finish_unsolicited = r.unsolicited;
-				break;
-			}
-			run_finish(run, r.state, r.unsolicited, message_bytes);
-			message_bytes = 0;
-		}
-	}
-	run->left = len + skip;
-}
-
-/* The whole stream was used, every byte once, in n messages. */
-static void run_check_all(const struct run *run, size_t total, unsigned messages)
-{
-	CHECK_INT(run->invalid, 0);
-	CHECK_INT(run->stuck, 0);
-	CHECK_INT(run->left, 0);
-	CHECK_INT(run->consumed + run->skipped, total);
-	CHECK_INT(run->completes + run->ignored, messages);
-}
-
-/* A message's human part and JSON keys. */
-static char line[4096];
-
 static const char *human(const struct message *m, bool request, bool show_secrets)
 {
-	struct output_style style = { .show_secrets = show_secrets };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	redis_protocol.human_put(&out, m, request, &style);
-	return line;
+	return decoder_human(&redis_protocol, m, request, show_secrets);
 }
 
 static const char *json(const struct message *m, bool show_secrets)
 {
-	struct output_style style = { .json = true, .show_secrets = show_secrets };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	redis_protocol.json_put(&out, m, &style);
-	return line;
+	return decoder_json(&redis_protocol, m, show_secrets);
 }
+
+/* One direction each (run_b answers run_a's requests). */
+static struct decoder_run run_a, run_b;
 
 /* redis-cli SET greeting hello */
 static const uint8_t set_request[] = {
@@ -532,9 +326,9 @@ static void test_inline(void)
 	for (int i = 0; i < 1000; i++)
 		n += (size_t)snprintf(words + n, sizeof(words) - n, " %d", i);
 	n += (size_t)snprintf(words + n, sizeof(words) - n, "\r\n");
-	run_init(&run_a, true, NULL, 0);
-	run_stream(&run_a, (const uint8_t *)words, n, SPLIT_BYTES, 0);
-	run_check_all(&run_a, n, 1);
+	decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+	decoder_run_stream(&run_a, (const uint8_t *)words, n, SPLIT_BYTES, 0);
+	decoder_run_check_all(&run_a, n, 1);
 	CHECK_INT(body(&run_a.kept[0])->n_args, 1001);
 	CHECK_STR(human(&run_a.kept[0], true, false), "RPUSH l 0 1 2 (+997 args)");
 	/* A byte at a time, each call looks at the new byte only. */
@@ -655,9 +449,9 @@ static void test_pipelined(void)
 
 	/* Split anywhere: the same two messages, each of its own size. */
 	for (unsigned seed = 0; seed < 50; seed++) {
-		run_init(&run_a, true, NULL, 0);
-		run_stream(&run_a, pipelined, sizeof(pipelined), SPLIT_SMALL, seed);
-		run_check_all(&run_a, sizeof(pipelined), 2);
+		decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+		decoder_run_stream(&run_a, pipelined, sizeof(pipelined), SPLIT_SMALL, seed);
+		decoder_run_check_all(&run_a, sizeof(pipelined), 2);
 		CHECK_INT(run_a.kept_bytes[0], 27);
 		CHECK_INT(run_a.kept_bytes[1], 20);
 		CHECK_STR(human(&run_a.kept[1], true, false), "GET a");
@@ -717,9 +511,10 @@ static void test_big_bulk(void)
 	/* Any split: one message, its bytes once, the value's first bytes shown
 	 * (from buf, or through redis_skipped when its header ended a chunk). */
 	for (unsigned seed = 0; seed < 40; seed++) {
-		run_init(&run_a, true, NULL, 0);
-		run_stream(&run_a, big, BIG_TOTAL, seed < 20 ? SPLIT_SMALL : SPLIT_RANDOM, seed);
-		run_check_all(&run_a, BIG_TOTAL, 1);
+		decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+		decoder_run_stream(&run_a, big, BIG_TOTAL, seed < 20 ? SPLIT_SMALL : SPLIT_RANDOM,
+				   seed);
+		decoder_run_check_all(&run_a, BIG_TOTAL, 1);
 		CHECK_STR(body(&run_a.kept[0])->args[1], want);
 		CHECK_INT(run_a.kept_bytes[0], BIG_TOTAL);
 	}
@@ -799,9 +594,9 @@ static void test_many_arguments(void)
 
 	CHECK(total > 65536);
 	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
-		run_init(&run_a, true, NULL, 0);
-		run_stream(&run_a, rpush, total, splits[i], (unsigned)i);
-		run_check_all(&run_a, total, 1);
+		decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+		decoder_run_stream(&run_a, rpush, total, splits[i], (unsigned)i);
+		decoder_run_check_all(&run_a, total, 1);
 		CHECK_INT(run_a.kept_bytes[0], total);
 		CHECK_INT(body(&run_a.kept[0])->n_args, 8001);
 		CHECK_STR(human(&run_a.kept[0], true, false), "RPUSH list v0 v1 v2 (+7997 args)");
@@ -857,9 +652,9 @@ static void test_huge_array(void)
 	clock_t start = clock();
 
 	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
-		run_init(&run_a, false, NULL, 0);
-		run_stream(&run_a, huge, total, splits[i], (unsigned)i + 7);
-		run_check_all(&run_a, total, 1);
+		decoder_run_init(&run_a, &redis_protocol, false, NULL, 0);
+		decoder_run_stream(&run_a, huge, total, splits[i], (unsigned)i + 7);
+		decoder_run_check_all(&run_a, total, 1);
 		CHECK_INT(run_a.kept_bytes[0], total);
 		CHECK_INT(body(&run_a.kept[0])->n_elements, HUGE_ELEMENTS);
 		CHECK_STR(human(&run_a.kept[0], false, false),
@@ -892,9 +687,10 @@ static void test_nested_big(void)
 		total += (size_t)snprintf((char *)nested + total, cap - total, "\r\n:%d\r\n*0\r\n", i);
 	}
 	for (unsigned seed = 0; seed < 6; seed++) {
-		run_init(&run_a, false, NULL, 0);
-		run_stream(&run_a, nested, total, seed < 3 ? SPLIT_RANDOM : SPLIT_SMALL, seed);
-		run_check_all(&run_a, total, 1);
+		decoder_run_init(&run_a, &redis_protocol, false, NULL, 0);
+		decoder_run_stream(&run_a, nested, total, seed < 3 ? SPLIT_RANDOM : SPLIT_SMALL,
+				   seed);
+		decoder_run_check_all(&run_a, total, 1);
 		CHECK(run_a.skipped > 0);
 		CHECK_STR(human(&run_a.kept[0], false, false),
 			  "array of 1000 [array of 3, array of 3, array of 3, array of 3, ...]");
@@ -909,9 +705,9 @@ static void test_nested_big(void)
 	memset(want, 'y', 60);
 	memcpy(want + 60, "...", 4);
 	for (unsigned seed = 0; seed < 40; seed++) {
-		run_init(&run_a, false, NULL, 0);
-		run_stream(&run_a, nested, total, SPLIT_SMALL, seed);
-		run_check_all(&run_a, total, 1);
+		decoder_run_init(&run_a, &redis_protocol, false, NULL, 0);
+		decoder_run_stream(&run_a, nested, total, SPLIT_SMALL, seed);
+		decoder_run_check_all(&run_a, total, 1);
 		CHECK_STR(body(&run_a.kept[0])->elements[0], want);
 	}
 	free(nested);
@@ -984,23 +780,23 @@ static void test_drip(void)
 	line_bytes[0] = '+';
 	memset(line_bytes + 1, 'a', n - 3);
 	memcpy(line_bytes + n - 2, "\r\n", 2);
-	run_init(&run_a, false, NULL, 0);
-	run_stream(&run_a, line_bytes, n, SPLIT_BYTES, 0);
-	run_check_all(&run_a, n, 1);
+	decoder_run_init(&run_a, &redis_protocol, false, NULL, 0);
+	decoder_run_stream(&run_a, line_bytes, n, SPLIT_BYTES, 0);
+	decoder_run_check_all(&run_a, n, 1);
 	CHECK_INT(run_a.calls, n);
 
 	/* The same line as an array's element, and as an inline command. */
 	static uint8_t element[60007];
 	memcpy(element, "*1\r\n", 4);
 	memcpy(element + 4, line_bytes, n);
-	run_init(&run_a, false, NULL, 0);
-	run_stream(&run_a, element, sizeof(element), SPLIT_BYTES, 0);
-	run_check_all(&run_a, sizeof(element), 1);
+	decoder_run_init(&run_a, &redis_protocol, false, NULL, 0);
+	decoder_run_stream(&run_a, element, sizeof(element), SPLIT_BYTES, 0);
+	decoder_run_check_all(&run_a, sizeof(element), 1);
 
 	memcpy(line_bytes, "ECHO ", 5);
-	run_init(&run_a, true, NULL, 0);
-	run_stream(&run_a, line_bytes, n, SPLIT_BYTES, 0);
-	run_check_all(&run_a, n, 1);
+	decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+	decoder_run_stream(&run_a, line_bytes, n, SPLIT_BYTES, 0);
+	decoder_run_check_all(&run_a, n, 1);
 	CHECK_STR(body(&run_a.kept[0])->command, "ECHO");
 	/* Quadratic would be 3 x 1.8 billion byte visits. */
 	CHECK((double)(clock() - start) / CLOCKS_PER_SEC < 1.0);
@@ -1047,10 +843,10 @@ static void test_secrets(void)
 		size_t n = strlen(c->bytes);
 
 		for (int split = 0; split < 2; split++) {
-			run_init(&run_a, c->from_client, NULL, 0);
-			run_stream(&run_a, (const uint8_t *)c->bytes, n,
-				   split ? SPLIT_BYTES : SPLIT_WHOLE, 0);
-			run_check_all(&run_a, n, 1);
+			decoder_run_init(&run_a, &redis_protocol, c->from_client, NULL, 0);
+			decoder_run_stream(&run_a, (const uint8_t *)c->bytes, n,
+					   split ? SPLIT_BYTES : SPLIT_WHOLE, 0);
+			decoder_run_check_all(&run_a, n, 1);
 			CHECK_STR(human(&run_a.kept[0], true, false), c->masked);
 			CHECK_STR(human(&run_a.kept[0], true, true), c->shown);
 			CHECK_INT(run_a.n_secrets, c->n_secrets);
@@ -1062,8 +858,9 @@ static void test_secrets(void)
 		}
 	}
 	/* JSON masks too. */
-	run_init(&run_a, true, NULL, 0);
-	run_stream(&run_a, TEXT("*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$2\r\npw\r\n"), SPLIT_WHOLE, 0);
+	decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+	decoder_run_stream(&run_a, TEXT("*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$2\r\npw\r\n"),
+			   SPLIT_WHOLE, 0);
 	CHECK_STR(json(&run_a.kept[0], false),
 		  ",\"command\":\"AUTH\",\"args\":[\"***\",\"***\"],\"n_args\":2");
 	CHECK_STR(json(&run_a.kept[0], true),
@@ -1090,12 +887,12 @@ static void conversation(const char *const *const *commands, const int *counts, 
 
 	for (int i = 0; i < n_commands; i++)
 		len += command_build(requests + len, sizeof(requests) - len, commands[i], counts[i]);
-	run_init(&run_a, true, NULL, 0);
-	run_stream(&run_a, (const uint8_t *)requests, len, split, seed);
-	run_check_all(&run_a, len, (unsigned)n_commands);
-	run_init(&run_b, false, run_a.kept, run_a.completes);
+	decoder_run_init(&run_a, &redis_protocol, true, NULL, 0);
+	decoder_run_stream(&run_a, (const uint8_t *)requests, len, split, seed);
+	decoder_run_check_all(&run_a, len, (unsigned)n_commands);
+	decoder_run_init(&run_b, &redis_protocol, false, run_a.kept, run_a.completes);
 	run_b.flags = flags;
-	run_stream(&run_b, (const uint8_t *)replies, strlen(replies), split, seed);
+	decoder_run_stream(&run_b, (const uint8_t *)replies, strlen(replies), split, seed);
 }
 
 static void test_pubsub(void)
@@ -1126,21 +923,21 @@ static void test_pubsub(void)
 
 	for (unsigned seed = 0; seed < 30; seed++) {
 		conversation(commands, counts, 6, replies, seed ? SPLIT_SMALL : SPLIT_WHOLE, seed, 0);
-		run_check_all(&run_b, strlen(replies), 8);
+		decoder_run_check_all(&run_b, strlen(replies), 8);
 		CHECK_INT(run_b.unsolicited, 2);
 		CHECK_INT(run_b.next_request, 6); /* every request answered, once */
 		CHECK_INT(run_b.flags, 0);        /* nothing subscribed at the end */
 		CHECK_STR(human(&run_b.kept[0], false, false), "subscribe confirmed 3, 3 subscriptions");
-		CHECK(!run_b.kept_unsolicited[0]);
+		CHECK(!run_b.kept_result[0].unsolicited);
 		CHECK_INT(run_b.kept_bytes[0], 3 * 30);
-		CHECK(run_b.kept_unsolicited[1]);
+		CHECK(run_b.kept_result[1].unsolicited);
 		CHECK_STR(human(&run_b.kept[1], false, false), "push message a \"hello\"");
 		CHECK_STR(human(&run_b.kept[2], false, false), "array of 2 [\"pong\", \"\"]");
 		CHECK_STR(human(&run_b.kept[3], false, false),
 			  "unsubscribe confirmed 3, 0 subscriptions");
 		CHECK_STR(human(&run_b.kept[4], false, false),
 			  "psubscribe confirmed 1, 1 subscription");
-		CHECK(run_b.kept_unsolicited[5]);
+		CHECK(run_b.kept_result[5].unsolicited);
 		CHECK_STR(human(&run_b.kept[5], false, false), "push pmessage n* news \"hi\"");
 		CHECK_STR(human(&run_b.kept[6], false, false),
 			  "punsubscribe confirmed 1, 0 subscriptions");
@@ -1191,17 +988,17 @@ static void test_resp3_push(void)
 		 "*3\r\n$7\r\nmessage\r\n$1\r\nx\r\n$1\r\ny\r\n");     /* LRANGE's: a list */
 	for (unsigned seed = 0; seed < 20; seed++) {
 		conversation(commands, counts, 4, replies, seed ? SPLIT_SMALL : SPLIT_WHOLE, seed, 0);
-		run_check_all(&run_b, strlen(replies), 6);
+		decoder_run_check_all(&run_b, strlen(replies), 6);
 		CHECK_INT(run_b.unsolicited, 2);
 		CHECK_INT(run_b.next_request, 4);
 		CHECK(run_b.flags & REDIS_FLAG_RESP3);
 		CHECK_STR(human(&run_b.kept[1], false, false), "subscribe confirmed 1, 1 subscription");
-		CHECK(run_b.kept_unsolicited[2]);
+		CHECK(run_b.kept_result[2].unsolicited);
 		CHECK_STR(human(&run_b.kept[2], false, false), "push message x \"hi\"");
-		CHECK(run_b.kept_unsolicited[3]);
+		CHECK(run_b.kept_result[3].unsolicited);
 		CHECK_STR(human(&run_b.kept[3], false, false), "push invalidate array of 1");
 		CHECK_STR(human(&run_b.kept[4], false, false), "bulk \"v\"");
-		CHECK(!run_b.kept_unsolicited[5]);
+		CHECK(!run_b.kept_result[5].unsolicited);
 		CHECK_STR(human(&run_b.kept[5], false, false),
 			  "array of 3 [\"message\", \"x\", \"y\"]");
 	}
@@ -1224,7 +1021,7 @@ static void test_multi_exec(void)
 
 	conversation(commands, counts, 4, "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:1\r\n",
 		     SPLIT_BYTES, 0, 0);
-	run_check_all(&run_b, 36, 4);
+	decoder_run_check_all(&run_b, 36, 4);
 	CHECK_STR(human(&run_a.kept[0], true, false), "MULTI");
 	CHECK_STR(human(&run_b.kept[0], false, false), "OK");
 	CHECK_STR(human(&run_b.kept[1], false, false), "QUEUED");
@@ -1242,17 +1039,18 @@ static void test_prefixes_and_flips(void)
 		uint8_t copy[512];
 
 		for (size_t cut = 0; cut < f->len; cut++) {
-			run_init(&run_a, f->from_client, NULL, 0);
-			run_stream(&run_a, f->buf, cut, SPLIT_WHOLE, 0);
+			decoder_run_init(&run_a, &redis_protocol, f->from_client, NULL, 0);
+			decoder_run_stream(&run_a, f->buf, cut, SPLIT_WHOLE, 0);
 			if (run_a.invalid || run_a.completes)
 				fprintf(stderr, "%s: prefix of %zu bytes\n", f->name, cut);
 			CHECK_INT(run_a.invalid, 0);
 			CHECK_INT(run_a.completes, 0);
 		}
 		for (unsigned seed = 0; seed < 8; seed++) {
-			run_init(&run_a, f->from_client, NULL, 0);
-			run_stream(&run_a, f->buf, f->len, seed ? SPLIT_SMALL : SPLIT_BYTES, seed);
-			run_check_all(&run_a, f->len, 1);
+			decoder_run_init(&run_a, &redis_protocol, f->from_client, NULL, 0);
+			decoder_run_stream(&run_a, f->buf, f->len, seed ? SPLIT_SMALL : SPLIT_BYTES,
+					   seed);
+			decoder_run_check_all(&run_a, f->len, 1);
 		}
 		/* Every CR and LF of a RESP message is structure. */
 		for (size_t at = 0; at < f->len && f->len <= sizeof(copy); at++) {
@@ -1261,8 +1059,8 @@ static void test_prefixes_and_flips(void)
 				continue;
 			memcpy(copy, f->buf, f->len);
 			copy[at] ^= 0x01;
-			run_init(&run_a, f->from_client, NULL, 0);
-			run_stream(&run_a, copy, f->len, SPLIT_WHOLE, 0);
+			decoder_run_init(&run_a, &redis_protocol, f->from_client, NULL, 0);
+			decoder_run_stream(&run_a, copy, f->len, SPLIT_WHOLE, 0);
 			if (!run_a.invalid)
 				fprintf(stderr, "%s: flipping byte %zu is not invalid\n", f->name, at);
 			CHECK_INT(run_a.invalid, 1);
@@ -1274,11 +1072,11 @@ static void test_prefixes_and_flips(void)
 				uint8_t *flipped = exact_copy(f->buf, f->len);
 
 				flipped[at] ^= masks[m];
-				run_init(&run_a, f->from_client, NULL, 0);
-				run_stream(&run_a, flipped, f->len, SPLIT_WHOLE, 0);
+				decoder_run_init(&run_a, &redis_protocol, f->from_client, NULL, 0);
+				decoder_run_stream(&run_a, flipped, f->len, SPLIT_WHOLE, 0);
 				free(flipped);
 				CHECK(run_a.consumed <= f->len);
-				for (unsigned k = 0; k < run_a.completes && k < RUN_KEPT; k++) {
+				for (unsigned k = 0; k < decoder_run_kept(&run_a); k++) {
 					const struct redis_message *r = body(&run_a.kept[k]);
 
 					CHECK(text_terminated(r->command, sizeof(r->command)));

@@ -25,128 +25,27 @@ static const struct ssh_message *body(const struct message *m)
 	return PROTOCOL_BODY_CONST(m, struct ssh_message);
 }
 
-enum split {
-	SPLIT_WHOLE,
-	SPLIT_BYTES,
-	SPLIT_RANDOM,
-};
+static struct decoder_run run;
 
-struct run {
-	bool from_client;
-	uint32_t *flags;
-	struct message kept[4];
-	enum stream_after after[4];
-	unsigned completes, ignored, invalid, stuck;
-	uint64_t consumed, skipped, left;
-};
-
-static struct run run;
-static uint8_t run_buf[1u << 16];
-static struct message run_msg;
-
-static unsigned lcg(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return (*seed >> 8) & 0xffffff;
-}
-
-/* One direction through ssh_parse, as the engine drives it. */
+/* One direction through ssh_parse, as the engine drives it (decoder_test.h),
+ * SPLIT_RANDOM's reads of 1..700 bytes; *flags is the connection's. */
 static void run_stream(bool from_client, uint32_t *flags, const uint8_t *data, size_t total,
 		       enum split split, unsigned seed)
 {
-	size_t len = 0, seen = 0, fed = 0;
-	uint64_t skip = 0;
-
-	memset(&run, 0, sizeof(run));
-	memset(&run_msg, 0, sizeof(run_msg));
-	run.from_client = from_client;
-	run.flags = flags;
-	run_msg.protocol = &ssh_protocol;
-	while (fed < total && !run.invalid && !run.stuck) {
-		size_t chunk = split == SPLIT_WHOLE ? total :
-			       split == SPLIT_BYTES ? 1 : 1 + lcg(&seed) % 700;
-		const uint8_t *in = data + fed;
-
-		if (chunk > total - fed)
-			chunk = total - fed;
-		fed += chunk;
-		if (skip) {
-			size_t s = skip < chunk ? (size_t)skip : chunk;
-
-			in += s;
-			chunk -= s;
-			skip -= s;
-		}
-		memcpy(run_buf + len, in, chunk);
-		len += chunk;
-		while (len && !skip) {
-			struct parse_ctx ctx = { .from_client = from_client, .stream = true,
-						 .seen = seen, .conn_flags = flags };
-			struct parse_result r = ssh_parse(run_buf, len, &ctx, &run_msg);
-
-			CHECK(r.consumed <= len);
-			if (r.state == PARSE_NEED_MORE) {
-				seen = len;
-				break;
-			}
-			if (r.state == PARSE_INVALID) {
-				run.invalid++;
-				return;
-			}
-			seen = 0;
-			if (r.state == PARSE_CONTINUE && !r.consumed && !r.skip) {
-				run.stuck++;
-				return;
-			}
-			memmove(run_buf, run_buf + r.consumed, len - r.consumed);
-			len -= r.consumed;
-			run.consumed += r.consumed;
-			run.skipped += r.skip;
-			skip = r.skip;
-			{
-				size_t held = skip < len ? (size_t)skip : len;
-
-				memmove(run_buf, run_buf + held, len - held);
-				len -= held;
-				skip -= held;
-			}
-			if (r.state == PARSE_CONTINUE)
-				continue;
-			if (r.state == PARSE_IGNORED) {
-				run.ignored++;
-			} else {
-				if (run.completes < 4) {
-					run.kept[run.completes] = run_msg;
-					run.after[run.completes] = r.after;
-				}
-				run.completes++;
-			}
-			memset(run_msg.body, 0, sizeof(run_msg.body));
-		}
-	}
-	run.left = len + skip;
+	decoder_run_init(&run, &ssh_protocol, from_client, NULL, 0);
+	run.conn_flags = flags;
+	run.random_max = 700;
+	decoder_run_stream(&run, data, total, split, seed);
 }
-
-static char line[8192];
 
 static const char *human(const struct message *m, bool request)
 {
-	struct output_style style = { 0 };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	ssh_protocol.human_put(&out, m, request, &style);
-	return line;
+	return decoder_human(&ssh_protocol, m, request, false);
 }
 
 static const char *json(const struct message *m)
 {
-	struct output_style style = { .json = true };
-	struct strbuf out;
-
-	strbuf_init(&out, line, sizeof(line));
-	ssh_protocol.json_put(&out, m, &style);
-	return line;
+	return decoder_json(&ssh_protocol, m, false);
 }
 
 static uint8_t *seed(const char *name, size_t *len)
@@ -185,6 +84,7 @@ static void test_exchange(void)
 	for (unsigned k = 0; k < 6; k++) {
 		enum split split = k == 0 ? SPLIT_WHOLE : k == 1 ? SPLIT_BYTES : SPLIT_RANDOM;
 		uint32_t flags = 0;
+		char tail[256];
 		struct strbuf out;
 
 		/* Either side may finish first: the second says encrypted. */
@@ -198,7 +98,8 @@ static void test_exchange(void)
 			CHECK_INT(run.left, 0);
 			CHECK_INT(run.completes, 1);
 			CHECK_INT(run.consumed + run.skipped, from_client ? c_len : s_len);
-			CHECK_INT(run.after[0], side == 1 ? STREAM_ENCRYPTED : STREAM_GOES_ON);
+			CHECK_INT(run.kept_result[0].after,
+				  side == 1 ? STREAM_ENCRYPTED : STREAM_GOES_ON);
 			(from_client ? &client : &server)[0] = run.kept[0];
 		}
 		CHECK_STR(body(&client)->banner, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10");
@@ -214,9 +115,9 @@ static void test_exchange(void)
 		CHECK(strstr(body(&server)->host_key, "ssh-ed25519") != NULL);
 		CHECK(!strncmp(body(&client)->ciphers, "chacha20-poly1305@openssh.com,", 30));
 		CHECK_INT(body(&client)->first_packet, 20);
-		strbuf_init(&out, line, sizeof(line));
+		strbuf_init(&out, tail, sizeof(tail));
 		ssh_protocol.exchange_tail(&out, &client, &server);
-		CHECK_STR(line, "  kex=sntrup761x25519-sha512 host_key=ssh-ed25519 "
+		CHECK_STR(tail, "  kex=sntrup761x25519-sha512 host_key=ssh-ed25519 "
 				"cipher=chacha20-poly1305@openssh.com");
 		/* The key exchange after: passed over, not messages. */
 		run_stream(true, &flags, TEXT("\x00\x00\x00\x0c\x0a\x15\x00\x00\x00\x00\x00\x00\x00\x00"
@@ -298,7 +199,7 @@ static void test_other_lines_and_refusals(void)
 			run_stream(true, &flags, flipped, c_len, SPLIT_WHOLE, 0);
 			free(flipped);
 			CHECK(run.consumed <= c_len);
-			for (unsigned i = 0; i < run.completes && i < 4; i++)
+			for (unsigned i = 0; i < decoder_run_kept(&run); i++)
 				texts_check(&run.kept[i]);
 		}
 	}
