@@ -506,6 +506,14 @@ static void test_big_publish(void)
 	}
 }
 
+/* One call on an exact-size copy, on a connection at this level. */
+static struct parse_result parse_at_level(const uint8_t *buf, size_t len, bool from_client,
+					  uint32_t level, struct message *m)
+{
+	decoder_test_flags = level;
+	return parse_exact(mqtt_parse, buf, len, from_client, NULL, m);
+}
+
 /* Every proper prefix of every packet: NEED_MORE, or for a PUBLISH whose
  * header is there, COMPLETE with the rest skipped. */
 static void prefixes_check(const uint8_t *data, size_t total, bool from_client, uint32_t level)
@@ -514,31 +522,19 @@ static void prefixes_check(const uint8_t *data, size_t total, bool from_client, 
 
 	while (at < total) {
 		struct message m;
-		struct parse_ctx ctx = decoder_ctx(from_client, NULL);
-		uint32_t flags = level;
 		struct parse_result whole;
 		size_t size;
 
-		ctx.conn_flags = &flags;
 		memset(&m, 0, sizeof(m));
-		whole = mqtt_parse(data + at, total - at, &ctx, &m);
+		whole = parse_at_level(data + at, total - at, from_client, level, &m);
 		CHECK_INT(whole.state, PARSE_COMPLETE);
 		if (whole.state != PARSE_COMPLETE)
 			return;
 		size = whole.consumed + (size_t)whole.skip;
 		for (size_t cut = 0; cut < size; cut++) {
-			struct parse_result r;
+			struct parse_result r =
+				parse_at_level(data + at, cut, from_client, level, &m);
 
-			flags = level;
-			r = parse_exact(mqtt_parse, data + at, cut, from_client, NULL, &m);
-			(void)r;
-			ctx = decoder_ctx(from_client, NULL);
-			ctx.conn_flags = &flags;
-			{
-				uint8_t *copy = exact_copy(data + at, cut);
-				r = mqtt_parse(copy, cut, &ctx, &m);
-				free(copy);
-			}
 			if (r.state == PARSE_NEED_MORE) {
 				CHECK(!r.consumed && !r.skip);
 				continue;
@@ -572,14 +568,11 @@ static void flips_check(const uint8_t *data, size_t total, bool from_client, uin
 	struct message m;
 
 	while (at < total) {
-		struct parse_ctx ctx = decoder_ctx(from_client, NULL);
-		uint32_t flags = level;
 		struct parse_result whole;
 		size_t size;
 
-		ctx.conn_flags = &flags;
 		memset(&m, 0, sizeof(m));
-		whole = mqtt_parse(data + at, total - at, &ctx, &m);
+		whole = parse_at_level(data + at, total - at, from_client, level, &m);
 		size = whole.consumed + (size_t)whole.skip;
 		decoder_test_flags = level;
 		flips_check_decoder(mqtt_parse, data + at, size, from_client, NULL, &m, texts_check);
@@ -605,8 +598,7 @@ static enum parse_state state_of(const void *bytes, size_t len, bool from_client
 	struct message m;
 
 	memset(&m, 0, sizeof(m));
-	decoder_test_flags = level;
-	return parse_exact(mqtt_parse, bytes, len, from_client, NULL, &m).state;
+	return parse_at_level(bytes, len, from_client, level, &m).state;
 }
 
 static void test_invalid(void)
