@@ -539,6 +539,25 @@ static size_t stream_client_len, stream_server_len;
 
 /* --- tests --- */
 
+/* One side's stream: its n messages as expected, each its fixture's size,
+ * those reported alone named by their sender. */
+static void side_check(bool from_client, const uint8_t *stream, size_t len,
+		       const struct fixture *messages, const char *const *expected, unsigned n,
+		       enum split split, unsigned seed)
+{
+	const char *sender = from_client ? "client " : "server ";
+
+	run_init(&run_a, from_client, &conn_state);
+	decoder_run_stream(&run_a, stream, len, split, seed);
+	decoder_run_check_all(&run_a, len, n);
+	for (unsigned i = 0; i < n && i < run_a.completes; i++) {
+		CHECK_STR(human(&run_a.kept[i], false), expected[i]);
+		CHECK_INT(run_a.kept_bytes[i], messages[i].len);
+		CHECK_INT(run_a.kept_result[i].role == ROLE_ALONE,
+			  !strncmp(expected[i], sender, 7));
+	}
+}
+
 /* Every message of both sides, whole, byte at a time and in random splits,
  * against what pika and RabbitMQ sent. */
 static void test_session(void)
@@ -552,18 +571,8 @@ static void test_session(void)
 	for (size_t s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
 		for (unsigned seed = 0; seed < (splits[s] >= SPLIT_SMALL ? 6u : 1u); seed++) {
 			memset(&conn_state, 0, sizeof(conn_state));
-			run_init(&run_a, true, &conn_state);
-			decoder_run_stream(&run_a, stream_client, stream_client_len, splits[s],
-					   seed);
-			decoder_run_check_all(&run_a, stream_client_len, N_CLIENT);
-			for (unsigned i = 0; i < N_CLIENT && i < run_a.completes; i++) {
-				const char *want = client_expected[i];
-
-				CHECK_STR(human(&run_a.kept[i], false), want);
-				CHECK_INT(run_a.kept_bytes[i], client_messages[i].len);
-				CHECK_INT(run_a.kept_result[i].role == ROLE_ALONE,
-					  !strncmp(want, "client ", 7));
-			}
+			side_check(true, stream_client, stream_client_len, client_messages,
+				   client_expected, N_CLIENT, splits[s], seed);
 			/* The start-ok response, "\0guest\0guest", is the one secret. */
 			CHECK_INT(run_a.n_secrets, 1);
 			CHECK_INT(run_a.secret_len[0], 12);
@@ -572,18 +581,8 @@ static void test_session(void)
 			 * by the channel.close (not fed here), the rest are open. */
 			CHECK_INT(conn_state.waiting[1], 7);
 
-			run_init(&run_a, false, &conn_state);
-			decoder_run_stream(&run_a, stream_server, stream_server_len, splits[s],
-					   seed);
-			decoder_run_check_all(&run_a, stream_server_len, N_SERVER);
-			for (unsigned i = 0; i < N_SERVER && i < run_a.completes; i++) {
-				const char *want = server_expected[i];
-
-				CHECK_STR(human(&run_a.kept[i], false), want);
-				CHECK_INT(run_a.kept_bytes[i], server_messages[i].len);
-				CHECK_INT(run_a.kept_result[i].role == ROLE_ALONE,
-					  !strncmp(want, "server ", 7));
-			}
+			side_check(false, stream_server, stream_server_len, server_messages,
+				   server_expected, N_SERVER, splits[s], seed);
 			CHECK_INT(run_a.n_secrets, 0);
 			/* Each request counted was answered, but the ch2 basic.get of
 			 * the 1 MiB message (its get-ok is not in these fixtures). */
