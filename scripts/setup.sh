@@ -25,7 +25,7 @@ packages=(
     # HTTP/2 and gRPC test peers: nghttpd, nghttp, h2load, grpcio
     nghttp2-server nghttp2-client python3-grpcio python3-h2
     # database and broker peers: MariaDB, memcached, MQTT, AMQP
-    mariadb-server mariadb-client python3-pymysql
+    mariadb-server mariadb-client python3-pymysql libmariadb-dev
     memcached libmemcached-tools python3-pymemcache
     mosquitto mosquitto-clients python3-paho-mqtt
     rabbitmq-server amqp-tools python3-pika

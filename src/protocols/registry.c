@@ -9,6 +9,7 @@
 #include "protocols/http2.h"
 #include "protocols/memcached.h"
 #include "protocols/mqtt.h"
+#include "protocols/mysql.h"
 #include "protocols/postgres.h"
 #include "protocols/redis.h"
 #include "protocols/ssh.h"
@@ -18,6 +19,7 @@ const struct protocol *const protocol_registry[] = {
 	&http2_protocol,
 	&tls_protocol,
 	&ssh_protocol,
+	&mysql_protocol,
 	&postgres_protocol,
 	&mqtt_protocol,
 	&amqp_protocol,
