@@ -440,12 +440,13 @@ static struct parse_result login_parse(const struct packet *pk, const struct par
 		my->have_auth = n > 0;
 		auth_len = 0;
 	}
+	if (auth_len > c.end - c.at)
+		return invalid();
 	if (auth_len) {
 		parse_secret(ctx, MYSQL_HEADER + c.at, (size_t)auth_len);
 		my->have_auth = true;
 	}
-	if (!cursor_skip(&c, auth_len))
-		return invalid();
+	cursor_skip(&c, auth_len);
 	if ((caps & CAP_CONNECT_WITH_DB) && c.at < c.end)
 		cursor_text(&c, my->database, sizeof(my->database));
 	if ((caps & CAP_PLUGIN_AUTH) && c.at < c.end)
@@ -748,32 +749,23 @@ static struct parse_result command_parse(const struct packet *pk, const struct p
 	command = pk->p[0];
 	if (!mysql_command_name(command))
 		return invalid();
-	my->kind = MYSQL_COMMAND;
-	my->command = command;
-	my->seq = pk->seq;
+	/* Nothing is kept until the fields are in: the call is made again. */
 	switch (command) {
 	case MYSQL_COM_QUERY:
 	case MYSQL_COM_STMT_PREPARE:
 		if (!fields_in(pk) && pk->avail < sizeof(my->query))
 			return need_more();
-		query_keep(pk, my);
 		break;
 	case MYSQL_COM_INIT_DB:
 	case MYSQL_COM_FIELD_LIST:
 		if (!fields_in(pk))
 			return need_more();
-		c = cursor_of(pk, 1);
-		if (command == MYSQL_COM_INIT_DB)
-			text_cut(my->database, sizeof(my->database), pk->p + 1, pk->avail - 1);
-		else
-			cursor_text(&c, my->query, sizeof(my->query)); /* the table */
 		break;
 	case MYSQL_COM_STMT_EXECUTE:
 		if (pk->len < 10)
 			return invalid();
 		if (!fields_in(pk))
 			return need_more();
-		execute_parse(pk, ctx, my);
 		break;
 	case MYSQL_COM_STMT_CLOSE:
 	case MYSQL_COM_STMT_RESET:
@@ -782,13 +774,49 @@ static struct parse_result command_parse(const struct packet *pk, const struct p
 	case MYSQL_COM_PROCESS_KILL:
 		if (pk->len < 5)
 			return invalid();
-		if (pk->avail < 5 + (command == MYSQL_COM_STMT_FETCH ? 4u : 0u) &&
+		if (pk->avail < 5u + (command == MYSQL_COM_STMT_FETCH		  ? 4u
+				      : command == MYSQL_COM_STMT_SEND_LONG_DATA ? 2u
+										 : 0u) &&
 		    pk->avail < pk->len)
 			return need_more();
+		break;
+	case MYSQL_COM_CHANGE_USER:
+		if (pk->len > MYSQL_LOGIN_MAX)
+			return invalid();
+		if (!pk->whole)
+			return need_more();
+		break;
+	default:
+		break;
+	}
+	my->kind = MYSQL_COMMAND;
+	my->command = command;
+	my->seq = pk->seq;
+	switch (command) {
+	case MYSQL_COM_QUERY:
+	case MYSQL_COM_STMT_PREPARE:
+		query_keep(pk, my);
+		break;
+	case MYSQL_COM_INIT_DB:
+	case MYSQL_COM_FIELD_LIST:
+		c = cursor_of(pk, 1);
+		if (command == MYSQL_COM_INIT_DB)
+			text_cut(my->database, sizeof(my->database), pk->p + 1, pk->avail - 1);
+		else
+			cursor_text(&c, my->query, sizeof(my->query)); /* the table */
+		break;
+	case MYSQL_COM_STMT_EXECUTE:
+		execute_parse(pk, ctx, my);
+		break;
+	case MYSQL_COM_STMT_CLOSE:
+	case MYSQL_COM_STMT_RESET:
+	case MYSQL_COM_STMT_SEND_LONG_DATA:
+	case MYSQL_COM_STMT_FETCH:
+	case MYSQL_COM_PROCESS_KILL:
 		my->statement_id = le32(pk->p + 1);
-		if (command == MYSQL_COM_STMT_FETCH && pk->len >= 9)
+		if (command == MYSQL_COM_STMT_FETCH && pk->avail >= 9)
 			my->fetch_rows = le32(pk->p + 5);
-		if (command == MYSQL_COM_STMT_SEND_LONG_DATA && pk->len >= 7)
+		if (command == MYSQL_COM_STMT_SEND_LONG_DATA && pk->avail >= 7)
 			my->fetch_rows = le16(pk->p + 5); /* the parameter's number */
 		if (command == MYSQL_COM_STMT_CLOSE) {
 			struct mysql_statement *st = statement_find(ctx, my->statement_id);
@@ -804,11 +832,6 @@ static struct parse_result command_parse(const struct packet *pk, const struct p
 	case MYSQL_COM_CHANGE_USER: {
 		uint64_t auth_len = 0;
 
-		if (!pk->whole) {
-			if (pk->len > MYSQL_LOGIN_MAX)
-				return invalid();
-			return need_more();
-		}
 		c = cursor_of(pk, 1);
 		cursor_text(&c, my->user, sizeof(my->user));
 		if (cursor_fixed(&c, 1, &auth_len) && auth_len) {
@@ -840,7 +863,6 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len,
 
 	if (!header_read(buf, len, &pk))
 		return need_more();
-	my->packets++;
 	if (my->continued) /* the rest of a payload of 16 MiB - 1 */
 		return request_end(&pk, my);
 	if (my->kind == MYSQL_INFILE_DATA || (my->kind == MYSQL_NONE && (flags & FLAG_INFILE))) {
@@ -854,6 +876,8 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len,
 	}
 	if (my->kind != MYSQL_NONE)
 		return invalid();
+	if (!pk.avail && pk.len)
+		return need_more();
 	if (pk.seq == 0) {
 		struct parse_result result = command_parse(&pk, ctx, my);
 
@@ -1125,7 +1149,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 	if (!header_read(buf, len, &pk))
 		return need_more();
 	if (my->continued) { /* the rest of a row of 16 MiB - 1 or more */
-		my->packets++;
 		my->row_bytes += pk.len;
 		my->continued = pk.len == MYSQL_MAX_PAYLOAD;
 		return packet_take(PARSE_CONTINUE, &pk);
@@ -1137,17 +1160,11 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 	if (my->kind == MYSQL_NONE) {
 		my->seq = pk.seq;
 		if (!ctx->request && pk.seq == 0 && !(flags & FLAG_GREETED)) {
-			if (pk.p[0] == 0x0a) {
-				struct parse_result result = greeting_parse(&pk, ctx, my);
-
-				if (result.state != PARSE_NEED_MORE)
-					my->packets++;
-				return result;
-			}
+			if (pk.p[0] == 0x0a)
+				return greeting_parse(&pk, ctx, my);
 			if (pk.p[0] == 0xff) { /* refused before the greeting */
 				if (!fields_in(&pk))
 					return need_more();
-				my->packets++;
 				err_read(&pk, my);
 				my->kind = MYSQL_ERR;
 				return alone(packet_take(PARSE_COMPLETE, &pk));
@@ -1160,7 +1177,15 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 			     command == MYSQL_COM_CHANGE_USER || my->kind == MYSQL_AUTH_MORE ||
 			     (!ctx->request && !(flags & FLAG_COMMANDS) && (flags & FLAG_GREETED));
 		struct parse_result result;
+		uint8_t first = pk.p[0];
 
+		/* What the first byte may be, checked before waiting for more. */
+		if (login && first != 0x00 && first != 0xff && first != 0xfe && first != 0x01)
+			return invalid();
+		if (!login && (command == MYSQL_COM_QUERY || command == MYSQL_COM_STMT_EXECUTE ||
+			       command == 0xff) &&
+		    first != 0x00 && first != 0xff && first != 0xfe && first != 0xfb && pk.len > 10)
+			return invalid(); /* a column count is at most 10 bytes */
 		if (!fields_in(&pk))
 			return need_more();
 		if (login) {
@@ -1246,17 +1271,12 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 			}
 			result = packet_take(PARSE_COMPLETE, &pk);
 		}
-		if (result.state != PARSE_NEED_MORE && result.state != PARSE_INVALID)
-			my->packets++;
 		return result;
 	}
-	my->packets++;
 	switch (my->phase) {
 	case MYSQL_PHASE_FIRST: /* the next result of several */
-		if (!fields_in(&pk)) {
-			my->packets--;
+		if (!fields_in(&pk))
 			return need_more();
-		}
 		return result_first(&pk, false, false, ctx, my);
 	case MYSQL_PHASE_COLUMNS:
 		if (!definition_ok(&pk))
@@ -1266,10 +1286,8 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 		return packet_take(PARSE_CONTINUE, &pk);
 	case MYSQL_PHASE_COLUMNS_EOF:
 		if (is_eof(&pk)) {
-			if (!pk.whole) {
-				my->packets--;
+			if (!pk.whole)
 				return need_more();
-			}
 			eof_read(&pk, my);
 			my->phase = MYSQL_PHASE_ROWS;
 			/* A cursor was opened: the rows come with COM_STMT_FETCH. */
@@ -1282,10 +1300,8 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 		/* fall through */
 	case MYSQL_PHASE_ROWS:
 		if (is_terminator(&pk)) {
-			if (!pk.whole) {
-				my->packets--;
+			if (!pk.whole)
 				return need_more();
-			}
 			if (pk.len == MYSQL_EOF_LEN)
 				eof_read(&pk, my);
 			else if (!ok_read(&pk, my))
@@ -1293,10 +1309,8 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 			return result_end(&pk, my);
 		}
 		if (pk.p[0] == 0xff && pk.len < MYSQL_MAX_PAYLOAD) {
-			if (!fields_in(&pk)) {
-				my->packets--;
+			if (!fields_in(&pk))
 				return need_more();
-			}
 			err_read(&pk, my);
 			my->kind = MYSQL_ERR;
 			return packet_take(PARSE_COMPLETE, &pk);
@@ -1332,10 +1346,8 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 	case MYSQL_PHASE_PCOLUMNS_EOF:
 		if (!is_eof(&pk))
 			return invalid();
-		if (!pk.whole) {
-			my->packets--;
+		if (!pk.whole)
 			return need_more();
-		}
 		eof_read(&pk, my);
 		if (my->phase == MYSQL_PHASE_PARAMS_EOF && my->columns_left) {
 			my->phase = MYSQL_PHASE_PCOLUMNS;
@@ -1344,19 +1356,15 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 		return packet_take(PARSE_COMPLETE, &pk);
 	case MYSQL_PHASE_FIELDS:
 		if (pk.p[0] == 0xfe && pk.len < MYSQL_MAX_PAYLOAD) {
-			if (!pk.whole) {
-				my->packets--;
+			if (!pk.whole)
 				return need_more();
-			}
 			if (pk.len == MYSQL_EOF_LEN)
 				eof_read(&pk, my);
 			return packet_take(PARSE_COMPLETE, &pk);
 		}
 		if (pk.p[0] == 0xff) {
-			if (!fields_in(&pk)) {
-				my->packets--;
+			if (!fields_in(&pk))
 				return need_more();
-			}
 			err_read(&pk, my);
 			my->kind = MYSQL_ERR;
 			return packet_take(PARSE_COMPLETE, &pk);
@@ -1484,9 +1492,13 @@ struct parse_result mysql_parse(const uint8_t *buf, size_t len, const struct par
 {
 	struct mysql_message *my = PROTOCOL_BODY(msg, struct mysql_message);
 
+	struct parse_result result;
+
 	if (!len)
 		return need_more();
-	if (ctx->from_client)
-		return client_parse(buf, len, ctx, my);
-	return server_parse(buf, len, ctx, my);
+	result = ctx->from_client ? client_parse(buf, len, ctx, my)
+				  : server_parse(buf, len, ctx, my);
+	if (result.state != PARSE_NEED_MORE && result.state != PARSE_INVALID)
+		my->packets++; /* each call that takes bytes takes one packet */
+	return result;
 }
