@@ -7,14 +7,14 @@
 #
 #   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
 #
-# NAME: http redis dns postgres https mqtt amqp memcached ssh. The servers run in a temporary directory
+# NAME: http redis dns postgres https mqtt amqp memcached ssh mysql. The servers run in a temporary directory
 # and are stopped at the end; nothing outside it is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp memcached ssh)
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp memcached ssh mysql)
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
 export TZ=UTC LC_ALL=C
 
@@ -325,6 +325,30 @@ record_ssh() {
 			-o LogLevel=ERROR -p "$port" nobody@127.0.0.1 true 2>/dev/null || true
 	}
 	trace ssh "" -c ssh
+}
+
+# MySQL: a throwaway MariaDB (a password user on loopback TCP) and the
+# mariadb CLI: a table made, filled and read, a syntax error, a ping.
+record_mysql() {
+	local port
+	port=$(free_port)
+	mariadb-install-db --no-defaults --datadir="$tmp/my" --user=root \
+		--auth-root-authentication-method=normal --skip-test-db >/dev/null 2>&1
+	mariadbd --no-defaults --datadir="$tmp/my" --socket="$tmp/my.sock" --port="$port" \
+		--bind-address=127.0.0.1 --user=root --skip-log-bin --pid-file="$tmp/my.pid" \
+		>/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	mariadb --no-defaults -S "$tmp/my.sock" -uroot -e "CREATE USER 'golden'@'%' \
+		IDENTIFIED BY 'g0lden-pw'; GRANT ALL ON *.* TO 'golden'@'%'; CREATE DATABASE golden"
+	traffic_mysql() {
+		mariadb --no-defaults --skip-ssl -h127.0.0.1 -P"$port" -ugolden -pg0lden-pw golden \
+			-e "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20)); \
+			INSERT INTO t (v) VALUES ('a'),('b'),('c'); SELECT id, v FROM t; \
+			SELEC oops" >/dev/null 2>&1 || true
+		mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -ugolden -pg0lden-pw ping >/dev/null
+	}
+	trace mysql --json -c mariadbd -c mariadb -c mariadb-admin
 }
 
 for name in "${names[@]}"; do
