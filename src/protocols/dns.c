@@ -12,6 +12,7 @@
  * whatever the bytes say.
  */
 #include "protocols/dns.h"
+#include "protocols/parse_util.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -62,19 +63,14 @@ static const char *const dns_rcode_names[] = {
 	[3] = "NXDOMAIN", [4] = "NOTIMP", [5] = "REFUSED",
 };
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static void dns_header_read(const uint8_t *buf, struct dns_header *hdr)
 {
-	hdr->id = be16(buf);
-	hdr->flags = be16(buf + 2);
-	hdr->qdcount = be16(buf + 4);
-	hdr->ancount = be16(buf + 6);
-	hdr->nscount = be16(buf + 8);
-	hdr->arcount = be16(buf + 10);
+	hdr->id = be16_load(buf);
+	hdr->flags = be16_load(buf + 2);
+	hdr->qdcount = be16_load(buf + 4);
+	hdr->ancount = be16_load(buf + 6);
+	hdr->nscount = be16_load(buf + 8);
+	hdr->arcount = be16_load(buf + 10);
 }
 
 static void dns_type_name(uint16_t type, char *out, size_t size)
@@ -171,8 +167,8 @@ static size_t dns_question_read(const uint8_t *buf, size_t len, size_t off, char
 	}
 	if (dns_name_read(buf, len, off, name, name_size, &end) < 0 || len - end < 4)
 		return 0;
-	*type = be16(buf + end);
-	*class = be16(buf + end + 2);
+	*type = be16_load(buf + end);
+	*class = be16_load(buf + end + 2);
 	return end + 4;
 }
 
@@ -303,7 +299,7 @@ static void dns_rdata_format(const uint8_t *buf, size_t len, uint16_t type, size
 	case DNS_TYPE_MX: /* preference, exchange */
 		if (rdlength < 3)
 			break;
-		dns_text_u16(&t, be16(buf + rdata));
+		dns_text_u16(&t, be16_load(buf + rdata));
 		dns_text_putc(&t, ' ');
 		if (dns_text_name(&t, buf, len, rdata + 2, rdlength - 2u))
 			return;
@@ -312,7 +308,7 @@ static void dns_rdata_format(const uint8_t *buf, size_t len, uint16_t type, size
 		if (rdlength < 7)
 			break;
 		for (int i = 0; i < 3; i++) {
-			dns_text_u16(&t, be16(buf + rdata + 2 * i));
+			dns_text_u16(&t, be16_load(buf + rdata + 2 * i));
 			dns_text_putc(&t, ' ');
 		}
 		if (dns_text_name(&t, buf, len, rdata + 6, rdlength - 6u))
@@ -342,8 +338,8 @@ static void dns_answers_read(const uint8_t *buf, size_t len, size_t off, uint16_
 		if (dns_name_read(buf, len, off, scratch, sizeof(scratch), &off) < 0 ||
 		    len - off < DNS_RR_FIXED)
 			return;
-		type = be16(buf + off);
-		rdlength = be16(buf + off + 8);
+		type = be16_load(buf + off);
+		rdlength = be16_load(buf + off + 8);
 		rdata = off + DNS_RR_FIXED;
 		if (len - rdata < rdlength)
 			return;
@@ -398,7 +394,7 @@ bool dns_detect(const uint8_t *buf, size_t len, bool from_client)
 		return true;
 	if (len < DNS_TCP_PREFIX + DNS_HEADER_LEN)
 		return false;
-	msg_len = be16(buf);
+	msg_len = be16_load(buf);
 	if (msg_len < DNS_HEADER_LEN + DNS_MIN_QUESTION)
 		return false;
 	if (msg_len > len - DNS_TCP_PREFIX)
@@ -467,11 +463,11 @@ static struct parse_result dns_stream_parse(const uint8_t *buf, size_t len,
 		result.state = PARSE_NEED_MORE;
 		return result;
 	}
-	msg_len = be16(buf);
+	msg_len = be16_load(buf);
 	if (msg_len < DNS_HEADER_LEN + DNS_MIN_QUESTION)
 		return result;
 	/* What there is of the header must have a question. */
-	if (len >= DNS_TCP_PREFIX + 6 && be16(buf + DNS_TCP_PREFIX + 4) == 0)
+	if (len >= DNS_TCP_PREFIX + 6 && be16_load(buf + DNS_TCP_PREFIX + 4) == 0)
 		return result;
 	total = DNS_TCP_PREFIX + msg_len;
 	want = total < DNS_TCP_DECODE_MAX ? total : DNS_TCP_DECODE_MAX;

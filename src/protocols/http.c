@@ -439,17 +439,10 @@ static int header_line_parse(const uint8_t *buf, size_t start, size_t end, bool 
 	return secret;
 }
 
-static struct parse_result result_of(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result r = { .state = state, .consumed = consumed, .skip = skip };
-
-	return r;
-}
-
 /* Nothing complete in buf: wait, or hand back the lines taken so far. */
 static struct parse_result need_more(size_t pos)
 {
-	return pos ? result_of(PARSE_CONTINUE, pos, 0) : result_of(PARSE_NEED_MORE, 0, 0);
+	return pos ? parse_result_make(PARSE_CONTINUE, pos, 0) : parse_result_make(PARSE_NEED_MORE, 0, 0);
 }
 
 /* A body of n bytes after hdr_len header bytes: what buf holds is consumed,
@@ -462,14 +455,14 @@ static struct parse_result body_sized(const uint8_t *buf, size_t len, size_t hdr
 
 	h->phase = PHASE_BODY;
 	body_copy(h, buf + hdr_len, take);
-	return result_of(PARSE_COMPLETE, hdr_len + take, n - take);
+	return parse_result_make(PARSE_COMPLETE, hdr_len + take, n - take);
 }
 
 /* A chunked body: the caller goes on with its chunks. */
 static struct parse_result chunks_follow(size_t hdr_len, struct http_message *h)
 {
 	h->phase = PHASE_CHUNK_SIZE;
-	return result_of(PARSE_CONTINUE, hdr_len, 0);
+	return parse_result_make(PARSE_CONTINUE, hdr_len, 0);
 }
 
 static bool method_is(const struct message *request, const char *method)
@@ -519,18 +512,18 @@ static struct parse_result response_body(const uint8_t *buf, size_t len, size_t 
 	 * final one: not paired with the request. 101 Switching Protocols is
 	 * final: the connection speaks another protocol after it. */
 	if (h->status < 200 && h->status != 101)
-		return result_of(PARSE_IGNORED, hdr_len, 0);
+		return parse_result_make(PARSE_IGNORED, hdr_len, 0);
 	if (h->status == 101) {
-		r = result_of(PARSE_COMPLETE, hdr_len, 0);
+		r = parse_result_make(PARSE_COMPLETE, hdr_len, 0);
 		r.after = upgrade_token(h, r.upgrade_to, sizeof(r.upgrade_to)) ? STREAM_SWITCHES
 									    : STREAM_ENDS;
 		return r;
 	}
 	if (h->status == 204 || h->status == 304 || method_is(request, "HEAD"))
-		return result_of(PARSE_COMPLETE, hdr_len, 0);
+		return parse_result_make(PARSE_COMPLETE, hdr_len, 0);
 	/* A 2xx to CONNECT turns the connection into a tunnel. */
 	if (method_is(request, "CONNECT") && h->status < 300) {
-		r = result_of(PARSE_COMPLETE, hdr_len, 0);
+		r = parse_result_make(PARSE_COMPLETE, hdr_len, 0);
 		r.after = STREAM_ENDS;
 		return r;
 	}
@@ -542,7 +535,7 @@ static struct parse_result response_body(const uint8_t *buf, size_t len, size_t 
 	 * runs until the server closes the connection. */
 	h->phase = PHASE_BODY;
 	body_copy(h, buf + hdr_len, len - hdr_len);
-	r = result_of(PARSE_COMPLETE, len, 0);
+	r = parse_result_make(PARSE_COMPLETE, len, 0);
 	r.until_close = true;
 	return r;
 }
@@ -556,13 +549,13 @@ static struct parse_result request_body(const uint8_t *buf, size_t len, size_t h
 	if (h->head_flags & HEAD_TE_PRESENT) {
 		/* Anything but chunked last cannot be framed (RFC 9112 6.3). */
 		if (!h->chunked)
-			return result_of(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		return chunks_follow(hdr_len, h);
 	}
 	if (h->content_length >= 0)
 		return body_sized(buf, len, hdr_len, (uint64_t)h->content_length, h);
 	h->phase = PHASE_BODY;
-	return result_of(PARSE_COMPLETE, hdr_len, 0);
+	return parse_result_make(PARSE_COMPLETE, hdr_len, 0);
 }
 
 /* The header block ended at hdr_len: what it said, then the body framing. */
@@ -790,7 +783,7 @@ struct parse_result http_parse(const uint8_t *buf, size_t len, const struct pars
 		case PHASE_START:
 			ret = start_parse(buf, len, seen, ctx->from_client, h, &pos);
 			if (ret <= 0)
-				return result_of(ret < 0 ? PARSE_INVALID : PARSE_NEED_MORE, 0, 0);
+				return parse_result_make(ret < 0 ? PARSE_INVALID : PARSE_NEED_MORE, 0, 0);
 			h->phase = PHASE_HEADERS;
 			break;
 		case PHASE_HEADERS: {
@@ -798,7 +791,7 @@ struct parse_result http_parse(const uint8_t *buf, size_t len, const struct pars
 
 			ret = lines_parse(buf, len, seen, ctx, h, &pos, true);
 			if (ret < 0)
-				return result_of(PARSE_INVALID, 0, 0);
+				return parse_result_make(PARSE_INVALID, 0, 0);
 			if (!ret)
 				return need_more(pos);
 			r = head_done(buf, len, pos, ctx, h);
@@ -810,23 +803,23 @@ struct parse_result http_parse(const uint8_t *buf, size_t len, const struct pars
 		case PHASE_CHUNK_SIZE:
 			ret = chunks_parse(buf, len, seen, h, &pos, &skip);
 			if (ret < 0)
-				return result_of(PARSE_INVALID, 0, 0);
+				return parse_result_make(PARSE_INVALID, 0, 0);
 			if (!ret)
-				return skip ? result_of(PARSE_CONTINUE, pos, skip) : need_more(pos);
+				return skip ? parse_result_make(PARSE_CONTINUE, pos, skip) : need_more(pos);
 			h->phase = PHASE_TRAILERS;
 			h->lines = 0;
 			break;
 		case PHASE_TRAILERS:
 			ret = lines_parse(buf, len, seen, ctx, h, &pos, false);
 			if (ret < 0)
-				return result_of(PARSE_INVALID, 0, 0);
+				return parse_result_make(PARSE_INVALID, 0, 0);
 			if (!ret)
 				return need_more(pos);
 			h->phase = PHASE_DONE;
-			return result_of(PARSE_COMPLETE, pos, 0);
+			return parse_result_make(PARSE_COMPLETE, pos, 0);
 		default:
 			/* Called again after the message ended: not the contract. */
-			return result_of(PARSE_INVALID, 0, 0);
+			return parse_result_make(PARSE_INVALID, 0, 0);
 		}
 	}
 }

@@ -61,11 +61,6 @@ static uint32_t be24(const uint8_t *p)
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 struct frame {
 	uint32_t len;
 	uint8_t type, flags;
@@ -74,7 +69,7 @@ struct frame {
 
 static struct frame frame_header(const uint8_t *p)
 {
-	return (struct frame){ be24(p), p[3], p[4], be32(p + 5) & 0x7fffffffu };
+	return (struct frame){ be24(p), p[3], p[4], be32_load(p + 5) & 0x7fffffffu };
 }
 
 /* The fixed sizes and stream rules of RFC 9113 section 6; unknown types
@@ -467,7 +462,7 @@ static void settings_apply(struct http2_conn *conn, uint8_t side, const uint8_t 
 
 	for (size_t at = 0; at + 6 <= len; at += 6) {
 		uint16_t id = (uint16_t)(p[at] << 8 | p[at + 1]);
-		uint32_t value = be32(p + at + 2);
+		uint32_t value = be32_load(p + at + 2);
 
 		if (id == SETTINGS_HEADER_TABLE_SIZE)
 			hpack_table_size_allow(&peer->hpack, value);
@@ -483,8 +478,8 @@ static void goaway_fill(struct message *msg, const uint8_t *p, uint32_t len)
 	size_t kept = len < GOAWAY_KEPT ? len : GOAWAY_KEPT;
 
 	h->is_goaway = true;
-	h->goaway.last_stream_id = be32(p) & 0x7fffffffu;
-	h->goaway.error_code = be32(p + 4);
+	h->goaway.last_stream_id = be32_load(p) & 0x7fffffffu;
+	h->goaway.error_code = be32_load(p + 4);
 	text_copy(h->goaway.debug, sizeof(h->goaway.debug), p + 8, kept - 8);
 }
 
@@ -580,15 +575,15 @@ static struct parse_result header_frame(struct http2_conn *conn, struct directio
 			return invalid();
 		/* The server promises, an even stream (RFC 9113 sections 5.1.1, 8.4). */
 		if (f->type == H2_PUSH_PROMISE &&
-		    (side != H2_SERVER || !(be32(fragment - 4) & 0x7fffffffu) ||
-		     (be32(fragment - 4) & 1)))
+		    (side != H2_SERVER || !(be32_load(fragment - 4) & 0x7fffffffu) ||
+		     (be32_load(fragment - 4) & 1)))
 			return invalid();
 		dir->block_stream = f->stream;
 		dir->block_end_stream = f->flags & FLAG_END_STREAM;
 		dir->block_target = f->stream;
 		dir->block_side = side;
 		if (f->type == H2_PUSH_PROMISE) {
-			dir->block_target = be32(fragment - 4) & 0x7fffffffu;
+			dir->block_target = be32_load(fragment - 4) & 0x7fffffffu;
 			dir->block_side = H2_CLIENT;
 			s = slot_new(conn, dir->block_target, H2_CLIENT, ctx->ts_ns);
 			if (s)
@@ -729,7 +724,7 @@ struct parse_result http2_parse(const uint8_t *buf, size_t len, const struct par
 	case H2_RST_STREAM:
 		if (len < FRAME_HEADER + 4)
 			return need_more();
-		stream_reset(conn, dir, f.stream, side, be32(buf + FRAME_HEADER), ctx->ts_ns);
+		stream_reset(conn, dir, f.stream, side, be32_load(buf + FRAME_HEADER), ctx->ts_ns);
 		return frame_done(conn, dir, ctx, msg, FRAME_HEADER + 4, 0);
 	case H2_SETTINGS:
 		if (len < FRAME_HEADER + f.len)

@@ -91,20 +91,14 @@ static bool printable(uint8_t c)
 	return c >= ' ' && c < 0x7f;
 }
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 static struct parse_result need_more(void)
 {
-	return result_make(PARSE_NEED_MORE, 0, 0);
+	return parse_result_make(PARSE_NEED_MORE, 0, 0);
 }
 
 static struct parse_result invalid(void)
 {
-	return result_make(PARSE_INVALID, 0, 0);
+	return parse_result_make(PARSE_INVALID, 0, 0);
 }
 
 static uint32_t le16(const uint8_t *p)
@@ -143,7 +137,7 @@ static bool fields_in(const struct packet *pk)
 /* The packet taken: what buf holds of it, the rest skipped. */
 static struct parse_result packet_take(enum parse_state state, const struct packet *pk)
 {
-	return result_make(state, MYSQL_HEADER + pk->avail, pk->len - pk->avail);
+	return parse_result_make(state, MYSQL_HEADER + pk->avail, pk->len - pk->avail);
 }
 
 static uint32_t flags_get(const struct parse_ctx *ctx)

@@ -92,30 +92,14 @@ struct cursor {
 	size_t end;
 };
 
-static struct parse_result result_make(enum parse_state state, size_t consumed, uint64_t skip)
-{
-	struct parse_result result = { .state = state, .consumed = consumed, .skip = skip };
-	return result;
-}
-
 static struct parse_result need_more(void)
 {
-	return result_make(PARSE_NEED_MORE, 0, 0);
+	return parse_result_make(PARSE_NEED_MORE, 0, 0);
 }
 
 static struct parse_result invalid(void)
 {
-	return result_make(PARSE_INVALID, 0, 0);
-}
-
-static uint32_t be32_read(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16_read(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
+	return parse_result_make(PARSE_INVALID, 0, 0);
 }
 
 /* Raw bytes into a NUL-terminated field, cut with "..." when too long. */
@@ -169,7 +153,7 @@ static bool cursor_u16(struct cursor *c, uint16_t *v)
 {
 	if (c->end - c->at < 2)
 		return false;
-	*v = be16_read(c->buf + c->at);
+	*v = be16_load(c->buf + c->at);
 	c->at += 2;
 	return true;
 }
@@ -178,7 +162,7 @@ static bool cursor_u32(struct cursor *c, uint32_t *v)
 {
 	if (c->end - c->at < 4)
 		return false;
-	*v = be32_read(c->buf + c->at);
+	*v = be32_load(c->buf + c->at);
 	c->at += 4;
 	return true;
 }
@@ -226,7 +210,7 @@ static bool header_read(const uint8_t *buf, size_t len, struct pg_header *header
 	if (len < PG_HEADER)
 		return false;
 	header->type = buf[0];
-	header->length = be32_read(buf + 1);
+	header->length = be32_load(buf + 1);
 	if (header->length < 4 || header->length > PG_MAX_LENGTH) {
 		*bad = true;
 		return false;
@@ -247,7 +231,7 @@ static bool fields_in(const struct pg_header *header)
 /* The message taken whole: what buf holds of it, the rest skipped. */
 static struct parse_result message_take(enum parse_state state, const struct pg_header *header)
 {
-	return result_make(state, header->in_buf, header->total - header->in_buf);
+	return parse_result_make(state, header->in_buf, header->total - header->in_buf);
 }
 
 static uint32_t flags_get(const struct parse_ctx *ctx)
@@ -468,7 +452,7 @@ static struct parse_result startup_parse(const uint8_t *buf, uint32_t length,
 	if (!have_database)
 		memcpy(pg->database, pg->user, sizeof(pg->database));
 	pg->kind = PG_STARTUP;
-	return result_make(PARSE_COMPLETE, length, 0);
+	return parse_result_make(PARSE_COMPLETE, length, 0);
 }
 
 /* The client's first message: int32 length, int32 code, no type byte. */
@@ -482,8 +466,8 @@ static struct parse_result first_parse(const uint8_t *buf, size_t len, const str
 		return invalid();
 	if (len < 8)
 		return need_more();
-	length = be32_read(buf);
-	code = be32_read(buf + 4);
+	length = be32_load(buf);
+	code = be32_load(buf + 4);
 	if (length < 8 || length > PG_STARTUP_MAX)
 		return invalid();
 	switch (code) {
@@ -494,7 +478,7 @@ static struct parse_result first_parse(const uint8_t *buf, size_t len, const str
 		pg->kind = code == PG_SSL_CODE ? PG_SSL_REQUEST : PG_GSSENC_REQUEST;
 		flags_set(ctx, flags_get(ctx) | (code == PG_SSL_CODE ? PG_FLAG_SSL_PENDING :
 								       PG_FLAG_GSS_PENDING));
-		return result_make(PARSE_COMPLETE, 8, 0);
+		return parse_result_make(PARSE_COMPLETE, 8, 0);
 	case PG_CANCEL_CODE:
 		/* Process id and secret key; no answer, the server hangs up. */
 		if (length < 16 || length > PG_CANCEL_MAX)
@@ -502,8 +486,8 @@ static struct parse_result first_parse(const uint8_t *buf, size_t len, const str
 		if (len < length)
 			return need_more();
 		pg->kind = PG_CANCEL;
-		pg->cancel_pid = be32_read(buf + 8);
-		return result_make(PARSE_COMPLETE, length, 0);
+		pg->cancel_pid = be32_load(buf + 8);
+		return parse_result_make(PARSE_COMPLETE, length, 0);
 	default:
 		if (code >> 16 != PG_PROTOCOL_MAJOR || (code & 0xffff) > 0xff)
 			return invalid();
@@ -626,7 +610,7 @@ static bool bind_message(struct cursor *c, bool whole, const struct parse_ctx *c
 		bool null;
 
 		if (n_formats)
-			format = be16_read(c->buf + formats_at + 2 * (n_formats == 1 ? 0 : i));
+			format = be16_load(c->buf + formats_at + 2 * (n_formats == 1 ? 0 : i));
 		if (!cursor_u32(c, &length))
 			return !whole;
 		null = length == 0xffffffffU;
@@ -879,7 +863,7 @@ static struct parse_result client_parse(const uint8_t *buf, size_t len, const st
 		if (header.in_buf < 9)
 			return need_more();
 		pg->kind = PG_FUNCTION_CALL;
-		pg->function_oid = be32_read(buf + PG_HEADER);
+		pg->function_oid = be32_load(buf + PG_HEADER);
 		return message_take(PARSE_COMPLETE, &header);
 	}
 	case 'p':
@@ -1036,7 +1020,7 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len, const st
 	if (fresh && (ssl_wait || gss_wait)) {
 		flags_set(ctx, flags & ~(PG_FLAG_SSL_PENDING | PG_FLAG_GSS_PENDING));
 		if (buf[0] == 'N' || (ssl_wait && buf[0] == 'S') || (gss_wait && buf[0] == 'G')) {
-			struct parse_result result = result_make(PARSE_COMPLETE, 1, 0);
+			struct parse_result result = parse_result_make(PARSE_COMPLETE, 1, 0);
 
 			pg->kind = PG_SSL_ANSWER;
 			pg->tag[0] = (char)buf[0];
@@ -1198,8 +1182,8 @@ static bool client_detect(const uint8_t *buf, size_t len)
 
 	if (len < 8)
 		return false;
-	length = be32_read(buf);
-	code = be32_read(buf + 4);
+	length = be32_load(buf);
+	code = be32_load(buf + 4);
 	switch (code) {
 	case PG_SSL_CODE:
 	case PG_GSSENC_CODE:
@@ -1222,13 +1206,13 @@ static bool server_detect(const uint8_t *buf, size_t len)
 
 	if (len < 6)
 		return false;
-	length = be32_read(buf + 1);
+	length = be32_load(buf + 1);
 	switch (buf[0]) {
 	case 'R':
 		/* Ok 0, CleartextPassword 3, MD5Password 5, GSS 7, SSPI 9, SASL 10.. */
 		if (length < 8 || length > 2048 || len < 9)
 			return false;
-		auth = be32_read(buf + 5);
+		auth = be32_load(buf + 5);
 		return auth == 0 || auth == 2 || (auth >= 3 && auth <= 12 && auth != 4);
 	case 'E':
 	case 'N':

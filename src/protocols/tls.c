@@ -14,6 +14,7 @@
  * goes, and the rest is skipped as a handshake record of no interest.
  */
 #include "protocols/tls.h"
+#include "protocols/parse_util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,11 +103,6 @@ struct tls_reader {
 	bool ok;
 };
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static size_t be24(const uint8_t *p)
 {
 	return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
@@ -132,7 +128,7 @@ static unsigned int reader_u16(struct tls_reader *r)
 
 	if (!reader_has(r, 2))
 		return 0;
-	v = be16(r->buf + r->pos);
+	v = be16_load(r->buf + r->pos);
 	r->pos += 2;
 	return v;
 }
@@ -477,7 +473,7 @@ bool tls_detect(const uint8_t *buf, size_t len, bool from_client)
 	if (len < 3 || buf[0] != TLS_HANDSHAKE || buf[1] != 3 || buf[2] > 4)
 		return false;
 	if (len >= 5) {
-		size_t record_len = be16(buf + 3);
+		size_t record_len = be16_load(buf + 3);
 
 		if (record_len < TLS_HANDSHAKE_HEADER || record_len > TLS_MAX_RECORD)
 			return false;
@@ -504,7 +500,7 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 		result.state = PARSE_NEED_MORE;
 		return result;
 	}
-	record_len = be16(buf + 3);
+	record_len = be16_load(buf + 3);
 	if (record_len > TLS_MAX_RECORD || (buf[0] == TLS_HANDSHAKE && record_len == 0))
 		return result;
 	record_end = TLS_RECORD_HEADER + record_len;
