@@ -457,6 +457,22 @@ static struct parse_result login_parse(const struct packet *pk, const struct par
 	return packet_take(PARSE_COMPLETE, pk);
 }
 
+/* A little-endian integer of width bytes, signed or not, as text; false
+ * when cut. */
+static bool int_value(struct cursor *c, size_t width, bool is_unsigned, char *out, size_t size)
+{
+	unsigned shift = (unsigned)(64 - 8 * width);
+	uint64_t v;
+
+	if (!cursor_fixed(c, width, &v))
+		return false;
+	if (is_unsigned)
+		snprintf(out, size, "%llu", (unsigned long long)v);
+	else
+		snprintf(out, size, "%lld", (long long)((int64_t)(v << shift) >> shift));
+	return true;
+}
+
 /* A binary-protocol value of type at c into param i; false when it cannot
  * be read (cut, or a type whose size is not known: then the rest neither). */
 static bool param_value(struct cursor *c, uint8_t type, bool is_unsigned, char *out, size_t size,
@@ -468,39 +484,23 @@ static bool param_value(struct cursor *c, uint8_t type, bool is_unsigned, char *
 	*cut = false;
 	switch (type) {
 	case 1: /* tiny */
-		if (!cursor_fixed(c, 1, &v))
-			break;
-		if (is_unsigned)
-			snprintf(out, size, "%u", (unsigned)v);
-		else
-			snprintf(out, size, "%d", (int)(int8_t)v);
-		return true;
+		if (int_value(c, 1, is_unsigned, out, size))
+			return true;
+		break;
 	case 2: /* short */
 	case 13: /* year */
-		if (!cursor_fixed(c, 2, &v))
-			break;
-		if (is_unsigned)
-			snprintf(out, size, "%u", (unsigned)v);
-		else
-			snprintf(out, size, "%d", (int)(int16_t)v);
-		return true;
+		if (int_value(c, 2, is_unsigned, out, size))
+			return true;
+		break;
 	case 3: /* long */
 	case 9: /* int24 */
-		if (!cursor_fixed(c, 4, &v))
-			break;
-		if (is_unsigned)
-			snprintf(out, size, "%u", (unsigned)v);
-		else
-			snprintf(out, size, "%d", (int)(int32_t)(uint32_t)v);
-		return true;
+		if (int_value(c, 4, is_unsigned, out, size))
+			return true;
+		break;
 	case 8: /* longlong */
-		if (!cursor_fixed(c, 8, &v))
-			break;
-		if (is_unsigned)
-			snprintf(out, size, "%llu", (unsigned long long)v);
-		else
-			snprintf(out, size, "%lld", (long long)(int64_t)v);
-		return true;
+		if (int_value(c, 8, is_unsigned, out, size))
+			return true;
+		break;
 	case 4: { /* float */
 		uint32_t bits;
 		float f;
