@@ -808,6 +808,12 @@ static void stream_feed(struct exchange_tracker *tracker, struct proto_conn *con
 	uint64_t captured = ev->captured;
 	uint64_t tail;
 
+	/* A multiplexed parser finds its next frame itself, at any event:
+	 * waiting for the other side would lose every message till then. */
+	if (s->lost && conn->protocol->multiplexed) {
+		s->lost = false;
+		s->fresh = true;
+	}
 	if (s->fresh) {
 		stream_restart(s, pos);
 		s->fresh = false;

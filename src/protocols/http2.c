@@ -309,13 +309,17 @@ struct field_sink {
 	bool trailers;
 	const struct parse_ctx *ctx;
 	size_t fragment_at; /* the fragment's offset in the parser's buf */
+	size_t fields_end;  /* the end of the last field's representation in it */
 };
 
-/* Fields whose values are credentials, as HTTP/1's. */
+/* Fields whose values are credentials, as HTTP/1's (any case: a peer that
+ * breaks HTTP/2's lower-case rule still has them masked). */
 static bool secret_field(const uint8_t *name, size_t len)
 {
-	return name_is(name, len, "authorization") || name_is(name, len, "proxy-authorization") ||
-	       name_is(name, len, "cookie") || name_is(name, len, "set-cookie");
+	return ascii_equal_nocase(name, len, "authorization", 13) ||
+	       ascii_equal_nocase(name, len, "proxy-authorization", 19) ||
+	       ascii_equal_nocase(name, len, "cookie", 6) ||
+	       ascii_equal_nocase(name, len, "set-cookie", 10);
 }
 
 static void field_take(void *ctx, const uint8_t *name, size_t name_len, const uint8_t *value,
@@ -325,8 +329,10 @@ static void field_take(void *ctx, const uint8_t *name, size_t name_len, const ui
 	struct http2_half *h = sink->half;
 
 	/* Its whole representation: a literal value is in it as is or
-	 * Huffman-coded, both readable. */
-	if (secret_field(name, name_len))
+	 * Huffman-coded, both readable. A field whose name is unknown may be
+	 * a credential too. */
+	sink->fields_end = at + span;
+	if (unknown || secret_field(name, name_len))
 		parse_secret(sink->ctx, sink->fragment_at + at, span);
 	if (unknown) {
 		h->headers_unknown++;
@@ -380,7 +386,7 @@ static void block_take(struct http2_conn *conn, struct direction *dir,
 	/* A block after the response's final status, or after DATA, is trailers. */
 	struct field_sink sink = { half, half->headers_seen && (half->data_bytes ||
 								 half->status >= 200),
-				   ctx, fragment_at };
+				   ctx, fragment_at, 0 };
 	bool switched = *ctx->conn_flags & PROTOCOL_SWITCHED_TO;
 	bool joined = dir->hpack_missed || !(conn->preface_seen || switched);
 	uint16_t status_before = half->status;
@@ -390,15 +396,22 @@ static void block_take(struct http2_conn *conn, struct direction *dir,
 		half->trailers = true;
 	else if (status_before >= 100 && status_before < 200)
 		half->status = 0; /* an interim response: the final one follows */
-	err = hpack_decoder_start(&dir->hpack, joined);
+	/* After a failure the rest of the block is not decoded: a fresh
+	 * inflater would start inside a field and make fields (and table
+	 * entries) of its bytes. */
+	err = dir->block_failed ? -EPROTO : hpack_decoder_start(&dir->hpack, joined);
 	if (!err)
 		err = hpack_decode(&dir->hpack, fragment, len, final, field_take, &sink);
 	if (err) {
 		half->headers_failed = true;
-		dir->hpack_missed = true;
+		dir->hpack_missed = dir->block_failed = true;
 		if (err == -ENOMEM)
 			hpack_decoder_stop(&dir->hpack);
 	}
+	/* Bytes no field was emitted for (a field going on into the next
+	 * fragment, or after a failure) may hold a credential. */
+	if (sink.fields_end < len)
+		parse_secret(ctx, fragment_at + sink.fields_end, len - sink.fields_end);
 	if (final)
 		half->headers_seen = true;
 }
@@ -573,12 +586,20 @@ static struct parse_result header_frame(struct http2_conn *conn, struct directio
 							    : 0;
 		if (dir->block_stream || !unpad(f, payload, fixed, &fragment, &fragment_len))
 			return invalid();
+		/* Clients begin odd streams (RFC 9113 section 5.1.1). */
+		if (f->type == H2_HEADERS && side == H2_CLIENT && !(f->stream % 2))
+			return invalid();
 		/* The server promises, an even stream (RFC 9113 sections 5.1.1, 8.4). */
+		/* The server promises a new even stream (RFC 9113 sections
+		 * 5.1.1, 8.4), not one that is under way. */
 		if (f->type == H2_PUSH_PROMISE &&
 		    (side != H2_SERVER || !(be32_load(fragment - 4) & 0x7fffffffu) ||
-		     (be32_load(fragment - 4) & 1)))
+		     (be32_load(fragment - 4) & 1) ||
+		     slot_find(conn, be32_load(fragment - 4) & 0x7fffffffu, H2_CLIENT) ||
+		     slot_find(conn, be32_load(fragment - 4) & 0x7fffffffu, H2_SERVER)))
 			return invalid();
 		dir->block_stream = f->stream;
+		dir->block_failed = false;
 		dir->block_end_stream = f->flags & FLAG_END_STREAM;
 		dir->block_target = f->stream;
 		dir->block_side = side;
@@ -622,9 +643,15 @@ static void direction_gap(struct http2_conn *conn, struct direction *dir, uint8_
 	/* Failing, it stays stopped: the next block says so. */
 	if (dir->hpack.inflater)
 		hpack_decoder_restart(&dir->hpack);
-	for (uint32_t i = 0; i < conn->slot_cap; i++)
-		if (conn->slots[i].used && conn->slots[i].side == side && conn->slots[i].half.frames)
-			conn->slots[i].gap = true;
+	for (uint32_t i = 0; i < conn->slot_cap; i++) {
+		struct slot *lost = &conn->slots[i];
+
+		if (!lost->used || lost->side != side || !lost->half.frames)
+			continue;
+		lost->gap = true;
+		/* Its message prefixes are no longer where the scan expects. */
+		lost->half.grpc.count_lost = lost->half.grpc.seen;
+	}
 }
 
 /* At close: the sides this direction was sending, unfinished, one a call. */
@@ -777,6 +804,28 @@ void http2_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, 
 	h->skip_data_left -= (uint32_t)data_uncaptured;
 	if (half->grpc.seen)
 		grpc_scan(&half->grpc, bytes, data, data_uncaptured);
+}
+
+/* Header block frames in bytes the parser did not take (lost to a gap,
+ * refused, or of a connection not decoded): their payloads are masked
+ * whole, as far as frames can be followed from buf[0]. */
+void http2_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *ctx)
+{
+	size_t at = len >= PREFACE_LEN && !memcmp(buf, http2_preface, PREFACE_LEN) ? PREFACE_LEN : 0;
+
+	while (len - at >= FRAME_HEADER) {
+		struct frame f = frame_header(buf + at);
+		size_t payload = at + FRAME_HEADER;
+
+		if (!frame_valid(&f, LARGEST_MAX_FRAME, true))
+			return;
+		if ((f.type == H2_HEADERS || f.type == H2_PUSH_PROMISE ||
+		     f.type == H2_CONTINUATION) && f.len && payload < len)
+			parse_secret(ctx, payload, f.len);
+		if (f.len > len - payload)
+			return;
+		at = payload + f.len;
+	}
 }
 
 uint32_t http2_pair_id(const struct message *msg)

@@ -127,6 +127,7 @@ struct direction {
 	uint32_t block_target; /* the stream its fields are for (a PUSH_PROMISE's promised one) */
 	uint8_t block_side;
 	bool block_end_stream;
+	bool block_failed;  /* a fragment of it could not be decoded */
 	/* Messages the last frame handed over, one a call. */
 	struct pending pending[3];
 	uint8_t pending_count, pending_next;
@@ -155,6 +156,7 @@ struct parse_result http2_parse(const uint8_t *buf, size_t len, const struct par
 void http2_skipped(struct message *msg, void *conn_state, const uint8_t *bytes, size_t len,
 		   uint64_t uncaptured);
 void http2_conn_state_free(void *conn_state);
+void http2_secrets_scan(const uint8_t *buf, size_t len, const struct parse_ctx *ctx);
 uint32_t http2_pair_id(const struct message *msg);
 bool http2_summary_put(struct strbuf *out);
 /* RFC 9113 section 7's name of an error code, or NULL. */

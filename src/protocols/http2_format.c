@@ -50,7 +50,7 @@ static void request_put(struct strbuf *out, const struct http2_half *h)
 		return;
 	}
 	if (!is_grpc(h) || strcmp(h->method, "POST")) {
-		strbuf_puts(out, h->method[0] ? h->method : "?");
+		escape_cstr(out, h->method[0] ? h->method : "?");
 		strbuf_putc(out, ' ');
 	}
 	escape_cstr(out, h->path[0] ? h->path : "?");
@@ -252,6 +252,7 @@ const struct protocol http2_protocol = {
 	.parse = http2_parse,
 	.skipped = http2_skipped,
 	.conn_state_free = http2_conn_state_free,
+	.secrets_scan = http2_secrets_scan,
 	.multiplexed = true,
 	.upgrade_token = "h2c",
 	.pair_id = http2_pair_id,

@@ -8,10 +8,12 @@
 
 struct hpack_stats hpack_stats;
 
-/* The dynamic table a joined decoder allows: larger than any encoder's
+/* The dynamic table a joined decoder allows: larger than the encoder's
  * current one (4096 by default) can only keep more entries than the
- * encoder has, which it never names. */
-#define HPACK_JOINED_TABLE 65536u
+ * encoder has, which it never names; an encoder using more is refused (its
+ * blocks not decoded), never misread. Each start fills it with 512 empty
+ * entries, which is the cost a failing peer can make us pay. */
+#define HPACK_JOINED_TABLE 16384u
 /* The table any decoder allows at most, whatever a peer advertises. */
 #define HPACK_TABLE_MAX 65536u
 /* Every inflater together: tables, field buffers. */
@@ -129,9 +131,9 @@ static int inflate_block(nghttp2_hd_inflater *inflater, const uint8_t *in, size_
 static int prime(nghttp2_hd_inflater *inflater)
 {
 	enum { PLACEHOLDERS = HPACK_JOINED_TABLE / HPACK_ENTRY_OVERHEAD };
-	/* 65536 as a 5-bit-prefix integer after 001 (RFC 7541 5.1, 6.3). */
-	static const uint8_t size_update[] = { 0x3f, 0xe1, 0xff, 0x03 };
-	_Static_assert(HPACK_JOINED_TABLE == 31 + 0x61 + (0x7f << 7) + (0x03 << 14),
+	/* 16384 as a 5-bit-prefix integer after 001 (RFC 7541 5.1, 6.3). */
+	static const uint8_t size_update[] = { 0x3f, 0xe1, 0x7f };
+	_Static_assert(HPACK_JOINED_TABLE == 31 + 0x61 + (0x7f << 7),
 		       "size_update encodes HPACK_JOINED_TABLE");
 	static uint8_t block[sizeof(size_update) + 3 * PLACEHOLDERS];
 
