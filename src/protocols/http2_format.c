@@ -255,6 +255,7 @@ const struct protocol http2_protocol = {
 	.secrets_scan = http2_secrets_scan,
 	.multiplexed = true,
 	.upgrade_token = "h2c",
+	.alias = "grpc",
 	.pair_id = http2_pair_id,
 	.human_put = http2_human_put,
 	.json_put = http2_json_put,

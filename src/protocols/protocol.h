@@ -186,6 +186,9 @@ struct protocol {
 	bool server_first;
 	/* Optional: the token of an HTTP/1.1 Upgrade that switches to it. */
 	const char *upgrade_token;
+	/* Optional: another name --protocol knows it by (what it carries:
+	 * "grpc" for http2). */
+	const char *alias;
 	/* True when buf (a connection's first bytes in one direction) starts a
 	 * message of this protocol; from_client says which side sent them. */
 	bool (*detect)(const uint8_t *buf, size_t len, bool from_client);

@@ -47,7 +47,8 @@ unsigned protocol_number(const struct protocol *protocol)
 const struct protocol *protocol_by_name(const char *name)
 {
 	for (unsigned i = 0; i < protocol_count; i++)
-		if (!strcmp(protocol_registry[i]->name, name))
+		if (!strcmp(protocol_registry[i]->name, name) ||
+		    (protocol_registry[i]->alias && !strcmp(protocol_registry[i]->alias, name)))
 			return protocol_registry[i];
 	return NULL;
 }

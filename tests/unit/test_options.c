@@ -348,6 +348,9 @@ static void test_protocol_names(void)
 		at = comma + 2;
 	}
 	CHECK_INT(listed, protocol_count);
+	/* A name for what a protocol carries, not listed apart. */
+	CHECK(protocol_by_name("grpc") == protocol_by_name("http2"));
+	CHECK(!strstr(names, "grpc"));
 	for (unsigned i = 0; i < protocol_count; i++) {
 		struct options opts;
 		char *argv[] = { "socket-tracer", "--protocol", (char *)protocol_registry[i]->name,
