@@ -210,12 +210,21 @@ static void conn_open(struct h2_test *t)
 	exchange_tracker_init(&t->tracker, exchange_record, &seen);
 }
 
+/* What the last event's data line shows: its captured bytes, credentials
+ * masked. */
+static struct {
+	uint8_t bytes[sizeof(((struct wire *)0)->bytes)];
+	size_t len;
+	uint64_t pos;
+} shown;
+
 /* A data event of the client socket (connect()ed, to port 8080): bytes at
  * stream position pos, the first captured of them captured. */
 static void conn_event(struct h2_test *t, uint8_t direction, uint64_t pos, const uint8_t *data,
 		       size_t captured, uint64_t bytes, uint64_t ts)
 {
 	struct event ev = { 0 };
+	const uint8_t *masked;
 
 	ev.kind = ST_EV_DATA;
 	ev.pid = 1;
@@ -233,7 +242,28 @@ static void conn_event(struct h2_test *t, uint8_t direction, uint64_t pos, const
 	snprintf(ev.remote, sizeof(ev.remote), "127.0.0.1:8080");
 	exchange_classify(&t->tracker, &t->state, &ev);
 	exchange_on_data(&t->tracker, t->state, &ev);
+	masked = exchange_masked(t->state, &ev, shown.bytes);
+	if (masked != shown.bytes && captured)
+		memcpy(shown.bytes, masked, captured);
+	shown.len = captured;
+	shown.pos = pos;
 	exchange_flush(&t->tracker, &ev);
+}
+
+/* The last event showed wire bytes [at, at + len) as '*'. */
+static bool shown_masked(size_t at, size_t len)
+{
+	if (at < shown.pos || at + len > shown.pos + shown.len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (shown.bytes[at - shown.pos + i] != '*')
+			return false;
+	return true;
+}
+
+static bool shown_has(const char *text)
+{
+	return memmem(shown.bytes, shown.len, text, strlen(text)) != NULL;
 }
 
 static struct wire *wire_of(uint8_t direction)
@@ -1478,6 +1508,8 @@ static void bad_frames(void)
 					    0, 0, 0, 3, 0x82 };
 	static const uint8_t push_zero[] = { 0, 0, 5, H2_PUSH_PROMISE, 4, 0, 0, 0, 1,
 					     0, 0, 0, 0, 0x82 };
+	/* Clients begin odd streams. */
+	static const uint8_t headers_even[] = { 0, 0, 1, H2_HEADERS, 5, 0, 0, 0, 2, 0x82 };
 
 	refused("DATA of 16385 bytes", true, data_too_long, sizeof(data_too_long));
 	refused("HEADERS of 16385 bytes", false, headers_too_long, sizeof(headers_too_long));
@@ -1511,6 +1543,8 @@ static void bad_frames(void)
 	refused("PUSH_PROMISE from the client", true, push_from_client, sizeof(push_from_client));
 	refused("PUSH_PROMISE of an odd stream", false, push_odd, sizeof(push_odd));
 	refused("PUSH_PROMISE of stream 0", false, push_zero, sizeof(push_zero));
+	refused("HEADERS of an even stream from the client", true, headers_even,
+		sizeof(headers_even));
 }
 
 /* SETTINGS_MAX_FRAME_SIZE binds what the other side sends: the client's
@@ -1542,6 +1576,304 @@ static void max_frame_size(void)
 	CHECK(to_server.len > mark);
 	CHECK_INT(t.tracker.streams_invalid, 1);
 	conn_close(&t, 400);
+	nghttp2_hd_deflate_del(client);
+	nghttp2_hd_deflate_del(server);
+}
+
+/*
+ * A header block that fails in its HEADERS (index 0 names no field), its
+ * CONTINUATION a literal `:path /evil` with incremental indexing: decoded
+ * by a fresh inflater it would be a field of the stream and a table entry.
+ * Nothing after the failure is taken; the next block, which names index 63
+ * (where /evil would be), gets its own :path and an unknown field.
+ */
+static void block_failing_midway(void)
+{
+	static const uint8_t bad_index[] = { 0x82, 0x80 };
+	static const uint8_t evil[] = { 0x44, 5, '/', 'e', 'v', 'i', 'l' };
+	static const uint8_t three[] = { 0x82, 0x86, 0x44, 6, '/', 't', 'h', 'r', 'e', 'e', 0xbf };
+	static const nghttp2_nv ok[] = { NV(":status", "200") };
+	nghttp2_hd_deflater *server = deflater_new(4096);
+	struct h2_test t;
+
+	wires_reset();
+	client_start(&to_server);
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM, 1, bad_index, sizeof(bad_index));
+	frame_put(&to_server, H2_CONTINUATION, F_END_HEADERS, 1, evil, sizeof(evil));
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM | F_END_HEADERS, 3, three, sizeof(three));
+	server_start(&to_client);
+	headers_put(&to_client, server, 1, F_END_STREAM, NVS(ok));
+	headers_put(&to_client, server, 3, F_END_STREAM, NVS(ok));
+
+	conn_open(&t);
+	send_rest(&t, TO_SERVER, 100);
+	send_rest(&t, TO_CLIENT, 200);
+	CHECK_INT(seen.count, 2);
+	if (seen.count == 2) {
+		CHECK_INT(request_of(0)->stream_id, 1);
+		CHECK(request_of(0)->headers_failed);
+		CHECK_STR(request_of(0)->method, "GET");
+		CHECK_STR(request_of(0)->path, "");
+		CHECK_INT(request_of(1)->stream_id, 3);
+		CHECK(!request_of(1)->headers_failed);
+		CHECK_STR(request_of(1)->scheme, "http");
+		CHECK_STR(request_of(1)->path, "/three");
+		CHECK_INT(request_of(1)->headers_unknown, 1);
+	}
+	CHECK_INT(t.tracker.streams_invalid, 0);
+	conn_close(&t, 300);
+	nghttp2_hd_deflate_del(server);
+}
+
+/*
+ * Credentials in the data line, literal and not Huffman-coded so that they
+ * would show: names in upper case (peers that break HTTP/2's lower-case
+ * rule), a cookie cut between HEADERS and CONTINUATION, a cookie after a
+ * field that fails the block, and a cookie in a HEADERS the parser refuses
+ * (a client's even stream).
+ */
+static void credentials_masked(void)
+{
+	static const uint8_t upper[] = {
+		0x82, 0x86, 0x84,
+		0x00, 6, 'C', 'o', 'o', 'k', 'i', 'e', 6, 's', '3', 'c', 'r', '3', 't',
+		0x00, 13, 'A', 'U', 'T', 'H', 'O', 'R', 'I', 'Z', 'A', 'T', 'I', 'O', 'N',
+		10, 'B', 'a', 's', 'i', 'c', ' ', 'a', 'b', 'c', 'd',
+	};
+	/* cookie (static index 32) without indexing, its value cut. */
+	static const uint8_t cut_head[] = { 0x82, 0x86, 0x84, 0x0f, 0x11, 6, 's', '3', 'c' };
+	static const uint8_t cut_tail[] = { 'r', '3', 't' };
+	static const uint8_t failing[] = {
+		0x82, 0x80, 0x0f, 0x11, 6, 's', '3', 'c', 'r', '3', 't'
+	};
+	static const uint8_t even[] = { 0x82, 0x86, 0x84, 0x0f, 0x11, 6,
+					's',  '3',  'c',  'r',	'3',  't' };
+	size_t at, tail_at;
+	struct h2_test t;
+
+	wires_reset();
+	client_start(&to_server);
+	conn_open(&t);
+	send_rest(&t, TO_SERVER, 100);
+
+	at = to_server.len + FRAME_HEADER;
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM | F_END_HEADERS, 1, upper, sizeof(upper));
+	send_rest(&t, TO_SERVER, 200);
+	CHECK(!shown_has("s3cr3t"));
+	CHECK(!shown_has("Basic abcd"));
+	CHECK(shown_masked(at + 3, 15));
+	CHECK(shown_masked(at + 18, 25));
+	CHECK(shown.bytes[at + 2 - shown.pos] == 0x84); /* :path / is shown */
+
+	at = to_server.len + FRAME_HEADER;
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM, 3, cut_head, sizeof(cut_head));
+	tail_at = to_server.len + FRAME_HEADER;
+	frame_put(&to_server, H2_CONTINUATION, F_END_HEADERS, 3, cut_tail, sizeof(cut_tail));
+	send_rest(&t, TO_SERVER, 300);
+	CHECK(shown_masked(at + 3, 6));
+	CHECK(shown_masked(tail_at, 3));
+	CHECK(shown.bytes[tail_at - 6 - shown.pos] == H2_CONTINUATION); /* frames are shown */
+
+	at = to_server.len + FRAME_HEADER;
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM | F_END_HEADERS, 5, failing,
+		  sizeof(failing));
+	send_rest(&t, TO_SERVER, 400);
+	CHECK(!shown_has("s3cr3t"));
+	CHECK(shown_masked(at + 2, 9));
+	CHECK_INT(t.tracker.streams_invalid, 0);
+
+	at = to_server.len + FRAME_HEADER;
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM | F_END_HEADERS, 6, even, sizeof(even));
+	send_rest(&t, TO_SERVER, 500);
+	CHECK_INT(t.tracker.streams_invalid, 1);
+	CHECK(!shown_has("s3cr3t"));
+	CHECK(shown_masked(at, sizeof(even)));
+	conn_close(&t, 600);
+	/* Streams 1, 3 and 5, unanswered; stream 1's fields decoded. */
+	CHECK_INT(seen.count, 3);
+	CHECK_STR(request_of(0)->path, "/");
+	CHECK_INT(request_of(0)->headers_unknown, 0);
+}
+
+/*
+ * A PUSH_PROMISE of a stream under way (stream 2, promised already, its
+ * response begun) is refused: the promised fields go to no request. The
+ * server's next frames resume; the first push pairs as before.
+ */
+static void push_of_a_stream_under_way(void)
+{
+	static const nghttp2_nv promised[] = {
+		NV(":method", "GET"), NV(":scheme", "http"), NV(":authority", "example.com"),
+		NV(":path", "/style.css"),
+	};
+	static const nghttp2_nv again[] = {
+		NV(":method", "GET"), NV(":scheme", "http"), NV(":authority", "example.com"),
+		NV(":path", "/evil"),
+	};
+	static const nghttp2_nv css[] = { NV(":status", "200"), NV("content-type", "text/css") };
+	static const nghttp2_nv page[] = { NV(":status", "200") };
+	nghttp2_hd_deflater *client = deflater_new(4096), *server = deflater_new(4096);
+	uint8_t payload[256];
+	size_t len, mark;
+	struct h2_test t;
+
+	wires_reset();
+	client_start(&to_server);
+	headers_put(&to_server, client, 1, F_END_STREAM, NVS(get_index));
+	server_start(&to_client);
+	be32_put(payload, 2);
+	len = block_encode(server, payload + 4, sizeof(payload) - 4, NVS(promised));
+	frame_put(&to_client, H2_PUSH_PROMISE, F_END_HEADERS, 1, payload, 4 + len);
+	headers_put(&to_client, server, 2, 0, NVS(css));
+	len = block_encode(server, payload + 4, sizeof(payload) - 4, NVS(again));
+	frame_put(&to_client, H2_PUSH_PROMISE, F_END_HEADERS, 1, payload, 4 + len);
+	mark = to_client.len;
+	data_put(&to_client, 2, F_END_STREAM, "p{}", 3);
+	headers_put(&to_client, server, 1, F_END_STREAM, NVS(page));
+
+	conn_open(&t);
+	send_rest(&t, TO_SERVER, 100);
+	send_upto(&t, TO_CLIENT, mark, 200);
+	CHECK_INT(t.tracker.streams_invalid, 1);
+	send_rest(&t, TO_CLIENT, 300);
+	conn_close(&t, 400);
+	CHECK_INT(seen.count, 2);
+	for (int i = 0; i < seen.count; i++)
+		if (seen.exchanges[i].request)
+			CHECK(strcmp(request_of(i)->path, "/evil"));
+	if (seen.count == 2) {
+		CHECK_INT(request_of(0)->stream_id, 2);
+		CHECK(request_of(0)->pushed);
+		CHECK_STR(request_of(0)->path, "/style.css");
+		CHECK_STR(response_of(0)->content_type, "text/css");
+		CHECK_INT(request_of(1)->stream_id, 1);
+		CHECK_STR(request_of(1)->path, "/index.html");
+	}
+	nghttp2_hd_deflate_del(client);
+	nghttp2_hd_deflate_del(server);
+}
+
+/* A :method with an escape sequence: the human line shows it escaped. */
+static void method_escaped(void)
+{
+	static const uint8_t block[] = { 0x02, 8, 'G', 0x1b, '[', '2', 'J', 'E', 'T', 'X',
+					 0x86, 0x84 };
+	static const nghttp2_nv ok[] = { NV(":status", "200") };
+	nghttp2_hd_deflater *server = deflater_new(4096);
+	struct h2_test t;
+
+	wires_reset();
+	client_start(&to_server);
+	frame_put(&to_server, H2_HEADERS, F_END_STREAM | F_END_HEADERS, 1, block, sizeof(block));
+	server_start(&to_client);
+	headers_put(&to_client, server, 1, F_END_STREAM, NVS(ok));
+	conn_open(&t);
+	send_rest(&t, TO_SERVER, 100);
+	send_rest(&t, TO_CLIENT, 200);
+	CHECK_INT(seen.count, 1);
+	if (seen.count == 1) {
+		CHECK(!strchr(human(&seen.requests[0], true), 0x1b));
+		CHECK_STR(human(&seen.requests[0], true), "G\\x1b[2JETX /");
+	}
+	conn_close(&t, 300);
+	nghttp2_hd_deflate_del(server);
+}
+
+/*
+ * Server bytes lost while a gRPC message's body is under way: the count
+ * after the gap is a floor (the scan no longer knows where prefixes are),
+ * shown as "1 msg+". The client speaks between, so that the server's
+ * stream resumes however the engine handles a gap.
+ */
+static void grpc_count_after_gap(void)
+{
+	static const nghttp2_nv ok[] = { NV("grpc-status", "0") };
+	nghttp2_hd_deflater *client = deflater_new(4096), *server = deflater_new(4096);
+	uint8_t payload[64];
+	size_t len, lost_from, mark;
+	struct h2_test t;
+
+	wires_reset();
+	client_start(&to_server);
+	headers_put(&to_server, client, 1, 0, NVS(grpc_call));
+	len = grpc_message_put(payload, false, "ask", 3);
+	data_put(&to_server, 1, F_END_STREAM, payload, len);
+	server_start(&to_client);
+	headers_put(&to_client, server, 1, 0, NVS(grpc_head));
+	/* A 10-byte message: its prefix and 4 bytes, then (lost) the other 6
+	 * and a whole message. */
+	len = grpc_message_put(payload, false, "0123456789", 10);
+	data_put(&to_client, 1, 0, payload, 9);
+	lost_from = to_client.len;
+	len += grpc_message_put(payload + len, false, "zz", 2);
+	data_put(&to_client, 1, 0, payload + 9, len - 9);
+	frame_put(&to_client, H2_PING, 0, 0, "\0\0\0\0\0\0\0\1", 8);
+	mark = to_client.len;
+	len = grpc_message_put(payload, false, "tail", 4);
+	data_put(&to_client, 1, 0, payload, len);
+	headers_put(&to_client, server, 1, F_END_STREAM, NVS(ok));
+
+	conn_open(&t);
+	send_rest(&t, TO_SERVER, 100);
+	send_upto(&t, TO_CLIENT, lost_from, 200);
+	to_client.sent = lost_from + FRAME_HEADER + 6 + 7;
+	send_upto(&t, TO_CLIENT, mark, 300);
+	frame_put(&to_server, H2_PING, F_ACK, 0, "\0\0\0\0\0\0\0\1", 8);
+	send_rest(&t, TO_SERVER, 400);
+	send_rest(&t, TO_CLIENT, 500);
+	CHECK_INT(seen.count, 1);
+	if (seen.count == 1) {
+		CHECK_INT(response_of(0)->grpc.messages, 1);
+		CHECK(response_of(0)->grpc.count_lost);
+		CHECK(!request_of(0)->grpc.count_lost);
+		CHECK_STR(tail(0), "  1 msg / 1 msg+  stream 1");
+	}
+	conn_close(&t, 600);
+	nghttp2_hd_deflate_del(client);
+	nghttp2_hd_deflate_del(server);
+}
+
+/*
+ * An event of the client's cut short (captured less than sent) inside a
+ * HEADERS frame: its next event, a whole frame, resumes the direction at
+ * once, before the server says anything; the request in it is decoded.
+ */
+static void resume_after_cut_same_direction(void)
+{
+	static const nghttp2_nv five[] = { NV(":method", "GET"), NV(":scheme", "http"),
+					   NV(":path", "/five") };
+	static const nghttp2_nv ok[] = { NV(":status", "200") };
+	nghttp2_hd_deflater *client = deflater_new(4096), *server = deflater_new(4096);
+	size_t first, cut_frame;
+	struct h2_test t;
+
+	wires_reset();
+	client_start(&to_server);
+	headers_put(&to_server, client, 1, F_END_STREAM, NVS(get_index));
+	first = to_server.len;
+	cut_frame = headers_put(&to_server, client, 3, F_END_STREAM, NVS(get_index));
+	headers_put(&to_server, client, 5, F_END_STREAM, NVS(five));
+	server_start(&to_client);
+	headers_put(&to_client, server, 1, F_END_STREAM, NVS(ok));
+	headers_put(&to_client, server, 5, F_END_STREAM, NVS(ok));
+
+	conn_open(&t);
+	send_upto(&t, TO_SERVER, first, 100);
+	send_cut(&t, TO_SERVER, first + cut_frame, FRAME_HEADER + 2, 110);
+	send_rest(&t, TO_SERVER, 120);
+	send_rest(&t, TO_CLIENT, 200);
+	CHECK_INT(seen.count, 2);
+	if (seen.count == 2) {
+		CHECK_INT(request_of(0)->stream_id, 1);
+		CHECK_STR(request_of(0)->path, "/index.html");
+		CHECK(seen.exchanges[1].request && seen.exchanges[1].response);
+		CHECK_INT(request_of(1)->stream_id, 5);
+		CHECK_STR(request_of(1)->method, "GET");
+		CHECK_STR(request_of(1)->path, "/five");
+		CHECK_INT(seen.exchanges[1].request_ts_ns, 120);
+		CHECK_INT(response_of(1)->stream_id, 5);
+	}
+	conn_close(&t, 300);
 	nghttp2_hd_deflate_del(client);
 	nghttp2_hd_deflate_del(server);
 }
@@ -1730,6 +2062,12 @@ int main(void)
 	more_streams_than_tracked();
 	bad_frames();
 	max_frame_size();
+	block_failing_midway();
+	credentials_masked();
+	push_of_a_stream_under_way();
+	method_escaped();
+	grpc_count_after_gap();
+	resume_after_cut_same_direction();
 	detection();
 	detection_of_other_protocols();
 	parser_contract();
