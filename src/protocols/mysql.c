@@ -151,18 +151,6 @@ static void flags_set(const struct parse_ctx *ctx, uint32_t flags)
 		*ctx->conn_flags = flags;
 }
 
-/* Raw bytes into a NUL-terminated field, cut with "..." when too long. */
-static void text_cut(char *dst, size_t size, const uint8_t *src, size_t n)
-{
-	if (n > size - 1) {
-		memcpy(dst, src, size - 4);
-		memcpy(dst + size - 4, "...", 4);
-		return;
-	}
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static struct cursor cursor_of(const struct packet *pk, size_t from)
 {
 	struct cursor c = { .p = pk->p, .at = from < pk->avail ? from : pk->avail, .end = pk->avail };
@@ -224,27 +212,12 @@ static bool cursor_lenenc(struct cursor *c, uint64_t *v, bool *null)
  * bytes up to there are still given). */
 static bool cursor_string(struct cursor *c, const uint8_t **s, size_t *n)
 {
-	const uint8_t *nul = memchr(c->p + c->at, 0, c->end - c->at);
-
-	*s = c->p + c->at;
-	if (!nul) {
-		*n = c->end - c->at;
-		c->at = c->end;
-		return false;
-	}
-	*n = (size_t)(nul - *s);
-	c->at += *n + 1;
-	return true;
+	return cstring_next(c->p, &c->at, c->end, s, n);
 }
 
 static bool cursor_text(struct cursor *c, char *dst, size_t size)
 {
-	const uint8_t *s;
-	size_t n;
-	bool ok = cursor_string(c, &s, &n);
-
-	text_cut(dst, size, s, n);
-	return ok;
+	return cstring_text(c->p, &c->at, c->end, dst, size);
 }
 
 /* --- the connection's prepared statements --- */

@@ -75,4 +75,55 @@ static inline void text_copy(char *dst, size_t cap, const uint8_t *p, size_t n)
 	dst[n] = '\0';
 }
 
+/* Raw bytes into a NUL-terminated field, cut with "..." when too long
+ * (size is at least 4). */
+static inline void text_cut(char *dst, size_t size, const uint8_t *src, size_t n)
+{
+	if (n > size - 1) {
+		memcpy(dst, src, size - 4);
+		memcpy(dst + size - 4, "...", 4);
+		return;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The length of the NUL-terminated string at src, at most avail. */
+static inline size_t cstring_len(const uint8_t *src, size_t avail)
+{
+	const uint8_t *nul = memchr(src, 0, avail);
+
+	return nul ? (size_t)(nul - src) : avail;
+}
+
+/* The NUL-terminated string at base[*at, end), *at moved past its NUL: false
+ * when no NUL ends it before end (its bytes up to there are still given and
+ * *at is left at end). For the parsers' byte cursors. */
+static inline bool cstring_next(const uint8_t *base, size_t *at, size_t end, const uint8_t **s,
+				size_t *n)
+{
+	size_t avail = end - *at;
+
+	*s = base + *at;
+	*n = cstring_len(*s, avail);
+	if (*n == avail) {
+		*at = end;
+		return false;
+	}
+	*at += *n + 1;
+	return true;
+}
+
+/* cstring_next's string copied into dst (what there is of it when cut). */
+static inline bool cstring_text(const uint8_t *base, size_t *at, size_t end, char *dst,
+				size_t size)
+{
+	const uint8_t *s;
+	size_t n;
+	bool ok = cstring_next(base, at, end, &s, &n);
+
+	text_cut(dst, size, s, n);
+	return ok;
+}
+
 #endif

@@ -102,51 +102,17 @@ static struct parse_result invalid(void)
 	return parse_result_make(PARSE_INVALID, 0, 0);
 }
 
-/* Raw bytes into a NUL-terminated field, cut with "..." when too long. */
-static void text_cut(char *dst, size_t size, const uint8_t *src, size_t n)
-{
-	if (n > size - 1) {
-		memcpy(dst, src, size - 4);
-		memcpy(dst + size - 4, "...", 4);
-		return;
-	}
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-/* The NUL-terminated string at src, at most avail bytes long. */
-static size_t string_len(const uint8_t *src, size_t avail)
-{
-	const uint8_t *nul = memchr(src, 0, avail);
-
-	return nul ? (size_t)(nul - src) : avail;
-}
-
 /* The next string: false when no NUL ends it before the cursor's end (its
  * bytes up to there are still given). */
 static bool cursor_string(struct cursor *c, const uint8_t **s, size_t *n)
 {
-	size_t avail = c->end - c->at;
-
-	*s = c->buf + c->at;
-	*n = string_len(*s, avail);
-	if (*n == avail) {
-		c->at = c->end;
-		return false;
-	}
-	c->at += *n + 1;
-	return true;
+	return cstring_next(c->buf, &c->at, c->end, s, n);
 }
 
 /* The next string copied into dst (what there is of it when cut). */
 static bool cursor_text(struct cursor *c, char *dst, size_t size)
 {
-	const uint8_t *s;
-	size_t n;
-	bool ok = cursor_string(c, &s, &n);
-
-	text_cut(dst, size, s, n);
-	return ok;
+	return cstring_text(c->buf, &c->at, c->end, dst, size);
 }
 
 static bool cursor_u16(struct cursor *c, uint16_t *v)
@@ -723,13 +689,13 @@ static struct parse_result password_parse(const uint8_t *buf, const struct pg_he
 		if (data_len != 0xffffffffU && header->whole && data_len != c.end - c.at)
 			return invalid();
 		text_cut(pg->credential, sizeof(pg->credential), buf + c.at,
-			 string_len(buf + c.at, c.end - c.at));
+			 cstring_len(buf + c.at, c.end - c.at));
 		break;
 	}
 	default:
 		n = c.end - c.at;
 		s = buf + c.at;
-		text_cut(pg->credential, sizeof(pg->credential), s, string_len(s, n));
+		text_cut(pg->credential, sizeof(pg->credential), s, cstring_len(s, n));
 		break;
 	}
 	return message_take(PARSE_COMPLETE, header);
