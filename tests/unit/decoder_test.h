@@ -421,4 +421,186 @@ static inline void decoder_run_check_all(const struct decoder_run *run, size_t t
 	CHECK_INT(run->completes + run->ignored, messages);
 }
 
+/* --- a buffered model of the engine ---
+ *
+ * Bytes fed as they arrive, over any number of calls: held in a buffer,
+ * the parser called on it until it needs more, consumed bytes dropped,
+ * skipped bytes passed over as they come, a message ended at once when the
+ * call that ends it returns (even when its skip goes on). PARSE_INVALID
+ * drops what is held and the stream goes on. Needs check.h included first.
+ */
+
+#define DECODER_SIM_BUF (1 << 17)
+#define DECODER_SIM_OUT 8     /* messages a sim keeps */
+#define DECODER_SIM_SECRETS 8 /* credential marks a sim keeps */
+
+struct decoder_sim_out {
+	struct message msg;
+	uint64_t bytes;
+	enum message_role role;
+	bool unsolicited;
+	enum stream_after after;
+};
+
+struct decoder_sim {
+	/* Set by decoder_sim_start; a test may change them before feeding. */
+	const struct protocol *protocol;
+	void *conn_state; /* ctx->conn_state */
+	size_t hold_max;  /* PARSE_NEED_MORE with this many bytes held fails; 0: any */
+	bool from_client;
+	const struct message *request;
+	uint8_t buf[DECODER_SIM_BUF];
+	size_t len;
+	uint64_t skip; /* stream bytes still to pass over */
+	struct message msg;
+	bool in_message;
+	uint64_t bytes; /* of the message so far */
+	struct decoder_sim_out out[DECODER_SIM_OUT];
+	unsigned n_out; /* PARSE_COMPLETE messages */
+	unsigned n_ignored;
+	unsigned n_invalid;
+	/* Work: calls made, bytes given to calls that answered NEED_MORE,
+	 * bytes consumed; the most bytes held at once. */
+	uint64_t calls, need_more_bytes, consumed;
+	size_t max_len;
+	/* Secrets marked, as stream offsets. */
+	uint64_t secret_at[DECODER_SIM_SECRETS], secret_len[DECODER_SIM_SECRETS];
+	unsigned n_secrets;
+	uint64_t base; /* stream offset of buf[0] */
+};
+
+static inline void decoder_sim_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+{
+	struct decoder_sim *s = ctx->engine;
+
+	if (s->n_secrets < DECODER_SIM_SECRETS) {
+		s->secret_at[s->n_secrets] = s->base + offset;
+		s->secret_len[s->n_secrets] = len;
+	}
+	s->n_secrets++;
+}
+
+static inline void decoder_sim_start(struct decoder_sim *s, const struct protocol *protocol,
+				     void *conn_state, bool from_client,
+				     const struct message *request)
+{
+	memset(s, 0, sizeof(*s));
+	s->protocol = protocol;
+	s->conn_state = conn_state;
+	s->from_client = from_client;
+	s->request = request;
+}
+
+static inline void decoder_sim_drop(struct decoder_sim *s, size_t n)
+{
+	memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
+	s->base += n;
+}
+
+static inline void decoder_sim_run(struct decoder_sim *s)
+{
+	while (s->len && !s->skip) {
+		struct parse_ctx ctx = decoder_ctx(s->from_client, s->request);
+		struct parse_result r;
+		size_t held;
+
+		ctx.secret = decoder_sim_secret;
+		ctx.engine = s;
+		ctx.conn_state = s->conn_state;
+		s->msg.protocol = s->protocol;
+		s->calls++;
+		r = s->protocol->parse(s->buf, s->len, &ctx, &s->msg);
+		if (r.state == PARSE_NEED_MORE) {
+			CHECK(!r.consumed && !r.skip);
+			CHECK(!s->hold_max || s->len < s->hold_max);
+			s->need_more_bytes += s->len;
+			return;
+		}
+		if (r.state == PARSE_INVALID) {
+			s->n_invalid++;
+			s->base += s->len;
+			s->len = 0;
+			memset(&s->msg, 0, sizeof(s->msg));
+			s->in_message = false;
+			return;
+		}
+		CHECK(r.consumed <= s->len);
+		CHECK(r.consumed > 0);
+		s->in_message = true;
+		s->consumed += r.consumed;
+		s->bytes += r.consumed + r.skip;
+		decoder_sim_drop(s, r.consumed);
+		held = r.skip < s->len ? (size_t)r.skip : s->len;
+		decoder_sim_drop(s, held);
+		s->skip = r.skip - held;
+		if (r.state == PARSE_CONTINUE)
+			continue;
+		if (r.state == PARSE_COMPLETE) {
+			if (s->n_out < DECODER_SIM_OUT) {
+				struct decoder_sim_out *o = &s->out[s->n_out];
+
+				o->msg = s->msg;
+				o->bytes = s->bytes;
+				o->role = r.role;
+				o->unsolicited = r.unsolicited;
+				o->after = r.after;
+			}
+			s->n_out++;
+		} else {
+			s->n_ignored++;
+		}
+		/* The engine finishes a message whose skip goes on when the skip
+		 * ends; for these checks, at once. */
+		memset(&s->msg, 0, sizeof(s->msg));
+		s->in_message = false;
+		s->bytes = 0;
+	}
+}
+
+/* Bytes arrive. */
+static inline void decoder_sim_feed(struct decoder_sim *s, const uint8_t *bytes, size_t n)
+{
+	while (n) {
+		if (s->skip) {
+			size_t take = s->skip < n ? (size_t)s->skip : n;
+
+			s->skip -= take;
+			s->base += take;
+			bytes += take;
+			n -= take;
+			continue;
+		}
+		size_t take = n < DECODER_SIM_BUF - s->len ? n : DECODER_SIM_BUF - s->len;
+
+		CHECK(take > 0);
+		if (!take)
+			return;
+		memcpy(s->buf + s->len, bytes, take);
+		s->len += take;
+		if (s->len > s->max_len)
+			s->max_len = s->len;
+		bytes += take;
+		n -= take;
+		decoder_sim_run(s);
+	}
+}
+
+/* All of buf, in pieces of piece bytes (0: random sizes from seed). */
+static inline void decoder_sim_feed_all(struct decoder_sim *s, const uint8_t *buf, size_t len,
+					size_t piece, unsigned seed)
+{
+	size_t at = 0;
+
+	srand(seed);
+	while (at < len) {
+		size_t n = piece ? piece : 1 + (size_t)rand() % 700;
+
+		if (n > len - at)
+			n = len - at;
+		decoder_sim_feed(s, buf + at, n);
+		at += n;
+	}
+}
+
 #endif

@@ -10,7 +10,7 @@
  *   mariadb --ssl (the SSLRequest; the login's plaintext from the uprobes)
  * Packets: a 3-byte little-endian payload length, a sequence id, payload.
  *
- * Messages go through a small model of the engine (struct sim): a buffer
+ * Messages go through a small model of the engine (struct decoder_sim): a buffer
  * of what has arrived, the parser called on it until it needs more, the
  * consumed bytes dropped, skipped bytes passed over as they come.
  */
@@ -359,149 +359,28 @@ static const uint8_t tls_login_ok[] = {
 
 /* --- a model of the engine --- */
 
-#define SIM_BUF (1 << 17)
-#define SIM_OUT 8
-
-struct sim_out {
-	struct message msg;
-	uint64_t bytes;
-	enum message_role role;
-	enum stream_after after;
-};
-
-struct sim {
-	bool from_client;
-	const struct message *request;
-	uint8_t buf[SIM_BUF];
-	size_t len;
-	uint64_t skip;
-	struct message msg;
-	uint64_t bytes;
-	struct sim_out out[SIM_OUT];
-	unsigned n_out, n_ignored, n_invalid;
-	size_t max_len;
-	uint64_t base;
-	uint64_t secret_at, secret_len;
-	unsigned n_secrets;
-};
-
-static struct sim sim_storage;
+static struct decoder_sim sim_storage;
 static struct mysql_conn_state conn_state;
 
-static void sim_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+/* A stream's start; the parser never waits on 64 KiB. */
+static struct decoder_sim *sim_start(bool from_client, const struct message *request)
 {
-	struct sim *s = ctx->engine;
-
-	if (!s->n_secrets++) {
-		s->secret_at = s->base + offset;
-		s->secret_len = len;
-	}
-}
-
-static struct sim *sim_start(bool from_client, const struct message *request)
-{
-	struct sim *s = &sim_storage;
-
-	memset(s, 0, sizeof(*s));
-	s->from_client = from_client;
-	s->request = request;
-	return s;
-}
-
-static void sim_drop(struct sim *s, size_t n)
-{
-	memmove(s->buf, s->buf + n, s->len - n);
-	s->len -= n;
-	s->base += n;
-}
-
-static void sim_run(struct sim *s)
-{
-	while (s->len && !s->skip) {
-		struct parse_ctx ctx = decoder_ctx(s->from_client, s->request);
-		struct parse_result r;
-		size_t held;
-
-		ctx.secret = sim_secret;
-		ctx.engine = s;
-		ctx.conn_state = &conn_state;
-		s->msg.protocol = &mysql_protocol;
-		r = mysql_parse(s->buf, s->len, &ctx, &s->msg);
-		if (r.state == PARSE_NEED_MORE) {
-			CHECK(!r.consumed && !r.skip);
-			CHECK(s->len < 65536);
-			return;
-		}
-		if (r.state == PARSE_INVALID) {
-			s->n_invalid++;
-			s->base += s->len;
-			s->len = 0;
-			memset(&s->msg, 0, sizeof(s->msg));
-			return;
-		}
-		CHECK(r.consumed <= s->len);
-		CHECK(r.consumed > 0);
-		s->bytes += r.consumed + r.skip;
-		sim_drop(s, r.consumed);
-		held = r.skip < s->len ? (size_t)r.skip : s->len;
-		sim_drop(s, held);
-		s->skip = r.skip - held;
-		if (r.state == PARSE_CONTINUE)
-			continue;
-		if (r.state == PARSE_COMPLETE) {
-			if (s->n_out < SIM_OUT) {
-				struct sim_out *o = &s->out[s->n_out];
-
-				o->msg = s->msg;
-				o->bytes = s->bytes;
-				o->role = r.role;
-				o->after = r.after;
-			}
-			s->n_out++;
-		} else {
-			s->n_ignored++;
-		}
-		memset(&s->msg, 0, sizeof(s->msg));
-		s->bytes = 0;
-	}
-}
-
-static void sim_feed(struct sim *s, const uint8_t *bytes, size_t n)
-{
-	while (n) {
-		if (s->skip) {
-			size_t take = s->skip < n ? (size_t)s->skip : n;
-
-			s->skip -= take;
-			s->base += take;
-			bytes += take;
-			n -= take;
-			continue;
-		}
-		size_t take = n < SIM_BUF - s->len ? n : SIM_BUF - s->len;
-
-		memcpy(s->buf + s->len, bytes, take);
-		s->len += take;
-		if (s->len > s->max_len)
-			s->max_len = s->len;
-		bytes += take;
-		n -= take;
-		sim_run(s);
-	}
+	decoder_sim_start(&sim_storage, &mysql_protocol, &conn_state, from_client, request);
+	sim_storage.hold_max = 65536;
+	return &sim_storage;
 }
 
 /* All of buf, in pieces of piece bytes. */
-static struct sim *sim_all(const uint8_t *buf, size_t len, bool from_client,
-			   const struct message *request, size_t piece)
+static struct decoder_sim *sim_all(const uint8_t *buf, size_t len, bool from_client,
+				   const struct message *request, size_t piece)
 {
-	struct sim *s = sim_start(from_client, request);
+	struct decoder_sim *s = sim_start(from_client, request);
 
-	for (size_t at = 0; at < len; at += piece)
-		sim_feed(s, buf + at, len - at < piece ? len - at : piece);
+	decoder_sim_feed_all(s, buf, len, piece, 1);
 	return s;
 }
 
-static const struct mysql_message *out_my(const struct sim *s, unsigned i)
+static const struct mysql_message *out_my(const struct decoder_sim *s, unsigned i)
 {
 	return PROTOCOL_BODY_CONST(&s->out[i].msg, struct mysql_message);
 }
@@ -516,7 +395,7 @@ static void conn_reset(void)
 /* One whole client message: the request a reply answers. */
 static struct message request_of(const uint8_t *buf, size_t len)
 {
-	struct sim *s = sim_all(buf, len, true, NULL, len);
+	struct decoder_sim *s = sim_all(buf, len, true, NULL, len);
 
 	CHECK_INT(s->n_out, 1);
 	CHECK_INT(s->out[0].bytes, len);
@@ -524,9 +403,9 @@ static struct message request_of(const uint8_t *buf, size_t len)
 }
 
 /* One whole server message answering request. */
-static struct sim_out reply_of(const uint8_t *buf, size_t len, const struct message *request)
+static struct decoder_sim_out reply_of(const uint8_t *buf, size_t len, const struct message *request)
 {
-	struct sim *s = sim_all(buf, len, false, request, len);
+	struct decoder_sim *s = sim_all(buf, len, false, request, len);
 
 	CHECK_INT(s->n_out, 1);
 	CHECK_INT(s->n_invalid, 0);
@@ -565,9 +444,9 @@ static const struct mysql_message *body(const struct message *m)
 
 static void test_plain_session(void)
 {
-	struct sim *s;
+	struct decoder_sim *s;
 	struct message request;
-	struct sim_out reply;
+	struct decoder_sim_out reply;
 
 	conn_reset();
 	/* The greeting comes unasked: alone. */
@@ -585,8 +464,8 @@ static void test_plain_session(void)
 	s = sim_all(login, sizeof(login), true, NULL, sizeof(login));
 	CHECK_INT(s->n_out, 1);
 	CHECK_INT(s->n_secrets, 1);
-	CHECK_INT(s->secret_at, 4 + 32 + 3 + 1);
-	CHECK_INT(s->secret_len, 20);
+	CHECK_INT(s->secret_at[0], 4 + 32 + 3 + 1);
+	CHECK_INT(s->secret_len[0], 20);
 	request = s->out[0].msg;
 	CHECK_INT(body(&request)->kind, MYSQL_LOGIN);
 	CHECK_STR(body(&request)->user, "st");
@@ -650,9 +529,9 @@ static void test_plain_session(void)
 static void test_prepared_statements(void)
 {
 	struct message request;
-	struct sim_out reply;
+	struct decoder_sim_out reply;
 	const struct mysql_message *my;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	conn_reset();
 	request = request_of(login2, sizeof(login2));
@@ -717,7 +596,7 @@ static void test_prepared_statements(void)
 static void test_deprecate_eof(void)
 {
 	struct message request;
-	struct sim_out reply;
+	struct decoder_sim_out reply;
 
 	conn_reset();
 	request = request_of(login3, sizeof(login3));
@@ -757,9 +636,9 @@ static void test_deprecate_eof(void)
 
 static void test_tls(void)
 {
-	struct sim *s;
+	struct decoder_sim *s;
 	struct message request;
-	struct sim_out reply;
+	struct decoder_sim_out reply;
 
 	conn_reset();
 	s = sim_all(ssl_request, sizeof(ssl_request), true, NULL, sizeof(ssl_request));
@@ -816,14 +695,14 @@ static void test_splits(void)
 		request = request_of(f->request, f->request_len);
 		whole = reply_of(f->reply, f->reply_len, &request).msg;
 		for (size_t cut = 0; cut <= f->reply_len; cut++) {
-			struct sim *s = sim_start(false, &request);
+			struct decoder_sim *s = sim_start(false, &request);
 
 			conn_reset();
 			decoder_test_flags = f->flags;
 			request_of(f->request, f->request_len);
 			s = sim_start(false, &request);
-			sim_feed(s, f->reply, cut);
-			sim_feed(s, f->reply + cut, f->reply_len - cut);
+			decoder_sim_feed(s, f->reply, cut);
+			decoder_sim_feed(s, f->reply + cut, f->reply_len - cut);
 			if (s->n_out != 1)
 				fprintf(stderr, "%s: split at %zu\n", f->name, cut);
 			CHECK_INT(s->n_out, 1);
@@ -834,7 +713,7 @@ static void test_splits(void)
 		decoder_test_flags = f->flags;
 		request_of(f->request, f->request_len);
 		{
-			struct sim *s = sim_all(f->reply, f->reply_len, false, &request, 1);
+			struct decoder_sim *s = sim_all(f->reply, f->reply_len, false, &request, 1);
 
 			CHECK_INT(s->n_out, 1);
 			CHECK(!memcmp(s->out[0].msg.body, whole.body, sizeof(struct mysql_message)));
@@ -843,11 +722,11 @@ static void test_splits(void)
 	/* Client messages a byte at a time. */
 	conn_reset();
 	{
-		struct sim *s = sim_all(login, sizeof(login), true, NULL, 1);
+		struct decoder_sim *s = sim_all(login, sizeof(login), true, NULL, 1);
 
 		CHECK_INT(s->n_out, 1);
 		CHECK_STR(out_my(s, 0)->user, "st");
-		CHECK_INT(s->secret_at, 40);
+		CHECK_INT(s->secret_at[0], 40);
 		s = sim_all(q_execute, sizeof(q_execute), true, NULL, 1);
 		CHECK_INT(s->n_out, 1);
 	}
@@ -873,7 +752,7 @@ static void test_large_result(void)
 					  0x0c, 0x3f, 0, 20, 0, 0, 0, 8, 0x23, 0x50, 0, 0, 0 };
 	static const uint8_t eof[] = { 0xfe, 0, 0, 0x22, 0 };
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 	size_t n = 0;
 	uint8_t seq = 1, count[] = { 1 };
 
@@ -911,15 +790,15 @@ static void test_large_result(void)
 		n += packet_put(big + n, seq++, column, sizeof(column));
 		n += packet_put(big + n, seq++, eof, sizeof(eof));
 		s = sim_start(false, &request);
-		sim_feed(s, big, n);
-		sim_feed(s, head, sizeof(head));
+		decoder_sim_feed(s, big, n);
+		decoder_sim_feed(s, head, sizeof(head));
 		memset(big, 'x', 1 << 20);
 		for (unsigned i = 0; i < 16; i++)
-			sim_feed(s, big, i < 15 ? 1 << 20 : (1 << 20) - 1 - 4);
-		sim_feed(s, tail, sizeof(tail));
-		sim_feed(s, big, 10);
+			decoder_sim_feed(s, big, i < 15 ? 1 << 20 : (1 << 20) - 1 - 4);
+		decoder_sim_feed(s, tail, sizeof(tail));
+		decoder_sim_feed(s, big, 10);
 		n = packet_put(big, 6, eof, sizeof(eof));
-		sim_feed(s, big, n);
+		decoder_sim_feed(s, big, n);
 		CHECK_INT(s->n_out, 1);
 		CHECK_INT(out_my(s, 0)->rows, 1);
 		CHECK_INT(out_my(s, 0)->row_bytes, 0xffffff + 10);
@@ -932,11 +811,11 @@ static void test_large_result(void)
 		uint8_t tail[7] = { 3, 0, 0, 1, '1', '2', '3' };
 
 		s = sim_start(true, NULL);
-		sim_feed(s, head, sizeof(head));
+		decoder_sim_feed(s, head, sizeof(head));
 		memset(big, '1', 1 << 20);
 		for (unsigned i = 0; i < 16; i++)
-			sim_feed(s, big, i < 15 ? 1 << 20 : (1 << 20) - 1 - 8);
-		sim_feed(s, tail, sizeof(tail));
+			decoder_sim_feed(s, big, i < 15 ? 1 << 20 : (1 << 20) - 1 - 8);
+		decoder_sim_feed(s, tail, sizeof(tail));
 		CHECK_INT(s->n_out, 1);
 		CHECK_INT(s->out[0].bytes, 4 + 0xffffff + 4 + 3);
 		CHECK(!strncmp(out_my(s, 0)->query, "SELECT 111", 10));
@@ -954,7 +833,7 @@ static void test_more_results(void)
 	static const uint8_t row[] = { 1, '7' };
 	static const uint8_t count[] = { 1 };
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 	size_t n = 0;
 
 	conn_reset();
@@ -985,8 +864,8 @@ static void test_auth_switch(void)
 	static const uint8_t auth_data[] = { 20, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
 					     9, 9, 9, 9, 9, 9, 9, 9, 9, 9 };
 	struct message request;
-	struct sim_out reply;
-	struct sim *s;
+	struct decoder_sim_out reply;
+	struct decoder_sim *s;
 
 	conn_reset();
 	request = request_of(login, sizeof(login));
@@ -996,8 +875,8 @@ static void test_auth_switch(void)
 	s = sim_all(auth_data, sizeof(auth_data), true, NULL, sizeof(auth_data));
 	CHECK_INT(s->n_out, 1);
 	CHECK_INT(s->n_secrets, 1);
-	CHECK_INT(s->secret_at, 4);
-	CHECK_INT(s->secret_len, 20);
+	CHECK_INT(s->secret_at[0], 4);
+	CHECK_INT(s->secret_len[0], 20);
 	request = s->out[0].msg;
 	CHECK_STR(human(&request, true, true), "auth-data ***");
 	reply = reply_of(login_ok, sizeof(login_ok), &request);
@@ -1013,7 +892,7 @@ static void test_invalid(void)
 	static const uint8_t seq_after_login[] = { 2, 0, 0, 5, 3, 'x' };
 	static const uint8_t empty_packet[] = { 0, 0, 0, 0 };
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	conn_reset();
 	decoder_test_flags = COMMANDS;
@@ -1134,7 +1013,7 @@ static void test_prefixes(void)
 								       : &select_request;
 
 		for (size_t cut = 1; cut < f->len; cut++) {
-			struct sim *s;
+			struct decoder_sim *s;
 
 			conn_reset();
 			decoder_test_flags = f->buf == greeting || f->buf == login ||

@@ -8,7 +8,7 @@
  * and, for the extended protocol, between psycopg 3.1.7 and the same server.
  * Lengths are int32 big endian and count themselves, not the type byte.
  *
- * The replies are fed through a small model of the engine (struct sim):
+ * The replies are fed through a small model of the engine (struct decoder_sim):
  * a buffer of what has arrived, the parser called on it until it needs
  * more, consumed bytes dropped, skipped bytes passed over as they come,
  * a message emitted at PARSE_COMPLETE.
@@ -42,180 +42,29 @@ static bool detect(const void *buf, size_t len, bool from_client)
 
 /* --- a model of the engine --- */
 
-#define SIM_BUF (1 << 17)
-#define SIM_OUT 8
-#define SIM_SECRETS 8
-
-struct sim_out {
-	struct message msg;
-	uint64_t bytes;
-	bool unsolicited;
-	enum stream_after after;
-};
-
-struct sim {
-	bool from_client;
-	const struct message *request;
-	uint8_t buf[SIM_BUF];
-	size_t len;
-	uint64_t skip;         /* stream bytes still to pass over */
-	struct message msg;
-	bool in_message;
-	uint64_t bytes;        /* of the message so far */
-	struct sim_out out[SIM_OUT];
-	unsigned n_out;        /* PARSE_COMPLETE messages */
-	unsigned n_ignored;
-	unsigned n_invalid;
-	/* Work: calls made, bytes given to calls that answered NEED_MORE,
-	 * bytes consumed; the most bytes held at once. */
-	uint64_t calls, need_more_bytes, consumed;
-	size_t max_len;
-	/* Secrets marked, as stream offsets. */
-	uint64_t secret_at[SIM_SECRETS], secret_len[SIM_SECRETS];
-	unsigned n_secrets;
-	uint64_t base;         /* stream offset of buf[0] */
-};
-
-static struct sim sim_storage;
+static struct decoder_sim sim_storage;
 
 /* The connection's prepared statements the sim's parser is given (NULL:
  * none, as with an engine that keeps none). */
 static struct pg_conn_state *sim_state;
 
-static void sim_secret(const struct parse_ctx *ctx, size_t offset, size_t len)
+static struct decoder_sim *sim_start(bool from_client, const struct message *request)
 {
-	struct sim *s = ctx->engine;
-
-	if (s->n_secrets < SIM_SECRETS) {
-		s->secret_at[s->n_secrets] = s->base + offset;
-		s->secret_len[s->n_secrets] = len;
-	}
-	s->n_secrets++;
-}
-
-static struct sim *sim_start(bool from_client, const struct message *request)
-{
-	struct sim *s = &sim_storage;
-
-	memset(s, 0, sizeof(*s));
-	s->from_client = from_client;
-	s->request = request;
-	return s;
-}
-
-static void sim_drop(struct sim *s, size_t n)
-{
-	memmove(s->buf, s->buf + n, s->len - n);
-	s->len -= n;
-	s->base += n;
-}
-
-static void sim_run(struct sim *s)
-{
-	while (s->len && !s->skip) {
-		struct parse_ctx ctx = decoder_ctx(s->from_client, s->request);
-		struct parse_result r;
-		size_t held;
-
-		ctx.secret = sim_secret;
-		ctx.engine = s;
-		ctx.conn_state = sim_state;
-		s->msg.protocol = &postgres_protocol;
-		s->calls++;
-		r = postgres_parse(s->buf, s->len, &ctx, &s->msg);
-		if (r.state == PARSE_NEED_MORE) {
-			CHECK(!r.consumed && !r.skip);
-			s->need_more_bytes += s->len;
-			return;
-		}
-		if (r.state == PARSE_INVALID) {
-			s->n_invalid++;
-			s->base += s->len;
-			s->len = 0;
-			memset(&s->msg, 0, sizeof(s->msg));
-			s->in_message = false;
-			return;
-		}
-		CHECK(r.consumed <= s->len);
-		CHECK(r.consumed > 0);
-		s->in_message = true;
-		s->consumed += r.consumed;
-		s->bytes += r.consumed + r.skip;
-		sim_drop(s, r.consumed);
-		held = r.skip < s->len ? (size_t)r.skip : s->len;
-		sim_drop(s, held);
-		s->skip = r.skip - held;
-		if (r.state == PARSE_CONTINUE)
-			continue;
-		if (r.state == PARSE_COMPLETE) {
-			if (s->n_out < SIM_OUT) {
-				struct sim_out *o = &s->out[s->n_out];
-
-				o->msg = s->msg;
-				o->bytes = s->bytes;
-				o->unsolicited = r.unsolicited;
-				o->after = r.after;
-			}
-			s->n_out++;
-		} else {
-			s->n_ignored++;
-		}
-		/* The engine finishes a message whose skip goes on when the skip
-		 * ends; for these checks, at once. */
-		memset(&s->msg, 0, sizeof(s->msg));
-		s->in_message = false;
-		s->bytes = 0;
-	}
-}
-
-/* Bytes arrive. */
-static void sim_feed(struct sim *s, const uint8_t *bytes, size_t n)
-{
-	while (n) {
-		if (s->skip) {
-			size_t take = s->skip < n ? (size_t)s->skip : n;
-
-			s->skip -= take;
-			s->base += take;
-			bytes += take;
-			n -= take;
-			continue;
-		}
-		size_t take = n < SIM_BUF - s->len ? n : SIM_BUF - s->len;
-
-		CHECK(take > 0);
-		if (!take)
-			return;
-		memcpy(s->buf + s->len, bytes, take);
-		s->len += take;
-		if (s->len > s->max_len)
-			s->max_len = s->len;
-		bytes += take;
-		n -= take;
-		sim_run(s);
-	}
+	decoder_sim_start(&sim_storage, &postgres_protocol, sim_state, from_client, request);
+	return &sim_storage;
 }
 
 /* All of buf, in pieces of piece bytes (0: random sizes from seed). */
-static struct sim *sim_all(const uint8_t *buf, size_t len, bool from_client,
-			   const struct message *request, size_t piece, unsigned seed)
+static struct decoder_sim *sim_all(const uint8_t *buf, size_t len, bool from_client,
+				   const struct message *request, size_t piece, unsigned seed)
 {
-	struct sim *s = sim_start(from_client, request);
-	size_t at = 0;
+	struct decoder_sim *s = sim_start(from_client, request);
 
-	srand(seed);
-	while (at < len) {
-		size_t n = piece ? piece : 1 + (size_t)rand() % 700;
-
-		if (n > len - at)
-			n = len - at;
-		sim_feed(s, buf + at, n);
-		at += n;
-	}
+	decoder_sim_feed_all(s, buf, len, piece, seed);
 	return s;
 }
 
-static const struct pg_message *out_pg(const struct sim *s, unsigned i)
+static const struct pg_message *out_pg(const struct decoder_sim *s, unsigned i)
 {
 	return PROTOCOL_BODY_CONST(&s->out[i].msg, struct pg_message);
 }
@@ -224,7 +73,7 @@ static const struct pg_message *out_pg(const struct sim *s, unsigned i)
 static struct message request_of(const uint8_t *buf, size_t len)
 {
 	uint32_t flags = decoder_test_flags;
-	struct sim *s = sim_all(buf, len, true, NULL, len, 1);
+	struct decoder_sim *s = sim_all(buf, len, true, NULL, len, 1);
 	struct message request = s->out[0].msg;
 
 	CHECK_INT(s->n_out, 1);
@@ -289,7 +138,7 @@ static void pg_texts_check(const struct message *m)
 /*
  * Flips every byte of buf with a few masks and runs the result through the
  * engine model, whole and in random pieces: the parser keeps the contract
- * (checked by sim_run), its texts stay terminated. Returns how many runs
+ * (checked by decoder_sim_run), its texts stay terminated. Returns how many runs
  * met an INVALID. (decoder_test.h's flips_check_decoder wants one whole
  * message per call; a reply here is a series of PARSE_CONTINUE pieces.)
  */
@@ -305,13 +154,13 @@ static int flips_check(const uint8_t *buf, size_t len, bool from_client,
 		for (size_t m = 0; m < sizeof(masks); m++) {
 			copy[at] ^= masks[m];
 			for (unsigned piece = 0; piece < 2; piece++) {
-				struct sim *s;
+				struct decoder_sim *s;
 
 				decoder_test_flags = flags;
 				s = sim_all(copy, len, from_client, request, piece ? 0 : len,
 					    (unsigned)(at * 7 + m));
 				invalid += s->n_invalid > 0;
-				for (unsigned i = 0; i < s->n_out && i < SIM_OUT; i++)
+				for (unsigned i = 0; i < s->n_out && i < DECODER_SIM_OUT; i++)
 					pg_texts_check(&s->out[i].msg);
 				pg_texts_check(&s->msg);
 			}
@@ -679,7 +528,7 @@ static void test_startup(void)
 	struct parse_result result;
 	const struct pg_message *pg = PROTOCOL_BODY(&msg, struct pg_message);
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	decoder_test_flags = 0;
 	result = parse(ssl_request, sizeof(ssl_request), true, NULL);
@@ -790,7 +639,7 @@ static void test_simple_query(void)
 	struct parse_result result;
 	const struct pg_message *pg = PROTOCOL_BODY(&msg, struct pg_message);
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	decoder_test_flags = 0;
 	result = parse(query_select_1, sizeof(query_select_1), true, NULL);
@@ -864,7 +713,7 @@ static void test_simple_query(void)
 	s = sim_all(stream, sizeof(error_nope), false, &request, sizeof(error_nope), 1);
 	CHECK_INT(s->n_out, 0);
 	CHECK(s->in_message);
-	sim_feed(s, ready_idle, sizeof(ready_idle));
+	decoder_sim_feed(s, ready_idle, sizeof(ready_idle));
 	CHECK_INT(s->n_out, 1);
 	CHECK_INT(s->out[0].bytes, sizeof(error_nope) + sizeof(ready_idle));
 	pg = out_pg(s, 0);
@@ -892,7 +741,7 @@ static void test_extended(void)
 {
 	const struct pg_message *pg;
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	decoder_test_flags = 0;
 	/* psycopg's BEGIN: one request of five messages, to the Sync. */
@@ -1006,7 +855,7 @@ static void test_extended(void)
 static void test_auth(void)
 {
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	/* MD5: the startup's reply ends at the request; the password is a
 	 * credential: marked, masked unless asked. */
@@ -1074,7 +923,7 @@ static void test_auth(void)
 static void test_push_and_copy(void)
 {
 	struct message request;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	/* While no request waits, a notification and a notice are pushes. */
 	s = sim_all(notification, sizeof(notification), false, NULL, 1, 1);
@@ -1108,8 +957,8 @@ static void test_push_and_copy(void)
 	/* COPY FROM STDIN: the reply waits in CopyInResponse while the client's
 	 * CopyData and CopyDone are ignored; CommandComplete and
 	 * ReadyForQuery end it. */
-	struct sim *server = sim_start(false, &request);
-	sim_feed(server, copy_in, sizeof(copy_in));
+	struct decoder_sim *server = sim_start(false, &request);
+	decoder_sim_feed(server, copy_in, sizeof(copy_in));
 	CHECK_INT(server->n_out, 0);
 	s = sim_all(copy_data, sizeof(copy_data), true, NULL, 0, 1);
 	CHECK_INT(s->n_out, 0);
@@ -1126,7 +975,7 @@ static void test_push_and_copy(void)
 
 /* Work a feed cost, in bytes looked at: consumed, plus what each NEED_MORE
  * call was given (it may have looked at all of it), plus one per call. */
-static uint64_t work(const struct sim *s)
+static uint64_t work(const struct decoder_sim *s)
 {
 	return s->consumed + s->need_more_bytes + s->calls;
 }
@@ -1134,7 +983,7 @@ static uint64_t work(const struct sim *s)
 static void test_splits_linear(void)
 {
 	struct message request = request_of(query_two, sizeof(query_two));
-	struct sim *s;
+	struct decoder_sim *s;
 
 	/* The psql reply of two statements, an error and a notice, byte by
 	 * byte and in random pieces: the same one message. */
@@ -1169,7 +1018,7 @@ static void test_big_reply(void)
 	static uint8_t big[20000 * 16 + 128];
 	struct message request;
 	size_t len = 0;
-	struct sim *s;
+	struct decoder_sim *s;
 
 	/* psql -c 'select generate_series(1,20000)' as the server sends it,
 	 * DataRows of 1 to 5 digits. */
@@ -1277,14 +1126,14 @@ static void test_long_messages(void)
 	memcpy(batch + n, "\0\0\0\0\0\x01\x00\x0f\x42\x40", 10); /* 1 param of 1000000 */
 	n += 10;
 	memset(batch + n, 'v', sizeof(batch) - n);
-	struct sim *s = sim_start(true, NULL);
-	sim_feed(s, batch, sizeof(batch));
+	struct decoder_sim *s = sim_start(true, NULL);
+	decoder_sim_feed(s, batch, sizeof(batch));
 	static uint8_t rest[1 << 16];
 	memset(rest, 'v', sizeof(rest));
 	uint64_t left = 1 + (uint64_t)bind_len - sizeof(batch) - 2;
 	while (left) {
 		size_t k = left < sizeof(rest) ? (size_t)left : sizeof(rest);
-		sim_feed(s, rest, k);
+		decoder_sim_feed(s, rest, k);
 		left -= k;
 	}
 	static const uint8_t tail[] = {
@@ -1292,7 +1141,7 @@ static void test_long_messages(void)
 		'E', 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,
 		'S', 0x00, 0x00, 0x00, 0x04,
 	};
-	sim_feed(s, tail, sizeof(tail));
+	decoder_sim_feed(s, tail, sizeof(tail));
 	CHECK_INT(s->n_out, 1);
 	CHECK_INT(s->out[0].bytes, 1 + (uint64_t)bind_len + 10 + 5);
 	CHECK(s->max_len <= sizeof(rest));
@@ -1430,13 +1279,13 @@ static char batches_text[4096];
 
 static const char *send_wire(unsigned seed)
 {
-	struct sim *s = sim_all(wire, wire_len, true, NULL, seed ? 0 : wire_len, seed);
+	struct decoder_sim *s = sim_all(wire, wire_len, true, NULL, seed ? 0 : wire_len, seed);
 	size_t at = 0;
 
 	CHECK_INT(s->n_invalid, 0);
-	CHECK(s->n_out <= SIM_OUT);
+	CHECK(s->n_out <= DECODER_SIM_OUT);
 	batches_text[0] = '\0';
-	for (unsigned i = 0; i < s->n_out && i < SIM_OUT; i++) {
+	for (unsigned i = 0; i < s->n_out && i < DECODER_SIM_OUT; i++) {
 		const char *text = human(&s->out[i].msg, true, false);
 		size_t n = strlen(text);
 
@@ -1454,7 +1303,7 @@ static const char *send_wire(unsigned seed)
 static void test_statements(void)
 {
 	static struct pg_conn_state state;
-	struct sim *s;
+	struct decoder_sim *s;
 	char name[16];
 
 	decoder_test_flags = 0;
@@ -1631,7 +1480,7 @@ static void test_statements(void)
 static void test_long_secret(void)
 {
 	static uint8_t token[20000];
-	struct sim *s;
+	struct decoder_sim *s;
 
 	decoder_test_flags = 0;
 	memset(token, 0x5a, sizeof(token));
@@ -1717,7 +1566,7 @@ static void test_prefixes(void)
 		const struct fixture *f = &fixtures[i];
 
 		for (size_t cut = 0; cut < f->len; cut++) {
-			struct sim *s;
+			struct decoder_sim *s;
 
 			decoder_test_flags = 0;
 			if (f->buf == password_md5 || f->buf == sasl_initial)
