@@ -68,7 +68,8 @@ import subprocess
 import tempfile
 
 from peers import Process, free_port, wait_for_port
-from tls_peers import DEFAULT_PATHS, NginxHttpsServer, ListeningServer, read_line
+from tls_peers import (DEFAULT_PATHS, ListeningServer, NginxHttpsServer, PipedClient,
+                       read_line)
 
 PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "h2_programs")
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -245,7 +246,7 @@ def node_client(origin, paths):
     return first["local_port"], replies
 
 
-class JoiningClient:
+class JoiningClient(PipedClient):
     def __init__(self, port, before, after):
         self.count = len(after)
         self.proc = subprocess.Popen(
@@ -286,22 +287,6 @@ class JoiningClient:
             raise AssertionError("h2_join_client.py: %d replies after, want %d"
                                  % (len(replies), self.count))
         return replies
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                stream.close()
-            except BrokenPipeError:
-                pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def _demonstrate():

@@ -49,7 +49,8 @@ what the client itself reported.
       Content-Length replies only.
   WaitingPythonClient(urls, comm): that client, but started at once and held
       (ssl imported, libssl mapped) until .release(); .pid, .replies() ->
-      [HttpReply], a context manager.
+      [HttpReply], a context manager (a PipedClient: killed, its pipes closed,
+      on stop).
   wget(urls) -> [HttpReply(status, body_len, None)] from its -S headers (the
       body bytes written to stdout are checked against them): GnuTLS, one
       keep-alive connection.
@@ -447,7 +448,28 @@ def asyncio_client(urls, comm="py_tls_async"):
                               "python asyncio"), "python asyncio", len(urls))
 
 
-class WaitingPythonClient:
+class PipedClient:
+    """A client process with its three pipes in self.proc: killed, and its
+    pipes closed, on stop."""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except BrokenPipeError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class WaitingPythonClient(PipedClient):
     def __init__(self, urls, comm):
         self.count = len(urls)
         self.proc = subprocess.Popen([sys.executable, "-c", PYTHON_CLIENT, comm] + list(urls),
@@ -477,22 +499,6 @@ class WaitingPythonClient:
             raise AssertionError("python client exited with %d: %s"
                                  % (self.proc.returncode, err))
         return _http_replies(out, "python client", self.count)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                stream.close()
-            except BrokenPipeError:
-                pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def wget(urls):
