@@ -269,19 +269,8 @@ class JoiningClient(PipedClient):
         return json.loads(read_line(self.proc.stdout, self.proc, CLIENT_TIMEOUT,
                                      "h2_join_client.py"))
 
-    def release(self):
-        self.proc.stdin.write(b"go\n")
-        self.proc.stdin.flush()
-
     def replies(self):
-        try:
-            out, err = self.proc.communicate(timeout=CLIENT_TIMEOUT)
-        except subprocess.TimeoutExpired as e:
-            raise AssertionError("h2_join_client.py: no answer within %ds"
-                                 % CLIENT_TIMEOUT) from e
-        if self.proc.returncode != 0:
-            raise AssertionError("h2_join_client.py exited with %d: %s"
-                                 % (self.proc.returncode, err))
+        out = self._output("h2_join_client.py")
         replies = [json.loads(line) for line in out.decode().splitlines()]
         if len(replies) != self.count:
             raise AssertionError("h2_join_client.py: %d replies after, want %d"

@@ -449,8 +449,22 @@ def asyncio_client(urls, comm="py_tls_async"):
 
 
 class PipedClient:
-    """A client process with its three pipes in self.proc: killed, and its
-    pipes closed, on stop."""
+    """A client process with its three pipes in self.proc, held until
+    .release() writes "go" to it: killed, and its pipes closed, on stop."""
+
+    def release(self):
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def _output(self, what):
+        """What the client wrote to stdout once it exited 0."""
+        try:
+            out, err = self.proc.communicate(timeout=CLIENT_TIMEOUT)
+        except subprocess.TimeoutExpired as e:
+            raise AssertionError("%s: no answer within %ds" % (what, CLIENT_TIMEOUT)) from e
+        if self.proc.returncode != 0:
+            raise AssertionError("%s exited with %d: %s" % (what, self.proc.returncode, err))
+        return out
 
     def stop(self):
         if self.proc.poll() is None:
@@ -486,19 +500,8 @@ class WaitingPythonClient(PipedClient):
             self.stop()
             raise AssertionError("python client: %r" % line)
 
-    def release(self):
-        self.proc.stdin.write(b"go\n")
-        self.proc.stdin.flush()
-
     def replies(self):
-        try:
-            out, err = self.proc.communicate(timeout=CLIENT_TIMEOUT)
-        except subprocess.TimeoutExpired as e:
-            raise AssertionError("python client: no answer within %ds" % CLIENT_TIMEOUT) from e
-        if self.proc.returncode != 0:
-            raise AssertionError("python client exited with %d: %s"
-                                 % (self.proc.returncode, err))
-        return _http_replies(out, "python client", self.count)
+        return _http_replies(self._output("python client"), "python client", self.count)
 
 
 def wget(urls):
