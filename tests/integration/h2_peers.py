@@ -79,6 +79,12 @@ NGHTTPD, NGHTTP, H2LOAD, CURL = "st_nghttpd", "st_nghttp", "st_h2load", "st_h2_c
 NGINX = "st_h2_nginx"
 H2C_SERVER, JOIN_CLIENT = "st_h2c_server", "st_h2_join"
 GRPC_SERVER, GRPC_CLIENT = "st_grpc_server", "st_grpc_client"
+# The names grpcio 1.51's threads give themselves: the I/O of a call may be
+# done by any of them, in the client as in the server, so a tracer of grpc
+# peers takes them too (-c matches a thread's name) and tells the peers
+# apart by pid.
+GRPC_THREADS = ("default-executo", "resolver-execut", "grpc_global_tim", "event_engine",
+                "timer_manager")
 NODE_SERVER, NODE_CLIENT = "node_h2_server", "node_h2_client"
 
 NghttpReply = collections.namedtuple("NghttpReply", "stream status size path content_type")

@@ -335,7 +335,9 @@ class Grpc(Checks, unittest.TestCase):
     def test_unary_error_and_server_streaming(self):
         calls = [("SayHello", b"world"), ("Find", b"bob"), ("Count", b"5")]
         with h2.GrpcServer() as server, Recording() as recording, \
-                Tracer("-c", h2.GRPC_CLIENT, "-c", h2.GRPC_SERVER, "--exchanges-only",
+                Tracer("-c", h2.GRPC_CLIENT, "-c", h2.GRPC_SERVER,
+                       *[arg for name in h2.GRPC_THREADS for arg in ("-c", name)],
+                       "--exchanges-only",
                        "--record", recording.path) as tracer:
             replies = h2.grpc_client(server.port, calls)
             self.assertEqual(tracer.stop(), 0)
@@ -348,7 +350,8 @@ class Grpc(Checks, unittest.TestCase):
         events = tracer.events()
         authority = loopback(server.port)
         # grpc's sockets are dual-stack IPv6 ones: 127.0.0.1 as a v4-mapped address.
-        client = streams(events, comm=h2.GRPC_CLIENT, family="inet6",
+        (client_pid,) = {r["pid"] for r in replies}
+        client = streams(events, pid=client_pid, family="inet6",
                          remote="[::ffff:127.0.0.1]:%d" % server.port)
         served = streams(events, pid=server.proc.pid)
         self.assertEqual(sorted(client), [1, 3, 5])
