@@ -913,11 +913,13 @@ static bool ok_read(const struct packet *pk, struct mysql_message *my)
 	return true;
 }
 
-/* ERR: 0xff, code, '#' and the SQL state (protocol 41), message. */
-static bool err_read(const struct packet *pk, struct mysql_message *my)
+/* ERR: 0xff, code, '#' and the SQL state (protocol 41), message: the
+ * message is an ERR, whatever of it was read. */
+static void err_read(const struct packet *pk, struct mysql_message *my)
 {
+	my->kind = MYSQL_ERR;
 	if (pk->avail < 3)
-		return false;
+		return;
 	my->error_code = (uint16_t)le16(pk->p + 1);
 	if (pk->avail >= 9 && pk->p[3] == '#') {
 		text_cut(my->sql_state, sizeof(my->sql_state), pk->p + 4, 5);
@@ -925,7 +927,6 @@ static bool err_read(const struct packet *pk, struct mysql_message *my)
 	} else {
 		text_cut(my->error, sizeof(my->error), pk->p + 3, pk->avail - 3);
 	}
-	return true;
 }
 
 /* EOF (protocol 41): 0xfe, warnings, status. */
@@ -1006,7 +1007,6 @@ static struct parse_result login_reply(const struct packet *pk, const struct par
 		return result;
 	case 0xff:
 		err_read(pk, my);
-		my->kind = MYSQL_ERR;
 		/* A failed login ends the connection; a failed COM_CHANGE_USER
 		 * leaves it in the command phase. */
 		flags_set(ctx, flags | FLAG_COMMANDS);
@@ -1047,7 +1047,6 @@ static struct parse_result result_first(const struct packet *pk, bool infile, bo
 		break;
 	case 0xff:
 		err_read(pk, my);
-		my->kind = MYSQL_ERR;
 		return packet_take(PARSE_COMPLETE, pk);
 	case 0xfb:
 		if (!infile)
@@ -1133,7 +1132,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 				if (!fields_in(&pk))
 					return need_more();
 				err_read(&pk, my);
-				my->kind = MYSQL_ERR;
 				return alone(packet_take(PARSE_COMPLETE, &pk));
 			}
 		}
@@ -1169,7 +1167,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 				result = packet_take(PARSE_COMPLETE, &pk);
 			} else if (pk.p[0] == 0xff) {
 				err_read(&pk, my);
-				my->kind = MYSQL_ERR;
 				result = packet_take(PARSE_COMPLETE, &pk);
 			} else if (is_eof(&pk)) {
 				eof_read(&pk, my);
@@ -1181,7 +1178,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 		} else if (command == MYSQL_COM_STMT_PREPARE) {
 			if (pk.p[0] == 0xff) {
 				err_read(&pk, my);
-				my->kind = MYSQL_ERR;
 				result = packet_take(PARSE_COMPLETE, &pk);
 			} else if (pk.p[0] == 0x00 && pk.len >= 12) {
 				const struct mysql_message *req =
@@ -1208,7 +1204,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 		} else if (command == MYSQL_COM_FIELD_LIST) {
 			if (pk.p[0] == 0xff) {
 				err_read(&pk, my);
-				my->kind = MYSQL_ERR;
 				result = packet_take(PARSE_COMPLETE, &pk);
 			} else {
 				my->kind = MYSQL_RESULT_SET;
@@ -1227,7 +1222,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 			/* COM_STATISTICS and the rest: one packet. */
 			if (pk.p[0] == 0xff) {
 				err_read(&pk, my);
-				my->kind = MYSQL_ERR;
 			} else if (pk.p[0] == 0x00) {
 				if (!ok_read(&pk, my))
 					return invalid();
@@ -1279,7 +1273,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 			if (!fields_in(&pk))
 				return need_more();
 			err_read(&pk, my);
-			my->kind = MYSQL_ERR;
 			return packet_take(PARSE_COMPLETE, &pk);
 		}
 		my->rows++;
@@ -1333,7 +1326,6 @@ static struct parse_result server_parse(const uint8_t *buf, size_t len,
 			if (!fields_in(&pk))
 				return need_more();
 			err_read(&pk, my);
-			my->kind = MYSQL_ERR;
 			return packet_take(PARSE_COMPLETE, &pk);
 		}
 		if (!definition_ok(&pk))
