@@ -1761,7 +1761,7 @@ static __always_inline void tls_plaintext_emit(void *ctx, __u64 pid_tgid,
 	/* The program's own buffer: nothing read of it is a fault, not the
 	 * capture limit (unless that is 0). */
 	__u32 cut = captured >= (__u64)n ? ST_CUT_NONE
-		    : !captured && ST_DATA_SIZE ? ST_CUT_UNREADABLE
+		    : !captured && ST_DATA_SIZE > 0 ? ST_CUT_UNREADABLE
 						: ST_CUT_DATA_SIZE;
 	if (sock) {
 		header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, (__s32)key);

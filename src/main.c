@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -265,6 +266,24 @@ static void tls_summary(const struct tls_probes_report *report,
 		counts[ST_TLS_COUNT_EXEC_LOST]);
 }
 
+/* The one line that says the trace runs, and on what. */
+static void startup_report(const struct options *opts, const struct bpf_program *program,
+			   const struct tls_probes *tls)
+{
+	char text[512];
+	struct strbuf line;
+
+	strbuf_init(&line, text, sizeof(text));
+	strbuf_printf(&line, "%s: %d probes attached",
+		      opts->ring_buffer ? "Reading the ring buffer" : "Reading perf buffers",
+		      probes_attached(&program->probes));
+	if (tls) {
+		strbuf_puts(&line, ", ");
+		tls_probes_describe_start(tls, &line);
+	}
+	fprintf(stderr, "%s; Ctrl-C to stop\n", text);
+}
+
 static int trace(const struct options *opts)
 {
 	struct kernel_headers headers;
@@ -311,7 +330,8 @@ static int trace(const struct options *opts)
 	/* Find kernel headers for the compile */
 	if (kernel_headers_find(opts->kernel_headers, &headers))
 		goto free_text;
-	headers_report(&headers);
+	if (opts->verbose)
+		headers_report(&headers);
 
 	/* Size the ring buffer, if asked for, like the perf buffers it replaces */
 	if (opts->ring_buffer) {
@@ -351,6 +371,7 @@ static int trace(const struct options *opts)
 	writer_stop_on(&session.out, &exiting);
 	session.socks_fd = program.socks_fd;
 	session.socket_peer = socket_peer_of;
+	session.names.read_live = process_name_read_proc;
 	if (rec) {
 		recorder_header(rec, &session, opts->data_size,
 				(opts->ring_buffer ? RECORD_FLAG_RING_BUFFER : 0) |
@@ -371,7 +392,8 @@ static int trace(const struct options *opts)
 	if (err)
 		goto close_transport;
 	if (config.tls) {
-		err = tls_probes_start(&program.probes, program.exec_events_fd, opts, &tls);
+		err = tls_probes_start(&program.probes, program.exec_events_fd, opts,
+				       &session.names, &tls);
 		if (err)
 			goto close_transport;
 	}
@@ -382,7 +404,8 @@ static int trace(const struct options *opts)
 		recorder_preexisting(rec, &session);
 
 	/* Process events */
-	fprintf(stderr, opts->ring_buffer ? "Reading the ring buffer\n" : "Reading perf buffers\n");
+	if (!opts->quiet)
+		startup_report(opts, &program, tls);
 	if (!opts->json && !session.done)
 		session_print_header(&session);
 	err = events_process(&transport, &program, &session, rec, opts->duration_s);
@@ -406,8 +429,11 @@ static int trace(const struct options *opts)
 			err = -rec->error;
 		}
 	}
-	session_summary(&session, &transport.perf, program.socks_fd, submit_failures, table_full);
-	if (config.tls)
+	if (!opts->quiet || session_lost_anything(&session, &transport.perf, submit_failures,
+						      table_full))
+		session_summary(&session, &transport.perf, program.socks_fd, submit_failures,
+				table_full);
+	if (config.tls && !opts->quiet)
 		tls_summary(&tls_report, tls_counts, &session);
 	bpf_program_unload(&program);
 	transport_close(&transport);
@@ -436,6 +462,8 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 
+	/* The character set only: whether the terminal takes UTF-8. */
+	setlocale(LC_CTYPE, "");
 	/* Parse command line arguments */
 	if (options_parse(argc, argv, &opts))
 		return EXIT_USAGE_ERROR;

@@ -30,6 +30,7 @@ enum long_only_option {
 	OPT_REPLAY,
 	OPT_NO_TLS,
 	OPT_SHOW_CIPHERTEXT,
+	OPT_COLOR,
 };
 
 static const struct option long_options[] = {
@@ -58,6 +59,8 @@ static const struct option long_options[] = {
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "no-tls", no_argument, NULL, OPT_NO_TLS },
 	{ "show-ciphertext", no_argument, NULL, OPT_SHOW_CIPHERTEXT },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -80,11 +83,16 @@ void options_print_help(void)
 	       "      --json-b64           with --json: add data_b64, the exact captured bytes\n"
 	       "  -x, --hex                hex + ASCII dump of captured bytes under each line\n"
 	       "      --data-size BYTES    payload bytes captured per event (default 4096, max %d)\n"
-	       "      --data-chars N       payload characters shown per line (default 64)\n"
+	       "      --data-chars N       payload characters shown per line (default: as\n"
+	       "                           many as fit the terminal's width, else 120)\n"
+	       "      --color WHEN         colour human lines: auto (stdout a terminal and\n"
+	       "                           NO_COLOR unset; the default), always, never\n"
 	       "      --show-secrets       show credentials (Authorization, Cookie, Redis AUTH,\n"
 	       "                           PostgreSQL passwords) instead of masking them\n"
 	       "      --show-ciphertext    also print the TLS records of connections whose\n"
 	       "                           plaintext is captured (counted either way)\n"
+	       "  -q, --quiet              print only events and errors on stderr, no status\n"
+	       "                           lines nor summary\n"
 	       "  -v, --verbose            print the compile flags, the include directories\n"
 	       "                           searched, each attached probe and the TLS libraries\n"
 	       "                           and programs probed\n"
@@ -271,6 +279,19 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 	case 'x':
 		opts->hex = true;
 		return 0;
+	case 'q':
+		opts->quiet = true;
+		return 0;
+	case OPT_COLOR:
+		if (!strcmp(arg, "auto"))
+			opts->colour = COLOUR_AUTO;
+		else if (!strcmp(arg, "always"))
+			opts->colour = COLOUR_ALWAYS;
+		else if (!strcmp(arg, "never"))
+			opts->colour = COLOUR_NEVER;
+		else
+			return usage_error("invalid --color '%s': auto, always or never", arg);
+		return 0;
 	case OPT_NO_DATA:
 		opts->no_data = true;
 		return 0;
@@ -382,11 +403,11 @@ int options_parse(int argc, char **argv, struct options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->action = ACTION_TRACE;
 	opts->data_size = 4096;
-	opts->data_chars = 64;
+	opts->data_chars = OPTIONS_DATA_CHARS_FIT;
 
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hp:c:d:n:vxD:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hp:c:d:n:vqxD:", long_options, NULL)) != -1) {
 		if (opt == '?') {
 			const char *word = argv[optind - 1];
 			char name[2] = { (char)optopt, '\0' };
@@ -407,6 +428,8 @@ int options_parse(int argc, char **argv, struct options *opts)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (opts->quiet && opts->verbose)
+		return usage_error("%s: -q and -v ask opposite things", "--quiet");
 	if (opts->json_b64 && !opts->json)
 		return usage_error("%s needs --json", "--json-b64");
 	if (opts->replay_file && capture && opts->action == ACTION_TRACE)

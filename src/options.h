@@ -13,6 +13,16 @@
  * which asserts it. */
 #define OPTIONS_DEFINE_LEN_MAX 4096
 
+/* --data-chars default: as many as fit the line (output.h's
+ * OUTPUT_DATA_CHARS_FIT). */
+#define OPTIONS_DATA_CHARS_FIT UINT32_MAX
+
+enum options_colour {
+	COLOUR_AUTO, /* stdout a terminal and NO_COLOR unset */
+	COLOUR_ALWAYS,
+	COLOUR_NEVER,
+};
+
 enum options_action {
 	ACTION_TRACE,
 	ACTION_HELP,
@@ -31,6 +41,8 @@ struct options {
 	bool json;
 	bool json_b64;
 	bool verbose;
+	bool quiet;              /* no status lines nor summary: events and errors */
+	enum options_colour colour;
 	bool no_data;
 	bool ring_buffer;        /* one BPF ring buffer, not per-CPU perf buffers */
 	bool hex;

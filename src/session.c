@@ -7,9 +7,13 @@
 #include <string.h>
 #include <signal.h>
 #include <time.h>
+#include <langinfo.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "output/escape.h"
 #include "transport/perf_poller.h"
 
 /* Malformed samples reported one by one before only being counted. */
@@ -33,6 +37,29 @@ static int64_t mono_to_wall_offset(void)
 	return ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000LL + (wall.tv_nsec - mono.tv_nsec);
 }
 
+/* Human lines fit a terminal's width, or this one elsewhere. */
+#define LINE_WIDTH_DEFAULT 120
+
+static uint32_t line_width_of(int out_fd)
+{
+	struct winsize size;
+
+	if (isatty(out_fd) && !ioctl(out_fd, TIOCGWINSZ, &size) && size.ws_col)
+		return size.ws_col;
+	return LINE_WIDTH_DEFAULT;
+}
+
+/* Colour on a terminal unless NO_COLOR (https://no-color.org) is set; an
+ * explicit --color=always still colours. */
+static bool colour_wanted(enum options_colour colour, int out_fd)
+{
+	const char *no_colour = getenv("NO_COLOR");
+
+	if (colour != COLOUR_AUTO)
+		return colour == COLOUR_ALWAYS;
+	return isatty(out_fd) && !(no_colour && *no_colour);
+}
+
 int session_init(struct session *session, const struct options *opts, int out_fd)
 {
 	memset(session, 0, sizeof(*session));
@@ -41,6 +68,9 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->style.json_b64 = opts->json_b64;
 	session->style.hex = opts->hex;
 	session->style.data_chars = opts->data_chars;
+	session->style.width = line_width_of(out_fd);
+	session->style.colour = !opts->json && colour_wanted(opts->colour, out_fd);
+	escape_terminal_utf8(!strcmp(nl_langinfo(CODESET), "UTF-8"));
 	session->style.show_secrets = opts->show_secrets;
 	session->output = output_ops_of(&session->style);
 	session->max_events = opts->max_events;
@@ -48,6 +78,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->protocols = opts->protocols;
 	session->show_ciphertext = opts->show_ciphertext;
 	exchange_tracker_init(&session->exchanges, exchange_print, session);
+	process_names_init(&session->names);
 	session->mono_to_wall_ns = mono_to_wall_offset();
 	session->batch_bytes = malloc(SESSION_BATCH_BYTES);
 	session->hold_bytes = malloc(SESSION_BATCH_BYTES);
@@ -68,6 +99,7 @@ void session_free(struct session *session)
 {
 	conn_table_free(&session->conns);
 	exchange_tracker_free(&session->exchanges);
+	process_names_free(&session->names);
 	writer_close(&session->out);
 	free(session->batch_bytes);
 	free(session->hold_bytes);
@@ -108,7 +140,7 @@ void session_print_header(struct session *session)
 	if (!session->output->header)
 		return;
 	line = writer_line_begin(&session->out);
-	session->output->header(&line);
+	session->output->header(&line, &session->style);
 	line_write(session, &line);
 }
 
@@ -121,7 +153,7 @@ static void closed_conn_rank(struct session *session, const struct event *ev)
 		.bytes_recv = ev->bytes_recv,
 	};
 
-	memcpy(conn.comm, ev->comm, sizeof(conn.comm));
+	memcpy(conn.comm, ev->process_name, sizeof(conn.comm));
 	snprintf(conn.remote, sizeof(conn.remote), "%s", ev->remote);
 	conn_ranking_offer(&session->ranking, &conn);
 }
@@ -148,7 +180,7 @@ static void open_conns_rank(struct session *session, int socks_fd)
 		conn.exited = kill(conn.pid, 0) && errno == ESRCH;
 		struct conn *known = conn_table_lookup(&session->conns, conn.pid, conn.fd);
 		if (known) {
-			memcpy(conn.comm, known->comm, sizeof(conn.comm));
+			process_names_of(&session->names, conn.pid, 0, known->comm, conn.comm);
 			snprintf(conn.remote, sizeof(conn.remote), "%s", known->sock->remote);
 		}
 		conn_ranking_offer(&session->ranking, &conn);
@@ -318,8 +350,10 @@ static void sample_handle(struct session *session, const void *data, int size)
 			log_error("malformed sample of %d bytes ignored", size);
 		return;
 	}
+	process_names_of(&session->names, ev.pid, ev.tid, ev.comm, ev.process_name);
 	if (ev.kind == ST_EV_EXIT) {
 		process_exited(session, &ev);
+		process_names_forget(&session->names, ev.pid);
 		return;
 	}
 	if (ev.kind == ST_EV_EXEC)
@@ -654,6 +688,19 @@ void session_capacity_report(struct session *session, const uint64_t table_full[
 	session->capacity_reported = total;
 	if (capacity_line(causes, line, sizeof(line)))
 		log_error("%s", line);
+}
+
+bool session_lost_anything(const struct session *session, const struct perf_poller *poller,
+			   const uint64_t submit_failures[ST_SUBMIT_NR],
+			   const uint64_t table_full[ST_FULL_NR])
+{
+	uint64_t lost = poller->lost_total + session->malformed + session->exit_closes_untotalled;
+
+	for (int i = 0; i < ST_SUBMIT_NR; i++)
+		lost += submit_failures[i];
+	for (int i = 0; i < ST_FULL_NR; i++)
+		lost += table_full[i];
+	return lost > 0;
 }
 
 void session_summary(struct session *session, const struct perf_poller *poller, int socks_fd,

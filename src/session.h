@@ -9,6 +9,7 @@
 
 #include "state/conn_ranking.h"
 #include "state/conn_table.h"
+#include "state/process_names.h"
 #include "protocols/exchange.h"
 #include "options.h"
 #include "output/output.h"
@@ -49,6 +50,7 @@ struct session {
 	struct output_style style;
 	const struct output_ops *output; /* human or JSON, chosen once */
 	struct conn_table conns;
+	struct process_names names;
 	int socks_fd;           /* BPF map "socks" (exact totals), -1 none */
 	/* Asks the kernel for an adopted socket's peer (socket_peer_of); NULL:
 	 * never (tests, fuzzers: their events name no real fds). */
@@ -111,6 +113,12 @@ int session_flush_last(struct session *session);
 void session_print_header(struct session *session);
 
 struct perf_poller;
+
+/* Whether anything was lost or refused: what the summary then tells even
+ * with -q. */
+bool session_lost_anything(const struct session *session, const struct perf_poller *poller,
+			   const uint64_t submit_failures[ST_SUBMIT_NR],
+			   const uint64_t table_full[ST_FULL_NR]);
 
 /* The exit summary, on stderr: events by kind, lost samples (the larger of
  * the kernel's lost records and the BPF program's count of events a full

@@ -16,7 +16,8 @@ struct event {
 	int32_t fd;
 	uint64_t ts_ns;   /* CLOCK_MONOTONIC */
 	uint64_t wall_ns; /* CLOCK_REALTIME, from ts_ns */
-	uint8_t comm[ST_COMM_LEN];
+	uint8_t comm[ST_COMM_LEN];         /* the thread's */
+	uint8_t process_name[ST_COMM_LEN]; /* its process's: its main thread's comm */
 	uint16_t family;
 	uint16_t sock_type;
 	uint32_t sock_flags; /* enum st_sock_flag */
@@ -46,6 +47,9 @@ struct event {
 	uint8_t direction;  /* enum st_direction */
 	uint64_t gap_bytes; /* stream bytes missing before this event */
 	uint64_t gap_pos;   /* where the gap starts in the stream */
+	/* Of gap_bytes, those no event told (lost samples, a full table); the
+	 * rest earlier events told as not captured. */
+	uint64_t gap_lost;
 	const uint8_t *data; /* captured bytes, inside the perf sample */
 	uint8_t protocol;    /* protocol_number of the connection, once detected; 0 none */
 	bool encrypted;      /* TLS application data */

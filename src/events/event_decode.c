@@ -51,6 +51,7 @@ static void header_decode(const struct st_event_header *hdr, int64_t mono_to_wal
 	ev->ts_ns = hdr->ts_ns;
 	ev->wall_ns = hdr->ts_ns + mono_to_wall_ns;
 	memcpy(ev->comm, hdr->comm, sizeof(ev->comm));
+	memcpy(ev->process_name, hdr->comm, sizeof(ev->process_name));
 }
 
 static int conn_decode(const void *raw, int size, int64_t mono_to_wall_ns, struct event *ev)

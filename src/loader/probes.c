@@ -174,7 +174,6 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 		log_error("failed to load %s: %s", probe->function, strerror(-err));
 		return err;
 	}
-	fprintf(stderr, "Probe loaded: id %d, name %s\n", prog_id(probe->prog_fd), probe->function);
 	return 0;
 }
 
@@ -203,6 +202,15 @@ int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool
 	return 0;
 }
 
+int probes_attached(const struct probe_set *set)
+{
+	int attached = 0;
+
+	for (int i = 0; i < set->count; i++)
+		attached += !probe_is_uprobe(&set->probes[i]) && set->probes[i].event_fd >= 0;
+	return attached;
+}
+
 int probes_uprobe_program(const struct probe_set *set, const char *function, bool *multi)
 {
 	const struct probe *probe = probe_loaded(set, function);
@@ -218,6 +226,9 @@ int probes_attach(struct probe_set *set, bool verbose)
 	for (int i = 0; i < set->count; i++) {
 		struct probe *probe = &set->probes[i];
 
+		if (verbose)
+			fprintf(stderr, "Probe loaded: id %d, name %s\n", prog_id(probe->prog_fd),
+				probe->function);
 		if (probe_is_uprobe(probe))
 			continue;
 		probe->event_fd =

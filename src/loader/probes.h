@@ -46,6 +46,9 @@ int probes_uprobe_program(const struct probe_set *set, const char *function, boo
  * and closes everything, returns a negative errno. */
 int probes_attach(struct probe_set *set, bool verbose);
 
+/* Tracepoint probes attached (uprobes are attached per file, later). */
+int probes_attached(const struct probe_set *set);
+
 /* Detaches and closes everything probes_load and probes_attach made. */
 void probes_detach(struct probe_set *set);
 

@@ -1,6 +1,7 @@
 #include "output/escape.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/byte_scan.h"
@@ -54,48 +55,9 @@ static size_t plain_run(const uint8_t *in, size_t len)
 	return n;
 }
 
-size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars)
-{
-	size_t i = 0;
-
-	if (len > max_chars)
-		len = max_chars;
-	while (i < len) {
-		size_t run = plain_run(in + i, len - i);
-		uint8_t byte;
-
-		strbuf_append(out, (const char *)in + i, run);
-		i += run;
-		if (i == len)
-			break;
-		byte = in[i++];
-		switch (byte) {
-		case '\\':
-			strbuf_puts(out, "\\\\");
-			break;
-		case '\r':
-			strbuf_puts(out, "\\r");
-			break;
-		case '\n':
-			strbuf_puts(out, "\\n");
-			break;
-		case '\t':
-			strbuf_puts(out, "\\t");
-			break;
-		default: {
-			char escaped[4] = "\\x";
-
-			hex_pair_write(escaped + 2, byte);
-			strbuf_append(out, escaped, sizeof(escaped));
-		}
-		}
-	}
-	return i;
-}
-
 /* Length of the valid UTF-8 sequence of a printable code point at in[0]
  * (2 to 4 bytes), or 0. Refuses overlong forms, surrogates, C1 controls,
- * line/paragraph separators and bidi controls. */
+ * line/paragraph separators, zero-width and bidi controls and marks. */
 static size_t utf8_printable_len(const uint8_t *in, size_t len)
 {
 	uint32_t cp;
@@ -123,10 +85,74 @@ static size_t utf8_printable_len(const uint8_t *in, size_t len)
 	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
 	if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f) ||
+	    cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
 	    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
 		return 0;
 	return need;
+}
+
+/* On a UTF-8 terminal, printable UTF-8 is shown as itself. */
+static bool terminal_utf8;
+
+void escape_terminal_utf8(bool utf8)
+{
+	terminal_utf8 = utf8;
+}
+
+size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars,
+		       size_t max_width)
+{
+	size_t width = 0;
+	size_t i = 0;
+
+	if (len > max_chars)
+		len = max_chars;
+	while (i < len && width < max_width) {
+		size_t run = plain_run(in + i, len - i);
+		char escaped[4] = "\\x";
+		size_t seq;
+		uint8_t byte;
+
+		if (run > max_width - width)
+			run = max_width - width;
+		strbuf_append(out, (const char *)in + i, run);
+		i += run;
+		width += run;
+		if (i == len || width == max_width)
+			break;
+		byte = in[i];
+		seq = terminal_utf8 && byte >= 0x80 ? utf8_printable_len(in + i, len - i) : 0;
+		if (seq) {
+			strbuf_append(out, (const char *)in + i, seq);
+			i += seq;
+			width++;
+			continue;
+		}
+		switch (byte) {
+		case '\\':
+		case '\r':
+		case '\n':
+		case '\t':
+			escaped[1] = byte == '\\' ? '\\' : byte == '\r' ? 'r' : byte == '\n' ? 'n' : 't';
+			seq = 2;
+			break;
+		default:
+			hex_pair_write(escaped + 2, byte);
+			seq = 4;
+		}
+		if (width + seq > max_width)
+			break; /* an escape is never cut */
+		strbuf_append(out, escaped, seq);
+		width += seq;
+		i++;
+	}
+	return i;
+}
+
+size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars)
+{
+	return escape_text_fit(out, in, len, max_chars, SIZE_MAX);
 }
 
 /* The most one input byte becomes: "\\xNN" (five characters). */

@@ -2,17 +2,28 @@
 #ifndef ST_ESCAPE_H
 #define ST_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/strbuf.h"
 
 /*
- * Terminal-safe text: printable ASCII as is, "\\" for a backslash, \r \n \t
- * as two-character escapes, every other byte as \xNN. Stops after max_chars
+ * Terminal-safe text: printable ASCII as is (and printable UTF-8 after
+ * escape_terminal_utf8), "\\" for a backslash, \r \n \t as two-character
+ * escapes, every other byte as \xNN. Stops after max_chars
  * input bytes. Returns the input bytes consumed.
  */
 size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars);
+
+/* escape_text that also stops before its output passes max_width
+ * characters (a UTF-8 character counts one); an escape is never cut. */
+size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars,
+		       size_t max_width);
+
+/* Terminal text keeps printable UTF-8 (the JSON rule's) as itself, for a
+ * UTF-8 locale; else every byte past ASCII is escaped. Set once. */
+void escape_terminal_utf8(bool utf8);
 
 /* A NUL-terminated raw text (a decoder's field), escaped as escape_text
  * does, whole. */

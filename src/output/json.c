@@ -18,7 +18,9 @@ static void identity_put(struct strbuf *out, const struct event *ev, const char 
 	json_u64(out, KEY("ts_ns"), ev->ts_ns);
 	json_u64(out, KEY("pid"), ev->pid);
 	json_u64(out, KEY("tid"), ev->tid);
-	json_string(out, KEY("comm"), ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN));
+	json_string(out, KEY("comm"), ev->process_name,
+		    strnlen((const char *)ev->process_name, ST_COMM_LEN));
+	json_string(out, KEY("thread"), ev->comm, strnlen((const char *)ev->comm, ST_COMM_LEN));
 	json_key(out, KEY("fd"));
 	strbuf_put_i64(out, ev->fd);
 	json_name(out, KEY("family"), format_family(ev->family));
@@ -68,8 +70,10 @@ static void json_event_format(struct strbuf *out, const struct event *ev,
 			json_name(out, KEY("capture_cut"), event_capture_cut_names[ev->capture_cut]);
 		json_u64(out, KEY("pos"), ev->pos);
 		json_u64(out, KEY("gap_bytes"), ev->gap_bytes);
-		if (ev->gap_bytes)
+		if (ev->gap_bytes) {
 			json_u64(out, KEY("gap_pos"), ev->gap_pos);
+			json_u64(out, KEY("gap_lost"), ev->gap_lost);
+		}
 		if (ev->protocol)
 			json_name(out, KEY("protocol"), protocol_by_number(ev->protocol)->name);
 		json_bool(out, KEY("encrypted"), ev->encrypted);

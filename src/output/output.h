@@ -15,12 +15,15 @@ struct output_style {
 	bool json_b64;     /* add data_b64 */
 	bool hex;          /* hex dump under human data lines */
 	bool show_secrets; /* credentials as they are, not masked */
-	uint32_t data_chars; /* payload characters in a human line */
+	uint32_t data_chars; /* payload characters in a human line, or: */
+#define OUTPUT_DATA_CHARS_FIT UINT32_MAX /* as many as fit the line's width */
+	uint32_t width;      /* the human line's width: the terminal's, else 120 */
+	bool colour;         /* SGR colours in human lines */
 };
 
 struct output_ops {
 	/* The line before the events (the human column header); NULL none. */
-	void (*header)(struct strbuf *out);
+	void (*header)(struct strbuf *out, const struct output_style *style);
 	void (*event)(struct strbuf *out, const struct event *ev, const struct output_style *style);
 	/* An exchange; ev is the event that finished it. */
 	void (*exchange)(struct strbuf *out, const struct event *ev,

@@ -369,12 +369,33 @@ static void conn_restart(struct conn_table *table, struct conn *conn)
 
 	memset(conn->next_pos, 0, sizeof(conn->next_pos));
 	memset(conn->plain_next_pos, 0, sizeof(conn->plain_next_pos));
+	memset(conn->told_pos, 0, sizeof(conn->told_pos));
+	memset(conn->plain_told_pos, 0, sizeof(conn->plain_told_pos));
 	memset(conn->seen, 0, sizeof(conn->seen));
 	conn->sock_open_ns = 0;
 	if (!fresh)
 		return; /* out of memory: the handle stays where it was */
 	sock_detach(table, conn, true);
 	sock_attach(conn, fresh);
+}
+
+/* Moves one direction's stream past ev: its gap (when gaps are known) is
+ * what lies between the last captured byte and ev, and of it, what lies
+ * past the last byte any event told of is lost. A late event of the same
+ * socket (another poll round's) does not move the stream back. */
+static void stream_advance(uint64_t *next_pos, uint64_t *told_pos, struct event *ev,
+			   bool gaps_known)
+{
+	if (gaps_known && ev->pos > *next_pos) {
+		ev->gap_bytes = ev->pos - *next_pos;
+		ev->gap_pos = *next_pos;
+		if (ev->pos > *told_pos)
+			ev->gap_lost = ev->pos - (*told_pos > *next_pos ? *told_pos : *next_pos);
+	}
+	if (ev->pos + ev->captured > *next_pos)
+		*next_pos = ev->pos + ev->captured;
+	if (ev->pos + ev->bytes > *told_pos)
+		*told_pos = ev->pos + ev->bytes;
 }
 
 static struct conn *data_apply(struct conn_table *table, struct event *ev)
@@ -403,27 +424,13 @@ static struct conn *data_apply(struct conn_table *table, struct event *ev)
 	if (ev->tls & ST_TLS_PLAINTEXT) {
 		/* Counted from the first call seen: a position past the last
 		 * byte is always bytes missed. */
-		if (ev->pos > conn->plain_next_pos[dir]) {
-			ev->gap_bytes = ev->pos - conn->plain_next_pos[dir];
-			ev->gap_pos = conn->plain_next_pos[dir];
-		}
-		if (ev->pos + ev->captured > conn->plain_next_pos[dir])
-			conn->plain_next_pos[dir] = ev->pos + ev->captured;
+		stream_advance(&conn->plain_next_pos[dir], &conn->plain_told_pos[dir], ev, true);
 		return conn;
 	}
-	if (conn->seen[dir] || conn->sock->remote[0]) {
-		/* The connection was known from its start: any missing stream
-		 * bytes before this event are a gap. */
-		if (ev->pos > conn->next_pos[dir]) {
-			ev->gap_bytes = ev->pos - conn->next_pos[dir];
-			ev->gap_pos = conn->next_pos[dir];
-		}
-	}
+	/* Gaps are known on a connection known from its start. */
+	stream_advance(&conn->next_pos[dir], &conn->told_pos[dir], ev,
+		       conn->seen[dir] || conn->sock->remote[0]);
 	conn->seen[dir] = true;
-	/* A late event of the same socket (another poll round's) does not move
-	 * the stream back. */
-	if (ev->pos + ev->captured > conn->next_pos[dir])
-		conn->next_pos[dir] = ev->pos + ev->captured;
 	return conn;
 }
 

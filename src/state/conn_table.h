@@ -47,6 +47,10 @@ struct conn {
 	/* The same, in the TLS plaintext stream (ST_TLS_PLAINTEXT events),
 	 * whose positions the BPF program counts from the first call it saw. */
 	uint64_t plain_next_pos[ST_DIR_NR];
+	/* Stream offsets after the last byte an event told of, captured or
+	 * not: a gap past them is bytes no event told. */
+	uint64_t told_pos[ST_DIR_NR];
+	uint64_t plain_told_pos[ST_DIR_NR];
 	uint64_t sock_open_ns;        /* of the socket its data came from; 0 unknown */
 	bool seen[ST_DIR_NR];         /* a data event arrived in that direction */
 	struct conn_socket *sock;     /* never NULL in a used slot */

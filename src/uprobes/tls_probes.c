@@ -63,6 +63,7 @@ struct file_key {
 
 struct tls_probes {
 	const struct probe_set *programs;
+	struct process_names *names; /* taught each exec's new name */
 	bool verbose;
 	bool per_process; /* -p: each probe on its process only */
 	struct file_key *seen;
@@ -73,6 +74,11 @@ struct tls_probes {
 	bool ring_open;
 	pthread_t thread;
 	bool thread_started;
+	/* What the start probed, for the startup line: the report then, and
+	 * the probed files' names, escaped, cut at the buffer's end. */
+	struct tls_probes_report at_start;
+	char start_names[160];
+	struct strbuf start_names_buf;
 	atomic_bool stopping;
 };
 
@@ -347,6 +353,25 @@ static int go_attach(struct elf_image *image, struct probe_target *target)
 	return 0;
 }
 
+/* A label's file name ("libssl.so.3" of "/usr/lib/.../libssl.so.3 (every
+ * process)"), once, into the startup line's list. */
+static void start_name_add(struct tls_probes *probes, const char *label)
+{
+	size_t len = strcspn(label, " ");
+	const char *base = label;
+	char name[64];
+
+	for (size_t i = 0; i < len; i++)
+		if (label[i] == '/')
+			base = label + i + 1;
+	snprintf(name, sizeof(name), "%.*s", (int)(label + len - base), base);
+	if (strstr(probes->start_names, name))
+		return;
+	if (probes->start_names_buf.len)
+		strbuf_puts(&probes->start_names_buf, ", ");
+	strbuf_puts(&probes->start_names_buf, name);
+}
+
 /* Examines one file and probes the TLS code in it, if any. */
 static void file_probe(struct tls_probes *probes, struct probe_target *target)
 {
@@ -372,6 +397,8 @@ static void file_probe(struct tls_probes *probes, struct probe_target *target)
 	}
 	if (!err) {
 		probes->report.files_probed++;
+		if (!probes->thread_started)
+			start_name_add(probes, target->label);
 		if (probes->verbose)
 			fprintf(stderr, "TLS probes: %s in %s, %.1f ms after it was met\n",
 				target->what, target->label,
@@ -522,8 +549,12 @@ static void exec_event_received(void *ctx, const void *data, int size)
 	if (size < (int)sizeof(ev))
 		return;
 	memcpy(&ev, data, sizeof(ev));
-	if (ev.hdr.kind == ST_EV_EXEC)
-		process_event_probe(probes, ev.hdr.pid, ev.hdr.fd, ev.hdr.ts_ns);
+	if (ev.hdr.kind != ST_EV_EXEC)
+		return;
+	/* An exec's thread is its process's main one, named by now. */
+	if (ev.hdr.fd < 0)
+		process_names_learn(probes->names, ev.hdr.pid, ev.hdr.comm);
+	process_event_probe(probes, ev.hdr.pid, ev.hdr.fd, ev.hdr.ts_ns);
 }
 
 static void *exec_thread(void *arg)
@@ -569,7 +600,8 @@ static void all_processes_probe(struct tls_probes *probes)
 }
 
 int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
-		     const struct options *opts, struct tls_probes **out)
+		     const struct options *opts, struct process_names *names,
+		     struct tls_probes **out)
 {
 	struct tls_probes *probes = calloc(1, sizeof(*probes));
 	uint64_t started_ns;
@@ -582,6 +614,8 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 		return -ENOMEM;
 	}
 	probes->programs = programs;
+	strbuf_init(&probes->start_names_buf, probes->start_names, sizeof(probes->start_names));
+	probes->names = names;
 	probes->verbose = opts->verbose;
 	probes->per_process = opts->n_pids > 0;
 	atomic_init(&probes->stopping, false);
@@ -604,6 +638,7 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 	if (probes->verbose)
 		fprintf(stderr, "TLS probing at the start: %" PRIu64 " files, %.1f ms\n",
 			probes->report.files_probed, (clock_monotonic_ns() - started_ns) / 1e6);
+	probes->at_start = probes->report;
 	err = pthread_create(&probes->thread, NULL, exec_thread, probes);
 	if (err) {
 		log_error("cannot start the thread that probes new programs: %s", strerror(err));
@@ -613,6 +648,14 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 	probes->thread_started = true;
 	*out = probes;
 	return 0;
+}
+
+void tls_probes_describe_start(const struct tls_probes *probes, struct strbuf *out)
+{
+	strbuf_printf(out, "TLS in %" PRIu64 " file%s (%" PRIu64 " uprobes)%s%s",
+		      probes->at_start.files_probed, probes->at_start.files_probed == 1 ? "" : "s",
+		      probes->at_start.probes_attached, probes->start_names[0] ? ": " : "",
+		      probes->start_names);
 }
 
 void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report)

@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "loader/probes.h"
+#include "base/strbuf.h"
 #include "options.h"
+#include "state/process_names.h"
 
 struct tls_probes;
 
@@ -33,9 +35,14 @@ struct tls_probes_report {
  * starts the thread that probes what comes later. Returns 0 or a negative
  * errno after printing why; *probes is NULL then. */
 int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
-		     const struct options *opts, struct tls_probes **probes);
+		     const struct options *opts, struct process_names *names,
+		     struct tls_probes **probes);
 
 /* Stops the thread, detaches every probe, fills report, frees. */
+/* What the start probed, for the startup line: "TLS in 2 files (16
+ * uprobes): libssl.so.3, libgnutls.so.30". */
+void tls_probes_describe_start(const struct tls_probes *probes, struct strbuf *out);
+
 void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report);
 
 #endif

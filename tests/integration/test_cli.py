@@ -124,7 +124,7 @@ class MachineSetup(unittest.TestCase):
         common = sorted(d for d in os.listdir("/usr/src") if d.endswith("-common"))[-1]
         arch = common[:-len("common")] + "amd64"
         for given in ("/usr/src/" + common, "/usr/src/" + arch):
-            result = run("--kernel-headers", given, "-d", "0.5", "--no-data")
+            result = run("--kernel-headers", given, "-d", "0.5", "--no-data", "-v")
             self.assertEqual(result.returncode, 0, result.stderr.decode())
             first = result.stderr.decode().splitlines()[0]
             self.assertIn("kernel headers /usr/src/%s" % arch, first)
@@ -132,7 +132,7 @@ class MachineSetup(unittest.TestCase):
             if not os.path.exists("/lib/modules/%s/build" % uname):
                 self.assertIn("for running kernel %s" % uname, first)
         env = dict(os.environ, BCC_KERNEL_SOURCE="/usr/src/" + arch)
-        result = run("-d", "0.5", "--no-data", env=env)
+        result = run("-d", "0.5", "--no-data", "-v", env=env)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         self.assertIn(b"from BCC_KERNEL_SOURCE", result.stderr)
 
@@ -279,7 +279,7 @@ class Stopping(unittest.TestCase):
         self.assertLess(elapsed, 60)
 
     def test_sigint_summary_and_nothing_left_loaded(self):
-        with Tracer("--no-data") as tracer:
+        with Tracer("--no-data", "-v") as tracer:
             ids = tracer_program_ids(tracer)
             self.assertEqual(len(ids), PROGRAMS)
             self.assertLessEqual(ids, loaded_program_ids())
@@ -300,13 +300,14 @@ class Stopping(unittest.TestCase):
         self.assertEqual(ids & loaded_program_ids(), set())
 
     def test_sigterm(self):
-        with Tracer("--no-data") as tracer:
+        with Tracer("--no-data", "-v") as tracer:
             self.assertEqual(tracer.stop(signal.SIGTERM), 0)
         self.assertIn("lost samples 0", tracer.summary()[0])
+        self.assertEqual(len(tracer_program_ids(tracer)), PROGRAMS)
         self.assertEqual(tracer_program_ids(tracer) & loaded_program_ids(), set())
 
     def test_closed_pipe_exits_quietly(self):
-        script = ("%s --no-data 2>%s | head -n 3 >/dev/null; echo ${PIPESTATUS[0]}"
+        script = ("%s --no-data -v 2>%s | head -n 3 >/dev/null; echo ${PIPESTATUS[0]}"
                   % (BINARY, STDERR_FILE))
         shell = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
@@ -358,7 +359,7 @@ class Stopping(unittest.TestCase):
     def test_full_disk_is_an_error(self):
         # /dev/full refuses every write with ENOSPC: one line, exit 1, nothing left loaded.
         with open("/dev/full", "w") as full:
-            proc = subprocess.Popen([BINARY, "--no-data", "-d", "30"], stdout=full,
+            proc = subprocess.Popen([BINARY, "--no-data", "-v", "-d", "30"], stdout=full,
                                     stderr=subprocess.PIPE)
             traffic_until_exit(proc)
             _, err = proc.communicate(timeout=30)

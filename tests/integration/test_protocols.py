@@ -87,7 +87,7 @@ class Http(unittest.TestCase):
             self.assertEqual(tracer.stop(), 0)
         lines = tracer.stdout_text.decode().splitlines()
         self.assertEqual(len(lines), 2, lines)  # header + one exchange
-        self.assertRegex(lines[1], r" exchange +client +tcp +127\.0\.0\.1:%d +http GET /hello "
+        self.assertRegex(lines[1], r" exchange +client +127\.0\.0\.1:%d +http GET /hello "
                                    r"-> 200 OK  [\d.]+(us|ms)  req \d+B resp \d+B$" % server.port)
 
 

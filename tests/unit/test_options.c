@@ -26,7 +26,9 @@ static void test_defaults(void)
 	CHECK_INT(parse((char *[]){ "socket-tracer", NULL }), 0);
 	CHECK_INT(opts.action, ACTION_TRACE);
 	CHECK_INT(opts.data_size, 4096);
-	CHECK_INT(opts.data_chars, 64);
+	CHECK_INT(opts.data_chars, OPTIONS_DATA_CHARS_FIT);
+	CHECK_INT(opts.colour, COLOUR_AUTO);
+	CHECK(!opts.quiet);
 	CHECK_INT(opts.n_pids, 0);
 	CHECK_INT(opts.n_comms, 0);
 	CHECK_INT(opts.n_defines, 0);
@@ -82,6 +84,10 @@ static void test_each_option(void)
 	CHECK(opts.verbose && opts.hex);
 	CHECK_INT(parse(ARGS("--verbose", "--hex", "--no-data")), 0);
 	CHECK(opts.verbose && opts.hex && opts.no_data);
+	CHECK_INT(parse(ARGS("-q", "--color=never")), 0);
+	CHECK(opts.quiet && opts.colour == COLOUR_NEVER);
+	CHECK_INT(parse(ARGS("--quiet", "--color", "always")), 0);
+	CHECK(opts.quiet && opts.colour == COLOUR_ALWAYS);
 
 	CHECK_INT(parse(ARGS("--data-size", "0", "--data-chars", "0")), 0);
 	CHECK_INT(opts.data_size, 0);
@@ -125,7 +131,10 @@ static void test_errors(void)
 	CHECK_INT(parse(ARGS("--data-chars", "-1")), -EINVAL);
 	CHECK_INT(parse(ARGS("-D", "")), -EINVAL);
 	CHECK_INT(parse(ARGS("-D", "=1")), -EINVAL);
-	CHECK_INT(parse(ARGS("-q")), -EINVAL);
+	CHECK_INT(parse(ARGS("-j")), -EINVAL);
+	CHECK_INT(parse(ARGS("-q", "-v")), -EINVAL);
+	CHECK_INT(parse(ARGS("--color", "sometimes")), -EINVAL);
+	CHECK_INT(parse(ARGS("--color")), -EINVAL);
 	CHECK_INT(parse(ARGS("--bogus")), -EINVAL);
 	CHECK_INT(parse(ARGS("-p")), -EINVAL);
 	CHECK_INT(parse(ARGS("--pid")), -EINVAL);
@@ -180,7 +189,9 @@ static void test_messages(void)
 		  "socket-tracer: invalid pid 'abc' (try --help)\n");
 	CHECK_STR(parse_stderr(ARGS("--bogus")),
 		  "socket-tracer: unknown option '--bogus' (try --help)\n");
-	CHECK_STR(parse_stderr(ARGS("-q")), "socket-tracer: unknown option '-q' (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("-j")), "socket-tracer: unknown option '-j' (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("--color=rainbow")),
+		  "socket-tracer: invalid --color 'rainbow': auto, always or never (try --help)\n");
 }
 
 /* -D: NAME a C identifier, no name socket-tracer sets or relies on (ST_*
@@ -319,7 +330,7 @@ static void test_record_replay(void)
  * getopt state into the next parse. */
 static void test_reparse(void)
 {
-	CHECK_INT(parse(ARGS("-qv")), -EINVAL);
+	CHECK_INT(parse(ARGS("-jv")), -EINVAL);
 	CHECK_INT(parse(ARGS("--json")), 0);
 	CHECK(opts.json);
 	CHECK(!opts.verbose);

@@ -35,11 +35,12 @@ static struct event event_make(uint32_t kind)
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
 	ev.pid = 4242;
-	ev.tid = 4243;
+	ev.tid = 4242;
 	ev.fd = 3;
 	ev.ts_ns = 5000;
 	ev.wall_ns = WALL_NS;
 	memcpy(ev.comm, "curl", 4);
+	memcpy(ev.process_name, "curl", 4);
 	ev.family = AF_INET;
 	ev.sock_type = SOCK_STREAM;
 	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_CLIENT;
@@ -97,6 +98,14 @@ static bool is_inert(const char *text)
 	return true;
 }
 
+static bool has(const char *text, const char *part)
+{
+	if (strstr(text, part))
+		return true;
+	fprintf(stderr, "missing %s\n  in %s", part, text);
+	return false;
+}
+
 enum align { LEFT, RIGHT };
 
 /* Whether row holds value in the column titled title of the header: a left
@@ -131,26 +140,46 @@ static void test_human(void)
 	struct event ev;
 
 	strbuf_init(&buf, header, sizeof(header));
-	human_output.header(&buf);
+	human_output.header(&buf, &style);
 	CHECK(strncmp(header, "TIME ", 5) == 0);
 	CHECK(strstr(header, " DETAIL\n") != NULL);
+	/* The identity takes the first 80 columns, DETAIL the rest of 120. */
+	CHECK(strstr(header, "DETAIL") - header == 80);
 
 	ev = event_make(ST_EV_CONNECT);
 	ev.result = -111;
 	human(&ev, &style);
-	CHECK(column_at(line, "TIME", "22:13:20.123456", LEFT));
+	CHECK(column_at(line, "TIME", "22:13:20.123", LEFT));
 	CHECK(column_at(line, "PID", "4242", RIGHT));
-	CHECK(column_at(line, "TID", "4243", RIGHT));
 	CHECK(column_at(line, "COMM", "curl", LEFT));
 	CHECK(column_at(line, "FD", "3", RIGHT));
 	CHECK(column_at(line, "EVENT", "connect", LEFT));
 	CHECK(column_at(line, "ROLE", "client", LEFT));
-	CHECK(column_at(line, "PROTO", "tcp", LEFT));
 	CHECK(column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
 	CHECK_STR(detail(line), "ECONNREFUSED\n");
 	ev.result = 0;
 	human(&ev, &style);
 	CHECK_STR(detail(line), "ok\n");
+
+	/* Another thread than the main one: the process's name, and the tid
+	 * at the end. */
+	ev.tid = 4243;
+	memcpy(ev.comm, "isc-net-0000", 13);
+	memcpy(ev.process_name, "dig\0", 4);
+	human(&ev, &style);
+	CHECK(column_at(line, "COMM", "dig", LEFT));
+	CHECK_STR(detail(line), "ok (tid 4243)\n");
+	json(&ev, &(struct output_style){ .json = true });
+	CHECK(has(line, ",\"tid\":4243,\"comm\":\"dig\",\"thread\":\"isc-net-0000\","));
+
+	/* A UDP peer says so; an unknown peer shows the transport. */
+	ev = event_make(ST_EV_CONNECT);
+	ev.sock_type = SOCK_DGRAM;
+	human(&ev, &style);
+	CHECK(column_at(line, "REMOTE", "127.0.0.1:8080/udp", LEFT));
+	ev.remote[0] = '\0';
+	human(&ev, &style);
+	CHECK(column_at(line, "REMOTE", "udp", LEFT));
 
 	ev = event_make(ST_EV_CLOSE);
 	ev.duration_ns = 1840000;
@@ -170,15 +199,47 @@ static void test_human(void)
 	human(&ev, &style);
 	CHECK(column_at(line, "EVENT", "send", LEFT));
 	CHECK(column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
-	CHECK_STR(detail(line), "write 20B (captured 12: data-size) [gap: 15B missing at 10] "
+	/* A gap another event told as not captured is not repeated here. */
+	CHECK_STR(detail(line), "write 20B (8B not captured: --data-size) "
 				"\"GET /\\r\\n\\x1b[2J\\x07\"\n");
 	CHECK(is_inert(line));
 	style.data_chars = 4;
 	human(&ev, &style);
-	CHECK_STR(detail(line), "write 20B (captured 12: data-size) [gap: 15B missing at 10] \"GET \"...\n");
+	CHECK_STR(detail(line), "write 20B (8B not captured: --data-size) \"GET \"...\n");
 	style.data_chars = 0;
+	/* Bytes no event told are lost, and say where they started. */
+	ev.gap_lost = 5;
 	human(&ev, &style);
-	CHECK_STR(detail(line), "write 20B (captured 12: data-size) [gap: 15B missing at 10]\n");
+	CHECK_STR(detail(line), "write 20B (8B not captured: --data-size) [lost: 5B at 20]\n");
+	ev.gap_lost = 0;
+	/* The connection's protocol leads a data line's detail. */
+	ev.protocol = protocol_number(&http_protocol);
+	human(&ev, &style);
+	CHECK_STR(detail(line), "http write 20B (8B not captured: --data-size)\n");
+	ev.protocol = 0;
+	/* By default the preview fills the line to its width, escapes whole. */
+	style.data_chars = OUTPUT_DATA_CHARS_FIT;
+	style.width = 120;
+	ev.bytes = ev.captured;
+	ev.capture_cut = ST_CUT_NONE;
+	human(&ev, &style);
+	CHECK_STR(detail(line), "write 12B \"GET /\\r\\n\\x1b[2J\\x07\"\n");
+	{
+		static uint8_t long_payload[200];
+
+		memset(long_payload, 'A', sizeof(long_payload));
+		long_payload[30] = '\r';
+		ev.data = long_payload;
+		ev.bytes = ev.captured = sizeof(long_payload);
+		human(&ev, &style);
+		CHECK(strlen(line) == 121 && !strcmp(line + 115, "A\"...\n"));
+		style.width = 130;
+		human(&ev, &style);
+		CHECK(strlen(line) == 131);
+		style.width = 120;
+	}
+	style.data_chars = 0;
+	ev = data_make();
 
 	/* recv*(MSG_TRUNC): a datagram longer than the buffer, then a TCP
 	 * receive that discarded its bytes unread. */
@@ -218,13 +279,12 @@ static void test_human(void)
 	ev.family = 0;
 	ev.remote[0] = '\0';
 	human(&ev, &style);
-	CHECK(column_at(line, "ROLE", "unknown", LEFT));
-	CHECK(column_at(line, "PROTO", "-", LEFT));
+	CHECK(column_at(line, "ROLE", "-", LEFT));
 	CHECK(column_at(line, "REMOTE", "-", LEFT));
 
 	/* A hostile comm is escaped. */
 	ev = event_make(ST_EV_CONNECT);
-	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
+	memcpy(ev.process_name, hostile_comm, ST_COMM_LEN);
 	human(&ev, &style);
 	CHECK(is_inert(line));
 	CHECK(strstr(line, "\\x1b]0;pwn\\x07") != NULL);
@@ -239,15 +299,15 @@ static void test_human_long_values(void)
 	struct event ev;
 
 	ev = event_make(ST_EV_CONNECT);
-	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
+	memcpy(ev.process_name, hostile_comm, ST_COMM_LEN);
 	human(&ev, &style);
 	CHECK(column_at(line, "FD", "3", RIGHT) && column_at(line, "EVENT", "connect", LEFT) &&
 	      column_at(line, "REMOTE", "127.0.0.1:8080", LEFT));
-	/* Cut to the 16 columns between escapes, never inside one. */
-	CHECK(column_at(line, "COMM", "\\x1b]0;pwn\\x07\\r", LEFT));
-	memcpy(ev.comm, "abcdefghijklmn\x1b", ST_COMM_LEN);
+	/* Cut to the 15 columns between escapes, never inside one. */
+	CHECK(column_at(line, "COMM", "\\x1b]0;pwn\\x07", LEFT));
+	memcpy(ev.process_name, "abcdefghijklmn\x1b", ST_COMM_LEN);
 	human(&ev, &style);
-	CHECK(column_at(line, "COMM", "abcdefghijklmn  ", LEFT));
+	CHECK(column_at(line, "COMM", "abcdefghijklmn ", LEFT));
 	CHECK(!strstr(line, "\\x"));
 
 	ev = event_make(ST_EV_CONNECT);
@@ -258,13 +318,6 @@ static void test_human_long_values(void)
 	CHECK(column_at(line, "REMOTE", "/run/x.sock", LEFT) && !strcmp(detail(line), "ok\n"));
 }
 
-static bool has(const char *text, const char *part)
-{
-	if (strstr(text, part))
-		return true;
-	fprintf(stderr, "missing %s\n  in %s", part, text);
-	return false;
-}
 
 static bool json_line_ok(const char *text)
 {
@@ -283,7 +336,7 @@ static void test_json(void)
 	ev.result = -111;
 	json(&ev, &style);
 	CHECK_STR(line, "{\"event\":\"connect\",\"time\":\"2023-11-14T22:13:20.123456Z\","
-			"\"ts_ns\":5000,\"pid\":4242,\"tid\":4243,\"comm\":\"curl\",\"fd\":3,"
+			"\"ts_ns\":5000,\"pid\":4242,\"tid\":4242,\"comm\":\"curl\",\"thread\":\"curl\",\"fd\":3,"
 			"\"family\":\"inet\",\"transport\":\"tcp\",\"role\":\"client\","
 			"\"remote\":\"127.0.0.1:8080\",\"preexisting\":false,\"adopted\":false,\"result\":-111,"
 			"\"error\":\"ECONNREFUSED\"}\n");
@@ -344,7 +397,7 @@ static void test_json(void)
 	CHECK(has(line, ",\"direction\":\"send\",\"syscall\":\"write\",\"bytes\":20,"
 			"\"delivered\":20,\"captured\":12,\"truncated\":true,"
 			"\"capture_cut\":\"data-size\",\"pos\":25,\"gap_bytes\":15,"
-			"\"gap_pos\":10,"));
+			"\"gap_pos\":10,\"gap_lost\":0,"));
 	CHECK(has(line, ",\"data\":\"GET /\\r\\n\\\\x1b[2J\\\\x07\"}"));
 	CHECK(!strstr(line, "\"result\""));
 	CHECK(!strstr(line, "data_b64"));
@@ -371,7 +424,7 @@ static void test_json(void)
 
 	/* A hostile comm, and output_ops_of picking JSON. */
 	ev = event_make(ST_EV_CONNECT);
-	memcpy(ev.comm, hostile_comm, ST_COMM_LEN);
+	memcpy(ev.process_name, hostile_comm, ST_COMM_LEN);
 	{
 		struct strbuf buf;
 
@@ -503,7 +556,7 @@ static void test_tls(void)
 	ev.syscall = ST_SYS_WRITE;
 	ev.tls = ST_TLS_CIPHERTEXT;
 	ev.encrypted = true;
-	CHECK(has(detail(human(&ev, &style)), "write 7B (tls, encrypted)\n"));
+	CHECK(has(detail(human(&ev, &style)), "tls write 7B (encrypted)\n"));
 	json(&ev, &style);
 	CHECK(has(line, ",\"encrypted\":true,\"tls\":false,\"tls_records\":true,"));
 
