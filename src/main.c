@@ -61,7 +61,8 @@ static void signals_install(void)
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
-	/* A closed stdout shows up as EPIPE from write, handled as a quiet stop. */
+	/* A closed stdout shows up as EPIPE from write, or to the writer's
+	 * check each poll round (writer_flush), handled as a quiet stop. */
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
-
 int writer_open(struct writer *writer, int fd, size_t line_max)
 {
 	*writer = (struct writer){ .fd = fd, .line_max = line_max, .terminal = isatty(fd) };
@@ -110,11 +108,23 @@ void writer_line_end(struct writer *writer, const struct strbuf *line)
 		writer_write(writer);
 }
 
+/* A pipe whose last reader closed it reports POLLERR, a socket shut down
+ * both ways or a hung-up terminal POLLHUP; a file never does. Seen here, a
+ * reader gone stops the trace at once, not at the next event's write. */
+static void reader_check(struct writer *writer)
+{
+	struct pollfd out = { .fd = writer->fd };
+
+	if (!writer->closed && poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)))
+		writer->closed = true;
+}
+
 int writer_flush(struct writer *writer, bool force)
 {
+	reader_check(writer);
 	if (!writer->len)
 		return writer->closed ? -EPIPE : writer->error;
-	if (!force && !writer->terminal &&
+	if (!force && !writer->closed && !writer->terminal &&
 	    clock_monotonic_ns() - writer->held_since_ns < WRITER_HOLD_MS * 1000000ull)
 		return 0;
 	return writer_write(writer);

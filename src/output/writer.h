@@ -53,7 +53,9 @@ struct strbuf writer_line_begin(struct writer *writer);
 void writer_line_end(struct writer *writer, const struct strbuf *line);
 
 /* Writes what is held: always (force), or when the fd is a terminal or
- * the oldest held byte is WRITER_HOLD_MS old. Returns 0 or -errno. */
+ * the oldest held byte is WRITER_HOLD_MS old. First notes a reader gone
+ * (POLLERR or POLLHUP on the fd), even with nothing held: then it writes
+ * nothing more. Returns 0 or -errno (-EPIPE: the reader is gone). */
 int writer_flush(struct writer *writer, bool force);
 
 #endif

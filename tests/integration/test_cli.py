@@ -1,8 +1,10 @@
 """The command line as a user meets it: options, errors, stopping, cleanup."""
 
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +55,16 @@ def traffic_until_exit(proc, limit=60):
     while proc.poll() is None and time.time() < deadline:
         run_python(TRAFFIC, 3)
         time.sleep(0.2)
+
+
+def summary_awaited(tracer, limit):
+    """The CLOCK_MONOTONIC time the exit summary reached stderr (polled every 10 ms)."""
+    deadline = time.monotonic() + limit
+    while not any(re.match(r"socket-tracer: \d+ events \(", l) for l in tracer.stderr_lines):
+        if time.monotonic() > deadline:
+            raise AssertionError("no exit summary within %s s: %s" % (limit, tracer.stderr))
+        time.sleep(0.01)
+    return time.monotonic()
 
 
 class Usage(unittest.TestCase):
@@ -179,6 +191,15 @@ srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
 for _ in range(2):
     c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
     c.close(); a.close()
+"""
+
+# Connects to the port argv[1] when told on stdin, then holds the connection
+# until stdin closes.
+CONNECT_THEN_HOLD = r"""
+import socket, sys
+sys.stdin.readline()
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+sys.stdin.read()
 """
 
 
@@ -321,6 +342,52 @@ class Stopping(unittest.TestCase):
         ids = {int(i) for i in re.findall(r"Probe loaded: id (\d+),", stderr)}
         self.assertEqual(len(ids), PROGRAMS)
         self.assertEqual(ids & loaded_program_ids(), set())
+
+    def test_exits_when_head_does(self):
+        # `| head -1`: the tracer stops when head exits, not at its next
+        # event. Here there is none: the one selected process connects (one
+        # event, head's line) and then holds its connection, quiet.
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            port = listener.getsockname()[1]
+            client = subprocess.Popen([sys.executable, "-c", CONNECT_THEN_HOLD, str(port)],
+                                      stdin=subprocess.PIPE)
+            read_end, write_end = os.pipe()
+            head = subprocess.Popen(["head", "-1"], stdin=read_end, stdout=subprocess.PIPE)
+            os.close(read_end)
+            try:
+                with Tracer("--no-data", "-p", str(client.pid), stdout=write_end) as tracer:
+                    os.close(write_end)
+                    client.stdin.write(b"go\n")
+                    client.stdin.flush()
+                    line = head.stdout.read()  # up to head's exit
+                    head.wait(5)
+                    head_exited = time.monotonic()
+                    stopped = summary_awaited(tracer, 5) - head_exited
+                    code = tracer.proc.wait(5)
+                    exited = time.monotonic() - head_exited
+                    tracer.stop()
+                # the client is still connected: no event came after head's
+                self.assertIsNone(client.poll())
+            finally:
+                client.stdin.close()
+                client.wait(10)
+                head.stdout.close()
+        event = json.loads(line)
+        self.assertEqual((event["event"], event["pid"], event["result"]),
+                         ("connect", client.pid, 0))
+        self.assertEqual(event["remote"], "127.0.0.1:%d" % port)
+        # It stops within a poll round (0.1 s); detaching the probes then
+        # takes most of the rest (the kernel unregisters tracepoints one
+        # after the other), as after Ctrl-C.
+        self.assertLess(stopped, 0.5)
+        self.assertLess(exited, 2.0)
+        self.assertEqual(code, 0, tracer.stderr)
+        self.assertIn("(connect 1, ", tracer.summary()[0])
+        # quiet, as `yes | head` is: no error about the reader gone
+        self.assertEqual([l for l in tracer.stderr_lines
+                          if re.search(r"cannot write|pipe|EPIPE", l, re.I)], [])
 
     def test_sigint_during_the_compile(self):
         # The compile is killed: the tracer stops at once, says so and

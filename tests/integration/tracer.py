@@ -23,11 +23,14 @@ def require_root():
 
 
 class Tracer:
-    """socket-tracer in the background; stop() returns its output."""
+    """socket-tracer in the background; stop() returns its output.
 
-    def __init__(self, *args, json_output=True, ready_timeout=60):
+    stdout: where the events go instead of this object (an fd, for a pipe into
+    another program); then stdout_text stays empty."""
+
+    def __init__(self, *args, json_output=True, ready_timeout=60, stdout=subprocess.PIPE):
         self.args = [BINARY] + (["--json"] if json_output else []) + list(args)
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(self.args, stdout=stdout, stderr=subprocess.PIPE)
         self.stderr_lines = []
         self.stdout_text = None
         self._ready = threading.Event()
@@ -35,7 +38,8 @@ class Tracer:
         self._stderr_thread.start()
         self._stdout_chunks = []
         self._stdout_thread = threading.Thread(target=self._read_stdout, daemon=True)
-        self._stdout_thread.start()
+        if self.proc.stdout:
+            self._stdout_thread.start()
         if not self._ready.wait(ready_timeout):
             self.proc.kill()
             raise AssertionError("tracer not ready: %s" % "".join(self.stderr_lines))
@@ -62,10 +66,11 @@ class Tracer:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         code = self.proc.wait(timeout)
-        self._stdout_thread.join(timeout)
+        if self.proc.stdout:
+            self._stdout_thread.join(timeout)
+            self.proc.stdout.close()
         self._stderr_thread.join(timeout)
         self.stdout_text = b"".join(self._stdout_chunks)
-        self.proc.stdout.close()
         self.proc.stderr.close()
         return code
 
@@ -95,7 +100,8 @@ class Tracer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        self.proc.stdout.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
         self.proc.stderr.close()
 
 

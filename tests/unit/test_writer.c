@@ -1,11 +1,13 @@
 /* The output writer against real file descriptors: a pipe (held, then
- * written when forced or when the chunk fills), a closed pipe (EPIPE) and
- * /dev/full (ENOSPC). */
+ * written when forced or when the chunk fills), a closed pipe (EPIPE, also
+ * seen without a write), a closed unix socket, a file and /dev/full
+ * (ENOSPC). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -102,6 +104,47 @@ static void test_closed_reader(void)
 	close(fds[1]);
 }
 
+/* A reader gone is noted at the next flush even with nothing to write, so
+ * a quiet trace piped into head stops when head exits. */
+static void test_reader_gone_without_a_write(void)
+{
+	struct writer writer;
+	char path[] = "/tmp/test_writer_XXXXXX";
+	int fds[2];
+	int file;
+
+	/* a pipe: POLLERR once its last reader closed it */
+	CHECK(pipe(fds) == 0);
+	CHECK_INT(writer_open(&writer, fds[1], LINE_MAX_TEST), 0);
+	CHECK_INT(writer_flush(&writer, false), 0);
+	close(fds[0]);
+	line_put(&writer, "held, not due\n");
+	CHECK_INT(writer_flush(&writer, false), -EPIPE);
+	CHECK(writer.closed);
+	writer_close(&writer);
+	close(fds[1]);
+
+	/* a unix socket: POLLHUP once its peer closed */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+	CHECK_INT(writer_open(&writer, fds[0], LINE_MAX_TEST), 0);
+	CHECK_INT(writer_flush(&writer, false), 0);
+	close(fds[1]);
+	CHECK_INT(writer_flush(&writer, false), -EPIPE);
+	CHECK(writer.closed);
+	writer_close(&writer);
+	close(fds[0]);
+
+	/* a file has no reader to lose */
+	file = mkstemp(path);
+	CHECK(file >= 0);
+	unlink(path);
+	CHECK_INT(writer_open(&writer, file, LINE_MAX_TEST), 0);
+	CHECK_INT(writer_flush(&writer, false), 0);
+	CHECK(!writer.closed);
+	writer_close(&writer);
+	close(file);
+}
+
 static void test_disk_full(void)
 {
 	struct writer writer;
@@ -126,6 +169,7 @@ int main(void)
 	test_pipe_holds_then_writes();
 	test_full_chunk_is_written();
 	test_closed_reader();
+	test_reader_gone_without_a_write();
 	test_disk_full();
 	return check_report("test_writer");
 }
