@@ -12,6 +12,10 @@
 #include "base/log.h"
 #include "events/socket_tracer_abi.h"
 
+/* --help fits an 80-column terminal; options' texts start at this column. */
+#define HELP_WIDTH 79
+#define HELP_OPTION_INDENT 27
+
 enum long_only_option {
 	OPT_JSON = 256,
 	OPT_JSON_B64,
@@ -64,6 +68,33 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Prints a ", "-separated list after the text ending at column, broken
+ * after its commas so that no line is wider than HELP_WIDTH, continued at
+ * indent. */
+static void help_list_print(const char *list, int column, int indent)
+{
+	const char *item = list;
+
+	while (*item) {
+		const char *comma = strchr(item, ',');
+		int len = comma ? (int)(comma - item) + 1 : (int)strlen(item);
+
+		if (column + 1 + len > HELP_WIDTH) {
+			printf("\n%*s", indent, "");
+			column = indent;
+		} else {
+			putchar(' ');
+			column++;
+		}
+		printf("%.*s", len, item);
+		column += len;
+		item += len;
+		while (*item == ' ')
+			item++;
+	}
+	putchar('\n');
+}
+
 void options_print_help(void)
 {
 	char names[256];
@@ -75,14 +106,14 @@ void options_print_help(void)
 	       "Selection (filtered in the kernel):\n"
 	       "  -p, --pid PID            trace only this process (repeatable)\n"
 	       "  -c, --comm NAME          trace only processes with this comm (repeatable)\n"
-	       "      --no-data            trace connections only: no data probes (nor TLS ones)\n"
-	       "      --no-tls             no TLS plaintext capture: no uprobes on TLS libraries\n"
+	       "      --no-data            connections only: no data probes (nor TLS ones)\n"
+	       "      --no-tls             no TLS plaintext capture (no uprobes on TLS code)\n"
 	       "\n"
 	       "Output:\n"
 	       "      --json               one JSON object per line\n"
 	       "      --json-b64           with --json: add data_b64, the exact captured bytes\n"
 	       "  -x, --hex                hex + ASCII dump of captured bytes under each line\n"
-	       "      --data-size BYTES    payload bytes captured per event (default 4096, max %d)\n"
+	       "      --data-size BYTES    bytes captured per event (default 4096, max %d)\n"
 	       "      --data-chars N       payload characters shown per line (default: as\n"
 	       "                           many as fit the terminal's width, else 120)\n"
 	       "      --color WHEN         colour human lines: auto (stdout a terminal and\n"
@@ -99,9 +130,12 @@ void options_print_help(void)
 	       "\n"
 	       "Protocols (decoded into request/response exchanges):\n"
 	       "      --exchanges-only     print request/response exchanges only\n"
-	       "      --protocol NAME      only this protocol's exchanges and events (repeatable):\n"
-	       "                           %s\n"
-	       "\n"
+	       "      --protocol NAME      only this protocol's exchanges and events\n"
+	       "                           (repeatable):",
+	       ST_DATA_MAX);
+	help_list_print(names, HELP_OPTION_INDENT + (int)strlen("(repeatable):"),
+			HELP_OPTION_INDENT);
+	printf("\n"
 	       "Recording:\n"
 	       "      --record FILE        also write the raw event stream to FILE (mode 0600;\n"
 	       "                           it holds the captured payloads)\n"
@@ -116,17 +150,35 @@ void options_print_help(void)
 	       "BPF program:\n"
 	       "      --bpf FILE           compile FILE instead of the embedded program\n"
 	       "      --dump-bpf           print the embedded program and exit\n"
-	       "  -D, --define NAME[=VAL]  define a macro for the BPF compile (repeatable); names\n"
-	       "                           starting ST_ are socket-tracer's, except the tunables\n"
-	       "                           ST_RING_PAGES and ST_RING_WAKEUP_EVENTS\n"
+	       "  -D, --define NAME[=VAL]  a macro for the BPF compile (repeatable); names\n"
+	       "                           starting ST_ are socket-tracer's, but for the\n"
+	       "                           tunables ST_RING_PAGES and ST_RING_WAKEUP_EVENTS\n"
 	       "      --kernel-headers DIR kernel headers for the BPF compile\n"
 	       "      --ring-buffer        one BPF ring buffer instead of per-CPU perf buffers\n"
 	       "\n"
 	       "  -h, --help               this help\n"
 	       "      --version            version\n"
 	       "\n"
-	       "Exit status: 0 success, 1 runtime error, 2 usage error.\n",
-	       ST_DATA_MAX, names);
+	       "Exit status: 0 success, also when stdout's reader goes (| head); 1 runtime\n"
+	       "error; 2 usage error.\n"
+	       "\n"
+	       "Examples:\n"
+	       "  # one process, and the children it forks\n"
+	       "  socket-tracer -p 1234\n"
+	       "  # connections whose local or remote port is 6379\n"
+	       "  socket-tracer --port 6379\n"
+	       "  # requests paired with their responses, nothing else\n"
+	       "  socket-tracer --exchanges-only\n"
+	       "  # JSON to jq: each connection's totals, at its close\n"
+	       "  socket-tracer --json | jq -c 'select(.event == \"close\")'\n"
+	       "  # record what curl says, then print it again, without root\n"
+	       "  socket-tracer --record curl.rec -c curl\n"
+	       "  socket-tracer --replay curl.rec --exchanges-only\n"
+	       "  # edit the BPF program, run it, read its bpf_trace_printk lines\n"
+	       "  socket-tracer --dump-bpf > my.bpf.c\n"
+	       "  socket-tracer --bpf my.bpf.c --debug\n"
+	       "\n"
+	       "More in socket-tracer(8).\n");
 }
 
 /* Parses a whole decimal number in [min, max]. */
