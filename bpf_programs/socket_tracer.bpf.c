@@ -21,6 +21,7 @@
  *   ST_RING_WAKEUP_EVENTS  with ST_RING_BUFFER: events of one CPU per
  *                   reader wakeup (default 64)
  *   ST_NO_DATA      count the bytes of every socket, emit no data events
+ *   ST_NO_TLS       no TLS capture (--no-tls): no exec events for it
  */
 #ifndef SOCKET_TRACER_H
 #include "socket_tracer.h" /* the build prepends it; this serves editors */
@@ -2083,12 +2084,21 @@ struct process_exec_ctx {
 	__s32 old_pid;
 };
 
+/* Every exec's name, selected or not: under -c a selected thread's
+ * process may be one whose main thread is not selected. */
+BPF_TABLE("lru_hash", __u32, struct st_process_comm, process_comms, ST_PROCESS_COMMS_MAX);
+
 int process_exec(struct process_exec_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!task_selected(pid_tgid))
-		return 0;
-	exec_event_submit(pid_tgid, -1);
+	__u32 process = pid_tgid >> 32;
+	struct st_process_comm name = {};
+	bpf_get_current_comm(&name.comm, sizeof(name.comm));
+	process_comms.update(&process, &name);
+#ifndef ST_NO_TLS
+	if (task_selected(pid_tgid))
+		exec_event_submit(pid_tgid, -1);
+#endif
 	return 0;
 }
 

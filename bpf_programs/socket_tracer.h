@@ -24,6 +24,8 @@
 #define ST_SOCKS_MAX 65536
 /* Entries of each -p / -c filter table. */
 #define ST_FILTER_MAX 64
+/* Processes whose name at exec is kept (LRU: the oldest execs age out). */
+#define ST_PROCESS_COMMS_MAX 16384
 
 /* Kinds of event. Append only: values are part of recorded event streams. */
 enum st_event_kind {
@@ -276,6 +278,13 @@ struct st_exec_event {
 
 /* Key of map "filter_comms" (-c NAME): the comm, NUL-padded. */
 struct st_comm_key {
+	__u8 comm[ST_COMM_LEN];
+};
+
+/* Value of map "process_comms" (by tgid): the process's comm at its exec,
+ * for userspace to name the process of a thread that did the I/O after
+ * the process is gone. */
+struct st_process_comm {
 	__u8 comm[ST_COMM_LEN];
 };
 

@@ -372,7 +372,8 @@ static int trace(const struct options *opts)
 	writer_stop_on(&session.out, &exiting);
 	session.socks_fd = program.socks_fd;
 	session.socket_peer = socket_peer_of;
-	session.names.read_live = process_name_read_proc;
+	session.names.read_live = process_name_read_live;
+	session.names.live_ctx = &program.process_comms_fd;
 	if (rec) {
 		recorder_header(rec, &session, opts->data_size,
 				(opts->ring_buffer ? RECORD_FLAG_RING_BUFFER : 0) |
@@ -393,8 +394,7 @@ static int trace(const struct options *opts)
 	if (err)
 		goto close_transport;
 	if (config.tls) {
-		err = tls_probes_start(&program.probes, program.exec_events_fd, opts,
-				       &session.names, &tls);
+		err = tls_probes_start(&program.probes, program.exec_events_fd, opts, &tls);
 		if (err)
 			goto close_transport;
 	}

@@ -99,7 +99,6 @@ void session_free(struct session *session)
 {
 	conn_table_free(&session->conns);
 	exchange_tracker_free(&session->exchanges);
-	process_names_free(&session->names);
 	writer_close(&session->out);
 	free(session->batch_bytes);
 	free(session->hold_bytes);

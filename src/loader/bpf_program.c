@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_DATA");
 	if (!config->sock_io)
 		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_SOCK_TRACEPOINTS");
+	if (!config->tls)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_TLS");
 	if (opts->n_pids) {
 		size_t len;
 
@@ -67,9 +70,46 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 	return n;
 }
 
-/* The maps the tracer keeps, in the order the compile child sends them,
- * before the programs' fds. */
-#define KEPT_MAPS 6
+/* The maps the tracer keeps past the compile, in the order the compile
+ * child sends them, before the programs' fds. */
+static const struct {
+	const char *name;
+	size_t field; /* offset of its fd in struct bpf_program */
+} kept_maps[] = {
+	{ "events", offsetof(struct bpf_program, events_fd) },
+	{ "socks", offsetof(struct bpf_program, socks_fd) },
+	{ "submit_failures", offsetof(struct bpf_program, submit_failures_fd) },
+	{ "table_full", offsetof(struct bpf_program, table_full_fd) },
+	{ "tls_counts", offsetof(struct bpf_program, tls_counts_fd) },
+	{ "exec_events", offsetof(struct bpf_program, exec_events_fd) },
+	{ "process_comms", offsetof(struct bpf_program, process_comms_fd) },
+};
+#define KEPT_MAPS ((int)(sizeof(kept_maps) / sizeof(kept_maps[0])))
+
+static int *kept_map_fd(struct bpf_program *program, int i)
+{
+	return (int *)((char *)program + kept_maps[i].field);
+}
+
+/* Closes the kept maps that are open and marks them all closed. */
+static void kept_maps_close(struct bpf_program *program)
+{
+	for (int i = 0; i < KEPT_MAPS; i++) {
+		int *fd = kept_map_fd(program, i);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+static void program_reset(struct bpf_program *program, int nr_cpus)
+{
+	for (int i = 0; i < KEPT_MAPS; i++)
+		*kept_map_fd(program, i) = -1;
+	program->nr_cpus = nr_cpus;
+	program->probes.count = 0;
+}
 
 /* The -c names go into filter_comms; the -p tgids are compiled in. */
 static int filters_fill(const struct bcc_compiler *bcc, void *module, const struct options *opts)
@@ -121,11 +161,7 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	int n_flags;
 	int err;
 
-	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
-	program->nr_cpus = config->nr_cpus;
-	program->probes.count = 0;
-
+	program_reset(program, config->nr_cpus);
 	n_flags = cflags_build(opts, config, flags);
 	for (int i = 0; i < n_flags; i++)
 		flag_ptrs[i] = flags[i];
@@ -149,58 +185,25 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 	err = filters_fill(bcc, module, opts);
 	if (err)
 		goto destroy_module;
-	program->events_fd = map_fd_keep(bcc, module, "events");
-	if (program->events_fd < 0) {
-		err = program->events_fd;
-		goto destroy_module;
-	}
-	program->socks_fd = map_fd_keep(bcc, module, "socks");
-	if (program->socks_fd < 0) {
-		err = program->socks_fd;
-		goto close_events;
-	}
-	program->submit_failures_fd = map_fd_keep(bcc, module, "submit_failures");
-	if (program->submit_failures_fd < 0) {
-		err = program->submit_failures_fd;
-		goto close_socks;
-	}
-	program->table_full_fd = map_fd_keep(bcc, module, "table_full");
-	if (program->table_full_fd < 0) {
-		err = program->table_full_fd;
-		goto close_failures;
-	}
-	program->tls_counts_fd = map_fd_keep(bcc, module, "tls_counts");
-	if (program->tls_counts_fd < 0) {
-		err = program->tls_counts_fd;
-		goto close_table_full;
-	}
-	program->exec_events_fd = map_fd_keep(bcc, module, "exec_events");
-	if (program->exec_events_fd < 0) {
-		err = program->exec_events_fd;
-		goto close_tls_counts;
+	for (int i = 0; i < KEPT_MAPS; i++) {
+		int fd = map_fd_keep(bcc, module, kept_maps[i].name);
+
+		if (fd < 0) {
+			err = fd;
+			goto close_maps;
+		}
+		*kept_map_fd(program, i) = fd;
 	}
 	err = probes_load(bcc, module, config->sock_io, config->tls, &program->probes);
 	if (err)
-		goto close_exec_events;
+		goto close_maps;
 	bcc->module_destroy(module);
 	return 0;
 
-close_exec_events:
-	close(program->exec_events_fd);
-close_tls_counts:
-	close(program->tls_counts_fd);
-close_table_full:
-	close(program->table_full_fd);
-close_failures:
-	close(program->submit_failures_fd);
-close_socks:
-	close(program->socks_fd);
-close_events:
-	close(program->events_fd);
+close_maps:
+	kept_maps_close(program);
 destroy_module:
 	bcc->module_destroy(module);
-	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
 	return err;
 }
 
@@ -227,12 +230,8 @@ static void compile_child(pid_t parent, int sock, const struct options *opts, co
 		err = program_compile(&bcc, opts, text, config, &program);
 	if (err)
 		_exit(EXIT_FAILURE);
-	fds[0] = program.events_fd;
-	fds[1] = program.socks_fd;
-	fds[2] = program.submit_failures_fd;
-	fds[3] = program.table_full_fd;
-	fds[4] = program.tls_counts_fd;
-	fds[5] = program.exec_events_fd;
+	for (int i = 0; i < KEPT_MAPS; i++)
+		fds[i] = *kept_map_fd(&program, i);
 	for (int i = 0; i < program.probes.count; i++)
 		fds[KEPT_MAPS + i] = program.probes.probes[i].prog_fd;
 	err = fds_send(sock, &program.probes, sizeof(program.probes), fds,
@@ -278,10 +277,7 @@ int bpf_program_load(const struct options *opts, const char *text,
 	bool stopped;
 	int n;
 
-	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
-	program->nr_cpus = config->nr_cpus;
-	program->probes.count = 0;
+	program_reset(program, config->nr_cpus);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock)) {
 		log_error("cannot create a socket for the compile process: %s", strerror(errno));
 		return -errno;
@@ -325,12 +321,8 @@ int bpf_program_load(const struct options *opts, const char *text,
 		program->probes.count = 0;
 		return -EBADMSG;
 	}
-	program->events_fd = fds[0];
-	program->socks_fd = fds[1];
-	program->submit_failures_fd = fds[2];
-	program->table_full_fd = fds[3];
-	program->tls_counts_fd = fds[4];
-	program->exec_events_fd = fds[5];
+	for (int i = 0; i < KEPT_MAPS; i++)
+		*kept_map_fd(program, i) = fds[i];
 	for (int i = 0; i < program->probes.count; i++) {
 		program->probes.probes[i].prog_fd = fds[KEPT_MAPS + i];
 		program->probes.probes[i].event_fd = -1;
@@ -379,18 +371,5 @@ void bpf_program_tls_counts(const struct bpf_program *program, uint64_t counts[S
 void bpf_program_unload(struct bpf_program *program)
 {
 	probes_detach(&program->probes);
-	if (program->tls_counts_fd >= 0)
-		close(program->tls_counts_fd);
-	if (program->exec_events_fd >= 0)
-		close(program->exec_events_fd);
-	if (program->submit_failures_fd >= 0)
-		close(program->submit_failures_fd);
-	if (program->table_full_fd >= 0)
-		close(program->table_full_fd);
-	if (program->socks_fd >= 0)
-		close(program->socks_fd);
-	if (program->events_fd >= 0)
-		close(program->events_fd);
-	program->events_fd = program->socks_fd = program->submit_failures_fd =
-		program->table_full_fd = program->tls_counts_fd = program->exec_events_fd = -1;
+	kept_maps_close(program);
 }

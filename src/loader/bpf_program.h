@@ -17,6 +17,7 @@ struct bpf_program {
 	int table_full_fd; /* per-CPU array "table_full" */
 	int tls_counts_fd; /* per-CPU array "tls_counts" */
 	int exec_events_fd; /* ring buffer "exec_events" (struct st_exec_event) */
+	int process_comms_fd; /* LRU hash "process_comms": tgid -> comm at exec */
 	int nr_cpus;   /* possible CPUs: values of a per-CPU map */
 	struct probe_set probes;
 };

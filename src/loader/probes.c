@@ -58,7 +58,7 @@ static const struct probe_spec probe_specs[] = {
 	/* sendfile's tracepoint carries the 64-bit name on x86_64 */
 	{ "syscalls", "sys_exit_sendfile64", "exit_data" },
 	{ "syscalls", "sys_exit_splice", "exit_data" },
-	{ "sched", "sched_process_exec", "process_exec", false, true },
+	{ "sched", "sched_process_exec", "process_exec" },
 	{ "syscalls", "sys_exit_mmap", "exit_mmap", false, true },
 	{ NULL, NULL, "openssl_write_enter", false, true },
 	{ NULL, NULL, "openssl_read_enter", false, true },

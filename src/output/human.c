@@ -183,7 +183,7 @@ static size_t line_tail_width(const struct event *ev)
 /* Characters of payload preview that still fit the line: what --data-chars
  * asks, or by default the room left before style->width, never under
  * PREVIEW_MIN. */
-#define PREVIEW_MIN 16
+#define PREVIEW_MIN 8
 static size_t preview_width(const struct strbuf *out, size_t line_start, const struct event *ev,
 			    const struct output_style *style)
 {
@@ -345,8 +345,9 @@ static void human_event_format(struct strbuf *out, const struct event *ev,
 		strbuf_puts(out, time);
 		break;
 	case ST_EV_CLOSE:
+		/* how long it was open first: the line must fit a thread's
+		 * " (tid N)" tail too */
 		format_duration(ev->duration_ns, time, sizeof(time));
-		strbuf_puts(out, "after ");
 		strbuf_puts(out, time);
 		strbuf_puts(out, ", sent ");
 		strbuf_put_u64(out, ev->bytes_sent);

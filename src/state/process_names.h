@@ -1,12 +1,11 @@
 /* Process names by pid: what a human line shows for events of any thread.
  * A thread's comm can differ from its process's (dig's "isc-net-0000", a
  * grpc "default-executo"); the process's name is its main thread's comm,
- * learnt from that thread's own events, from exec events, or asked of
- * /proc while the process lives. */
+ * learnt from that thread's own events, else asked of /proc while the
+ * process lives, else of the name the BPF program kept at its exec. */
 #ifndef ST_PROCESS_NAMES_H
 #define ST_PROCESS_NAMES_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,18 +21,14 @@ struct process_name {
 };
 
 struct process_names {
-	pthread_mutex_t lock; /* the TLS thread learns from exec events */
-	/* Reads a live process's name (/proc/PID/comm); NULL in a replay,
-	 * where the pids are not this machine's. Returns 0 or -errno. */
-	int (*read_live)(uint32_t pid, uint8_t name[ST_COMM_LEN]);
+	/* Reads a process's name on this machine; NULL in a replay, where
+	 * the pids are not this machine's. Returns 0 or -errno. */
+	int (*read_live)(void *ctx, uint32_t pid, uint8_t name[ST_COMM_LEN]);
+	void *live_ctx;
 	struct process_name slots[PROCESS_NAMES_SLOTS];
 };
 
 void process_names_init(struct process_names *names);
-void process_names_free(struct process_names *names);
-
-/* The process pid is now called name (its main thread's comm). */
-void process_names_learn(struct process_names *names, uint32_t pid, const uint8_t *name);
 
 /* The name of the process of thread tid (comm its comm): the comm itself
  * for the main thread, else the name learnt or read, else the comm. */
@@ -42,7 +37,9 @@ void process_names_of(struct process_names *names, uint32_t pid, uint32_t tid,
 
 void process_names_forget(struct process_names *names, uint32_t pid);
 
-/* /proc/PID/comm, NUL-padded: the read_live of a live trace. */
-int process_name_read_proc(uint32_t pid, uint8_t name[ST_COMM_LEN]);
+/* The read_live of a live trace: /proc/PID/comm, else (the process is
+ * gone) its name at exec from the BPF map "process_comms" whose fd ctx
+ * points to. NUL-padded. */
+int process_name_read_live(void *ctx, uint32_t pid, uint8_t name[ST_COMM_LEN]);
 
 #endif

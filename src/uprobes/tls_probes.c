@@ -63,7 +63,6 @@ struct file_key {
 
 struct tls_probes {
 	const struct probe_set *programs;
-	struct process_names *names; /* taught each exec's new name */
 	bool verbose;
 	bool per_process; /* -p: each probe on its process only */
 	struct file_key *seen;
@@ -551,9 +550,6 @@ static void exec_event_received(void *ctx, const void *data, int size)
 	memcpy(&ev, data, sizeof(ev));
 	if (ev.hdr.kind != ST_EV_EXEC)
 		return;
-	/* An exec's thread is its process's main one, named by now. */
-	if (ev.hdr.fd < 0)
-		process_names_learn(probes->names, ev.hdr.pid, ev.hdr.comm);
 	process_event_probe(probes, ev.hdr.pid, ev.hdr.fd, ev.hdr.ts_ns);
 }
 
@@ -600,8 +596,7 @@ static void all_processes_probe(struct tls_probes *probes)
 }
 
 int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
-		     const struct options *opts, struct process_names *names,
-		     struct tls_probes **out)
+		     const struct options *opts, struct tls_probes **out)
 {
 	struct tls_probes *probes = calloc(1, sizeof(*probes));
 	uint64_t started_ns;
@@ -615,7 +610,6 @@ int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 	}
 	probes->programs = programs;
 	strbuf_init(&probes->start_names_buf, probes->start_names, sizeof(probes->start_names));
-	probes->names = names;
 	probes->verbose = opts->verbose;
 	probes->per_process = opts->n_pids > 0;
 	atomic_init(&probes->stopping, false);

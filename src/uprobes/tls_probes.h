@@ -17,7 +17,6 @@
 #include "loader/probes.h"
 #include "base/strbuf.h"
 #include "options.h"
-#include "state/process_names.h"
 
 struct tls_probes;
 
@@ -35,8 +34,7 @@ struct tls_probes_report {
  * starts the thread that probes what comes later. Returns 0 or a negative
  * errno after printing why; *probes is NULL then. */
 int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
-		     const struct options *opts, struct process_names *names,
-		     struct tls_probes **probes);
+		     const struct options *opts, struct tls_probes **probes);
 
 /* Stops the thread, detaches every probe, fills report, frees. */
 /* What the start probed, for the startup line: "TLS in 2 files (16

@@ -263,6 +263,8 @@ class RingBufferFull(unittest.TestCase):
             # Whole captures: a gap here is refused events, and is reported.
             self.assertEqual((e["bytes"], e["captured"]), (4096, 4096), e)
             self.assertEqual(e["gap_bytes"], e["pos"] - expected_pos, e)
+            # No event told of those bytes: all of the gap is lost.
+            self.assertEqual(e.get("gap_lost", 0), e["gap_bytes"], e)
             expected_pos = e["pos"] + 4096
         self.assertLess(len(sent), 200)
         self.assertTrue(any(e["gap_bytes"] for e in sent))

@@ -26,11 +26,13 @@ class Tracer:
     """socket-tracer in the background; stop() returns its output.
 
     stdout: where the events go instead of this object (an fd, for a pipe into
-    another program); then stdout_text stays empty."""
+    another program); then stdout_text stays empty. env: the tracer's
+    environment, if not the test's."""
 
-    def __init__(self, *args, json_output=True, ready_timeout=60, stdout=subprocess.PIPE):
+    def __init__(self, *args, json_output=True, ready_timeout=60, stdout=subprocess.PIPE,
+                 env=None):
         self.args = [BINARY] + (["--json"] if json_output else []) + list(args)
-        self.proc = subprocess.Popen(self.args, stdout=stdout, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(self.args, stdout=stdout, stderr=subprocess.PIPE, env=env)
         self.stderr_lines = []
         self.stdout_text = None
         self._ready = threading.Event()

@@ -189,10 +189,10 @@ static void test_human(void)
 	human(&ev, &style);
 	CHECK(column_at(line, "EVENT", "close", LEFT));
 	CHECK(column_at(line, "ROLE", "server", LEFT));
-	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (preexisting)\n");
+	CHECK_STR(detail(line), "1.84ms, sent 120B, recv 4096B (preexisting)\n");
 	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER | ST_SOCK_ADOPTED;
 	human(&ev, &style);
-	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (adopted)\n");
+	CHECK_STR(detail(line), "1.84ms, sent 120B, recv 4096B (adopted)\n");
 
 	/* Data: the payload escaped, ESC and BEL never raw. */
 	ev = data_make();
@@ -386,7 +386,7 @@ static void test_json(void)
 	ev.conn_id = 0;
 	ev.process_exited = true;
 	human(&ev, &style);
-	CHECK_STR(detail(line), "after 1.84ms, sent 120B, recv 4096B (process exited) (adopted)\n");
+	CHECK_STR(detail(line), "1.84ms, sent 120B, recv 4096B (process exited) (adopted)\n");
 	ev.process_exited = false;
 	CHECK(!strstr(line, "\"data\""));
 
