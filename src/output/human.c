@@ -183,7 +183,7 @@ static size_t line_tail_width(const struct event *ev)
 /* Characters of payload preview that still fit the line: what --data-chars
  * asks, or by default the room left before style->width, never under
  * PREVIEW_MIN. */
-#define PREVIEW_MIN 8
+#define PREVIEW_MIN 4
 static size_t preview_width(const struct strbuf *out, size_t line_start, const struct event *ev,
 			    const struct output_style *style)
 {
@@ -363,7 +363,7 @@ static void human_event_format(struct strbuf *out, const struct event *ev,
 		strbuf_put_u64(out, ev->bytes_sent);
 		strbuf_puts(out, "B, recv ");
 		strbuf_put_u64(out, ev->bytes_recv);
-		strbuf_puts(out, "B; the socket stays open elsewhere");
+		strbuf_puts(out, "B; socket open elsewhere");
 		close_cause_put(out, ev);
 		break;
 	case ST_EV_DATA:

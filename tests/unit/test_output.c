@@ -374,7 +374,7 @@ static void test_json(void)
 			"\"bytes_recv\":4096,\"process_exited\":false,\"fd_replaced\":false}"));
 	human(&ev, &style);
 	CHECK(has(line, " release "));
-	CHECK(has(line, "this fd sent 120B, recv 4096B; the socket stays open elsewhere (adopted)\n"));
+	CHECK(has(line, "this fd sent 120B, recv 4096B; socket open elsewhere (adopted)\n"));
 	/* The connection's end, over the fds of two processes. */
 	ev.kind = ST_EV_CLOSE;
 	ev.users = 2;
