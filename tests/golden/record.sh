@@ -7,14 +7,16 @@
 #
 #   tests/golden/record.sh [TRACER] [NAME...]   (default build/socket-tracer; all)
 #
-# NAME: http redis dns postgres https mqtt amqp memcached ssh mysql. The servers run in a temporary directory
+# NAME: http redis dns postgres https mqtt amqp memcached ssh mysql http2 grpc
+# losses. The servers run in a temporary directory
 # and are stopped at the end; nothing outside it is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tracer=$(realpath "${1:-${SOCKET_TRACER:-$here/../../build/socket-tracer}}")
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp memcached ssh mysql)
+[ ${#names[@]} -gt 0 ] || names=(http redis dns postgres https mqtt amqp memcached ssh mysql http2 grpc
+	losses)
 [ "$(id -u)" = 0 ] || { echo "record.sh: needs root (it runs the tracer)" >&2; exit 77; }
 export TZ=UTC LC_ALL=C
 
@@ -349,6 +351,90 @@ record_mysql() {
 		mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -ugolden -pg0lden-pw ping >/dev/null
 	}
 	trace mysql --json -c mariadbd -c mariadb -c mariadb-admin
+}
+
+# HTTP/2 (prior knowledge): nghttpd --no-tls, pushing /style.css with
+# /index.html, and nghttp asking for that page and a missing one on one
+# connection. Both run under a comm of their own (a symlink of that name).
+record_http2() {
+	local port
+	port=$(free_port)
+	mkdir -p "$tmp/h2/www" "$tmp/h2/bin"
+	printf '<p>hello, golden</p>\n' >"$tmp/h2/www/index.html"
+	printf 'p { color: gold }\n' >"$tmp/h2/www/style.css"
+	ln -s "$(command -v nghttpd)" "$tmp/h2/bin/st-golden-h2d"
+	ln -s "$(command -v nghttp)" "$tmp/h2/bin/st-golden-h2"
+	"$tmp/h2/bin/st-golden-h2d" --no-tls -a 127.0.0.1 -d "$tmp/h2/www" \
+		--push=/index.html=/style.css "$port" >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+	traffic_http2() {
+		"$tmp/h2/bin/st-golden-h2" -n -t 10 "http://127.0.0.1:$port/index.html" \
+			"http://127.0.0.1:$port/missing" >/dev/null
+	}
+	trace http2 "" -c st-golden-h2d -c st-golden-h2
+}
+
+# gRPC: the integration tests' raw-bytes demo.Greeter (grpcio), a unary
+# call, one that fails NOT_FOUND, and a server stream of three replies.
+# grpcio's own threads do the I/O, so their names are traced too.
+record_grpc() {
+	local programs=$here/../integration/h2_programs port
+	/usr/bin/python3 "$programs/grpc_server.py" 2>"$tmp/grpc.err" &
+	pids+=($!)
+	for _ in $(seq 100); do grep -q '^listening ' "$tmp/grpc.err" && break; sleep 0.1; done
+	port=$(sed -n 's/^listening //p' "$tmp/grpc.err")
+	traffic_grpc() {
+		/usr/bin/python3 "$programs/grpc_client.py" "$port" SayHello=golden Find=bob \
+			Count=3 >/dev/null
+	}
+	trace grpc "" -c st_grpc_server -c st_grpc_client -c default-executo \
+		-c resolver-execut -c grpc_global_tim -c event_engine -c timer_manager
+}
+
+# Lost samples: a one-page ring buffer, and the tracer stopped (SIGSTOP)
+# while one process sends 200 messages of 100 bytes to itself over TCP,
+# each read back; then 3 more with the tracer running again. The ring
+# holds a few of the stopped burst's samples, the rest are lost: the next
+# data events of each direction say how many bytes went unseen.
+record_losses() {
+	cat >"$tmp/losses.py" <<'PY'
+import ctypes, os, signal, socket, sys, time
+ctypes.CDLL(None).prctl(15, b"st-golden-loss", 0, 0, 0)  # PR_SET_NAME
+signal.alarm(60)  # bounded, whatever the shell does
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+cli = socket.create_connection(srv.getsockname())
+conn, _ = srv.accept()
+def burst(count):
+    for _ in range(count):
+        cli.sendall(b"m" * 100)
+        assert len(conn.recv(100, socket.MSG_WAITALL)) == 100
+burst(1)
+open(sys.argv[1] + ".stop", "w").close()
+while not os.path.exists(sys.argv[1] + ".go"):
+    time.sleep(0.02)
+burst(200)
+open(sys.argv[1] + ".burst", "w").close()
+while not os.path.exists(sys.argv[1] + ".tail"):
+    time.sleep(0.02)
+burst(3)
+cli.close(); conn.close(); srv.close()
+PY
+	# trace's tracer_pid, seen here: bash's locals are dynamically scoped.
+	traffic_losses() {
+		/usr/bin/python3 "$tmp/losses.py" "$tmp/loss" &
+		local peer=$!
+		for _ in $(seq 100); do [ -e "$tmp/loss.stop" ] && break; sleep 0.05; done
+		sleep 0.3
+		kill -STOP "$tracer_pid"
+		touch "$tmp/loss.go"
+		for _ in $(seq 200); do [ -e "$tmp/loss.burst" ] && break; sleep 0.05; done
+		kill -CONT "$tracer_pid"
+		sleep 0.3
+		touch "$tmp/loss.tail"
+		wait "$peer"
+	}
+	trace losses "" --ring-buffer -D ST_RING_PAGES=1 -c st-golden-loss
 }
 
 for name in "${names[@]}"; do
