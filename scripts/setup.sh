@@ -11,8 +11,9 @@ fi
 packages=(
     # build
     cmake make gcc pkg-config libbpfcc-dev libelf-dev libcapstone-dev libnghttp2-dev
-    # test helpers: an io_uring client; man and groff, which render the man page
-    liburing-dev man-db
+    # test helpers: an io_uring client; man and groff, which render the man page;
+    # jq, which docs/examples.md's JSON examples pipe through
+    liburing-dev man-db jq
     # run: kernel headers for bcc's compile, bpftool to inspect loaded programs
     linux-headers-amd64 bpftool
     # test clients and peers
