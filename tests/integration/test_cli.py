@@ -15,9 +15,10 @@ from tracer import BINARY, Tracer, require_root, run_python, select
 
 require_root()
 
-# Programs loaded: one per function of the probe table (src/loader/probes.c),
-# exit_data serving every data syscall's exit.
-PROGRAMS = 18
+# Programs loaded with --no-data (no TLS capture): one per function of the
+# probe table (src/loader/probes.c) but the TLS ones, exit_data serving every
+# data syscall's exit, process_exec keeping process names.
+PROGRAMS = 19
 
 TRAFFIC = r"""
 import json, os, socket

@@ -118,7 +118,7 @@ class RingBufferData(unittest.TestCase):
         self.assertEqual(pages & (pages - 1), 0, pages)  # a power of two
         self.assertGreaterEqual(pages, 1024 * online_cpus())
         self.assertLess(pages, 2 * 1024 * online_cpus())
-        self.assertIn("\nReading the ring buffer\n", stderr)
+        self.assertRegex(stderr, r"\nReading the ring buffer: \d+ probes attached")
         self.assertNotIn("Reading perf buffers", stderr)
 
     def test_clean_exit_nothing_lost(self):
