@@ -192,7 +192,7 @@ class DnsAnswerData(unittest.TestCase):
             self.assertEqual(tracer.stop(), 0)
         lines = tracer.stdout_text.decode().splitlines()
         self.assertEqual(len(lines), 2, lines)
-        self.assertRegex(lines[1], r" exchange +client +udp +127\.0\.0\.1:%d +dns MX "
+        self.assertRegex(lines[1], r" exchange +client +127\.0\.0\.1:%d/udp +dns MX "
                                    r"mail\.example\.test -> NOERROR 20 mx2\.example\.test\., "
                                    r"10 mx1\.example\.test\.  [\d.]+(us|ms)  req \d+B resp \d+B$"
                          % server.port)

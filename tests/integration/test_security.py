@@ -226,7 +226,7 @@ class CaptureBoundsTest(unittest.TestCase):
                          {(0, 0, "")})
 
     def test_msg_trunc_human_line(self):
-        with Tracer("-c", "python3", json_output=False) as tracer:
+        with Tracer("-c", "python3", "--data-chars", "64", json_output=False) as tracer:
             pid, (peer,) = run_python(TRUNC_PEER)
             self.assertEqual(tracer.stop(), 0)
         lines = [l for l in tracer.stdout_text.decode().splitlines()
