@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "options.h"
 #include "transport/perf_poller.h"
+#include "transport/printk_reader.h"
 #include "state/preexisting.h"
 #include "loader/privileges.h"
 #include "recording/record.h"
@@ -220,7 +221,8 @@ static void counters_report(const struct transport *transport, const struct bpf_
 /* Polls until Ctrl-C, the duration, the event limit, a closed stdout or a
  * failed write to the recording. */
 static int events_process(struct transport *transport, const struct bpf_program *program,
-			  struct session *session, struct recorder *rec, double duration_s)
+			  struct session *session, struct recorder *rec,
+			  struct printk_reader *printk, double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
 	struct counters_check check = { .checked_at = monotonic_seconds() };
@@ -237,6 +239,7 @@ static int events_process(struct transport *transport, const struct bpf_program 
 				timeout = (int)(left * 1000) + 1;
 		}
 		err = transport_poll(transport, timeout);
+		printk_reader_drain(printk);
 		if (rec)
 			recorder_flush_round(rec, session);
 		session_flush(session, false);
@@ -301,14 +304,17 @@ static int trace(const struct options *opts)
 	uint64_t tls_counts[ST_TLS_COUNT_NR];
 	struct tls_probes *tls = NULL;
 	struct tls_probes_report tls_report = { 0 };
+	struct printk_reader printk = { .fd = -1 };
+	char printk_tag[PRINTK_TAG_SIZE];
 	int ring_pages = 0;
 	char *text;
 	int nr_cpus;
 	int err;
 
 	/* Check where the events go, and read the program to compile */
+	printk_tag_make(printk_tag);
 	if (stdout_check() || (opts->record_file && recorder_check_path(opts->record_file)) ||
-	    bpf_source_compose(opts->bpf_file, &text))
+	    bpf_source_compose(opts->bpf_file, opts->debug ? printk_tag : NULL, &text))
 		return EXIT_USAGE_ERROR;
 
 	/* Check privileges and the kernel's interfaces */
@@ -385,6 +391,12 @@ static int trace(const struct options *opts)
 	}
 
 	/* Open the buffers, then attach: no event is sent before a reader exists */
+	if (opts->debug) {
+		err = printk_reader_open(&printk, printk_tag, session.mono_to_wall_ns,
+					 opts->verbose);
+		if (err)
+			goto free_session;
+	}
 	err = transport_open(&transport, opts->ring_buffer, program.events_fd,
 			     rec ? sample_recorded : session_sample,
 			     rec ? (void *)&sink : (void *)&session);
@@ -409,7 +421,7 @@ static int trace(const struct options *opts)
 		startup_report(opts, &program, tls);
 	if (!opts->json && !session.done)
 		session_print_header(&session);
-	err = events_process(&transport, &program, &session, rec, opts->duration_s);
+	err = events_process(&transport, &program, &session, rec, &printk, opts->duration_s);
 
 	/* Print what is still buffered, report, then detach */
 	if (!err && !(rec && rec->error))
@@ -419,6 +431,7 @@ static int trace(const struct options *opts)
 	session_sweep_exited(&session);
 	session_flush_last(&session);
 	tls_probes_stop(tls, &tls_report);
+	printk_reader_close(&printk);
 	bpf_program_submit_failures(&program, submit_failures);
 	bpf_program_table_full(&program, table_full);
 	bpf_program_tls_counts(&program, tls_counts);
@@ -445,6 +458,7 @@ close_transport:
 	tls_probes_stop(tls, NULL);
 	transport_close(&transport);
 free_session:
+	printk_reader_close(&printk);
 	session_free(&session);
 unload:
 	bpf_program_unload(&program);

@@ -35,6 +35,7 @@ enum long_only_option {
 	OPT_NO_TLS,
 	OPT_SHOW_CIPHERTEXT,
 	OPT_COLOR,
+	OPT_DEBUG,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "define", required_argument, NULL, 'D' },
 	{ "kernel-headers", required_argument, NULL, OPT_KERNEL_HEADERS },
 	{ "ring-buffer", no_argument, NULL, OPT_RING_BUFFER },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "exchanges-only", no_argument, NULL, OPT_EXCHANGES_ONLY },
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
@@ -155,6 +157,8 @@ void options_print_help(void)
 	       "                           tunables ST_RING_PAGES and ST_RING_WAKEUP_EVENTS\n"
 	       "      --kernel-headers DIR kernel headers for the BPF compile\n"
 	       "      --ring-buffer        one BPF ring buffer instead of per-CPU perf buffers\n"
+	       "      --debug              show the program's bpf_trace_printk lines on stderr\n"
+	       "                           (\"debug: TIME TID: TEXT\"), no other program's\n"
 	       "\n"
 	       "  -h, --help               this help\n"
 	       "      --version            version\n"
@@ -374,6 +378,9 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 	case OPT_RING_BUFFER:
 		opts->ring_buffer = true;
 		return 0;
+	case OPT_DEBUG:
+		opts->debug = true;
+		return 0;
 	case OPT_EXCHANGES_ONLY:
 		opts->exchanges_only = true;
 		return 0;
@@ -437,6 +444,8 @@ static const char *capture_option(int opt)
 		return "--kernel-headers";
 	case OPT_RING_BUFFER:
 		return "--ring-buffer";
+	case OPT_DEBUG:
+		return "--debug: a replay runs no BPF program";
 	case 'd':
 		return "--duration: use -n";
 	case OPT_RECORD:

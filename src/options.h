@@ -45,6 +45,7 @@ struct options {
 	enum options_colour colour;
 	bool no_data;
 	bool ring_buffer;        /* one BPF ring buffer, not per-CPU perf buffers */
+	bool debug;              /* print the program's bpf_trace_printk lines */
 	bool hex;
 	uint32_t data_size;      /* payload bytes captured per data event */
 	uint32_t data_chars;     /* payload characters in a human line */

@@ -35,9 +35,11 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 {
 	int n = kernel_headers_cflags(config->headers, flags, 8);
 
-	/* bcc adds -g to build BTF, which here would only let bpftool print
-	 * the maps' types; the debug info cost about 0.06 s of every start. */
-	snprintf(flags[n++], CFLAG_LEN, "-g0");
+	/* bcc adds -g to build BTF, whose line info lets the verifier's log
+	 * name source lines: worth it for an edited --bpf file, whose
+	 * rejection should say where; for the embedded program the debug info
+	 * would only cost about 0.06 s of every start. */
+	snprintf(flags[n++], CFLAG_LEN, opts->bpf_file ? "-g" : "-g0");
 	snprintf(flags[n++], CFLAG_LEN, COMPILE_INCLUDES_CFLAG);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_DATA_SIZE=%u", opts->data_size);
 	snprintf(flags[n++], CFLAG_LEN, "-DST_NR_CPUS=%d", config->nr_cpus);
@@ -194,7 +196,12 @@ static int program_compile(const struct bcc_compiler *bcc, const struct options 
 		}
 		*kept_map_fd(program, i) = fd;
 	}
-	err = probes_load(bcc, module, config->sock_io, config->tls, &program->probes);
+	err = probes_load(bcc, module,
+			  &(struct probes_load_config){ .sock_io = config->sock_io,
+							.tls = config->tls,
+							.verbose = opts->verbose,
+							.bpf_file = opts->bpf_file },
+			  &program->probes);
 	if (err)
 		goto close_maps;
 	bcc->module_destroy(module);

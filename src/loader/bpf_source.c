@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "loader/source_rewrite.h"
 
 /* Generated from bpf_programs/ by cmake/embed_files.cmake. */
 extern const unsigned char st_embedded_header[];
@@ -93,30 +94,60 @@ static void line_name_escape(const char *name, char *out, size_t size)
 	out[used] = '\0';
 }
 
-int bpf_source_compose(const char *bpf_file, char **text)
+/* A --bpf file gets a #line marker on every line (bcc's rewriter adds
+ * lines, which would shift every number after them); with --debug, the tag
+ * goes in front of its bpf_trace_printk formats. The embedded program
+ * needs one marker: nobody edits it, and its lines are what --dump-bpf
+ * prints. */
+static int program_rewrite(const char *name, const char *printk_tag, char **program,
+			   size_t *len)
+{
+	char *tagged = NULL;
+	char *marked;
+
+	if (printk_tag) {
+		tagged = source_printk_tag(*program, *len, printk_tag, len);
+		if (!tagged)
+			return -ENOMEM;
+	}
+	marked = source_line_markers(tagged ? tagged : *program, *len, name, len);
+	free(tagged);
+	if (!marked)
+		return -ENOMEM;
+	free(*program);
+	*program = marked;
+	return 0;
+}
+
+int bpf_source_compose(const char *bpf_file, const char *printk_tag, char **text)
 {
 	char *program = (char *)st_embedded_program;
 	size_t program_len = st_embedded_program_len;
 	char name[1024];
-	char *composed;
+	char *composed = NULL;
 	size_t cap;
 	int err;
 
+	line_name_escape(bpf_file ? bpf_file : EMBEDDED_PROGRAM_NAME, name, sizeof(name));
 	if (bpf_file) {
 		err = file_read(bpf_file, &program, &program_len);
 		if (err)
 			return err;
+		if (program_rewrite(name, printk_tag, &program, &program_len))
+			goto out;
 	}
-	line_name_escape(bpf_file ? bpf_file : EMBEDDED_PROGRAM_NAME, name, sizeof(name));
 	cap = st_embedded_header_len + program_len + sizeof(name) + 128;
 	composed = malloc(cap);
 	if (composed) {
-		int head = snprintf(composed, cap, "#line 1 \"" EMBEDDED_HEADER_NAME "\"\n%s\n"
-						   "#line 1 \"%s\"\n",
-				    (const char *)st_embedded_header, name);
+		int head = snprintf(composed, cap, "#line 1 \"" EMBEDDED_HEADER_NAME "\"\n%s\n",
+				    (const char *)st_embedded_header);
+
+		if (!bpf_file)
+			head += snprintf(composed + head, cap - head, "#line 1 \"%s\"\n", name);
 		memcpy(composed + head, program, program_len);
 		composed[head + program_len] = '\0';
 	}
+out:
 	if (bpf_file)
 		free(program);
 	if (!composed) {

@@ -7,9 +7,11 @@
 
 /* Builds the text to compile: the shared header, then the program (the
  * embedded one, or bpf_file), with #line markers so compiler diagnostics
- * name the right file and line. Returns 0 and a malloc'd string in *text,
- * or a negative errno after printing why. */
-int bpf_source_compose(const char *bpf_file, char **text);
+ * and the verifier's line info name the right file and line. printk_tag,
+ * unless NULL, goes in front of a bpf_file's bpf_trace_printk formats
+ * (--debug keeps only the lines that carry it). Returns 0 and a malloc'd
+ * string in *text, or a negative errno after printing why. */
+int bpf_source_compose(const char *bpf_file, const char *printk_tag, char **text);
 
 /* Writes the embedded header and program, as one file a user can edit and
  * pass back with --bpf. Returns 0 or a negative errno. */

@@ -12,6 +12,9 @@
 
 #include "loader/bcc_compiler.h"
 #include "base/log.h"
+#include "base/strbuf.h"
+#include "loader/verifier_log.h"
+#include "output/escape.h"
 
 #define VERIFIER_LOG_SIZE (16u << 20)
 #define VERIFIER_LOG_LINES 25
@@ -103,27 +106,98 @@ static int prog_load(const struct bcc_compiler *bcc, void *module, const struct 
 			      probe->uprobe_multi ? PROBES_ATTACH_UPROBE_MULTI : 0);
 }
 
-/* Loads again with the verifier's log on, and prints its last lines: the
- * reason is at the end. */
-static void verifier_log_print(const struct bcc_compiler *bcc, void *module,
-			       const struct probe *probe, void *start)
+/* bcc answers a failed load without a log buffer by loading again with
+ * one and printing the whole log, thousands of lines; the refusal is
+ * explained once, by verifier_refusal_print. Returns the saved stderr to
+ * give stderr_restore, or -1 (then nothing was changed). */
+static int stderr_silence(void)
+{
+	int saved;
+	int null;
+
+	fflush(stderr);
+	saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved < 0 || null < 0 || dup2(null, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		saved = -1;
+	}
+	if (null >= 0)
+		close(null);
+	return saved;
+}
+
+static void stderr_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
+/* Where the verifier's line info points: the kernel keeps only the base
+ * name of the file; the user's --bpf FILE is named as they gave it. */
+static const char *source_name(const char *kernel_name, const char *bpf_file)
+{
+	const char *base;
+
+	if (!bpf_file)
+		return kernel_name;
+	base = strrchr(bpf_file, '/');
+	base = base ? base + 1 : bpf_file;
+	return strcmp(base, kernel_name) ? kernel_name : bpf_file;
+}
+
+/* Loads again with the verifier's log on, and says in one line which
+ * probe it refused, why (the log's last lines) and, when the program has
+ * line info (a --bpf file is compiled with -g), at which FILE:LINE; -v
+ * adds the log's last lines. */
+static void verifier_refusal_print(const struct bcc_compiler *bcc, void *module,
+				   const struct probe *probe, void *start, int err,
+				   const struct probes_load_config *config)
 {
 	const char *function = probe->function;
 	char *log = calloc(1, VERIFIER_LOG_SIZE);
+	struct verifier_reason why;
+	char storage[sizeof(why.reason) * 4 + 1];
+	struct strbuf reason;
 	const char *tail;
 	int fd;
 	int lines = 0;
 
-	if (!log)
+	if (log) {
+		int quiet = stderr_silence(); /* bcc prints a failed load's log */
+
+		fd = prog_load(bcc, module, probe, start, log, VERIFIER_LOG_SIZE);
+		stderr_restore(quiet);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!log || !log[0]) {
+		log_error("failed to load %s: %s", function, strerror(-err));
+		free(log);
 		return;
-	fd = prog_load(bcc, module, probe, start, log, VERIFIER_LOG_SIZE);
-	if (fd >= 0)
-		close(fd);
-	tail = log + strlen(log);
-	while (tail > log && lines <= VERIFIER_LOG_LINES)
-		if (*--tail == '\n')
-			lines++;
-	fprintf(stderr, "verifier log of %s (last lines):\n%s\n", function, tail);
+	}
+	if (config->verbose) {
+		tail = log + strlen(log);
+		while (tail > log && lines <= VERIFIER_LOG_LINES)
+			if (*--tail == '\n')
+				lines++;
+		fprintf(stderr, "verifier log of %s (last lines):\n%s\n", function, tail);
+	}
+	verifier_log_explain(log, &why);
+	/* the reason can quote the program's names (maps, functions) */
+	strbuf_init(&reason, storage, sizeof(storage));
+	escape_cstr(&reason, why.reason[0] ? why.reason : strerror(-err));
+	if (why.line)
+		log_error("%s:%u: the verifier refused %s: %s%s", source_name(why.file, config->bpf_file),
+			  why.line, function, reason.text,
+			  config->verbose ? "" : " (-v shows its log)");
+	else
+		log_error("the verifier refused %s: %s%s", function, reason.text,
+			  config->verbose ? "" : " (-v shows its log)");
 	free(log);
 }
 
@@ -137,9 +211,10 @@ static const struct probe *probe_loaded(const struct probe_set *set, const char 
 }
 
 static int probe_load(const struct bcc_compiler *bcc, void *module, const struct probe_set *set,
-		      struct probe *probe)
+		      struct probe *probe, const struct probes_load_config *config)
 {
 	const struct probe *loaded = probe_loaded(set, probe->function);
+	int quiet;
 	void *start;
 	int err;
 
@@ -163,36 +238,37 @@ static int probe_load(const struct bcc_compiler *bcc, void *module, const struct
 	 * one link per program and file, detached with one RCU wait instead
 	 * of one per probe), else for a perf event per probe. */
 	probe->uprobe_multi = probe_is_uprobe(probe);
+	quiet = stderr_silence();
 	probe->prog_fd = prog_load(bcc, module, probe, start, NULL, 0);
 	if (probe->prog_fd < 0 && probe->uprobe_multi) {
 		probe->uprobe_multi = false;
 		probe->prog_fd = prog_load(bcc, module, probe, start, NULL, 0);
 	}
+	stderr_restore(quiet);
 	if (probe->prog_fd < 0) {
 		err = probe->prog_fd;
-		verifier_log_print(bcc, module, probe, start);
-		log_error("failed to load %s: %s", probe->function, strerror(-err));
+		verifier_refusal_print(bcc, module, probe, start, err, config);
 		return err;
 	}
 	return 0;
 }
 
-int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool tls,
-		struct probe_set *set)
+int probes_load(const struct bcc_compiler *bcc, void *module,
+		const struct probes_load_config *config, struct probe_set *set)
 {
 	set->count = 0;
 	for (size_t i = 0; i < sizeof(probe_specs) / sizeof(probe_specs[0]); i++) {
 		struct probe *probe = &set->probes[set->count];
 		int err;
 
-		if ((probe_specs[i].sock_io && !sock_io) || (probe_specs[i].tls && !tls))
+		if ((probe_specs[i].sock_io && !config->sock_io) || (probe_specs[i].tls && !config->tls))
 			continue;
 		snprintf(probe->function, sizeof(probe->function), "%s", probe_specs[i].function);
 		snprintf(probe->category, sizeof(probe->category), "%s",
 			 probe_specs[i].category ? probe_specs[i].category : "");
 		snprintf(probe->tracepoint, sizeof(probe->tracepoint), "%s",
 			 probe_specs[i].tracepoint ? probe_specs[i].tracepoint : "");
-		err = probe_load(bcc, module, set, probe);
+		err = probe_load(bcc, module, set, probe, config);
 		if (err) {
 			probes_detach(set);
 			return err;

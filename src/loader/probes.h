@@ -27,14 +27,21 @@ struct probe_set {
 
 struct bcc_compiler;
 
+struct probes_load_config {
+	bool sock_io;         /* load the sock tracepoints' probes (the kernel has them) */
+	bool tls;             /* load the TLS capture's */
+	bool verbose;         /* a refusal also prints the end of the verifier's log */
+	const char *bpf_file; /* --bpf FILE, named in a refusal's FILE:LINE; NULL if embedded */
+};
+
 /* Loads every probe from the module bcc compiled, the sock tracepoints'
- * only when sock_io (the kernel has them), the TLS capture's (uprobe
- * programs, and the exec and mmap tracepoints that find new code to probe)
- * only when tls. On failure prints which probe and why (with the end of
- * the verifier's log), closes what was loaded and returns a negative
- * errno. */
-int probes_load(const struct bcc_compiler *bcc, void *module, bool sock_io, bool tls,
-		struct probe_set *set);
+ * only when config->sock_io, the TLS capture's (uprobe programs, and the
+ * exec and mmap tracepoints that find new code to probe) only when
+ * config->tls. On failure prints which probe and why in one line (the
+ * verifier's reason, and its FILE:LINE when the program has line info),
+ * closes what was loaded and returns a negative errno. */
+int probes_load(const struct bcc_compiler *bcc, void *module,
+		const struct probes_load_config *config, struct probe_set *set);
 
 /* The program fd of a loaded uprobe program, and whether it was loaded
  * for uprobe_multi links (else it attaches through a perf event per
