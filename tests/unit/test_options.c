@@ -322,6 +322,11 @@ static void test_record_replay(void)
 		  "when recording (try --help)\n");
 	CHECK_STR(parse_stderr(ARGS("--replay", "in.rec", "-d", "2")),
 		  "socket-tracer: --replay does not take --duration: use -n (try --help)\n");
+	CHECK_INT(parse(ARGS("--bpf", "x.c", "--debug")), 0);
+	CHECK(opts.debug);
+	CHECK_STR(parse_stderr(ARGS("--replay", "in.rec", "--debug")),
+		  "socket-tracer: --replay does not take --debug: a replay runs no BPF program "
+		  "(try --help)\n");
 	CHECK_STR(parse_stderr(ARGS("--record", "")),
 		  "socket-tracer: --record needs a file name (try --help)\n");
 }
