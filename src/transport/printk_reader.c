@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "events/format.h"
@@ -180,9 +181,8 @@ static void line_handle(struct printk_reader *reader, const char *text, size_t l
 		debug_line_print(reader, parsed.text, parsed.text_len);
 		return;
 	case PRINTK_LINE_LOST:
+		/* said once a second: a flood drops lines on every page read */
 		reader->lost += parsed.lost;
-		log_error("--debug: the kernel dropped %" PRIu64 " trace lines of CPU %d (its "
-			  "buffer was full)", parsed.lost, parsed.cpu);
 		reader->last_ours = false;
 		return;
 	case PRINTK_LINE_FOREIGN:
@@ -211,13 +211,23 @@ static void lines_split(struct printk_reader *reader)
 		line_handle(reader, reader->pending + start, (size_t)(nl - reader->pending) - start);
 		start = (size_t)(nl - reader->pending) + 1;
 	}
-	if (start == 0 && reader->pending_len == sizeof(reader->pending)) {
+	if (reader->pending_len - start >= PRINTK_READER_LINE_MAX) {
 		/* longer than any line the kernel writes: taken as it is */
-		line_handle(reader, reader->pending, reader->pending_len);
+		line_handle(reader, reader->pending + start, reader->pending_len - start);
 		start = reader->pending_len;
 	}
 	memmove(reader->pending, reader->pending + start, reader->pending_len - start);
 	reader->pending_len -= start;
+}
+
+static void lost_report(struct printk_reader *reader)
+{
+	if (reader->lost == reader->lost_reported)
+		return;
+	log_error("--debug: the kernel dropped %" PRIu64 " trace lines (its buffer was full; %" PRIu64
+		  " so far)", reader->lost - reader->lost_reported, reader->lost);
+	reader->lost_reported = reader->lost;
+	reader->reported_at_ns = clock_monotonic_ns();
 }
 
 void printk_reader_drain(struct printk_reader *reader)
@@ -240,6 +250,8 @@ void printk_reader_drain(struct printk_reader *reader)
 		reader->pending_len += (size_t)n;
 		lines_split(reader);
 	}
+	if (clock_monotonic_ns() - reader->reported_at_ns >= 1000000000ull)
+		lost_report(reader);
 }
 
 void printk_reader_close(struct printk_reader *reader)
@@ -249,6 +261,7 @@ void printk_reader_close(struct printk_reader *reader)
 	if (!reader->instance[0])
 		return;
 	printk_reader_drain(reader);
+	lost_report(reader);
 	if (reader->fd >= 0)
 		close(reader->fd);
 	reader->fd = -1;

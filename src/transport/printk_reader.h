@@ -12,19 +12,23 @@
 /* Longest line kept whole: bpf_trace_printk writes at most 1024 bytes
  * (the kernel's BPF_TRACE_PRINTK_SIZE), the header adds under 100. */
 #define PRINTK_READER_LINE_MAX 4096
+/* Bytes read at once: a flood of lines is read in few calls. */
+#define PRINTK_READER_BUFFER (64 * 1024)
 
 struct printk_reader {
 	int fd;                  /* the instance's trace_pipe; -1 when closed */
 	char instance[64];       /* its directory under TRACEFS_DIR/instances; "" once removed */
 	char tag[PRINTK_TAG_SIZE];
 	int64_t mono_to_wall_ns; /* added to the trace's CLOCK_MONOTONIC times */
-	char pending[PRINTK_READER_LINE_MAX]; /* the start of a line not yet ended */
+	char pending[PRINTK_READER_BUFFER]; /* what was read; its end may be a line's start */
 	size_t pending_len;
 	bool last_ours;          /* the last line was ours: a line without a header continues it */
 	uint32_t last_tid;
 	uint64_t last_ts_ns;
 	uint64_t shown;          /* our lines printed */
 	uint64_t lost;           /* lines the kernel said it dropped ([LOST N EVENTS]) */
+	uint64_t lost_reported;  /* of those, already said */
+	uint64_t reported_at_ns; /* CLOCK_MONOTONIC of that report */
 	uint64_t foreign;        /* other writers' lines, left out */
 };
 
@@ -44,7 +48,7 @@ int printk_reader_open(struct printk_reader *reader, const char *tag, int64_t mo
 
 /* Prints every line of ours that is there, without waiting:
  * "debug: HH:MM:SS.uuuuuu TID: TEXT" on stderr, TEXT escaped; reports
- * lines the kernel dropped. */
+ * lines the kernel dropped, at most once a second. */
 void printk_reader_drain(struct printk_reader *reader);
 
 /* Drains, closes and removes the instance; says how many lines were lost,

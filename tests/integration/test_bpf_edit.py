@@ -33,6 +33,17 @@ for _ in range(int(sys.argv[1])):
 print(json.dumps({"tid": threading.get_native_id(), "fds": fds}))
 """
 
+# Closes a duplicate of one fd count times; prints its tid.
+CLOSES = r"""
+import json, os, sys, threading
+fd = os.open("/dev/null", os.O_WRONLY)
+for _ in range(int(sys.argv[1])):
+    os.close(os.dup(fd))
+print(json.dumps({"tid": threading.get_native_id()}))
+"""
+ENTER_CLOSE = ("int enter_close(struct syscall_enter_ctx *ctx)\n{\n"
+               "\t__u64 pid_tgid = bpf_get_current_pid_tgid();\n")
+
 DEBUG_LINE = re.compile(r"^debug: (\d\d:\d\d:\d\d\.\d{6}) (\d+): (.*)$")
 
 
@@ -117,6 +128,32 @@ class DebugPrintk(unittest.TestCase):
         ours = [text for _, t, text in debug_lines(tracer.stderr) if int(t) == client["tid"]]
         self.assertEqual(ours, ["esc\\x1b[31m \\xff fd %d" % client["fds"][0]])
         self.assertNotIn("\x1b", tracer.stderr)
+
+    def test_lines_the_kernel_dropped_are_counted(self):
+        # A line at every close(): 200000 closes in a second overrun the
+        # instance's 256 KiB per CPU between two drains; what the kernel
+        # overwrote it says, and the shown and the dropped add up to at
+        # least the closes (other processes close too).
+        closes = 200000
+        copy = edited_copy(self, ENTER_CLOSE,
+                           ENTER_CLOSE + '\tbpf_trace_printk("flood %d\\n", (int)ctx->args[0]);\n')
+        with Tracer("--bpf", copy, "--debug", "--no-data") as tracer:
+            _, [client] = run_python(CLOSES, closes)
+            self.assertEqual(tracer.stop(settle=1), 0)
+        shown = [text for _, t, text in debug_lines(tracer.stderr) if int(t) == client["tid"]]
+        self.assertTrue(all(re.fullmatch(r"flood \d+", text) for text in shown))
+        dropped = [(int(n), int(total)) for n, total in re.findall(
+            r"(?m)^socket-tracer: --debug: the kernel dropped (\d+) trace lines \(its buffer "
+            r"was full; (\d+) so far\)$", tracer.stderr)]
+        self.assertTrue(dropped, tracer.stderr[-2000:])
+        running = 0
+        for n, total in dropped:
+            running += n
+            self.assertEqual(total, running)
+        self.assertIn("socket-tracer: --debug: %d trace lines lost in all\n" % running,
+                      tracer.stderr)
+        self.assertLess(len(shown), closes)
+        self.assertGreaterEqual(len(shown) + running, closes)
 
     def test_debug_with_replay_is_a_usage_error(self):
         result = subprocess.run([BINARY, "--replay", "/nonexistent.rec", "--debug"],
