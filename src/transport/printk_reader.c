@@ -45,6 +45,7 @@ static int instance_write(const char *instance, const char *file, const char *te
 {
 	char path[512];
 	size_t len = strlen(text);
+	ssize_t wrote;
 	int fd;
 	int err = 0;
 
@@ -52,8 +53,11 @@ static int instance_write(const char *instance, const char *file, const char *te
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, len) != (ssize_t)len)
-		err = -errno ? -errno : -EIO;
+	wrote = write(fd, text, len);
+	if (wrote < 0)
+		err = -errno;
+	else if ((size_t)wrote != len)
+		err = -EIO;
 	close(fd);
 	return err;
 }

@@ -155,6 +155,19 @@ class DebugPrintk(unittest.TestCase):
         self.assertLess(len(shown), closes)
         self.assertGreaterEqual(len(shown) + running, closes)
 
+    def test_instance_of_a_killed_run_removed_by_the_next(self):
+        copy = printk_copy(self, "killed")
+        before = our_instances()
+        with Tracer("--bpf", copy, "--debug", "--no-data") as killed:
+            left = "socket-tracer-%d" % killed.proc.pid
+            self.assertIn(left, our_instances())
+            self.assertEqual(killed.stop(sig=signal.SIGKILL), -signal.SIGKILL)
+        self.assertIn(left, our_instances())  # SIGKILL leaves no chance
+        with Tracer("--bpf", copy, "--debug", "--no-data") as tracer:
+            self.assertNotIn(left, our_instances())
+            self.assertEqual(tracer.stop(), 0)
+        self.assertEqual(our_instances() - before, set())
+
     def test_debug_with_replay_is_a_usage_error(self):
         result = subprocess.run([BINARY, "--replay", "/nonexistent.rec", "--debug"],
                                 capture_output=True, timeout=30)
