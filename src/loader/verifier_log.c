@@ -34,11 +34,13 @@ static bool line_before(const char *log, const char *end, struct text_line *out)
 	return true;
 }
 
-/* The statistics the verifier prints after its verdict, and blank lines. */
+/* What the verifier prints after its verdict: statistics, the two states
+ * an "infinite loop detected" compared, blank lines. */
 static bool line_is_trailer(struct text_line l)
 {
 	return !l.len || line_starts(l, "processed ") || line_starts(l, "verification time") ||
-	       line_starts(l, "stack depth");
+	       line_starts(l, "stack depth") || line_starts(l, "cur state:") ||
+	       line_starts(l, "old state:");
 }
 
 /* An instruction ("12: (85) call ..."), a state ("12: R1=..."), a branch

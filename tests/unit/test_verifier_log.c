@@ -67,8 +67,27 @@ static void test_odd_logs(void)
 	CHECK_STR(why.reason, "back-edge from insn 1 to 1");
 }
 
+/* An unbounded loop: the verdict, then the two states it compared. */
+static void test_infinite_loop(void)
+{
+	struct verifier_reason why;
+
+	verifier_log_explain("8: (15) if r8 == 0x0 goto pc+1        ; R8=scalar(umin=1)\n"
+			     "9: (05) goto pc-4\n"
+			     "6: (85) call bpf_get_prandom_u32#7    ; R0=scalar()\n"
+			     "7: (07) r8 += -2\n"
+			     "infinite loop detected at insn 8\n"
+			     "cur state: R0=scalar() R6=ctx() R7=scalar(id=1) R8=scalar() R10=fp0\n"
+			     "old state: R0=scalar() R6=ctx() R7=scalar(id=1) R8=scalar() R10=fp0\n"
+			     "processed 21 insns (limit 1000000) max_states_per_insn 1 total_states 2\n",
+			     &why);
+	CHECK_STR(why.reason, "infinite loop detected at insn 8");
+	CHECK_INT(why.line, 0);
+}
+
 int main(void)
 {
+	test_infinite_loop();
 	test_null_dereference();
 	test_two_reason_lines_no_line_info();
 	test_odd_logs();
