@@ -236,6 +236,8 @@ static void lost_report(struct printk_reader *reader)
 
 void printk_reader_drain(struct printk_reader *reader)
 {
+	if (reader->fd < 0) /* no --debug, or its reading failed */
+		return;
 	for (int i = 0; reader->fd >= 0 && i < DRAIN_READS_MAX; i++) {
 		ssize_t n = read(reader->fd, reader->pending + reader->pending_len,
 				 sizeof(reader->pending) - reader->pending_len);
