@@ -8,6 +8,15 @@
 
 #define PRINTK_NAME "bpf_trace_printk"
 
+/* Room for a text of len bytes with count insertions of at most each
+ * bytes, and a NUL; NULL when that overflows or malloc fails. */
+static char *text_grown_alloc(size_t len, size_t count, size_t each)
+{
+	if (count > (SIZE_MAX - len - 1) / each)
+		return NULL;
+	return malloc(len + count * each + 1);
+}
+
 char *source_line_markers(const char *text, size_t len, const char *name, size_t *out_len)
 {
 	size_t lines = 1;
@@ -19,9 +28,7 @@ char *source_line_markers(const char *text, size_t len, const char *name, size_t
 
 	for (size_t i = 0; i < len; i++)
 		lines += text[i] == '\n';
-	if (lines > (SIZE_MAX - len - 1) / marker_max)
-		return NULL;
-	out = malloc(len + lines * marker_max + 1);
+	out = text_grown_alloc(len, lines, marker_max);
 	if (!out)
 		return NULL;
 	for (size_t at = 0; at < len; number++) {
@@ -72,9 +79,7 @@ char *source_printk_tag(const char *text, size_t len, const char *tag, size_t *o
 
 	for (size_t i = 0; i < len; i++)
 		calls += printk_call_paren(text, len, i) != 0;
-	if (calls > (SIZE_MAX - len - 1) / insert_len)
-		return NULL;
-	out = malloc(len + calls * insert_len + 1);
+	out = text_grown_alloc(len, calls, insert_len);
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
