@@ -11,9 +11,14 @@
  * is in userspace.
  *
  * Compile-time switches (set by userspace with -D):
- *   ST_FILTER_PID   only tgids t for which ST_PID_SELECTED(t) holds (a
+ *   ST_FILTER_PID   select tgids t for which ST_PID_SELECTED(t) holds (a
  *                   comparison userspace builds from the -p list)
- *   ST_FILTER_COMM  only comms in map filter_comms
+ *   ST_FOLLOW_FORKS with ST_FILTER_PID: also the processes a selected one
+ *                   forks (map pid_children)
+ *   ST_FILTER_COMM  select comms in map filter_comms; with ST_FILTER_PID a
+ *                   process either selects is traced (the union)
+ *   ST_SELECT_TYPES only sockets of these kinds (bits of ST_SELECT_TCP,
+ *                   _UDP, _UNIX), as far as the socket's entry knows it
  *   ST_DATA_SIZE    payload bytes captured per data event (<= ST_DATA_MAX)
  *   ST_NR_CPUS      possible CPUs (rows of the data scratch array)
  *   ST_RING_BUFFER  events through one BPF ring buffer of ST_RING_PAGES
@@ -291,6 +296,12 @@ BPF_HASH(filter_comms, struct st_comm_key, __u8, ST_FILTER_MAX);
  * so that worker threads with names of their own (dig's "isc-net-0000")
  * follow their process. Key tgid; created by task_selected. */
 BPF_TABLE("lru_hash", __u32, __u8, comm_tgids, 4096);
+#ifdef ST_FOLLOW_FORKS
+/* -p filter: processes forked by a selected one (a fork-per-connection
+ * server's children), and theirs. Key tgid; created by task_newtask,
+ * deleted at the process's exit. */
+BPF_TABLE("lru_hash", __u32, __u8, pid_children, 16384);
+#endif
 /* One data_scratch row per CPU, indexed by CPU id: too large for a
  * per-CPU array's 32 KiB value limit. */
 BPF_ARRAY(data_scratch, struct data_scratch, ST_NR_CPUS);
@@ -345,8 +356,51 @@ static __always_inline int event_output(void *ctx, void *ev, __u32 size)
 }
 #endif
 
+/* --tcp, --udp, --unix: a socket of a kind not asked for emits nothing.
+ * A socket whose type is not known yet (0) is left to userspace, which
+ * selects again with all it learns (src/state/selection.c). */
+static __always_inline int kind_selected(__u16 family, __u16 sock_type)
+{
+#ifdef ST_SELECT_TYPES
+	__u32 kind;
+	if (family == AF_UNIX)
+		kind = ST_SELECT_UNIX;
+	else if (!sock_type)
+		return 1;
+	else if (sock_type == SOCK_STREAM)
+		kind = ST_SELECT_TCP;
+	else if (sock_type == SOCK_DGRAM)
+		kind = ST_SELECT_UDP;
+	else
+		kind = 0;
+	return (ST_SELECT_TYPES & kind) != 0;
+#else
+	return 1;
+#endif
+}
+
+/* The socket kinds of an event about a socket (not an exit's). */
+static __always_inline int event_kind_selected(const void *ev)
+{
+#ifdef ST_SELECT_TYPES
+	const struct st_event_header *hdr = ev;
+	if (hdr->kind == ST_EV_DATA) {
+		const struct st_data_event *data = ev;
+		return kind_selected(data->family, data->sock_type);
+	}
+	if (hdr->kind == ST_EV_EXIT)
+		return 1;
+	const struct st_conn_event *conn = ev;
+	return kind_selected(conn->family, conn->sock_type);
+#else
+	return 1;
+#endif
+}
+
 static __always_inline void event_submit(void *ctx, void *ev, __u32 size)
 {
+	if (!event_kind_selected(ev))
+		return;
 	int err = event_output(ctx, ev, size);
 	if (err) {
 		__u32 why = err == -ST_ENOSPC || err == -ST_EAGAIN ? ST_SUBMIT_NO_ROOM
@@ -379,35 +433,59 @@ static __always_inline __u64 sock_key(__u64 pid_tgid, __u64 fd)
 	return (pid_tgid & 0xffffffff00000000ULL) | (fd & 0xffffffffULL);
 }
 
-/* The -p filter is compiled in as constants: every syscall of every
- * process runs this, and a comparison costs nothing next to a map lookup.
- * Exits check it too, before looking for a saved entry. */
-static __always_inline int pid_selected(__u64 pid_tgid)
+/* Whether -p or -c already selected this process. The -p filter is
+ * compiled in as constants: every syscall of every process runs this, and
+ * a comparison costs nothing next to a map lookup. */
+static __always_inline int process_selected(__u32 tgid)
 {
 #ifdef ST_FILTER_PID
-	__u32 tgid = pid_tgid >> 32;
-	return ST_PID_SELECTED(tgid);
+	if (ST_PID_SELECTED(tgid))
+		return 1;
+#ifdef ST_FOLLOW_FORKS
+	if (pid_children.lookup(&tgid))
+		return 1;
+#endif
+#endif
+#ifdef ST_FILTER_COMM
+	if (comm_tgids.lookup(&tgid))
+		return 1;
+#endif
+#if defined(ST_FILTER_PID) || defined(ST_FILTER_COMM)
+	return 0;
 #else
 	return 1;
 #endif
 }
 
+/* The exits' check, before they look for an entry saved at the syscall's
+ * entry: 0 only for a process no filter can select. With -c the comm is
+ * checked where entries are made (task_selected). */
+static __always_inline int pid_selected(__u64 pid_tgid)
+{
+#ifdef ST_FILTER_COMM
+	return 1;
+#else
+	return process_selected(pid_tgid >> 32);
+#endif
+}
+
+/* -p and -c select the union: a process either selects is traced. */
 static __always_inline int task_selected(__u64 pid_tgid)
 {
-	if (!pid_selected(pid_tgid))
-		return 0;
-#ifdef ST_FILTER_COMM
 	__u32 process = pid_tgid >> 32;
-	if (comm_tgids.lookup(&process))
+	if (process_selected(process))
 		return 1;
+#ifdef ST_FILTER_COMM
 	struct st_comm_key key = {};
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (!filter_comms.lookup(&key))
 		return 0;
 	__u8 one = 1;
 	comm_tgids.update(&process, &one);
-#endif
 	return 1;
+#else
+	return 0;
+#endif
 }
 
 static __always_inline int family_traced(__u16 family)
@@ -970,6 +1048,38 @@ int process_exit(struct process_exit_ctx *ctx)
 	struct st_exit_event ev = {};
 	header_fill(&ev.hdr, ST_EV_EXIT, pid_tgid, -1);
 	event_submit(ctx, &ev, sizeof(ev));
+#ifdef ST_FOLLOW_FORKS
+	__u32 tgid = pid_tgid >> 32;
+	pid_children.delete(&tgid);
+#endif
+	return 0;
+}
+
+/* Layout of task:task_newtask: the task copy_process made, from the
+ * parent's context. */
+struct task_newtask_ctx {
+	__u64 common;
+	__s32 pid;
+	char comm[16];
+	__u64 clone_flags;
+};
+
+#define ST_CLONE_THREAD 0x00010000
+
+/* -p follows the processes a selected one forks (not its threads: they
+ * share its tgid): in the table before the child first runs. */
+int task_newtask(struct task_newtask_ctx *ctx)
+{
+#ifdef ST_FOLLOW_FORKS
+	if (ctx->clone_flags & ST_CLONE_THREAD)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!process_selected(pid_tgid >> 32))
+		return 0;
+	__u32 child = ctx->pid;
+	__u8 one = 1;
+	pid_children.update(&child, &one);
+#endif
 	return 0;
 }
 

@@ -27,6 +27,11 @@
 /* Processes whose name at exec is kept (LRU: the oldest execs age out). */
 #define ST_PROCESS_COMMS_MAX 16384
 
+/* --tcp, --udp, --unix: the bits of ST_SELECT_TYPES. */
+#define ST_SELECT_TCP 1
+#define ST_SELECT_UDP 2
+#define ST_SELECT_UNIX 4
+
 /* Kinds of event. Append only: values are part of recorded event streams. */
 enum st_event_kind {
 	ST_EV_CONNECT = 1,

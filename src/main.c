@@ -380,6 +380,7 @@ static int trace(const struct options *opts)
 	session.socket_peer = socket_peer_of;
 	session.names.read_live = process_name_read_live;
 	session.names.live_ctx = &program.process_comms_fd;
+	session.socket_local_port = socket_local_port_of;
 	if (rec) {
 		recorder_header(rec, &session, opts->data_size,
 				(opts->ring_buffer ? RECORD_FLAG_RING_BUFFER : 0) |
@@ -501,6 +502,8 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	if (options_pids_check(&opts))
+		return EXIT_USAGE_ERROR;
 	signals_install();
 	if (opts.replay_file)
 		return stdout_check() ? EXIT_USAGE_ERROR : replay_run(&opts, &exiting);

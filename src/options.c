@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "protocols/protocol.h"
 #include "base/log.h"
 #include "events/socket_tracer_abi.h"
+#include "state/selection.h"
 
 /* --help fits an 80-column terminal; options' texts start at this column. */
 #define HELP_WIDTH 79
@@ -36,6 +38,12 @@ enum long_only_option {
 	OPT_SHOW_CIPHERTEXT,
 	OPT_COLOR,
 	OPT_DEBUG,
+	OPT_PORT,
+	OPT_REMOTE,
+	OPT_TCP,
+	OPT_UDP,
+	OPT_UNIX,
+	OPT_NO_FOLLOW,
 };
 
 static const struct option long_options[] = {
@@ -43,6 +51,12 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
+	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "remote", required_argument, NULL, OPT_REMOTE },
+	{ "tcp", no_argument, NULL, OPT_TCP },
+	{ "udp", no_argument, NULL, OPT_UDP },
+	{ "unix", no_argument, NULL, OPT_UNIX },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "max-events", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -105,9 +119,17 @@ void options_print_help(void)
 	printf("Usage: socket-tracer [OPTION]...\n"
 	       "Trace what every process says over its sockets.\n"
 	       "\n"
-	       "Selection (filtered in the kernel):\n"
-	       "  -p, --pid PID            trace only this process (repeatable)\n"
-	       "  -c, --comm NAME          trace only processes with this comm (repeatable)\n"
+	       "Selection (each option repeatable; -p and -c select the processes either\n"
+	       "names, the others what all of them name; [k] in the kernel, [u] in\n"
+	       "userspace):\n"
+	       "  -p, --pid PID            [k] this process and the processes it forks\n"
+	       "      --no-follow          [k] with -p: not the processes it forks\n"
+	       "  -c, --comm NAME          [k] processes with this comm (15 characters)\n"
+	       "      --port PORT          [u] connections with this local or remote port\n"
+	       "      --remote ADDR[/LEN]  [u] connections to or from this IPv4 or IPv6\n"
+	       "                           address, or block of LEN leading bits\n"
+	       "      --tcp, --udp, --unix [k, u] sockets of this kind (TCP: IP stream; UDP:\n"
+	       "                           IP datagram; unix: AF_UNIX of any type)\n"
 	       "      --no-data            connections only: no data probes (nor TLS ones)\n"
 	       "      --no-tls             no TLS plaintext capture (no uprobes on TLS code)\n"
 	       "\n"
@@ -223,6 +245,8 @@ static const struct {
 	{ "ST_FILTER_PID", "use --pid" },
 	{ "ST_PID_SELECTED", "use --pid" },
 	{ "ST_FILTER_COMM", "use --comm" },
+	{ "ST_FOLLOW_FORKS", "it is -p without --no-follow" },
+	{ "ST_SELECT_TYPES", "use --tcp, --udp, --unix" },
 	{ "ST_RING_BUFFER", "use --ring-buffer" },
 };
 
@@ -306,8 +330,11 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		opts->pids[opts->n_pids++] = value;
 		return 0;
 	case 'c':
-		if (!*arg || strlen(arg) > 15)
+		if (!*arg)
 			return usage_error("invalid comm '%s': 1 to 15 characters", arg);
+		if (strlen(arg) > ST_COMM_LEN - 1)
+			fprintf(stderr, "socket-tracer: note: --comm '%s' cut to the kernel's %d "
+				"characters: '%.*s'\n", arg, ST_COMM_LEN - 1, ST_COMM_LEN - 1, arg);
 		if (opts->n_comms == OPTIONS_MAX_COMMS)
 			return usage_error("too many --comm options (max %s)", "64");
 		strncpy(opts->comms[opts->n_comms++], arg, 15);
@@ -350,6 +377,34 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		return 0;
 	case OPT_NO_DATA:
 		opts->no_data = true;
+		return 0;
+	case OPT_NO_FOLLOW:
+		opts->no_follow = true;
+		return 0;
+	case OPT_PORT:
+		err = selection_port_add(&opts->select, arg);
+		if (err == -E2BIG)
+			return usage_error("too many --port options (max %s)", "64");
+		if (err)
+			return usage_error("invalid port '%s': 1 to 65535", arg);
+		return 0;
+	case OPT_REMOTE:
+		err = selection_remote_add(&opts->select, arg);
+		if (err == -E2BIG)
+			return usage_error("too many --remote options (max %s)", "64");
+		if (err)
+			return usage_error("invalid --remote '%s': an IPv4 or IPv6 address, "
+					   "optionally /PREFIX",
+					   arg);
+		return 0;
+	case OPT_TCP:
+		opts->select.kinds |= ST_SELECT_TCP;
+		return 0;
+	case OPT_UDP:
+		opts->select.kinds |= ST_SELECT_UDP;
+		return 0;
+	case OPT_UNIX:
+		opts->select.kinds |= ST_SELECT_UNIX;
 		return 0;
 	case OPT_DATA_SIZE:
 		if (number_parse(arg, 0, ST_DATA_MAX, &value))
@@ -430,6 +485,14 @@ static const char *capture_option(int opt)
 		return "--pid: a filter in the kernel, give it when recording";
 	case 'c':
 		return "--comm: a filter in the kernel, give it when recording";
+	case OPT_NO_FOLLOW:
+		return "--no-follow: give it with -p when recording";
+	case OPT_PORT:
+	case OPT_REMOTE:
+	case OPT_TCP:
+	case OPT_UDP:
+	case OPT_UNIX:
+		return "--port, --remote, --tcp, --udp, --unix: a live trace's selection";
 	case OPT_NO_DATA:
 		return "--no-data: give it when recording";
 	case OPT_NO_TLS:
@@ -453,6 +516,31 @@ static const char *capture_option(int opt)
 	default:
 		return NULL;
 	}
+}
+
+/* Options that together can never print anything, or ask for output the
+ * other one's format has not: refused, saying why, rather than run quiet. */
+static int options_conflict_check(const struct options *opts)
+{
+	if (opts->no_data && opts->exchanges_only)
+		return usage_error("%s: exchanges are decoded from data, which --no-data "
+				   "leaves out; nothing would print",
+				   "--exchanges-only with --no-data");
+	if (opts->no_data && opts->protocols)
+		return usage_error("%s: a connection's protocol is known from its data, which "
+				   "--no-data leaves out; nothing would print",
+				   "--protocol with --no-data");
+	if (opts->hex && opts->no_data)
+		return usage_error("%s: there are no captured bytes to dump",
+				   "--hex with --no-data");
+	if (opts->hex && opts->json)
+		return usage_error("%s: the dump goes under human lines; JSON carries the "
+				   "bytes with --json-b64",
+				   "--hex with --json");
+	if (opts->json_b64 && opts->no_data)
+		return usage_error("%s: there are no captured bytes to encode",
+				   "--json-b64 with --no-data");
+	return 0;
 }
 
 int options_parse(int argc, char **argv, struct options *opts)
@@ -495,5 +583,20 @@ int options_parse(int argc, char **argv, struct options *opts)
 		return usage_error("%s needs --json", "--json-b64");
 	if (opts->replay_file && capture && opts->action == ACTION_TRACE)
 		return usage_error("--replay does not take %s", capture);
+	if (opts->no_follow && !opts->n_pids)
+		return usage_error("%s needs -p", "--no-follow");
+	return options_conflict_check(opts);
+}
+
+int options_pids_check(const struct options *opts)
+{
+	for (int i = 0; i < opts->n_pids; i++) {
+		char pid[16];
+
+		if (!kill((pid_t)opts->pids[i], 0) || errno != ESRCH)
+			continue;
+		snprintf(pid, sizeof(pid), "%u", (unsigned)opts->pids[i]);
+		return usage_error("--pid %s: no such process", pid);
+	}
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "state/selection.h"
+
 #define OPTIONS_MAX_PIDS 64
 #define OPTIONS_MAX_COMMS 64
 #define OPTIONS_MAX_DEFINES 64
@@ -36,6 +38,8 @@ struct options {
 	int n_pids;
 	char comms[OPTIONS_MAX_COMMS][16];
 	int n_comms;
+	bool no_follow;          /* -p: not the processes it forks */
+	struct selection select; /* --port, --remote, --tcp, --udp, --unix */
 	double duration_s;       /* 0: until Ctrl-C */
 	uint64_t max_events;     /* 0: unlimited */
 	bool json;
@@ -66,8 +70,14 @@ struct options {
  * A -D naming a macro socket-tracer sets or relies on (ST_*, except the
  * tunables ST_RING_PAGES and ST_RING_WAKEUP_EVENTS) is a usage error, and
  * so is --replay with an option that only shapes a capture (-p, -c,
- * --no-data, --data-size, the BPF program's options, -d, --record). */
+ * --no-data, --data-size, the BPF program's options, -d, --record), and
+ * so are options that together could print nothing (--exchanges-only or
+ * --protocol with --no-data) or ask what the format has not (--hex with
+ * --json or --no-data, --json-b64 with --no-data). */
 int options_parse(int argc, char **argv, struct options *opts);
+
+/* A usage error (-EINVAL, printed) for a -p pid no process has. */
+int options_pids_check(const struct options *opts);
 
 /* Prints --help text to stdout. */
 void options_print_help(void);

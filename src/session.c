@@ -9,6 +9,7 @@
 #include <time.h>
 #include <langinfo.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -20,6 +21,7 @@
 #define MALFORMED_REPORTS_MAX 5
 
 static void exchange_print(void *ctx, const struct event *ev, const struct exchange *exchange);
+static void selection_apply(struct session *session, struct conn *conn, struct event *ev);
 
 static void proto_free(void *ctx, struct proto_conn **proto)
 {
@@ -77,6 +79,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->exchanges_only = opts->exchanges_only;
 	session->protocols = opts->protocols;
 	session->show_ciphertext = opts->show_ciphertext;
+	session->select = opts->select;
 	exchange_tracker_init(&session->exchanges, exchange_print, session);
 	process_names_init(&session->names);
 	session->mono_to_wall_ns = mono_to_wall_offset();
@@ -145,6 +148,8 @@ void session_print_header(struct session *session)
 
 static void closed_conn_rank(struct session *session, const struct event *ev)
 {
+	if (ev->deselected)
+		return;
 	struct ranked_conn conn = {
 		.pid = ev->pid,
 		.fd = ev->fd,
@@ -200,6 +205,10 @@ static void line_count(struct session *session)
 
 static void event_print(struct session *session, const struct event *ev)
 {
+	if (ev->deselected) {
+		session->deselected++;
+		return;
+	}
 	if (session->done || session->exchanges_only)
 		return;
 	/* With --protocol, only events of connections known to speak one. */
@@ -218,7 +227,8 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 	struct session *session = ctx;
 
 	session->exchanges_seen++;
-	if (session->done || !protocol_shown(session, protocol_number(exchange->protocol)))
+	if (session->done || ev->deselected ||
+	    !protocol_shown(session, protocol_number(exchange->protocol)))
 		return;
 	struct strbuf line = writer_line_begin(&session->out);
 	session->output->exchange(&line, ev, exchange, &session->style);
@@ -290,6 +300,7 @@ static void exited_socket_close(struct session *session, const struct event *exi
 	if (sock.open_ts_ns && sock.open_ts_ns <= ev.ts_ns)
 		ev.duration_ns = ev.ts_ns - sock.open_ts_ns;
 	conn = conn_table_apply(&session->conns, &ev);
+	selection_apply(session, conn, &ev);
 	if (conn)
 		memcpy(ev.comm, conn->comm, sizeof(ev.comm));
 	close_handle(session, &ev, conn);
@@ -310,12 +321,13 @@ static void process_exited(struct session *session, const struct event *exit_ev)
 /* An adopted socket whose peer no event told (a UDP socket connected, or
  * a TCP one established, before the trace, reached through another fd):
  * asked of the kernel once, while the fd still names a socket like it. */
-static void adopted_peer_learn(struct session *session, struct conn *conn, struct event *ev)
+static void adopted_peer_learn(struct session *session, struct conn *conn, struct event *ev,
+			       bool selecting)
 {
 	struct conn_socket *sock = conn->sock;
 
 	if (!session->socket_peer || sock->remote[0] || sock->peer_asked ||
-	    !(ev->sock_flags & ST_SOCK_ADOPTED))
+	    (!selecting && !(ev->sock_flags & ST_SOCK_ADOPTED)))
 		return;
 	sock->peer_asked = true;
 	if (session->socket_peer(ev->pid, ev->fd, ev->family, ev->sock_type, sock->remote,
@@ -325,6 +337,46 @@ static void adopted_peer_learn(struct session *session, struct conn *conn, struc
 	}
 	if (!ev->remote[0])
 		memcpy(ev->remote, sock->remote, sizeof(ev->remote));
+}
+
+enum { SELECTION_IN = 1, SELECTION_OUT = 2 };
+
+/* --port, --remote, --tcp, --udp, --unix: a connection is decided at its
+ * first event, from its kind, its peer (asked of the kernel if no event
+ * told it) and, when --port needs it, its local port (likewise); a
+ * datagram with a peer of its own, at each event. */
+static void selection_apply(struct session *session, struct conn *conn, struct event *ev)
+{
+	struct selection_facts facts = {
+		.family = ev->family,
+		.sock_type = ev->sock_type,
+		.remote = ev->remote,
+		.local_port = -1,
+	};
+	bool per_datagram = ev->sock_type == SOCK_DGRAM && ev->remote[0];
+	uint16_t port;
+
+	if (!selection_active(&session->select))
+		return;
+	if (conn && !per_datagram) {
+		if (conn->sock->selection) {
+			ev->deselected = conn->sock->selection == SELECTION_OUT;
+			return;
+		}
+		if (!ev->remote[0])
+			facts.remote = conn->sock->remote;
+		if (!facts.remote[0] && ev->family != AF_UNIX && (session->select.n_ports ||
+								  session->select.n_remotes))
+			adopted_peer_learn(session, conn, ev, true);
+		facts.remote = conn->sock->remote[0] ? conn->sock->remote : ev->remote;
+	}
+	if (selection_needs_local_port(&session->select, &facts) && session->socket_local_port &&
+	    ev->fd >= 0 &&
+	    !session->socket_local_port(ev->pid, ev->fd, ev->family, ev->sock_type, &port))
+		facts.local_port = port;
+	ev->deselected = !selection_match(&session->select, &facts);
+	if (conn && !per_datagram)
+		conn->sock->selection = ev->deselected ? SELECTION_OUT : SELECTION_IN;
 }
 
 /* The TLS records of a connection whose plaintext is captured: those
@@ -360,6 +412,7 @@ static void sample_handle(struct session *session, const void *data, int size)
 	/* Plaintext of a TLS session on no known socket: printed, not decoded
 	 * (nothing says which bytes follow which). */
 	conn = ev.tls & ST_TLS_NO_SOCKET ? NULL : conn_table_apply(&session->conns, &ev);
+	selection_apply(session, conn, &ev);
 	if (ev.kind != ST_EV_CLOSE)
 		session->events_by_kind[ev.kind]++;
 	switch (ev.kind) {
@@ -369,7 +422,7 @@ static void sample_handle(struct session *session, const void *data, int size)
 							    ? &conn->sock->plain_proto
 							    : &conn->sock->proto;
 
-			adopted_peer_learn(session, conn, &ev);
+			adopted_peer_learn(session, conn, &ev, false);
 			exchange_classify(&session->exchanges, proto, &ev);
 			exchange_on_data(&session->exchanges, *proto, &ev);
 			/* Credentials the parser found in these bytes. */

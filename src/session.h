@@ -10,6 +10,7 @@
 #include "state/conn_ranking.h"
 #include "state/conn_table.h"
 #include "state/process_names.h"
+#include "state/selection.h"
 #include "protocols/exchange.h"
 #include "options.h"
 #include "output/output.h"
@@ -56,6 +57,12 @@ struct session {
 	 * never (tests, fuzzers: their events name no real fds). */
 	int (*socket_peer)(uint32_t pid, int32_t fd, int family, int type, char *text,
 			   size_t size);
+	/* The same for a socket's local port (socket_local_port_of), which
+	 * --port needs of connections whose remote port is not one. */
+	int (*socket_local_port)(uint32_t pid, int32_t fd, int family, int type,
+				 uint16_t *port);
+	struct selection select;  /* --port, --remote, --tcp, --udp, --unix */
+	uint64_t deselected;      /* events those left out */
 	/* The clock of the hold cutoff and of a sweep's exit events, and whether
 	 * a process is gone (kill(pid, 0) said ESRCH): NULL, those live; a
 	 * recording wraps them, a replay answers from its file (record.h). */

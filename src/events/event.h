@@ -24,6 +24,7 @@ struct event {
 	char remote[ADDR_TEXT_MAX]; /* formatted peer, "" unknown */
 	uint64_t sk;      /* kernel socket cookie, never shown; 0 unknown */
 	uint64_t conn_id; /* the connection (kernel socket) it belongs to; 0 none */
+	bool deselected;  /* outside --port, --remote, --tcp...: not printed */
 
 	/* connect, accept, close */
 	int64_t result;

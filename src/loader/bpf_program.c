@@ -23,7 +23,7 @@
 #include "base/log.h"
 #include "events/socket_tracer_abi.h"
 
-#define CFLAGS_MAX (OPTIONS_MAX_DEFINES + 16)
+#define CFLAGS_MAX (OPTIONS_MAX_DEFINES + 20)
 #define CFLAG_LEN KERNEL_HEADERS_CFLAG_LEN
 _Static_assert(sizeof("-D") + OPTIONS_DEFINE_LEN_MAX <= CFLAG_LEN,
 	       "a -D that options_parse accepts fits in a compile flag");
@@ -61,8 +61,12 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 			snprintf(flags[n] + len, CFLAG_LEN - len, ")");
 		n++;
 	}
+	if (opts->n_pids && !opts->no_follow)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_FOLLOW_FORKS");
 	if (opts->n_comms)
 		snprintf(flags[n++], CFLAG_LEN, "-DST_FILTER_COMM");
+	if (opts->select.kinds)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_SELECT_TYPES=%u", opts->select.kinds);
 	if (config->ring_pages) {
 		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_BUFFER");
 		snprintf(flags[n++], CFLAG_LEN, "-DST_RING_PAGES=%d", config->ring_pages);

@@ -40,6 +40,7 @@ static const struct probe_spec probe_specs[] = {
 	{ "syscalls", "sys_enter_close", "enter_close" },
 	{ "syscalls", "sys_exit_close", "exit_close" },
 	{ "sched", "sched_process_exit", "process_exit" },
+	{ "task", "task_newtask", "task_newtask" },
 	{ "sock", "sock_send_length", "sock_send", true },
 	{ "sock", "sock_recv_length", "sock_recv", true },
 	{ "sock", "inet_sock_set_state", "sock_state" },

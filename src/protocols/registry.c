@@ -2,6 +2,7 @@
  * (the most specific first) for connections no port hint settles. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "protocols/amqp.h"
 #include "protocols/dns.h"
@@ -47,8 +48,8 @@ unsigned protocol_number(const struct protocol *protocol)
 const struct protocol *protocol_by_name(const char *name)
 {
 	for (unsigned i = 0; i < protocol_count; i++)
-		if (!strcmp(protocol_registry[i]->name, name) ||
-		    (protocol_registry[i]->alias && !strcmp(protocol_registry[i]->alias, name)))
+		if (!strcasecmp(protocol_registry[i]->name, name) ||
+		    (protocol_registry[i]->alias && !strcasecmp(protocol_registry[i]->alias, name)))
 			return protocol_registry[i];
 	return NULL;
 }

@@ -33,6 +33,9 @@ struct conn_socket {
 	uint32_t role;            /* ST_SOCK_SERVER / ST_SOCK_CLIENT, from any of its fds */
 	bool ended;               /* its close was reported: out of the sk index */
 	bool peer_asked;          /* the kernel was asked for its peer */
+	/* --port, --remote, ...: 0 not decided yet, else SELECTION_IN or _OUT
+	 * (session.c), decided at its first event. */
+	uint8_t selection;
 	struct conn_socket *sk_next;                 /* sk index chain */
 	struct conn_socket *waiting_prev, *waiting_next; /* see conn_table.waiting */
 };

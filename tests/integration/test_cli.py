@@ -17,8 +17,9 @@ require_root()
 
 # Programs loaded with --no-data (no TLS capture): one per function of the
 # probe table (src/loader/probes.c) but the TLS ones, exit_data serving every
-# data syscall's exit, process_exec keeping process names.
-PROGRAMS = 19
+# data syscall's exit, process_exec keeping process names, task_newtask
+# letting -p follow forks.
+PROGRAMS = 20
 
 TRAFFIC = r"""
 import json, os, socket

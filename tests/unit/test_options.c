@@ -1,6 +1,8 @@
 /* options_parse: defaults, every option, and usage errors. Errors are
  * printed to stderr by options_parse itself. */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -82,8 +84,10 @@ static void test_each_option(void)
 	CHECK(opts.verbose && opts.hex);
 	CHECK_INT(parse(ARGS("-vx")), 0);
 	CHECK(opts.verbose && opts.hex);
-	CHECK_INT(parse(ARGS("--verbose", "--hex", "--no-data")), 0);
-	CHECK(opts.verbose && opts.hex && opts.no_data);
+	CHECK_INT(parse(ARGS("--verbose", "--hex")), 0);
+	CHECK(opts.verbose && opts.hex && !opts.no_data);
+	CHECK_INT(parse(ARGS("--verbose", "--no-data")), 0);
+	CHECK(opts.verbose && !opts.hex && opts.no_data);
 	CHECK_INT(parse(ARGS("-q", "--color=never")), 0);
 	CHECK(opts.quiet && opts.colour == COLOUR_NEVER);
 	CHECK_INT(parse(ARGS("--quiet", "--color", "always")), 0);
@@ -118,7 +122,6 @@ static void test_errors(void)
 	CHECK_INT(parse(ARGS("-p", "12x")), -EINVAL);
 	CHECK_INT(parse(ARGS("-p", "2147483648")), -EINVAL);
 	CHECK_INT(parse(ARGS("-c", "")), -EINVAL);
-	CHECK_INT(parse(ARGS("-c", "abcdefghijklmnop")), -EINVAL); /* 16 chars */
 	CHECK_INT(parse(ARGS("-d", "0")), -EINVAL);
 	CHECK_INT(parse(ARGS("-d", "-1")), -EINVAL);
 	CHECK_INT(parse(ARGS("-d", "abc")), -EINVAL);
@@ -290,11 +293,11 @@ static void test_record_replay(void)
 	CHECK_INT(parse(ARGS("--replay", "in.rec")), 0);
 	CHECK_STR(opts.replay_file, "in.rec");
 	CHECK(opts.record_file == NULL);
-	CHECK_INT(parse(ARGS("--replay", "in.rec", "--json", "--json-b64", "-x", "-v",
+	CHECK_INT(parse(ARGS("--replay", "in.rec", "--json", "--json-b64", "-v",
 			     "--data-chars", "10", "-n", "5", "--exchanges-only", "--protocol",
 			     "http", "--show-secrets")),
 		  0);
-	CHECK(opts.json && opts.json_b64 && opts.hex && opts.verbose && opts.exchanges_only &&
+	CHECK(opts.json && opts.json_b64 && opts.verbose && opts.exchanges_only &&
 	      opts.show_secrets && opts.protocols);
 	CHECK_INT(opts.max_events, 5);
 	CHECK_INT(opts.data_chars, 10);
@@ -378,6 +381,104 @@ static void test_protocol_names(void)
 	}
 }
 
+/* -p with --no-follow, the socket selection, -c cut to the kernel's 15
+ * characters, --protocol in any case, and the combinations that could
+ * print nothing. */
+static void test_selection(void)
+{
+	CHECK_INT(parse(ARGS("-p", "12")), 0);
+	CHECK(!opts.no_follow);
+	CHECK_INT(parse(ARGS("-p", "12", "--no-follow", "-c", "curl")), 0);
+	CHECK(opts.no_follow && opts.n_pids == 1 && opts.n_comms == 1);
+	CHECK_INT(parse(ARGS("--no-follow")), -EINVAL);
+	CHECK_STR(parse_stderr(ARGS("--no-follow", "-c", "curl")),
+		  "socket-tracer: --no-follow needs -p (try --help)\n");
+
+	CHECK_INT(parse(ARGS("--port", "80", "--port=65535", "--port", "1")), 0);
+	CHECK_INT(opts.select.n_ports, 3);
+	CHECK_INT(opts.select.ports[0], 80);
+	CHECK_INT(opts.select.ports[1], 65535);
+	CHECK_INT(opts.select.ports[2], 1);
+	CHECK(selection_active(&opts.select));
+	CHECK_INT(parse(ARGS("--port", "0")), -EINVAL);
+	CHECK_INT(parse(ARGS("--port", "65536")), -EINVAL);
+	CHECK_INT(parse(ARGS("--port", "-1")), -EINVAL);
+	CHECK_INT(parse(ARGS("--port", "8o")), -EINVAL);
+	CHECK_INT(parse(ARGS("--port", "")), -EINVAL);
+	CHECK_STR(parse_stderr(ARGS("--port", "http")),
+		  "socket-tracer: invalid port 'http': 1 to 65535 (try --help)\n");
+
+	CHECK_INT(parse(ARGS("--remote", "10.1.2.3", "--remote", "192.168.0.0/16", "--remote",
+			     "::1", "--remote", "[fd00::]/8", "--remote", "0.0.0.0/0")),
+		  0);
+	CHECK_INT(opts.select.n_remotes, 5);
+	CHECK_INT(opts.select.remotes[0].family, AF_INET);
+	CHECK_INT(opts.select.remotes[0].prefix, 32);
+	CHECK(!memcmp(opts.select.remotes[0].addr, "\x0a\x01\x02\x03", 4));
+	CHECK_INT(opts.select.remotes[1].prefix, 16);
+	CHECK_INT(opts.select.remotes[2].family, AF_INET6);
+	CHECK_INT(opts.select.remotes[2].prefix, 128);
+	CHECK_INT(opts.select.remotes[2].addr[15], 1);
+	CHECK_INT(opts.select.remotes[3].family, AF_INET6);
+	CHECK_INT(opts.select.remotes[3].prefix, 8);
+	CHECK_INT(opts.select.remotes[3].addr[0], 0xfd);
+	CHECK_INT(opts.select.remotes[4].prefix, 0);
+	CHECK_INT(parse(ARGS("--remote", "10.1.2.3/33")), -EINVAL);
+	CHECK_INT(parse(ARGS("--remote", "::1/129")), -EINVAL);
+	CHECK_INT(parse(ARGS("--remote", "10.1.2.3/")), -EINVAL);
+	CHECK_INT(parse(ARGS("--remote", "10.1.2/8")), -EINVAL);
+	CHECK_INT(parse(ARGS("--remote", "localhost")), -EINVAL);
+	CHECK_INT(parse(ARGS("--remote", "10.0.0.1:80")), -EINVAL);
+	CHECK_STR(parse_stderr(ARGS("--remote", "example.com")),
+		  "socket-tracer: invalid --remote 'example.com': an IPv4 or IPv6 address, "
+		  "optionally /PREFIX (try --help)\n");
+
+	CHECK_INT(parse(ARGS("--tcp")), 0);
+	CHECK_INT(opts.select.kinds, ST_SELECT_TCP);
+	CHECK_INT(parse(ARGS("--udp", "--unix")), 0);
+	CHECK_INT(opts.select.kinds, ST_SELECT_UDP | ST_SELECT_UNIX);
+	CHECK_INT(parse(ARGS("-p", "1")), 0);
+	CHECK(!selection_active(&opts.select));
+
+	CHECK_STR(parse_stderr(ARGS("-c", "abcdefghijklmnopq")),
+		  "socket-tracer: note: --comm 'abcdefghijklmnopq' cut to the kernel's 15 "
+		  "characters: 'abcdefghijklmno'\n");
+	CHECK_INT(parse(ARGS("-c", "abcdefghijklmnopq")), 0);
+	CHECK_STR(opts.comms[0], "abcdefghijklmno");
+
+	CHECK_INT(parse(ARGS("--protocol", "HTTP", "--protocol", "Redis")), 0);
+	CHECK_INT(opts.protocols, (1u << protocol_number(protocol_by_name("http"))) |
+					  (1u << protocol_number(protocol_by_name("redis"))));
+
+	CHECK_INT(parse(ARGS("--exchanges-only", "--no-data")), -EINVAL);
+	CHECK_INT(parse(ARGS("--protocol", "http", "--no-data")), -EINVAL);
+	CHECK_INT(parse(ARGS("-x", "--json")), -EINVAL);
+	CHECK_INT(parse(ARGS("-x", "--no-data")), -EINVAL);
+	CHECK_INT(parse(ARGS("--json", "--json-b64", "--no-data")), -EINVAL);
+	CHECK_STR(parse_stderr(ARGS("--no-data", "--exchanges-only")),
+		  "socket-tracer: --exchanges-only with --no-data: exchanges are decoded from "
+		  "data, which --no-data leaves out; nothing would print (try --help)\n");
+	CHECK_STR(parse_stderr(ARGS("--json", "-x")),
+		  "socket-tracer: --hex with --json: the dump goes under human lines; JSON "
+		  "carries the bytes with --json-b64 (try --help)\n");
+
+	CHECK_INT(parse(ARGS("--replay", "x.rec", "--port", "80")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "x.rec", "--tcp")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "x.rec", "--no-follow", "-p", "1")), -EINVAL);
+}
+
+/* A pid no process has (above any pid_max) is a usage error; our own is not. */
+static void test_pids_check(void)
+{
+	char own[16];
+
+	snprintf(own, sizeof(own), "%d", (int)getpid());
+	CHECK_INT(parse(ARGS("-p", own)), 0);
+	CHECK_INT(options_pids_check(&opts), 0);
+	CHECK_INT(parse(ARGS("-p", own, "-p", "2147483647")), 0);
+	CHECK_INT(options_pids_check(&opts), -EINVAL);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -390,6 +491,8 @@ int main(void)
 	test_record_replay();
 	test_reparse();
 	test_protocol_names();
+	test_selection();
+	test_pids_check();
 	test_defaults(); /* after all the errors, a clean parse again */
 	return check_report("test_options");
 }
