@@ -379,17 +379,18 @@ static __always_inline int kind_selected(__u16 family, __u16 sock_type)
 #endif
 }
 
-/* The socket kinds of an event about a socket (not an exit's). */
-static __always_inline int event_kind_selected(const void *ev)
+/* The socket kind of an event about a socket; an exit (a header alone,
+ * size known where this is inlined: no read past it) passes. */
+static __always_inline int event_kind_selected(const void *ev, __u32 size)
 {
 #ifdef ST_SELECT_TYPES
 	const struct st_event_header *hdr = ev;
+	if (size <= sizeof(*hdr))
+		return 1;
 	if (hdr->kind == ST_EV_DATA) {
 		const struct st_data_event *data = ev;
 		return kind_selected(data->family, data->sock_type);
 	}
-	if (hdr->kind == ST_EV_EXIT)
-		return 1;
 	const struct st_conn_event *conn = ev;
 	return kind_selected(conn->family, conn->sock_type);
 #else
@@ -399,7 +400,7 @@ static __always_inline int event_kind_selected(const void *ev)
 
 static __always_inline void event_submit(void *ctx, void *ev, __u32 size)
 {
-	if (!event_kind_selected(ev))
+	if (!event_kind_selected(ev, size))
 		return;
 	int err = event_output(ctx, ev, size);
 	if (err) {
