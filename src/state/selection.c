@@ -7,16 +7,27 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int selection_port_add(struct selection *sel, const char *text)
+/* A whole decimal port, 1 to 65535. */
+static int port_parse(const char *text, uint16_t *port)
 {
 	char *end;
-	unsigned long port;
+	unsigned long value;
 
 	if (*text < '0' || *text > '9')
 		return -EINVAL;
 	errno = 0;
-	port = strtoul(text, &end, 10);
-	if (errno || *end || port < 1 || port > 65535)
+	value = strtoul(text, &end, 10);
+	if (errno || *end || value < 1 || value > 65535)
+		return -EINVAL;
+	*port = value;
+	return 0;
+}
+
+int selection_port_add(struct selection *sel, const char *text)
+{
+	uint16_t port;
+
+	if (port_parse(text, &port))
 		return -EINVAL;
 	if (sel->n_ports == SELECTION_PORTS_MAX)
 		return -E2BIG;
@@ -87,12 +98,10 @@ bool selection_active(const struct selection *sel)
 static int remote_parse(const char *remote, uint16_t *family, uint8_t addr[16], uint16_t *port)
 {
 	const char *colon = strrchr(remote, ':');
-	struct selection sel = { 0 };
 
-	if (!colon || !colon[1] || selection_port_add(&sel, colon + 1) ||
+	if (!colon || port_parse(colon + 1, port) ||
 	    address_parse(remote, colon - remote, family, addr))
 		return -EINVAL;
-	*port = sel.ports[0];
 	return 0;
 }
 
