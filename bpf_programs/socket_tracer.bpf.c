@@ -301,6 +301,10 @@ BPF_TABLE("lru_hash", __u32, __u8, comm_tgids, 4096);
  * server's children), and theirs. Key tgid; created by task_newtask,
  * deleted at the process's exit. */
 BPF_TABLE("lru_hash", __u32, __u8, pid_children, 16384);
+/* Entries pid_children was given and not yet deleted at an exit (an LRU
+ * eviction leaves it high: harmless). While 0, the path every syscall of
+ * every process takes reads this array slot, not the hash. Key 0. */
+BPF_ARRAY(pid_children_count, __u64, 1);
 #endif
 /* One data_scratch row per CPU, indexed by CPU id: too large for a
  * per-CPU array's 32 KiB value limit. */
@@ -443,7 +447,9 @@ static __always_inline int process_selected(__u32 tgid)
 	if (ST_PID_SELECTED(tgid))
 		return 1;
 #ifdef ST_FOLLOW_FORKS
-	if (pid_children.lookup(&tgid))
+	__u32 zero = 0;
+	__u64 *children = pid_children_count.lookup(&zero);
+	if (children && *children && pid_children.lookup(&tgid))
 		return 1;
 #endif
 #endif
@@ -1051,7 +1057,10 @@ int process_exit(struct process_exit_ctx *ctx)
 	event_submit(ctx, &ev, sizeof(ev));
 #ifdef ST_FOLLOW_FORKS
 	__u32 tgid = pid_tgid >> 32;
-	pid_children.delete(&tgid);
+	__u32 zero = 0;
+	__u64 *children = pid_children_count.lookup(&zero);
+	if (!pid_children.delete(&tgid) && children)
+		__sync_fetch_and_add(children, -1);
 #endif
 	return 0;
 }
@@ -1078,8 +1087,11 @@ int task_newtask(struct task_newtask_ctx *ctx)
 	if (!process_selected(pid_tgid >> 32))
 		return 0;
 	__u32 child = ctx->pid;
+	__u32 zero = 0;
 	__u8 one = 1;
-	pid_children.update(&child, &one);
+	__u64 *children = pid_children_count.lookup(&zero);
+	if (!pid_children.insert(&child, &one) && children)
+		__sync_fetch_and_add(children, 1);
 #endif
 	return 0;
 }

@@ -796,6 +796,11 @@ void session_summary(struct session *session, const struct perf_poller *poller, 
 			x->conns_not_decoded);
 	}
 	protocol_summaries_print();
+	if (selection_active(&session->select))
+		fprintf(stderr,
+			"socket-tracer: %" PRIu64 " events not printed: outside --port, --remote, "
+			"--tcp, --udp, --unix\n",
+			session->deselected);
 	if (session->ciphertext_hidden)
 		fprintf(stderr,
 			"socket-tracer: %" PRIu64 " TLS record events not printed: their plaintext "

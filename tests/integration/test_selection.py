@@ -5,6 +5,7 @@ keep and a control it must leave out; the assertions name exact payloads."""
 
 import base64
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -83,6 +84,10 @@ class NetworkSelectionTest(unittest.TestCase):
             self.assertEqual(tracer.stop(), 0)
         self.assertEqual(ports, self.ports)
         self.assertIn("lost samples 0", tracer.summary()[0])
+        # Events left out are counted (others' too: not an exact number).
+        self.assertEqual(any(re.match(r"socket-tracer: \d+ events not printed: outside "
+                                      r"--port, --remote, --tcp, --udp, --unix$", line)
+                             for line in tracer.stderr_lines), bool(args), tracer.stderr)
         return [e for e in tracer.events() if e["pid"] == pid], pid
 
     def assert_exchanges(self, args, names):
