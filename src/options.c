@@ -155,9 +155,9 @@ void options_print_help(void)
 	       "Protocols (decoded into request/response exchanges):\n"
 	       "      --exchanges-only     print request/response exchanges only\n"
 	       "      --protocol NAME      only this protocol's exchanges and events\n"
-	       "                           (repeatable):",
+	       "                           (repeatable, any case):",
 	       ST_DATA_MAX);
-	help_list_print(names, HELP_OPTION_INDENT + (int)strlen("(repeatable):"),
+	help_list_print(names, HELP_OPTION_INDENT + (int)strlen("(repeatable, any case):"),
 			HELP_OPTION_INDENT);
 	printf("\n"
 	       "Recording:\n"
@@ -398,13 +398,11 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 					   arg);
 		return 0;
 	case OPT_TCP:
-		opts->select.kinds |= ST_SELECT_TCP;
-		return 0;
 	case OPT_UDP:
-		opts->select.kinds |= ST_SELECT_UDP;
-		return 0;
 	case OPT_UNIX:
-		opts->select.kinds |= ST_SELECT_UNIX;
+		opts->select.kinds |= opt == OPT_TCP   ? ST_SELECT_TCP
+				       : opt == OPT_UDP ? ST_SELECT_UDP
+							: ST_SELECT_UNIX;
 		return 0;
 	case OPT_DATA_SIZE:
 		if (number_parse(arg, 0, ST_DATA_MAX, &value))
