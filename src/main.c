@@ -288,6 +288,33 @@ static void startup_report(const struct options *opts, const struct bpf_program 
 	fprintf(stderr, "%s; Ctrl-C to stop\n", text);
 }
 
+/* Detaching takes the kernel tens of milliseconds a tracepoint, one after
+ * the other (over a second for the default program). Once stdout's reader
+ * has gone (`| head -1`) nobody waits for our output, but the pipeline
+ * waits for our exit: a child holding the probes' fds detaches them
+ * instead, with stdin, stdout and stderr on /dev/null, and we exit at once.
+ * Returns true in the tracer when the child holds them; false (in the
+ * child, or if there is no child) to detach here. */
+static bool detach_behind(bool *in_child)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	pid_t child;
+
+	*in_child = false;
+	if (null < 0)
+		return false;
+	child = fork();
+	if (child) {
+		close(null);
+		return child > 0;
+	}
+	*in_child = true;
+	for (int fd = 0; fd <= 2; fd++)
+		dup2(null, fd);
+	close(null);
+	return false;
+}
+
 static int trace(const struct options *opts)
 {
 	struct kernel_headers headers;
@@ -450,6 +477,17 @@ static int trace(const struct options *opts)
 				table_full);
 	if (config.tls && !opts->quiet)
 		tls_summary(&tls_report, tls_counts, &session);
+	fflush(NULL);
+	if (session.out_closed) {
+		bool in_child;
+
+		if (detach_behind(&in_child))
+			_exit(err || session.out_error ? EXIT_RUNTIME_ERROR : 0);
+		if (in_child) {
+			bpf_program_unload(&program);
+			_exit(0);
+		}
+	}
 	bpf_program_unload(&program);
 	transport_close(&transport);
 	session_free(&session);
