@@ -192,10 +192,12 @@ class DnsAnswerData(unittest.TestCase):
             self.assertEqual(tracer.stop(), 0)
         lines = tracer.stdout_text.decode().splitlines()
         self.assertEqual(len(lines), 2, lines)
+        # dig's worker thread (isc-net-0000) asks; the line names the process
         self.assertRegex(lines[1], r" exchange +client +127\.0\.0\.1:%d/udp +dns MX "
                                    r"mail\.example\.test -> NOERROR 20 mx2\.example\.test\., "
-                                   r"10 mx1\.example\.test\.  [\d.]+(us|ms)  req \d+B resp \d+B$"
-                         % server.port)
+                                   r"10 mx1\.example\.test\.  [\d.]+(us|ms)  req \d+B resp \d+B"
+                                   r" \(tid \d+\)$" % server.port)
+        self.assertEqual(lines[1][21:37].strip(), "dig")
 
 
 class OpensslServer(Process):

@@ -391,7 +391,7 @@ class Grpc(Checks, unittest.TestCase):
             e = client[stream]
             status = reply["code"] + (' "%s"' % reply["details"] if reply["details"] else "")
             self.assertRegex(line, r" %s +grpc %s -> %s  [\d.]+[num]?s  req %dB resp %dB  "
-                                   r"1 msg / %d msg  stream %d$"
+                                   r"1 msg / %d msg  stream %d( \(tid \d+\))?$"
                              % (re.escape(remote), reply["path"], re.escape(status),
                                 e["request_bytes"],
                                 e["response_bytes"], len(reply["received"]), stream))
