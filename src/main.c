@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -293,11 +294,15 @@ static void startup_report(const struct options *opts, const struct bpf_program 
  * has gone (`| head -1`) nobody waits for our output, but the pipeline
  * waits for our exit: a child holding the probes' fds detaches them
  * instead, with stdin, stdout and stderr on /dev/null, and we exit at once.
+ * Whoever closes a perf event last pays for its detach, so the child waits
+ * for our exit (its parent-death signal comes after our files are closed).
  * Returns true in the tracer when the child holds them; false (in the
  * child, or if there is no child) to detach here. */
 static bool detach_behind(bool *in_child)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	pid_t parent = getpid();
+	sigset_t parent_gone;
 	pid_t child;
 
 	*in_child = false;
@@ -312,6 +317,11 @@ static bool detach_behind(bool *in_child)
 	for (int fd = 0; fd <= 2; fd++)
 		dup2(null, fd);
 	close(null);
+	sigemptyset(&parent_gone);
+	sigaddset(&parent_gone, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &parent_gone, NULL);
+	if (!prctl(PR_SET_PDEATHSIG, SIGUSR1) && getppid() == parent)
+		sigtimedwait(&parent_gone, NULL, &(struct timespec){ .tv_sec = 5 });
 	return false;
 }
 

@@ -274,8 +274,9 @@ for _ in range(3):
         conn.sendall(reply)
         fd = conn.fileno()
         conn.close()
-        print(json.dumps({"pid": os.getpid(), "fd": fd, "peer": "%s:%d" % peer,
-                          "request": len(request), "reply": len(reply)}), flush=True)
+        # one write: the children's lines must not interleave
+        os.write(1, (json.dumps({"pid": os.getpid(), "fd": fd, "peer": "%s:%d" % peer,
+                                 "request": len(request), "reply": len(reply)}) + "\n").encode())
         os._exit(0)
     children.append(pid)
 print(json.dumps({"pid": os.getpid(), "port": srv.getsockname()[1],
