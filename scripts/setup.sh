@@ -11,6 +11,8 @@ fi
 packages=(
     # build
     cmake make gcc pkg-config libbpfcc-dev libelf-dev libcapstone-dev libnghttp2-dev
+    # the --metrics endpoint (libmicrohttpd) and the -w pcapng writer (libwiretap)
+    libmicrohttpd-dev libwiretap-dev
     # test helpers: an io_uring client; man and groff, which render the man page;
     # jq, which docs/examples.md's JSON examples pipe through
     liburing-dev man-db jq
@@ -30,6 +32,8 @@ packages=(
     memcached libmemcached-tools python3-pymemcache
     mosquitto mosquitto-clients python3-paho-mqtt
     rabbitmq-server amqp-tools python3-pika
+    # --metrics and -w checks: a real Prometheus, and tshark to read pcapng back
+    prometheus tshark
     # benchmark
     nginx-light wrk strace bpftrace
     # benchmark peer for TLS capture: sslsniff-bpfcc

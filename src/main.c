@@ -19,6 +19,7 @@
 #include "loader/kernel_headers.h"
 #include "base/log.h"
 #include "options.h"
+#include "outputs/outputs.h"
 #include "transport/perf_poller.h"
 #include "transport/printk_reader.h"
 #include "state/preexisting.h"
@@ -222,7 +223,7 @@ static void counters_report(const struct transport *transport, const struct bpf_
 /* Polls until Ctrl-C, the duration, the event limit, a closed stdout or a
  * failed write to the recording. */
 static int events_process(struct transport *transport, const struct bpf_program *program,
-			  struct session *session, struct recorder *rec,
+			  struct session *session, struct outputs *outputs, struct recorder *rec,
 			  struct printk_reader *printk, double duration_s)
 {
 	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
@@ -244,6 +245,7 @@ static int events_process(struct transport *transport, const struct bpf_program 
 		if (rec)
 			recorder_flush_round(rec, session);
 		session_flush(session, false);
+		outputs_tick(outputs, clock_monotonic_ns());
 		if (err || (rec && rec->error))
 			break;
 		counters_report(transport, program, session, rec, &check);
@@ -332,6 +334,7 @@ static int trace(const struct options *opts)
 	struct bpf_program program;
 	struct transport transport;
 	struct session session;
+	struct outputs *outputs = NULL;
 	struct recorder recorder;
 	struct recorder *rec = NULL;
 	struct recorded_sink sink;
@@ -413,6 +416,8 @@ static int trace(const struct options *opts)
 		goto unload;
 	}
 	writer_stop_on(&session.out, &exiting);
+	if (outputs_open(opts, &session, &outputs))
+		goto free_session;
 	session.socks_fd = program.socks_fd;
 	session.socket_peer = socket_peer_of;
 	session.names.read_live = process_name_read_live;
@@ -459,7 +464,8 @@ static int trace(const struct options *opts)
 		startup_report(opts, &program, tls);
 	if (!opts->json && !session.done)
 		session_print_header(&session);
-	err = events_process(&transport, &program, &session, rec, &printk, opts->duration_s);
+	err = events_process(&transport, &program, &session, outputs, rec, &printk,
+			     opts->duration_s);
 
 	/* Print what is still buffered, report, then detach */
 	if (!err && !(rec && rec->error))
@@ -468,6 +474,9 @@ static int trace(const struct options *opts)
 		recorder_sweep(rec);
 	session_sweep_exited(&session);
 	session_flush_last(&session);
+	if (outputs_close(outputs) && !err)
+		err = -EIO;
+	outputs = NULL;
 	tls_probes_stop(tls, &tls_report);
 	printk_reader_close(&printk);
 	bpf_program_submit_failures(&program, submit_failures);
@@ -507,6 +516,7 @@ close_transport:
 	tls_probes_stop(tls, NULL);
 	transport_close(&transport);
 free_session:
+	outputs_close(outputs);
 	printk_reader_close(&printk);
 	session_free(&session);
 unload:

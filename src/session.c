@@ -77,6 +77,7 @@ int session_init(struct session *session, const struct options *opts, int out_fd
 	session->output = output_ops_of(&session->style);
 	session->max_events = opts->max_events;
 	session->exchanges_only = opts->exchanges_only;
+	session->lines = true;
 	session->protocols = opts->protocols;
 	session->show_ciphertext = opts->show_ciphertext;
 	session->select = opts->select;
@@ -113,6 +114,14 @@ void session_free(struct session *session)
 	session->batch = NULL;
 	session->stream_slots = NULL;
 	session->stream_group = NULL;
+}
+
+int session_observe(struct session *session, const struct session_observer *observer)
+{
+	if (session->observer_count == SESSION_OBSERVERS_MAX)
+		return -ENOSPC;
+	session->observers[session->observer_count++] = *observer;
+	return 0;
 }
 
 static void output_check(struct session *session)
@@ -203,18 +212,22 @@ static void line_count(struct session *session)
 		session->done = true;
 }
 
-static void event_print(struct session *session, const struct event *ev)
+static void event_print(struct session *session, const struct event *ev,
+			const struct conn *conn)
 {
 	if (ev->deselected) {
 		session->deselected++;
 		return;
 	}
-	if (session->done || session->exchanges_only)
-		return;
 	/* With --protocol, only events of connections known to speak one. */
 	if (session->protocols && (ev->kind == ST_EV_CONNECT || ev->kind == ST_EV_CONNECTED ||
 				   ev->kind == ST_EV_ACCEPT ||
 				   !protocol_shown(session, ev->protocol)))
+		return;
+	for (uint32_t i = 0; i < session->observer_count; i++)
+		if (session->observers[i].event)
+			session->observers[i].event(session->observers[i].ctx, ev, conn);
+	if (session->done || session->exchanges_only || !session->lines)
 		return;
 	struct strbuf line = writer_line_begin(&session->out);
 	session->output->event(&line, ev, &session->style);
@@ -227,8 +240,12 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 	struct session *session = ctx;
 
 	session->exchanges_seen++;
-	if (session->done || ev->deselected ||
-	    !protocol_shown(session, protocol_number(exchange->protocol)))
+	if (ev->deselected || !protocol_shown(session, protocol_number(exchange->protocol)))
+		return;
+	for (uint32_t i = 0; i < session->observer_count; i++)
+		if (session->observers[i].exchange)
+			session->observers[i].exchange(session->observers[i].ctx, ev, exchange);
+	if (session->done || !session->lines)
 		return;
 	struct strbuf line = writer_line_begin(&session->out);
 	session->output->exchange(&line, ev, exchange, &session->style);
@@ -251,7 +268,7 @@ static void close_handle(struct session *session, struct event *ev, struct conn 
 		}
 		closed_conn_rank(session, ev);
 	}
-	event_print(session, ev);
+	event_print(session, ev, conn);
 	if (conn)
 		conn_table_remove(&session->conns, ev->pid, ev->fd);
 }
@@ -433,14 +450,14 @@ static void sample_handle(struct session *session, const void *data, int size)
 		if (ciphertext_hidden(session, conn, &ev))
 			session->ciphertext_hidden++;
 		else
-			event_print(session, &ev);
+			event_print(session, &ev, conn);
 		exchange_flush(&session->exchanges, &ev);
 		break;
 	case ST_EV_CLOSE:
 		close_handle(session, &ev, conn);
 		break;
 	default:
-		event_print(session, &ev);
+		event_print(session, &ev, conn);
 		break;
 	}
 }

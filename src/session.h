@@ -47,6 +47,19 @@ struct stream_slot {
 	uint32_t slot;
 };
 
+/* An output besides the lines (--stats, --metrics, -w): it is shown each
+ * event and exchange that a line would show (the selection and --protocol
+ * applied, TLS records hidden as in lines), whether lines print or not. */
+struct session_observer {
+	/* conn: ev's entry, NULL none. A data event's bytes have their
+	 * credentials masked unless --show-secrets. Optional. */
+	void (*event)(void *ctx, const struct event *ev, const struct conn *conn);
+	/* ev is the event that finished the exchange. Optional. */
+	void (*exchange)(void *ctx, const struct event *ev, const struct exchange *exchange);
+	void *ctx;
+};
+#define SESSION_OBSERVERS_MAX 4
+
 struct session {
 	struct output_style style;
 	const struct output_ops *output; /* human or JSON, chosen once */
@@ -78,6 +91,9 @@ struct session {
 	int64_t mono_to_wall_ns;
 	uint64_t max_events;    /* 0: unlimited */
 	bool exchanges_only;
+	bool lines;             /* print lines: false when another output replaces them */
+	struct session_observer observers[SESSION_OBSERVERS_MAX];
+	uint32_t observer_count;
 	uint32_t protocols;     /* bit (1 << enum protocol) shown; 0 all */
 	bool show_ciphertext;   /* print the records of plaintext-captured TLS connections */
 	uint64_t ciphertext_hidden; /* data events of such records not printed */
@@ -103,6 +119,9 @@ struct session {
 
 int session_init(struct session *session, const struct options *opts, int out_fd);
 void session_free(struct session *session);
+
+/* Adds an observer: 0, or -ENOSPC past SESSION_OBSERVERS_MAX. */
+int session_observe(struct session *session, const struct session_observer *observer);
 
 /* perf_sample_fn: holds one sample for session_flush. */
 void session_sample(void *session, const void *data, int size);

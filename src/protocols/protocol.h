@@ -157,6 +157,20 @@ struct message {
 /* The most per-connection state a protocol may ask for. */
 #define PROTOCOL_CONN_STATE_MAX 4096
 
+/* How an exchange went, for --stats and --metrics. */
+enum outcome {
+	OUTCOME_NONE,         /* no response (yet, or at close) */
+	OUTCOME_OK,
+	OUTCOME_CLIENT_ERROR, /* the request was refused (HTTP 4xx) */
+	OUTCOME_SERVER_ERROR, /* the server failed (HTTP 5xx) */
+	OUTCOME_ERROR,        /* failed, with no such split (a Redis error reply) */
+};
+
+/* Room for an endpoint: what --stats and --metrics group requests by. */
+#define ENDPOINT_MAX 128
+/* Room for a status class: a label of few values ("4xx", "NXDOMAIN"). */
+#define STATUS_CLASS_MAX 24
+
 /* How a protocol's responses find their requests. */
 enum pairing {
 	PAIR_IN_ORDER, /* each response answers the oldest request waiting */
@@ -222,6 +236,17 @@ struct protocol {
 	/* Optional: what ends a human exchange line after the sizes. */
 	void (*exchange_tail)(struct strbuf *out, const struct message *request,
 			      const struct message *response);
+	/* Optional: the request's endpoint with its literals folded, so that
+	 * requests alike group together ("GET /users/{id}", "SELECT * FROM t
+	 * WHERE id = ?", "GET" for Redis): a few hundred values, not one per
+	 * request. Without it, the protocol's name. */
+	void (*endpoint_put)(struct strbuf *out, const struct message *request);
+	/* Optional: how the exchange went, and its status class into
+	 * status (STATUS_CLASS_MAX bytes): "2xx", "NOT_FOUND", "error". The
+	 * request may be NULL. Without it, OUTCOME_OK and "ok" for any
+	 * response. */
+	enum outcome (*outcome_of)(const struct message *request, const struct message *response,
+				   char *status);
 	/* Optional: the protocol's own counters for the exit summary, without
 	 * "socket-tracer: " or a newline; false when there is nothing to say. */
 	bool (*summary_put)(struct strbuf *out);

@@ -10,6 +10,7 @@
 
 #include "events/format.h"
 #include "base/log.h"
+#include "outputs/outputs.h"
 #include "transport/perf_poller.h"
 #include "recording/record.h"
 #include "session.h"
@@ -448,6 +449,7 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 	struct record_header hdr;
 	struct record_end end;
 	struct session session;
+	struct outputs *outputs = NULL;
 	bool ended = false;
 	int status = 1;
 
@@ -465,6 +467,8 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 	}
 	if (stop)
 		writer_stop_on(&session.out, stop);
+	if (outputs_open(opts, &session, &outputs))
+		goto free_session;
 	session.mono_to_wall_ns = hdr.mono_to_wall_ns;
 	session.now_ns = replayed_now;
 	session.process_gone = replayed_process_gone;
@@ -501,6 +505,9 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 			    r.offset);
 	}
 	session_flush_last(&session);
+	if (outputs_close(outputs))
+		r.failed = true;
+	outputs = NULL;
 	if (r.unanswered || r.unused)
 		log_error("%s: replay out of step with the recording (%" PRIu64
 			  " questions unanswered, %" PRIu64
@@ -510,6 +517,8 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 	if (summary)
 		session_summary(&session, &poller, -1, submit_failures, table_full);
 	status = r.failed || session.out_error ? 1 : 0;
+free_session:
+	outputs_close(outputs);
 	session_free(&session);
 	peer_reader = NULL;
 free_payload:
