@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "state/selection.h"
+#include "stats/stats_report.h"
 
 #define OPTIONS_MAX_PIDS 64
 #define OPTIONS_MAX_COMMS 64
@@ -64,6 +65,11 @@ struct options {
 	bool show_ciphertext;    /* print the records of plaintext-captured TLS connections */
 	const char *record_file; /* --record: the raw event stream written there */
 	const char *replay_file; /* --replay: a recording printed, no tracing */
+	bool stats;              /* --stats: a table of exchanges instead of lines */
+	double stats_interval_s; /* its refresh */
+	enum stats_sort stats_sort;
+	bool stats_sorted;       /* --sort given */
+	bool stats_histogram;    /* each row's latency distribution drawn */
 };
 
 /* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error.
