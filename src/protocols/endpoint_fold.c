@@ -1,5 +1,6 @@
 #include "protocols/endpoint_fold.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The shortest run of hex digits taken for an id (a 32-bit hash in hex). */
@@ -78,4 +79,16 @@ void endpoint_mark_cut(struct strbuf *out)
 		at--;
 	memcpy(out->text + at, mark, sizeof(mark));
 	out->len = at + sizeof(mark) - 1;
+}
+
+enum outcome endpoint_http_outcome(unsigned code, char *status)
+{
+	if (code < 100 || code > 999) {
+		snprintf(status, STATUS_CLASS_MAX, "unknown");
+		return OUTCOME_OK;
+	}
+	snprintf(status, STATUS_CLASS_MAX, "%uxx", code / 100);
+	if (code >= 500)
+		return OUTCOME_SERVER_ERROR;
+	return code >= 400 ? OUTCOME_CLIENT_ERROR : OUTCOME_OK;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/strbuf.h"
+#include "protocols/protocol.h"
 
 /* What a folded segment becomes. */
 #define ENDPOINT_ID "{id}"
@@ -33,5 +34,9 @@ void endpoint_fold_segments(struct strbuf *out, const char *text, size_t len, ch
 /* When out was cut, its end becomes "..." (not splitting a UTF-8
  * sequence), so that a cut endpoint is not taken for a whole one. */
 void endpoint_mark_cut(struct strbuf *out);
+
+/* An HTTP status (HTTP/1.x, HTTP/2) as an outcome, its class ("4xx")
+ * into status; "unknown" when the status line was not captured. */
+enum outcome endpoint_http_outcome(unsigned code, char *status);
 
 #endif

@@ -51,7 +51,7 @@ static void remote_key(const struct request_summary *request, char *out, size_t 
 /* FNV-1a over the key's parts. */
 static uint32_t key_hash(const struct request_summary *request, const char *remote)
 {
-	const char *parts[] = { request->protocol->name, request->role, remote, request->endpoint };
+	const char *parts[] = { request->name, request->role, remote, request->endpoint };
 	uint32_t hash = 2166136261u;
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -66,7 +66,7 @@ static uint32_t key_hash(const struct request_summary *request, const char *remo
 static bool row_is(const struct stats_row *row, const struct request_summary *request,
 		   const char *remote)
 {
-	return row->protocol == request->protocol && !strcmp(row->role, request->role) &&
+	return !strcmp(row->name, request->name) && !strcmp(row->role, request->role) &&
 	       !strcmp(row->remote, remote) && !strcmp(row->endpoint, request->endpoint);
 }
 
@@ -89,7 +89,7 @@ static struct stats_row *row_find(struct endpoint_stats *stats,
 		struct stats_row *row = &stats->rows[stats->count++];
 
 		stats->slots[slot] = stats->count;
-		row->protocol = request->protocol;
+		row->name = request->name;
 		row->role = request->role;
 		memcpy(row->remote, remote, sizeof(row->remote));
 		memcpy(row->endpoint, request->endpoint, sizeof(row->endpoint));

@@ -15,7 +15,7 @@
 #define STATS_ROWS_MAX 2048
 
 struct stats_row {
-	const struct protocol *protocol; /* NULL: the overflow row */
+	const char *name; /* the protocol's (request_summary.name); NULL: the overflow row */
 	const char *role;
 	/* The peer, for a server its host only: a client's port changes with
 	 * each connection and would make a row of each. */

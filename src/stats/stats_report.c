@@ -60,7 +60,7 @@ static int text_order(const struct stats_row *a, const struct stats_row *b,
 	int order = 0;
 
 	if (sort == SORT_PROTO)
-		order = strcmp(a->protocol->name, b->protocol->name);
+		order = strcmp(a->name, b->name);
 	else if (sort == SORT_REMOTE)
 		order = strcmp(a->remote, b->remote);
 	if (!order)
@@ -132,11 +132,11 @@ static void human_row(struct strbuf *out, const struct stats_row *row,
 {
 	size_t start = out->len;
 
-	strbuf_printf(out, "%-*s %-*s ", W_PROTO, row->protocol ? row->protocol->name : "*",
-		      W_ROLE, row->protocol ? row->role : "*");
+	strbuf_printf(out, "%-*s %-*s ", W_PROTO, row->name ? row->name : "*",
+		      W_ROLE, row->name ? row->role : "*");
 	/* the remote is ours (an address or an escaped path): cut, not escaped */
 	strbuf_printf(out, "%-*.*s", W_REMOTE, W_REMOTE,
-		      row->protocol ? (row->remote[0] ? row->remote : "-") : "*");
+		      row->name ? (row->remote[0] ? row->remote : "-") : "*");
 	strbuf_printf(out, " %*" PRIu64 " %*" PRIu64 " %*" PRIu64 " %*" PRIu64 " %*" PRIu64,
 		      W_COUNT, row->count, W_SMALL, row->errors, W_SMALL, row->client_errors,
 		      W_SMALL, row->server_errors, W_SMALL, row->no_response);
@@ -150,7 +150,7 @@ static void human_row(struct strbuf *out, const struct stats_row *row,
 	size_t used = out->len - start;
 	size_t room = view->width > used + 8 ? view->width - used : 8;
 
-	if (!row->protocol) {
+	if (!row->name) {
 		strbuf_puts(out, "(other rows: the table is full)");
 	} else {
 		size_t len = strlen(row->endpoint);
@@ -168,8 +168,8 @@ static void json_row(struct strbuf *out, const struct stats_row *row, bool first
 {
 	strbuf_puts(out, first ? "{" : ",{");
 	strbuf_puts(out, "\"protocol\":");
-	if (row->protocol) {
-		strbuf_printf(out, "\"%s\"", row->protocol->name);
+	if (row->name) {
+		strbuf_printf(out, "\"%s\"", row->name);
 		json_name(out, KEY("role"), row->role);
 		json_raw(out, KEY("remote"), row->remote);
 		json_raw(out, KEY("endpoint"), row->endpoint);
