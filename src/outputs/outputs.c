@@ -62,7 +62,8 @@ static int stats_open(const struct options *opts, struct outputs *outputs)
 		.sort = opts->stats_sort,
 		.histogram = opts->stats_histogram,
 		.json = opts->json,
-		.width = session->style.width,
+		/* a terminal's width; a file's lines take whole endpoints */
+		.width = session->out.terminal ? session->style.width : 0,
 	};
 	session->lines = false;
 	return session_observe(session, &observer);

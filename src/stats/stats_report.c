@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,7 +149,9 @@ static void human_row(struct strbuf *out, const struct stats_row *row,
 	size_put(out, row->response_bytes);
 	strbuf_putc(out, ' ');
 	size_t used = out->len - start;
-	size_t room = view->width > used + 8 ? view->width - used : 8;
+	size_t room = !view->width		 ? SIZE_MAX
+		      : view->width > used + 16 ? view->width - used
+						 : 16;
 
 	if (!row->name) {
 		strbuf_puts(out, "(other rows: the table is full)");

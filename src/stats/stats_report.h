@@ -42,7 +42,7 @@ struct stats_view {
 	bool final;          /* the table at exit */
 	uint64_t elapsed_ns; /* since the trace began */
 	int64_t wall_ns;     /* now, for the title */
-	uint32_t width;      /* of a human line: the endpoint is cut to fit */
+	uint32_t width;      /* of a human line, the endpoint cut to fit; 0 no limit */
 };
 
 /* Writes the table, line by line, to writer. */
