@@ -119,9 +119,17 @@ static void help_list_print(const char *list, int column, int indent)
 
 void options_print_help(void)
 {
-	char names[256];
+	char names[256], columns[128];
 
 	protocol_names_list(names, sizeof(names));
+	columns[0] = '\0';
+	for (int i = 0; i < SORT_NR; i++)
+		snprintf(columns + strlen(columns), sizeof(columns) - strlen(columns), "%s%s",
+			 i ? ", " : "", stats_sort_names[i]);
+	columns[0] = '\0';
+	for (int i = 0; i < SORT_NR; i++)
+		snprintf(columns + strlen(columns), sizeof(columns) - strlen(columns), "%s%s",
+			 i ? ", " : "", stats_sort_names[i]);
 	printf("Usage: socket-tracer [OPTION]...\n"
 	       "Trace what every process says over its sockets.\n"
 	       "\n"
@@ -174,8 +182,7 @@ void options_print_help(void)
 	       "                           with --json, one object per table\n"
 	       "      --sort COLUMN        with --stats: rows by this column, largest first:\n"
 	       "                          ");
-	for (int i = 0; i < SORT_NR; i++)
-		printf(" %s%s", stats_sort_names[i], i + 1 < SORT_NR ? "," : "\n");
+	help_list_print(columns, HELP_OPTION_INDENT - 1, HELP_OPTION_INDENT);
 	printf("      --histogram          with --stats: each row's latency distribution\n"
 	       "                           drawn under it, by powers of two\n"
 	       "\n"
