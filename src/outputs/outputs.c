@@ -29,8 +29,10 @@ static void stats_event(void *ctx, const struct event *ev, const struct conn *co
 	(void)conn;
 	if (!outputs->first_ts_ns)
 		outputs->first_ts_ns = ev->ts_ns;
-	outputs->last_ts_ns = ev->ts_ns;
-	outputs->last_wall_ns = (int64_t)ev->wall_ns;
+	if (ev->ts_ns > outputs->last_ts_ns) {
+		outputs->last_ts_ns = ev->ts_ns;
+		outputs->last_wall_ns = (int64_t)ev->wall_ns;
+	}
 }
 
 static void stats_exchange(void *ctx, const struct event *ev, const struct exchange *exchange)
@@ -118,17 +120,17 @@ void outputs_tick(struct outputs *outputs, uint64_t now_ns)
 
 	if (!outputs || !outputs->stats)
 		return;
+	/* live: the time since the start is the clock's, not the events' */
+	if (!outputs->first_ts_ns)
+		outputs->first_ts_ns = now_ns;
+	outputs->last_ts_ns = now_ns;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	outputs->last_wall_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
 	if (!outputs->next_table_ns)
 		outputs->next_table_ns = now_ns + outputs->interval_ns;
 	if (now_ns < outputs->next_table_ns)
 		return;
 	outputs->next_table_ns = now_ns + outputs->interval_ns;
-	/* live: the time since the start is the clock's, not the events' */
-	clock_gettime(CLOCK_REALTIME, &wall);
-	if (!outputs->first_ts_ns)
-		outputs->first_ts_ns = now_ns - outputs->interval_ns;
-	outputs->last_ts_ns = now_ns;
-	outputs->last_wall_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
 	stats_table_write(outputs, false, outputs->last_wall_ns);
 }
 
