@@ -536,23 +536,38 @@ static void batch_streams_order(struct session *session, uint32_t count)
 
 /* Moves the samples from ready on to the front of the other arena, for
  * the next round, in their time order. */
+/* Drops the handled samples. The held ones keep their place in the
+ * arena, which batch_compact packs only when it fills: a sample held over
+ * many rounds (a busy trace holds the last SESSION_HOLD_NS of them, and
+ * polls far more often) is not copied at each. */
 static void batch_keep(struct session *session, uint32_t ready)
+{
+	for (uint32_t i = ready; i < session->batch_count; i++) {
+		struct batch_sample sample = session->batch[i];
+
+		sample.arrival = i - ready;
+		session->batch[i - ready] = sample;
+	}
+	session->batch_count -= ready;
+	if (!session->batch_count)
+		session->batch_used = 0;
+}
+
+/* Moves the samples held into the other arena, packed. */
+static void batch_compact(struct session *session)
 {
 	uint8_t *kept = session->hold_bytes;
 	uint32_t used = 0;
 
-	for (uint32_t i = ready; i < session->batch_count; i++) {
-		struct batch_sample sample = session->batch[i];
+	for (uint32_t i = 0; i < session->batch_count; i++) {
+		struct batch_sample *sample = &session->batch[i];
 
-		memcpy(kept + used, session->batch_bytes + sample.offset, sample.size);
-		sample.offset = used;
-		sample.arrival = i - ready;
-		used += (sample.size + 7) & ~7u;
-		session->batch[i - ready] = sample;
+		memcpy(kept + used, session->batch_bytes + sample->offset, sample->size);
+		sample->offset = used;
+		used += (sample->size + 7) & ~7u;
 	}
 	session->hold_bytes = session->batch_bytes;
 	session->batch_bytes = kept;
-	session->batch_count -= ready;
 	session->batch_used = used;
 }
 
@@ -603,6 +618,8 @@ void session_sample(void *ctx, const void *data, int size)
 		size = 0; /* decoding reports it as malformed */
 	/* Keep every sample 8-byte aligned in the arena. */
 	uint32_t aligned = ((uint32_t)size + 7) & ~7u;
+	if (session->batch_used + aligned > SESSION_BATCH_BYTES)
+		batch_compact(session);
 	if (session->batch_count == SESSION_BATCH_SAMPLES ||
 	    session->batch_used + aligned > SESSION_BATCH_BYTES)
 		batch_handle(session, false);
