@@ -1,6 +1,7 @@
 /* HTTP/1.x in exchange lines and JSON, and its descriptor. */
 #include "protocols/http.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "protocols/endpoint_fold.h"
@@ -98,11 +99,19 @@ static enum outcome http_outcome_of(const struct message *request,
 		(unsigned)PROTOCOL_BODY_CONST(response, struct http_message)->status, status);
 }
 
+static size_t http_body_used(const struct message *msg)
+{
+	const struct http_message *http = PROTOCOL_BODY_CONST(msg, struct http_message);
+
+	return offsetof(struct http_message, header_text) + http->header_text_len;
+}
+
 const struct protocol http_protocol = {
 	.name = "http",
 	.port_hint = 80,
 	.pairing = PAIR_IN_ORDER,
 	.body_size = sizeof(struct http_message),
+	.body_used = http_body_used,
 	.detect = http_detect,
 	.parse = http_parse,
 	.skipped = http_skipped,
