@@ -3,20 +3,22 @@
 
 nginx (one worker) serves a 612-byte file and a 64 KiB file on 127.0.0.1; wrk drives
 it with three workloads (keep-alive 612 B, keep-alive 64 KiB, Connection: close
-612 B) while one condition runs: nothing, a bpftrace do-nothing floor on the same 27
-syscall tracepoints, socket-tracer in three ways, strace on the nginx worker, and a
-bpftrace peer that prints every event. Runs are interleaved round by round, so slow
-drift of the machine spreads over every condition.
+612 B) while one condition runs: nothing, a bpftrace do-nothing floor on every
+tracepoint and TLS uprobe of socket-tracer's default program, socket-tracer in
+several ways (--no-data, --json, --exchanges-only, --stats, --metrics, a ring
+buffer, filtered to an idle pid), strace on the nginx worker, and a bpftrace peer
+that prints every event. Runs are interleaved round by round, so slow drift of the
+machine spreads over every condition.
 
 Two HTTPS workloads (keep-alive 612 B, and Connection: close 612 B with a full TLS
 handshake per request) run against the same nginx worker on a TLS port, with a
-self-signed certificate made at run time; for them two more conditions apply:
+self-signed certificate made at run time; every condition runs on them, and two more:
 socket-tracer --json --no-tls, and Debian's bcc sslsniff (uprobes on libssl's
 SSL_read/SSL_write). Their tables give CPU per request: the nginx worker's, wrk's,
 and the tracer's.
 
-The result is printed as Markdown and written into docs/performance.md between
-<!-- bench:begin --> and <!-- bench:end -->.
+The result is printed as Markdown and written into docs/performance.md (or --doc
+FILE) between <!-- bench:begin --> and <!-- bench:end -->.
 
     python3 bench/bench.py [--quick] [--tracer PATH] [--rounds R] [--seconds S]
                            [--workloads https612,...] [--conditions none,sslsniff,...]
@@ -1304,24 +1306,42 @@ drives it with three workloads — keep-alive 612 B, keep-alive 64 KiB, and
 events dominate). Each workload runs under each condition:
 
 - **none**: untraced;
-- **floor**: `bench/floor.bt`, bpftrace on the same 28 tracepoints as
-  socket-tracer's program (syscall exits, close's entry, the sock I/O and TCP
-  state tracepoints, process exit, io_uring) with empty bodies — the price of merely being
-  attached;
-- **socket-tracer --no-data**: connection events and exact byte totals, no data events;
+- **floor**: `bench/floor.bt`, bpftrace with an empty body on every probe
+  socket-tracer's default program attaches — its 31 tracepoints (syscall exits,
+  close's entry, process exit, exec and new task, the sock I/O and TCP state
+  tracepoints, io_uring, mmap's exit) and the 16 uprobes and uretprobes of its
+  TLS capture on libssl (the internal write and read under `SSL_write`/`SSL_read`
+  and their `_ex`, `SSL_do_handshake`, `SSL_shutdown`) and libgnutls
+  (`gnutls_record_send2`, `gnutls_record_recv`, `gnutls_handshake`, `gnutls_bye`)
+  — the price of merely being attached. libssl is stripped, so its internal
+  functions are addresses: the bench takes them from `socket-tracer -v` at its
+  startup on the machine and writes them into its copy of the script (run with
+  bpftrace's `--unsafe`);
+- **socket-tracer --no-data**: connection events only, data probes not attached;
 - **socket-tracer --json**: full capture and decoding, JSON lines to a file;
-- **socket-tracer --json --ring-buffer**: the same through one BPF ring buffer;
+- **socket-tracer --exchanges-only** (human lines to a file) and
+  **--exchanges-only --json**: one line per decoded request/response exchange,
+  no event lines;
+- **socket-tracer --stats=2**: the live table of exchanges by endpoint instead of
+  lines (to a file); rated by the exchanges of the tracer's exit summary;
+- **socket-tracer --metrics 127.0.0.1:PORT -q**: a Prometheus endpoint instead of
+  lines; ready when a scrape shows its tracepoints attached, rated and its losses
+  read from one scrape at the end of the run (skipped, with a note, by a binary
+  whose `--help` does not list `--metrics`);
+- **socket-tracer --json --ring-buffer**: the same through one BPF ring buffer
+  instead of per-CPU perf buffers;
 - **socket-tracer --json -p** an idle pid: every probe attached, everything
   filtered out in the kernel;
 - **strace -f -p** the nginx worker: a ptrace-based peer;
 - **bpftrace peer.bt**: `bench/peer.bt`, a bpftrace peer printing one line per
   event to a file.
 
-Two HTTPS workloads (TLS 1.3 on a second port of the same worker, self-signed
-certificate made at run time): keep-alive 612 B, and `Connection: close` 612 B
-with a full handshake per request. On them also run **socket-tracer --json
---no-tls** and **sslsniff-bpfcc** (bcc; uprobes on libssl's SSL_read/SSL_write),
-and their tables give the CPU per request of nginx, wrk and the tracer.
+Two HTTPS workloads (`https612`: keep-alive over TLS; `httpsclose612`: a full TLS
+handshake per request; nginx with a self-signed certificate made at run time, `wrk` over
+https) run every condition above and two of their own: **socket-tracer --json --no-tls**
+(the syscall capture without TLS plaintext) and **sslsniff-bpfcc** (bcc's uprobes on
+libssl, output to /dev/null); their tables give CPU per request of the nginx worker, wrk
+and the tracer.
 
 Runs are interleaved (round, then workload, then condition; each round starts one
 condition later, so no condition always follows the same one), so drift spreads over
@@ -1329,12 +1349,13 @@ every condition; each cell gives the median over rounds and the range. Each trac
 is started and waited for before wrk starts and stopped after it ends. The table
 also gives the tracer's own CPU time, the lines it wrote per second, and the
 samples socket-tracer (or bpftrace) reported lost, then socket-tracer's startup
-time and memory.
+time and memory. For `--stats` and `--metrics`, which print no lines, the rate
+columns give exchanges instead (marked ‡), counted on both sides (nginx and wrk).
 
 Run it, as root, on an otherwise idle machine:
 
 ```sh
-bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~35 min)
+bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~40 min)
 bench/run.sh --quick    # smoke test: 1 round × 3 s, no 60 s RSS run
 python3 bench/bench.py --tracer PATH --rounds R --seconds S   # no setup or build
 python3 bench/bench.py --workloads https612,httpsclose612 \
