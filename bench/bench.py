@@ -1522,7 +1522,9 @@ def main(argv):
                         log(f"[{n}/{total}] round {rnd}, {wl[1]}, {ckey}: "
                             f"{res['rps']:,.0f} req/s"
                             + (f", cpu {res['cpu']:.2f} s" if "cpu" in res else "")
-                            + (f", {res['lines_per_s']:,.0f} lines/s" if "lines_per_s" in res else "")
+                            + (f", {res['exchanges_per_s']:,.0f} exchanges/s" if ckey in NO_LINES
+                               else f", {res['lines_per_s']:,.0f} lines/s" if "lines_per_s" in res
+                               else "")
                             + (f", lost {res['lost']}" if "lost" in res else "")
                             + (f", {res['bytes_written'] / 1e6:,.0f} MB written"
                                if "bytes_written" in res else "")
