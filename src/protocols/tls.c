@@ -6,8 +6,9 @@
  * TLS 1.3 sends it encrypted) and whether the session was resumed. A
  * ServerHello ends the decoding (the rest is ciphertext) unless it is a
  * HelloRetryRequest, after which a second ClientHello and ServerHello
- * follow. Every other record, encrypted or not, is consumed and skipped
- * without being buffered whole.
+ * follow. A fatal alert in cleartext where the ServerHello was due is the
+ * answer to the ClientHello (refused). Every other record, encrypted or
+ * not, is consumed and skipped without being buffered whole.
  *
  * A hello is read from what the record holds of it: a hello split over two
  * records (possible, rare below 16 KiB) is decoded as far as the first one
@@ -31,6 +32,8 @@
 #define TLS_HANDSHAKE 0x16
 #define TLS_APPLICATION_DATA 0x17
 #define TLS_HEARTBEAT 0x18
+
+#define TLS_ALERT_FATAL 2
 
 #define TLS_CLIENT_HELLO 1
 #define TLS_SERVER_HELLO 2
@@ -204,6 +207,40 @@ const char *tls_resumption_name(enum tls_resumption resumption)
 	};
 
 	return (unsigned int)resumption < sizeof(names) / sizeof(names[0]) ? names[resumption] : "";
+}
+
+const char *tls_alert_name(uint8_t description)
+{
+	switch (description) {
+	case 0: return "close_notify";
+	case 10: return "unexpected_message";
+	case 20: return "bad_record_mac";
+	case 22: return "record_overflow";
+	case 40: return "handshake_failure";
+	case 42: return "bad_certificate";
+	case 43: return "unsupported_certificate";
+	case 44: return "certificate_revoked";
+	case 45: return "certificate_expired";
+	case 46: return "certificate_unknown";
+	case 47: return "illegal_parameter";
+	case 48: return "unknown_ca";
+	case 49: return "access_denied";
+	case 50: return "decode_error";
+	case 51: return "decrypt_error";
+	case 70: return "protocol_version";
+	case 71: return "insufficient_security";
+	case 80: return "internal_error";
+	case 86: return "inappropriate_fallback";
+	case 90: return "user_canceled";
+	case 109: return "missing_extension";
+	case 110: return "unsupported_extension";
+	case 112: return "unrecognized_name";
+	case 113: return "bad_certificate_status_response";
+	case 115: return "unknown_psk_identity";
+	case 116: return "certificate_required";
+	case 120: return "no_application_protocol";
+	default: return NULL;
+	}
 }
 
 static void tls_cipher_name(unsigned int id, char *out, size_t size)
@@ -549,6 +586,22 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 		result.consumed = have;
 		result.skip = record_end - have;
 		return result;
+	}
+	/* A fatal alert (level, description: two bytes, so in cleartext)
+	 * instead of the ServerHello the waiting ClientHello asked for. */
+	if (buf[0] == TLS_ALERT && record_len == 2 && !ctx->from_client && ctx->request &&
+	    PROTOCOL_BODY_CONST(ctx->request, struct tls_message)->client_hello) {
+		if (len < record_end) {
+			result.state = PARSE_NEED_MORE;
+			return result;
+		}
+		if (buf[5] == TLS_ALERT_FATAL) {
+			tls->alert = true;
+			tls->alert_description = buf[6];
+			result.state = PARSE_COMPLETE;
+			result.consumed = record_end;
+			return result;
+		}
 	}
 	if (buf[0] == TLS_APPLICATION_DATA)
 		tls->application_data = true;
