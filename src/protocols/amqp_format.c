@@ -427,8 +427,8 @@ static void amqp_endpoint_put(struct strbuf *out, const struct message *request)
 		return;
 	}
 	if (!method) {
-		/* Nothing decoded: its start was lost. */
-		strbuf_puts(out, "amqp");
+		/* Frames of no known method, as the human line says. */
+		strbuf_puts(out, "frames");
 		return;
 	}
 	strbuf_puts(out, method->name);

@@ -194,7 +194,7 @@ static void memcached_endpoint_put(struct strbuf *out, const struct message *req
 {
 	const struct memcached_message *mc = PROTOCOL_BODY_CONST(request, struct memcached_message);
 
-	/* Nothing decoded: its start was lost. */
+	/* No command word kept (as the human line's "request"). */
 	strbuf_puts(out, mc->command[0] ? mc->command : "memcached");
 }
 

@@ -364,7 +364,7 @@ static void mqtt_endpoint_put(struct strbuf *out, const struct message *request)
 	const struct mqtt_message *m = PROTOCOL_BODY_CONST(request, struct mqtt_message);
 	const char *type = mqtt_type_name(m->type);
 
-	/* Nothing decoded: its start was lost. */
+	/* A type of no name (0 is reserved): no packet the parser completes. */
 	strbuf_puts(out, type ? type : "mqtt");
 	if (m->type == MQTT_PUBLISH)
 		topic_endpoint(out, m->topic);

@@ -525,7 +525,7 @@ static void mysql_endpoint_put(struct strbuf *out, const struct message *request
 			command_endpoint(out, my->command);
 		break;
 	default:
-		/* Nothing decoded: its start was lost. */
+		/* A server's kind, or none: not a request. */
 		strbuf_puts(out, "mysql");
 		break;
 	}

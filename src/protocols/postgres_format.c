@@ -620,7 +620,7 @@ static void postgres_endpoint_put(struct strbuf *out, const struct message *requ
 		strbuf_puts(out, "FunctionCall");
 		break;
 	default:
-		/* Nothing decoded: its start was lost. */
+		/* A server's kind, or none: not a request. */
 		strbuf_puts(out, "postgres");
 		break;
 	}
