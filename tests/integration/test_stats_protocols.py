@@ -1,14 +1,17 @@
-"""--stats' endpoints and outcomes of DNS, PostgreSQL and memcached, against
-what the real clients saw: dig's status line, psql's errors, memcached's
-replies. Endpoints fold ids and literals; a refusal is a client error, an
-SQL error an error, a cache miss no error at all."""
+"""--stats' endpoints and outcomes of DNS, PostgreSQL, memcached and TLS,
+against what the real clients saw: dig's status line, psql's errors,
+memcached's replies, openssl's handshakes. Endpoints fold ids and literals; a
+refusal is a client error, an SQL error an error, a cache miss no error at
+all."""
 
+import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 import test_stats
-from peers import DnsServer, PostgresServer
+from peers import DnsServer, PostgresServer, Process, free_port, wait_for_port
 from test_memcached import MemcachedServer
 from tracer import Tracer, require_root
 
@@ -106,6 +109,53 @@ class StatsProtocolsTest(unittest.TestCase):
         self.assertEqual(counts(mc_rows),
                          {endpoint: (n, errors, errors, 0)
                           for endpoint, (n, errors) in MEMCACHED_ROWS.items()})
+
+
+class Tls13OnlyServer(Process):
+    """openssl s_server that refuses any hello below TLS 1.3 with an alert."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
+                        "-keyout", key, "-out", cert, "-days", "1"],
+                       check=True, capture_output=True)
+        super().__init__(["openssl", "s_server", "-accept", "127.0.0.1:%d" % self.port,
+                          "-cert", cert, "-key", key, "-tls1_3", "-quiet"],
+                         stdin=subprocess.PIPE)
+        wait_for_port(self.port, proc=self.proc)
+
+    def stop(self):
+        super().stop()
+        self.proc.stdin.close()
+
+
+@unittest.skipUnless(shutil.which("openssl"), "needs openssl")
+class TlsStatsTest(unittest.TestCase):
+    def test_refused_hello_is_a_client_error(self):
+        tmp = tempfile.mkdtemp(prefix="st-stats-tls-")
+        handshakes = {}
+        try:
+            with Tls13OnlyServer(tmp) as server, \
+                    Tracer("--stats", "-c", "openssl") as tracer:
+                for version, name, times in (("-tls1_3", "db1.example.test", 2),
+                                             ("-tls1_2", "db2.example.test", 3)):
+                    for _ in range(times):
+                        result = subprocess.run(
+                            ["openssl", "s_client", version, "-connect",
+                             "127.0.0.1:%d" % server.port, "-servername", name],
+                            input="", capture_output=True, text=True, timeout=20)
+                        handshakes.setdefault(version, []).append(
+                            "alert protocol version" in result.stderr)
+                self.assertEqual(tracer.stop(), 0, tracer.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        # openssl says which were refused: TLS 1.2's, every time
+        self.assertEqual(handshakes, {"-tls1_3": [False] * 2, "-tls1_2": [True] * 3})
+        rows = test_stats.rows_of(test_stats.final_table(tracer)[-1], "tls", "client")
+        self.assertEqual(counts(rows), {"ClientHello db1.example.test": (2, 0, 0, 0),
+                                        "ClientHello db2.example.test": (3, 3, 3, 0)})
 
 
 if __name__ == "__main__":
