@@ -14,7 +14,8 @@
  * search for its end stays linear. */
 #define DOLLAR_TAG_MAX 32
 
-#define NONE SIZE_MAX
+/* list_at when no list of literals is being read. */
+#define LIST_NONE SIZE_MAX
 
 enum token {
 	TOKEN_WORD,    /* a keyword, an identifier, a quoted identifier */
@@ -34,7 +35,7 @@ struct fingerprint {
 	struct strbuf *out;
 	bool space; /* whitespace or a comment before the next token */
 	/* The parenthesised list of literals being read: out's length after
-	 * its '(' (NONE: not in one), its literals, and whether a ',' or ')'
+	 * its '(' (LIST_NONE: not in one), its literals, and whether a ',' or ')'
 	 * comes next. */
 	size_t list_at;
 	unsigned list_items;
@@ -81,7 +82,7 @@ static void list_close(struct fingerprint *fp)
 	if (fp->space && fp->list_items == 1)
 		strbuf_putc(out, ' ');
 	fp->space = false;
-	fp->list_at = NONE;
+	fp->list_at = LIST_NONE;
 	if (fp->rows == ROWS_OPEN) {
 		out_rewind(out, fp->rows_at);
 		if (!fp->rows_folded) {
@@ -101,7 +102,7 @@ static void emit(struct fingerprint *fp, enum token kind, const char *text, size
 {
 	struct strbuf *out = fp->out;
 	char c = kind == TOKEN_PUNCT ? text[0] : '\0';
-	bool listed = fp->list_at != NONE;
+	bool listed = fp->list_at != LIST_NONE;
 
 	if (listed && kind == TOKEN_LITERAL && !fp->list_after_item) {
 		fp->list_after_item = true;
@@ -117,7 +118,7 @@ static void emit(struct fingerprint *fp, enum token kind, const char *text, size
 		list_close(fp);
 		return;
 	} else {
-		fp->list_at = NONE;
+		fp->list_at = LIST_NONE;
 		if (fp->rows == ROWS_CLOSED && c == ',')
 			fp->rows = ROWS_COMMA;
 		else if (fp->rows == ROWS_COMMA && c == '(')
@@ -232,7 +233,7 @@ static bool literal_prefix(const char *word, size_t n, enum sql_dialect dialect)
 
 void sql_fingerprint(struct strbuf *out, const char *text, size_t len, enum sql_dialect dialect)
 {
-	struct fingerprint fp = { .out = out, .list_at = NONE };
+	struct fingerprint fp = { .out = out, .list_at = LIST_NONE };
 	bool cut = len >= strlen(CUT_MARK) && !memcmp(text + len - strlen(CUT_MARK), CUT_MARK,
 						      strlen(CUT_MARK));
 	bool mysql = dialect == SQL_MYSQL;
