@@ -7,10 +7,11 @@
  * DECODER_MAX_ANSWERS strings) and n_answers (all of them).
  *
  * Endpoint: "<name> <type>" ("example.com A"), labels that are ids folded
- * ("{id}.cdn.example.com A", reverse lookups "{id}.{id}.{id}.{id}.in-addr.arpa PTR"). Outcome: NOERROR is ok; SERVFAIL and NOTIMP are the
- * server's failures; any other rcode (NXDOMAIN, REFUSED, FORMERR) is an
- * answer that refuses the question as asked, a client error as HTTP's 404
- * is. The status is the rcode's name.
+ * ("{id}.cdn.example.com A", reverse lookups
+ * "{id}.{id}.{id}.{id}.in-addr.arpa PTR"). Outcome: NOERROR is ok; SERVFAIL
+ * and NOTIMP are the server's failures; any other rcode (NXDOMAIN, REFUSED,
+ * FORMERR) is an answer that refuses the question as asked, a client error
+ * as HTTP's 404 is. The status is the rcode's name.
  */
 #include "protocols/dns.h"
 

@@ -239,7 +239,8 @@ static enum outcome memcached_outcome_of(const struct message *request,
 {
 	static const char *const not_applied[] = { "NOT_STORED", "EXISTS", "NOT_FOUND", "NS",
 						   "EX", "NF", NULL };
-	const struct memcached_message *mc = PROTOCOL_BODY_CONST(response, struct memcached_message);
+	const struct memcached_message *mc =
+		PROTOCOL_BODY_CONST(response, struct memcached_message);
 	const struct memcached_message *rq =
 		request ? PROTOCOL_BODY_CONST(request, struct memcached_message) : NULL;
 

@@ -399,9 +399,9 @@ static bool answer_code(const struct mqtt_message *m, uint8_t *code)
 
 static enum outcome code_outcome(const struct mqtt_message *m, uint8_t code)
 {
-	if (m->type == MQTT_CONNACK && m->level != 5)
-		return code == 0 ? OUTCOME_OK : code == 3 ? OUTCOME_SERVER_ERROR
-							  : OUTCOME_CLIENT_ERROR;
+	/* 3.1.1's return codes: 3 is server_unavailable, the others refuse. */
+	if (m->type == MQTT_CONNACK && m->level != 5 && code)
+		return code == 3 ? OUTCOME_SERVER_ERROR : OUTCOME_CLIENT_ERROR;
 	if (code < 0x80)
 		return OUTCOME_OK;
 	switch (code) {

@@ -532,8 +532,8 @@ static void mysql_endpoint_put(struct strbuf *out, const struct message *request
 	endpoint_mark_cut(out);
 }
 
-static enum outcome mysql_outcome_of(const struct message *request,
-				     const struct message *response, char *status)
+static enum outcome mysql_outcome_of(const struct message *request, const struct message *response,
+				     char *status)
 {
 	(void)request;
 	if (PROTOCOL_BODY_CONST(response, struct mysql_message)->kind == MYSQL_ERR) {

@@ -189,7 +189,8 @@ static size_t number_end(const char *text, size_t len, size_t at)
 		if (is_ident(c) || c == '.')
 			i++;
 		else if ((c == '+' || c == '-') && (prev == 'e' || prev == 'E') &&
-			 !(text[at] == '0' && i > at + 1 && (text[at + 1] == 'x' || text[at + 1] == 'X')))
+			 !(text[at] == '0' && i > at + 1 &&
+			   (text[at + 1] == 'x' || text[at + 1] == 'X')))
 			i++;
 		else
 			break;
@@ -234,8 +235,8 @@ static bool literal_prefix(const char *word, size_t n, enum sql_dialect dialect)
 void sql_fingerprint(struct strbuf *out, const char *text, size_t len, enum sql_dialect dialect)
 {
 	struct fingerprint fp = { .out = out, .list_at = LIST_NONE };
-	bool cut = len >= strlen(CUT_MARK) && !memcmp(text + len - strlen(CUT_MARK), CUT_MARK,
-						      strlen(CUT_MARK));
+	bool cut = len >= strlen(CUT_MARK) &&
+		   !memcmp(text + len - strlen(CUT_MARK), CUT_MARK, strlen(CUT_MARK));
 	bool mysql = dialect == SQL_MYSQL;
 	size_t i = 0;
 
@@ -257,7 +258,8 @@ void sql_fingerprint(struct strbuf *out, const char *text, size_t len, enum sql_
 			end = quoted_end(text, len, i, false);
 			emit(&fp, TOKEN_WORD, text + i, end - i);
 			i = end;
-		} else if (c == '$' && !mysql && i + 1 < len && is_digit((unsigned char)text[i + 1])) {
+		} else if (c == '$' && !mysql && i + 1 < len &&
+			   is_digit((unsigned char)text[i + 1])) {
 			for (i++; i < len && is_digit((unsigned char)text[i]); i++)
 				;
 			emit(&fp, TOKEN_LITERAL, "?", 1);
@@ -267,13 +269,15 @@ void sql_fingerprint(struct strbuf *out, const char *text, size_t len, enum sql_
 		} else if (c == '?') {
 			i++;
 			emit(&fp, TOKEN_LITERAL, "?", 1);
-		} else if (is_digit(c) || (c == '.' && i + 1 < len && is_digit((unsigned char)text[i + 1]))) {
+		} else if (is_digit(c) ||
+			   (c == '.' && i + 1 < len && is_digit((unsigned char)text[i + 1]))) {
 			i = number_end(text, len, i);
 			emit(&fp, TOKEN_LITERAL, "?", 1);
 		} else if (is_ident_start(c)) {
 			for (end = i + 1; end < len && is_ident((unsigned char)text[end]); end++)
 				;
-			if (end < len && text[end] == '\'' && literal_prefix(text + i, end - i, dialect)) {
+			if (end < len && text[end] == '\'' &&
+			    literal_prefix(text + i, end - i, dialect)) {
 				bool escapes = mysql || text[i] == 'e' || text[i] == 'E';
 
 				i = quoted_end(text, len, end, escapes);

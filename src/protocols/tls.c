@@ -211,36 +211,37 @@ const char *tls_resumption_name(enum tls_resumption resumption)
 
 const char *tls_alert_name(uint8_t description)
 {
-	switch (description) {
-	case 0: return "close_notify";
-	case 10: return "unexpected_message";
-	case 20: return "bad_record_mac";
-	case 22: return "record_overflow";
-	case 40: return "handshake_failure";
-	case 42: return "bad_certificate";
-	case 43: return "unsupported_certificate";
-	case 44: return "certificate_revoked";
-	case 45: return "certificate_expired";
-	case 46: return "certificate_unknown";
-	case 47: return "illegal_parameter";
-	case 48: return "unknown_ca";
-	case 49: return "access_denied";
-	case 50: return "decode_error";
-	case 51: return "decrypt_error";
-	case 70: return "protocol_version";
-	case 71: return "insufficient_security";
-	case 80: return "internal_error";
-	case 86: return "inappropriate_fallback";
-	case 90: return "user_canceled";
-	case 109: return "missing_extension";
-	case 110: return "unsupported_extension";
-	case 112: return "unrecognized_name";
-	case 113: return "bad_certificate_status_response";
-	case 115: return "unknown_psk_identity";
-	case 116: return "certificate_required";
-	case 120: return "no_application_protocol";
-	default: return NULL;
-	}
+	static const char *const names[] = {
+		[0] = "close_notify",
+		[10] = "unexpected_message",
+		[20] = "bad_record_mac",
+		[22] = "record_overflow",
+		[40] = "handshake_failure",
+		[42] = "bad_certificate",
+		[43] = "unsupported_certificate",
+		[44] = "certificate_revoked",
+		[45] = "certificate_expired",
+		[46] = "certificate_unknown",
+		[47] = "illegal_parameter",
+		[48] = "unknown_ca",
+		[49] = "access_denied",
+		[50] = "decode_error",
+		[51] = "decrypt_error",
+		[70] = "protocol_version",
+		[71] = "insufficient_security",
+		[80] = "internal_error",
+		[86] = "inappropriate_fallback",
+		[90] = "user_canceled",
+		[109] = "missing_extension",
+		[110] = "unsupported_extension",
+		[112] = "unrecognized_name",
+		[113] = "bad_certificate_status_response",
+		[115] = "unknown_psk_identity",
+		[116] = "certificate_required",
+		[120] = "no_application_protocol",
+	};
+
+	return description < sizeof(names) / sizeof(names[0]) ? names[description] : NULL;
 }
 
 static void tls_cipher_name(unsigned int id, char *out, size_t size)

@@ -8,8 +8,7 @@
 #include "protocols/protocol.h"
 #include "protocols/sql_fingerprint.h"
 
-static const char *fingerprint_n(const char *text, size_t len, enum sql_dialect dialect,
-				 size_t cap)
+static const char *fingerprint_n(const char *text, size_t len, enum sql_dialect dialect, size_t cap)
 {
 	static char storage[4096];
 	struct strbuf out;
@@ -64,7 +63,8 @@ static void test_literals(void)
 
 static void test_lists(void)
 {
-	CHECK_STR(pg("SELECT * FROM t WHERE id IN (1, 2, 3)"), "SELECT * FROM t WHERE id IN (?...)");
+	CHECK_STR(pg("SELECT * FROM t WHERE id IN (1, 2, 3)"),
+		  "SELECT * FROM t WHERE id IN (?...)");
 	CHECK_STR(pg("SELECT * FROM t WHERE id IN (1,2)"), "SELECT * FROM t WHERE id IN (?...)");
 	CHECK_STR(pg("SELECT * FROM t WHERE id IN ( 1 , 'a' , $3 )"),
 		  "SELECT * FROM t WHERE id IN (?...)");
@@ -131,7 +131,7 @@ static void test_hostile(void)
 	CHECK_STR(pg("SELECT \x01\xff FROM t\x7f"), "SELECT \x01\xff FROM t\x7f");
 	CHECK_STR(pg("SELECT caf\xc3\xa9 FROM \xe8\xa1\xa8 WHERE n = 'caf\xc3\xa9'"),
 		  "SELECT caf\xc3\xa9 FROM \xe8\xa1\xa8 WHERE n = ?");
-	CHECK_STR(pg("SELECT \xc3\xa9" "1"), "SELECT \xc3\xa9" "1");
+	CHECK_STR(pg("SELECT \303\2511"), "SELECT \303\2511");
 	/* A NUL is a byte like any other. */
 	CHECK_STR(fingerprint_n("a\0 1", 4, SQL_POSTGRES, ENDPOINT_MAX), "a");
 	CHECK(!memcmp(fingerprint_n("a\0 1", 4, SQL_POSTGRES, ENDPOINT_MAX), "a\0 ?", 5));
