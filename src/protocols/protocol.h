@@ -169,7 +169,7 @@ enum outcome {
 /* Room for an endpoint: what --stats and --metrics group requests by. */
 #define ENDPOINT_MAX 128
 /* Room for a status class: a label of few values ("4xx", "NXDOMAIN"). */
-#define STATUS_CLASS_MAX 24
+#define STATUS_CLASS_MAX 40
 
 /* How a protocol's responses find their requests. */
 enum pairing {

@@ -33,6 +33,10 @@ bool request_summary_of(const struct event *ev, const struct exchange *exchange,
 		strbuf_puts(&endpoint, protocol->name);
 	if (!exchange->response) {
 		out->outcome = OUTCOME_NONE;
+	} else if (!exchange->response->started) {
+		/* its start was not captured: answered, how is not known */
+		out->outcome = OUTCOME_OK;
+		strcpy(out->status, "unknown");
 	} else if (protocol->outcome_of) {
 		out->outcome = protocol->outcome_of(exchange->request, exchange->response,
 						    out->status);

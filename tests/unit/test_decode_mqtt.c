@@ -790,13 +790,12 @@ static void test_hooks(void)
 			const char *status;
 		} codes[] = {
 			{ false, 3, OUTCOME_SERVER_ERROR, "server_unavailable" },
-			/* bad_username_or_password: longer than a status */
-			{ false, 4, OUTCOME_CLIENT_ERROR, "0x04" },
+			{ false, 4, OUTCOME_CLIENT_ERROR, "bad_username_or_password" },
 			{ false, 5, OUTCOME_CLIENT_ERROR, "not_authorized" },
 			{ true, 0x80, OUTCOME_ERROR, "unspecified_error" },
 			{ true, 0x87, OUTCOME_CLIENT_ERROR, "not_authorized" },
 			{ true, 0x89, OUTCOME_SERVER_ERROR, "server_busy" },
-			{ true, 0x84, OUTCOME_CLIENT_ERROR, "0x84" }, /* unsupported_protocol_version */
+			{ true, 0x84, OUTCOME_CLIENT_ERROR, "unsupported_protocol_version" },
 		};
 		uint8_t connack[11];
 

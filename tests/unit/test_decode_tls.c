@@ -1174,7 +1174,7 @@ static void test_hooks(void)
 			{ 40, OUTCOME_CLIENT_ERROR, "handshake_failure" },
 			{ 112, OUTCOME_CLIENT_ERROR, "unrecognized_name" },
 			{ 120, OUTCOME_CLIENT_ERROR, "no_application_protocol" },
-			{ 113, OUTCOME_CLIENT_ERROR, "alert_113" }, /* bad_certificate_status_response */
+			{ 113, OUTCOME_CLIENT_ERROR, "bad_certificate_status_response" },
 			{ 199, OUTCOME_CLIENT_ERROR, "alert_199" },
 		};
 		uint8_t alert[sizeof(protocol_version_alert)];
