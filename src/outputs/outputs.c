@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "metrics/metrics.h"
 #include "stats/endpoint_stats.h"
 #include "stats/request_summary.h"
 #include "stats/stats_report.h"
@@ -20,6 +21,7 @@ struct outputs {
 	uint64_t first_ts_ns;   /* of the first event seen, 0 none yet */
 	uint64_t last_ts_ns;
 	int64_t last_wall_ns;
+	struct metrics *metrics; /* NULL without --metrics */
 };
 
 static void stats_event(void *ctx, const struct event *ev, const struct conn *conn)
@@ -96,7 +98,7 @@ int outputs_open(const struct options *opts, struct session *session, struct out
 	int err = 0;
 
 	*outputs = NULL;
-	if (!opts->stats)
+	if (!opts->stats && !opts->metrics.len)
 		return 0;
 	made = calloc(1, sizeof(*made));
 	if (!made) {
@@ -106,6 +108,8 @@ int outputs_open(const struct options *opts, struct session *session, struct out
 	made->session = session;
 	if (opts->stats)
 		err = stats_open(opts, made);
+	if (!err && opts->metrics.len)
+		err = metrics_open(opts, session, &made->metrics);
 	if (err) {
 		outputs_free(made);
 		return err;
@@ -134,6 +138,12 @@ void outputs_tick(struct outputs *outputs, uint64_t now_ns)
 	stats_table_write(outputs, false, outputs->last_wall_ns);
 }
 
+void outputs_health(struct outputs *outputs, const struct metrics_health *health)
+{
+	if (outputs && outputs->metrics)
+		metrics_health(outputs->metrics, health);
+}
+
 int outputs_close(struct outputs *outputs)
 {
 	if (outputs && outputs->stats)
@@ -146,6 +156,7 @@ void outputs_free(struct outputs *outputs)
 {
 	if (!outputs)
 		return;
+	metrics_close(outputs->metrics);
 	if (outputs->stats)
 		endpoint_stats_free(&outputs->table);
 	free(outputs);
