@@ -21,19 +21,21 @@
 /* The status of a request no response answered. */
 #define STATUS_NONE "(none)"
 
-/* Latency buckets, 1-2.5-5 steps from 50 us to 10 s: loopback exchanges
- * take tens of microseconds, a slow query seconds. The le labels are
- * written out so that they read as Prometheus clients write them. */
+/* Latency buckets, 1-2.5-5 steps from 10 us to 10 s: a server answers on
+ * the loopback in tens of microseconds, a slow query takes seconds. The le
+ * labels are written out so that they read as Prometheus clients write
+ * them. */
 static const struct {
 	uint64_t ns;
 	const char *le;
 } buckets[] = {
-	{ 50000, "5e-05" },	  { 100000, "0.0001" },	    { 250000, "0.00025" },
-	{ 500000, "0.0005" },	  { 1000000, "0.001" },	    { 2500000, "0.0025" },
-	{ 5000000, "0.005" },	  { 10000000, "0.01" },	    { 25000000, "0.025" },
-	{ 50000000, "0.05" },	  { 100000000, "0.1" },	    { 250000000, "0.25" },
-	{ 500000000, "0.5" },	  { 1000000000, "1" },	    { 2500000000u, "2.5" },
-	{ 5000000000u, "5" },	  { 10000000000u, "10" },
+	{ 10000, "1e-05" },	{ 25000, "2.5e-05" },	{ 50000, "5e-05" },
+	{ 100000, "0.0001" },	{ 250000, "0.00025" },	{ 500000, "0.0005" },
+	{ 1000000, "0.001" },	{ 2500000, "0.0025" },	{ 5000000, "0.005" },
+	{ 10000000, "0.01" },	{ 25000000, "0.025" },	{ 50000000, "0.05" },
+	{ 100000000, "0.1" },	{ 250000000, "0.25" },	{ 500000000, "0.5" },
+	{ 1000000000, "1" },	{ 2500000000u, "2.5" }, { 5000000000u, "5" },
+	{ 10000000000u, "10" },
 };
 #define BUCKETS_NR (sizeof(buckets) / sizeof(buckets[0]))
 
@@ -45,19 +47,19 @@ static const char *const role_names[ROLE_NR] = {
 };
 
 struct series_key {
-	uint8_t protocol; /* protocol_number, 0 none */
-	uint8_t role;     /* enum role */
+	uint8_t protocol;     /* protocol_number, 0 none */
+	uint8_t role;	      /* enum role */
 	char text[LABEL_MAX]; /* endpoint or remote, a valid label value */
 };
 
 /* A family's label sets, in the order first seen, found by hash. */
 struct series_index {
 	struct series_key *keys;
-	uint32_t *slots;     /* a key's index + 1; 0 free */
+	uint32_t *slots; /* a key's index + 1; 0 free */
 	uint32_t slot_mask;
 	uint32_t count;
-	uint32_t room;       /* bound, and an "(other)" series per protocol and role */
-	uint32_t bound;      /* keys not "(other)" at most */
+	uint32_t room;	     /* bound, and an "(other)" series per protocol and role */
+	uint32_t bound;	     /* keys not "(other)" at most */
 	uint32_t bounded;    /* keys not "(other)" */
 	uint64_t overflowed; /* observations sent to "(other)" for want of room */
 };
@@ -264,7 +266,8 @@ static void remote_label(struct strbuf *label, const struct event *close, enum r
 
 void metrics_registry_connection(struct metrics_registry *registry, const struct event *close)
 {
-	struct series_key key = { .protocol = protocol_by_number(close->protocol) ? close->protocol : 0,
+	struct series_key key = { .protocol =
+					  protocol_by_number(close->protocol) ? close->protocol : 0,
 				  .role = role_of(format_role(close->sock_flags)) };
 	struct strbuf label;
 	struct conn_series *series;
@@ -279,8 +282,7 @@ void metrics_registry_connection(struct metrics_registry *registry, const struct
 	pthread_mutex_unlock(&registry->lock);
 }
 
-void metrics_registry_health(struct metrics_registry *registry,
-			     const struct metrics_health *health)
+void metrics_registry_health(struct metrics_registry *registry, const struct metrics_health *health)
 {
 	pthread_mutex_lock(&registry->lock);
 	registry->health = *health;
@@ -335,8 +337,8 @@ static void requests_render(const struct metrics_registry *registry, FILE *out)
 		for (size_t b = 0; b < BUCKETS_NR; b++) {
 			cumulative += series->in_bucket[b];
 			labels[3].value = buckets[b].le;
-			prom_sample_u64(out, "socket_tracer_request_duration_seconds_bucket", labels,
-					4, cumulative);
+			prom_sample_u64(out, "socket_tracer_request_duration_seconds_bucket",
+					labels, 4, cumulative);
 		}
 		labels[3].value = "+Inf";
 		prom_sample_u64(out, "socket_tracer_request_duration_seconds_bucket", labels, 4,
@@ -479,8 +481,9 @@ static void series_render(const struct metrics_registry *registry, FILE *out)
 						 &registry->conns_index };
 	const char *const families[] = { "requests", "connections" };
 
-	prom_family(out, "socket_tracer_series", "gauge",
-		    "Label sets in use, of at most --metrics-series each, and the \"(other)\" ones.");
+	prom_family(
+		out, "socket_tracer_series", "gauge",
+		"Label sets in use, of at most --metrics-series each, and the \"(other)\" ones.");
 	for (int i = 0; i < 2; i++) {
 		struct prom_label label = { "family", families[i] };
 

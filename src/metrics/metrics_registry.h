@@ -24,8 +24,8 @@
  * thread: the HTTP thread reads no session state. */
 struct metrics_health {
 	uint64_t events_by_kind[ST_EV_NR];
-	uint64_t lost_samples;      /* a full buffer: the kernel's or the program's count */
-	uint64_t refused_samples;   /* the kernel refused them otherwise */
+	uint64_t lost_samples;	  /* a full buffer: the kernel's or the program's count */
+	uint64_t refused_samples; /* the kernel refused them otherwise */
 	uint64_t malformed_samples;
 	uint64_t table_full[ST_FULL_NR]; /* [ST_FULL_SOCKS]: sockets not traced */
 	uint64_t tracepoints_attached;

@@ -147,8 +147,8 @@ static enum MHD_Result metrics_answer(struct MHD_Connection *connection,
 	return result;
 }
 
-static enum MHD_Result request_answer(void *ctx, struct MHD_Connection *connection,
-				      const char *url, const char *method, const char *version,
+static enum MHD_Result request_answer(void *ctx, struct MHD_Connection *connection, const char *url,
+				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
 				      void **request_ctx)
 {

@@ -48,8 +48,8 @@ void prom_sample_u64(FILE *out, const char *name, const struct prom_label *label
 	fprintf(out, " %llu\n", (unsigned long long)value);
 }
 
-void prom_sample_double(FILE *out, const char *name, const struct prom_label *labels,
-			size_t count, double value)
+void prom_sample_double(FILE *out, const char *name, const struct prom_label *labels, size_t count,
+			double value)
 {
 	name_labels_put(out, name, labels, count);
 	/* nanoseconds: every value here is counted in them */

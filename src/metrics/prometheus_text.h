@@ -25,8 +25,8 @@ void prom_family(FILE *out, const char *name, const char *type, const char *help
  * double (seconds) to the nanosecond. */
 void prom_sample_u64(FILE *out, const char *name, const struct prom_label *labels, size_t count,
 		     uint64_t value);
-void prom_sample_double(FILE *out, const char *name, const struct prom_label *labels,
-			size_t count, double value);
+void prom_sample_double(FILE *out, const char *name, const struct prom_label *labels, size_t count,
+			double value);
 
 /* A label value made of hostile bytes (an endpoint from a payload): valid
  * UTF-8 that tells every byte, as a terminal line shows it (printable

@@ -79,7 +79,8 @@ static void test_hostile_labels(void)
 	CHECK(utf8_valid(page));
 	free(page);
 	page = sample_of(invalid, sizeof(invalid) - 1);
-	CHECK_STR(page, "m{endpoint=\"\\\\xc0\\\\xaf\\\\x80\\\\xed\\\\xa0\\\\x80\\\\xe2\\\\x82\"} 7\n");
+	CHECK_STR(page,
+		  "m{endpoint=\"\\\\xc0\\\\xaf\\\\x80\\\\xed\\\\xa0\\\\x80\\\\xe2\\\\x82\"} 7\n");
 	CHECK(utf8_valid(page));
 	free(page);
 	page = sample_of(control, sizeof(control) - 1);
@@ -96,8 +97,7 @@ static void test_hostile_labels(void)
 	}
 }
 
-static struct request_summary request(const char *endpoint, const char *status,
-				      uint64_t latency_ns)
+static struct request_summary request(const char *endpoint, const char *status, uint64_t latency_ns)
 {
 	struct request_summary summary = {
 		.protocol = protocol_by_name("http"),
@@ -135,13 +135,13 @@ static int occurrences(const char *page, const char *line)
 	return n;
 }
 
-#define CHECK_LINE(page, line)                                                    \
-	do {                                                                      \
-		if (occurrences(page, line "\n") != 1) {                          \
-			fprintf(stderr, "%s:%d: not once in the page: %s\n", __FILE__, \
-				__LINE__, line);                                  \
-			check_failures++;                                         \
-		}                                                                 \
+#define CHECK_LINE(page, line)                                                                   \
+	do {                                                                                     \
+		if (occurrences(page, line "\n") != 1) {                                         \
+			fprintf(stderr, "%s:%d: not once in the page: %s\n", __FILE__, __LINE__, \
+				line);                                                           \
+			check_failures++;                                                        \
+		}                                                                                \
 	} while (0)
 
 static void test_requests_and_bounds(void)
@@ -175,7 +175,8 @@ static void test_requests_and_bounds(void)
 	page = render(registry);
 	CHECK(utf8_valid(page));
 	CHECK_INT(occurrences(page, "# TYPE socket_tracer_requests_total counter\n"), 1);
-	CHECK_INT(occurrences(page, "# TYPE socket_tracer_request_duration_seconds histogram\n"), 1);
+	CHECK_INT(occurrences(page, "# TYPE socket_tracer_request_duration_seconds histogram\n"),
+		  1);
 	CHECK_LINE(page, "socket_tracer_requests_total{protocol=\"http\",role=\"client\","
 			 "endpoint=\"GET /a\",status=\"2xx\"} 1");
 	CHECK_LINE(page, "socket_tracer_requests_total{protocol=\"http\",role=\"client\","
