@@ -2,7 +2,8 @@
 known curl workload against nginx, and its HTTP API gives the exact request
 and connection counts and a latency quantile inside what curl measured;
 the endpoint answers 404 and 405 off /metrics, its page passes promtool,
-and a taken port is one line and exit status 1.
+and a taken port is one line and exit status 1. Without -q the lines go
+on beside the metrics; with it, stdout stays empty.
 
 The tracer follows copies of curl and nginx under names of their own (-c):
 other tests' traffic and Prometheus's scrapes cannot get into the counts.
@@ -12,6 +13,7 @@ kernel, and a short connection's is gone by then.)"""
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -22,7 +24,7 @@ import urllib.parse
 import urllib.request
 
 from peers import NginxServer, Process, free_port, wait_for_port
-from tracer import BINARY, require_root
+from tracer import BINARY, Tracer, require_root, select
 
 require_root()
 
@@ -237,6 +239,72 @@ class Scraped(unittest.TestCase):
         status, headers, _ = http_get(base + "/metrics", "POST")
         self.assertEqual(status, 405)
         self.assertEqual(headers["Allow"], "GET, HEAD")
+
+
+@unittest.skipUnless(shutil.which("nginx") and shutil.which("curl"), "needs nginx and curl")
+class WithLines(unittest.TestCase):
+    def test_lines_go_on_beside_the_metrics_without_q(self):
+        port = free_port()
+        programs = tempfile.mkdtemp(prefix="st-metrics-programs-")
+        line = ('socket_tracer_requests_total{protocol="http",role="client",'
+                'endpoint="GET /index.html",status="2xx"}')
+        try:
+            with NginxServer() as server, \
+                    Tracer("--metrics", "127.0.0.1:%d" % port, "-c", CURL_COMM) as tracer:
+                program = program_copy("curl", programs, CURL_COMM)
+                codes = [curl(program, server.port, "/index.html")[0] for _ in range(3)]
+                deadline = time.time() + 10
+                while True:
+                    page = metrics_page(port)
+                    if line + " 3" in page or time.time() > deadline:
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(tracer.stop(), 0)
+        finally:
+            shutil.rmtree(programs, ignore_errors=True)
+        self.assertEqual(codes, [200] * 3)
+        self.assertEqual(sample(page, line), 3)
+        exchanges = select(tracer.events(), event="exchange", comm=CURL_COMM)
+        self.assertEqual([e["response"]["status"] for e in exchanges], [200] * 3)
+
+
+    def test_q_leaves_only_the_metrics(self):
+        port = free_port()
+        programs = tempfile.mkdtemp(prefix="st-metrics-programs-")
+        line = ('socket_tracer_requests_total{protocol="http",role="client",'
+                'endpoint="GET /index.html",status="2xx"}')
+        tracer = subprocess.Popen([BINARY, "--metrics", "127.0.0.1:%d" % port, "-q",
+                                   "-c", CURL_COMM], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        try:
+            with NginxServer() as server:
+                deadline = time.time() + 60
+                while True:
+                    try:
+                        page = metrics_page(port)
+                        if sample(page, 'socket_tracer_probes_attached{kind="tracepoint"}'):
+                            break
+                    except (OSError, ValueError):
+                        pass
+                    self.assertLess(time.time(), deadline, "the metrics never showed the probes")
+                    time.sleep(0.2)
+                program = program_copy("curl", programs, CURL_COMM)
+                codes = [curl(program, server.port, "/index.html")[0] for _ in range(2)]
+                deadline = time.time() + 10
+                while line + " 2" not in page and time.time() < deadline:
+                    time.sleep(0.2)
+                    page = metrics_page(port)
+            tracer.send_signal(signal.SIGINT)
+            out, err = tracer.communicate(timeout=30)
+        finally:
+            if tracer.poll() is None:
+                tracer.kill()
+                tracer.communicate()
+            shutil.rmtree(programs, ignore_errors=True)
+        self.assertEqual(codes, [200] * 2)
+        self.assertEqual(sample(page, line), 2)
+        # no line at all: stderr may tell of losses the machine's load caused
+        self.assertEqual((tracer.returncode, out), (0, b""), err)
 
 
 class Refusals(unittest.TestCase):
