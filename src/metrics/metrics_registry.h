@@ -16,7 +16,7 @@
 
 /* --metrics-series default and most */
 #define METRICS_SERIES_DEFAULT 1000
-#define METRICS_SERIES_MAX 100000
+#define METRICS_SERIES_MAX 20000
 /* The label value of the series past the bound. */
 #define METRICS_OTHER "(other)"
 

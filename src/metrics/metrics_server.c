@@ -117,8 +117,8 @@ static enum MHD_Result text_answer(struct MHD_Connection *connection, unsigned s
 	return result;
 }
 
-/* Rendered into memory under the registry's lock, then sent without it:
- * a slow scraper holds nothing the session needs. */
+/* Rendered into memory from a copy of the registry, then sent: a slow
+ * scraper holds nothing the session needs. */
 static enum MHD_Result metrics_answer(struct MHD_Connection *connection,
 				      struct metrics_registry *registry)
 {

@@ -271,10 +271,53 @@ static void test_connections_and_health(void)
 	metrics_registry_close(registry);
 }
 
+/* Many endpoints of every protocol and role: the bound holds, each pair
+ * gets its "(other)", and every observation past the bound is counted. */
+static void test_bound_under_many(void)
+{
+	static const char *const roles[] = { "client", "server", "unknown" };
+	struct metrics_registry *registry;
+	uint64_t observations = 0;
+	char line[128];
+	char *page;
+
+	CHECK_INT(metrics_registry_open(500, &registry), 0);
+	for (unsigned p = 0; p < protocol_count; p++) {
+		for (int r = 0; r < 3; r++) {
+			for (int e = 0; e < 100; e++) {
+				struct request_summary summary = request("", "ok", 1000);
+
+				summary.protocol = protocol_registry[p];
+				summary.role = roles[r];
+				snprintf(summary.endpoint, sizeof(summary.endpoint), "e%d", e);
+				metrics_registry_request(registry, &summary);
+				observations++;
+			}
+		}
+	}
+	page = render(registry);
+	snprintf(line, sizeof(line), "socket_tracer_series{family=\"requests\"} %u\n",
+		 500 + (protocol_count * 3 - 5));
+	/* 500 fill the first five pairs; each later pair has only "(other)" */
+	CHECK_INT(occurrences(page, line), 1);
+	snprintf(line, sizeof(line),
+		 "socket_tracer_series_overflowed_total{family=\"requests\"} %llu\n",
+		 (unsigned long long)(observations - 500));
+	CHECK_INT(occurrences(page, line), 1);
+	snprintf(line, sizeof(line),
+		 "socket_tracer_requests_total{protocol=\"%s\",role=\"unknown\","
+		 "endpoint=\"(other)\",status=\"ok\"} 100\n",
+		 protocol_registry[protocol_count - 1]->name);
+	CHECK_INT(occurrences(page, line), 1);
+	free(page);
+	metrics_registry_close(registry);
+}
+
 int main(void)
 {
 	test_hostile_labels();
 	test_requests_and_bounds();
 	test_connections_and_health();
+	test_bound_under_many();
 	return check_report("test_metrics");
 }
