@@ -583,23 +583,6 @@ static void batch_streams_order(struct session *session, uint32_t count)
 	}
 }
 
-/* Drops the handled samples. The held ones keep their place in the
- * arena, which batch_compact packs only when it fills: a sample held over
- * many rounds (a busy trace holds the last SESSION_HOLD_NS of them, and
- * polls far more often) is not copied at each. */
-static void batch_keep(struct session *session, uint32_t ready)
-{
-	for (uint32_t i = ready; i < session->batch_count; i++) {
-		struct batch_sample sample = session->batch[i];
-
-		sample.arrival = i - ready;
-		session->batch[i - ready] = sample;
-	}
-	session->batch_count -= ready;
-	if (!session->batch_count)
-		session->batch_used = 0;
-}
-
 /* Moves the samples held into the other arena, packed. */
 static void batch_compact(struct session *session)
 {
@@ -616,6 +599,26 @@ static void batch_compact(struct session *session)
 	session->hold_bytes = session->batch_bytes;
 	session->batch_bytes = kept;
 	session->batch_used = used;
+}
+
+/* Drops the handled samples. The held ones keep their place in the
+ * arena, which batch_compact packs once SESSION_COMPACT_BYTES are used: a
+ * sample held over many rounds (a busy trace holds the last
+ * SESSION_HOLD_NS of them, and polls far more often) is not copied at
+ * each, and the arenas' pages in use stay few. */
+static void batch_keep(struct session *session, uint32_t ready)
+{
+	for (uint32_t i = ready; i < session->batch_count; i++) {
+		struct batch_sample sample = session->batch[i];
+
+		sample.arrival = i - ready;
+		session->batch[i - ready] = sample;
+	}
+	session->batch_count -= ready;
+	if (!session->batch_count)
+		session->batch_used = 0;
+	else if (session->batch_used > SESSION_COMPACT_BYTES)
+		batch_compact(session);
 }
 
 /* The session's clock and process check, unless a recording or a replay

@@ -23,6 +23,8 @@
  * between CPUs would otherwise have its events out of order. */
 /* Samples stamped this recently wait for the next poll round. */
 #define SESSION_HOLD_NS (10 * 1000000ull)
+/* Arena bytes past which the held samples are packed (session.c). */
+#define SESSION_COMPACT_BYTES (1u << 20)
 #ifndef SESSION_BATCH_BYTES /* the pipeline fuzzer's are small */
 #define SESSION_BATCH_BYTES (8u << 20)
 #define SESSION_BATCH_SAMPLES 65536
