@@ -148,7 +148,7 @@ void session_print_header(struct session *session)
 {
 	struct strbuf line;
 
-	if (!session->output->header)
+	if (!session->output->header || !session->lines)
 		return;
 	line = writer_line_begin(&session->out);
 	session->output->header(&line, &session->style);
