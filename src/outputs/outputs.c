@@ -42,10 +42,22 @@ static void pcapng_event(void *ctx, const struct event *ev, const struct conn *c
 		pcapng_failed(outputs, err);
 }
 
+/* pcapng_local_fn: the session's hook, which a recording records and a
+ * replay answers. */
+static int pcapng_local(void *ctx, const struct event *ev, char *text, size_t size)
+{
+	struct session *session = ctx;
+
+	if (!session->socket_local)
+		return -ENOSYS;
+	return session->socket_local(ev->pid, ev->fd, ev->family, ev->sock_type, text, size);
+}
+
 static int pcapng_open(const struct options *opts, struct outputs *outputs)
 {
 	const struct session_observer observer = { .event = pcapng_event, .ctx = outputs };
-	int err = pcapng_packets_open(opts->write_file, &outputs->pcapng);
+	int err = pcapng_packets_open(opts->write_file, pcapng_local, outputs->session,
+				      &outputs->pcapng);
 
 	if (err)
 		return err;

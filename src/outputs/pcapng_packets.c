@@ -36,6 +36,12 @@ enum carried { CARRIES_NOTHING = 0, CARRIES_SOCKET, CARRIES_PLAINTEXT };
 /* Power of two: one stream per open connection, as the connection table. */
 #define STREAMS_CAPACITY CONN_TABLE_CAPACITY
 
+struct endpoint {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
 /* A connection's stream, from its first packet to its close. */
 struct stream {
 	uint64_t conn_id;  /* 0: a free slot */
@@ -45,12 +51,9 @@ struct stream {
 	uint8_t carries;   /* enum carried */
 	bool opened;       /* its handshake was written */
 	bool fin[2];       /* by side: a FIN was written */
-};
-
-struct endpoint {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint16_t port;
+	bool local_asked;  /* the kernel was asked for the local address */
+	bool local_known;  /* local: its answer */
+	struct endpoint local;
 };
 
 /* An event's packets: from and to, by side. */
@@ -61,6 +64,8 @@ struct flow {
 
 struct pcapng_packets {
 	struct pcapng_writer *writer;
+	pcapng_local_fn local_of;
+	void *local_ctx;
 	struct stream *streams; /* STREAMS_CAPACITY, open addressing */
 	uint32_t stream_count;
 	uint16_t ip_id;
@@ -78,7 +83,8 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-int pcapng_packets_open(const char *path, struct pcapng_packets **out)
+int pcapng_packets_open(const char *path, pcapng_local_fn local_of, void *local_ctx,
+			struct pcapng_packets **out)
 {
 	struct pcapng_packets *packets = calloc(1, sizeof(*packets));
 	int err;
@@ -92,6 +98,8 @@ int pcapng_packets_open(const char *path, struct pcapng_packets **out)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	packets->local_of = local_of;
+	packets->local_ctx = local_ctx;
 	err = pcapng_writer_open(path, &packets->writer);
 	if (err) {
 		free(packets->streams);
@@ -240,7 +248,9 @@ static void flow_unix(const char *remote, struct flow *flow)
 				text_hash(remote) % (65536 - PCAPNG_UNIX_PORT_BASE));
 }
 
-static void flow_of(const struct event *ev, const struct conn *conn, struct flow *flow)
+/* stream: the connection's, NULL none (its local address a stand-in). */
+static void flow_of(const struct event *ev, const struct conn *conn, const struct stream *s,
+		    struct flow *flow)
 {
 	const char *remote = ev->remote[0] ? ev->remote : conn->sock->remote;
 	struct endpoint *peer = &flow->end[SIDE_REMOTE];
@@ -257,6 +267,25 @@ static void flow_of(const struct event *ev, const struct conn *conn, struct flow
 		flow_unix(remote, flow);
 	}
 	flow->end[SIDE_LOCAL].port = (uint16_t)(PCAPNG_LOCAL_PORT_BASE + ev->conn_id % 16384);
+	if (s && s->local_known && s->local.family == peer->family)
+		flow->end[SIDE_LOCAL] = s->local;
+}
+
+/* The connection's stream, made at its first event, when the kernel is
+ * asked for its local address (while the fd is still open: later events
+ * may come after its close). NULL when the table is full. */
+static struct stream *stream_of(struct pcapng_packets *packets, const struct event *ev)
+{
+	struct stream *s = stream_get(packets, ev->conn_id);
+	char text[ADDR_TEXT_MAX];
+
+	if (!s || s->local_asked)
+		return s;
+	s->local_asked = true;
+	if ((ev->family == AF_INET || ev->family == AF_INET6) && ev->fd >= 0 &&
+	    !packets->local_of(packets->local_ctx, ev, text, sizeof(text)))
+		s->local_known = endpoint_parse(text, &s->local);
+	return s;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -512,10 +541,10 @@ static int data_write(struct pcapng_packets *packets, const struct event *ev,
 	struct strbuf buf;
 	int err = 0;
 
-	flow_of(ev, conn, &flow);
+	s = stream_of(packets, ev);
+	flow_of(ev, conn, s, &flow);
 	if (!flow.tcp)
 		return datagram_write(packets, &flow, ev, conn);
-	s = stream_get(packets, ev->conn_id);
 	if (!s) {
 		packets->unwritten++;
 		return 0;
@@ -573,7 +602,7 @@ static int close_write(struct pcapng_packets *packets, const struct event *ev,
 
 	if (!s)
 		return 0;
-	flow_of(ev, conn, &flow);
+	flow_of(ev, conn, s, &flow);
 	if (s->opened && !s->fin[SIDE_LOCAL])
 		err = fin_write(packets, s, &flow, ev, conn, SIDE_LOCAL, "close");
 	stream_drop(packets, s);
@@ -584,14 +613,11 @@ static int close_write(struct pcapng_packets *packets, const struct event *ev,
 static int open_write(struct pcapng_packets *packets, const struct event *ev,
 		      const struct conn *conn)
 {
-	struct stream *s;
+	struct stream *s = stream_of(packets, ev);
 	struct flow flow;
 
-	flow_of(ev, conn, &flow);
-	if (!flow.tcp)
-		return 0;
-	s = stream_get(packets, ev->conn_id);
-	if (!s || s->opened)
+	flow_of(ev, conn, s, &flow);
+	if (!flow.tcp || !s || s->opened)
 		return 0;
 	stream_start(s);
 	return handshake_write(packets, s, &flow, ev, conn);

@@ -5,9 +5,12 @@
  * Each connection (the tracer's conn id) is one TCP stream or one UDP
  * flow between its local and remote endpoints. The remote address and
  * port are the event's. The local ones the events do not carry: the
- * address is the loopback of the remote's family when the remote is a
- * loopback address, else the unspecified one (0.0.0.0, ::); the port is
- * 49152 + conn id % 16384. A unix socket is carried as TCP (stream) or UDP
+ * kernel is asked at the connection's first event (pcapng_local_fn),
+ * which finds a socket still open then; otherwise (closed by then, a
+ * recording made without -w) they are stand-ins: the address is the
+ * loopback of the remote's family when the remote is a loopback address,
+ * else the unspecified one (0.0.0.0, ::); the port is 49152 + conn id %
+ * 16384. A unix socket is carried as TCP (stream) or UDP
  * (datagram, seqpacket) over IPv4 from 127.1.0.1 to 127.1.0.2, the remote
  * port a hash of its peer's path (PCAPNG_UNIX_PORT_BASE..65535).
  *
@@ -27,6 +30,7 @@
 #ifndef ST_PCAPNG_PACKETS_H
 #define ST_PCAPNG_PACKETS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "events/event.h"
@@ -37,9 +41,14 @@
 
 struct pcapng_packets;
 
+/* The local address of ev's socket, as format_sockaddr writes it: 0, or a
+ * negative errno (then a stand-in is used). */
+typedef int (*pcapng_local_fn)(void *ctx, const struct event *ev, char *text, size_t size);
+
 /* Opens the file (pcapng_writer_open: "-" is stdout). Returns 0, or a
  * negative errno after printing why. */
-int pcapng_packets_open(const char *path, struct pcapng_packets **packets);
+int pcapng_packets_open(const char *path, pcapng_local_fn local_of, void *local_ctx,
+			struct pcapng_packets **packets);
 
 /* The packets of one event (conn: its entry, NULL none: nothing written,
  * as nothing says whose it is). Returns 0, or the writer's first error

@@ -7,6 +7,7 @@ joins a response read in several calls, that bytes not captured are holes
 tshark reports, and that each packet's comment names the client's pid.
 """
 
+import collections
 import os
 import pty
 import re
@@ -23,6 +24,21 @@ import tls_peers
 from test_http import NginxServer
 
 CLIENT_TIMEOUT = 30
+
+# GET /hello over TLS, then the connection held open a second; prints the
+# status and its local port.
+HOLDING_CLIENT = r"""
+import socket, ssl, sys, time
+context = ssl._create_unverified_context()
+raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+tls = context.wrap_socket(raw, server_hostname="localhost")
+tls.sendall(b"GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+reply = b""
+while b"\r\n\r\n" not in reply:
+    reply += tls.recv(4096)
+time.sleep(1)
+print(reply.split()[1].decode(), tls.getsockname()[1])
+"""
 
 
 def tshark(path, *args):
@@ -67,6 +83,9 @@ class Pcapng(unittest.TestCase):
             self.assertRegex(comment, prefix)
         return comments
 
+    def src_ports(self, port):
+        return {int(p[0]) for p in tshark(self.path, "-T", "fields", "-e", "tcp.srcport")}
+
     def curl_nginx(self, *tracer_args, big=33000, rate="16k"):
         """curl GETs /index.html, /missing and /big.html (read in 16 KiB calls
         under --limit-rate) from nginx on one connection."""
@@ -75,7 +94,8 @@ class Pcapng(unittest.TestCase):
                 f.write("b" * big)
             urls = ["http://127.0.0.1:%d%s" % (server.port, p)
                     for p in ("/index.html", "/missing", "/big.html")]
-            args = ["curl", "-sS", "--max-time", str(CLIENT_TIMEOUT), "-w", "%{http_code}\\n"]
+            args = ["curl", "-sS", "--max-time", str(CLIENT_TIMEOUT),
+                    "-w", "%{http_code} %{local_port}\\n"]
             if rate:
                 args += ["--limit-rate", rate]
             for url in urls:
@@ -83,7 +103,9 @@ class Pcapng(unittest.TestCase):
             with Tracer("-c", "curl", "-w", self.path, *tracer_args) as tracer:
                 pid, out = run_client(args)
                 self.assertEqual(tracer.stop(), 0)
-        return server.port, pid, [int(c) for c in out.split()], tracer
+        replies = [tuple(map(int, line.split())) for line in out.splitlines()]
+        self.local_port = replies[0][1]
+        return server.port, pid, [code for code, _ in replies], tracer
 
     def test_http1_curl_nginx(self):
         port, pid, codes, tracer = self.curl_nginx("--data-size", "32768")
@@ -104,6 +126,11 @@ class Pcapng(unittest.TestCase):
                  and e["direction"] == "recv"]
         self.assertGreaterEqual(int(responses[2][1] or 0), 2)
         self.assertEqual(tshark(self.path, "-Y", "tcp.analysis.lost_segment"), [])
+        # curl's own port if its socket was still open when the tracer asked
+        # (curl is quick: mostly not), else the stand-in of its connection
+        (conn,) = {e["conn"] for e in recvs}
+        local = self.local_port if self.local_port in self.src_ports(port) else 49152 + conn
+        self.assertEqual(self.src_ports(port), {local, port})
         # one packet per data event, handshake and FIN besides
         data_frames = tshark(self.path, "-Y", "tcp.len > 0", "-T", "fields", "-e", "tcp.len")
         sends = [e for e in tracer.events() if e["event"] == "data" and e["pid"] == pid
@@ -206,6 +233,32 @@ class Pcapng(unittest.TestCase):
         self.assertEqual(tshark(self.path, "-d", "tcp.port==%d,tls" % server.port,
                                 "-Y", "tls.record"), [])
         self.assertTrue(comments)
+
+    def test_server_side_has_its_real_ports(self):
+        """A client that holds its connection a second keeps nginx's open
+        past the tracer's question: nginx's stream has its own listening
+        port and the client's."""
+        comm = "st_pcap_nginx"
+        with tls_peers.NginxHttpsServer(paths=("/hello",), comm=comm) as server:
+            worker = server.worker_pid()
+            with Tracer("-c", comm, "-w", self.path) as tracer:
+                _, out = run_client([sys.executable, "-c", HOLDING_CLIENT, str(server.port)])
+                self.assertEqual(tracer.stop(), 0)
+        status, local_port = map(int, out.split())
+        reply = collections.namedtuple("Reply", "status local_port")(status, local_port)
+        self.assertEqual(reply.status, 200)
+        rows = tshark(self.path, "-d", "tcp.port==%d,http" % server.port, "-T", "fields",
+                      "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "http.request.uri",
+                      "-e", "http.response.code")
+        self.assertEqual({(int(r[0]), int(r[1])) for r in rows},
+                         {(reply.local_port, server.port), (server.port, reply.local_port)})
+        self.assertEqual([(r[2], r[3]) for r in rows if r[2] or r[3]],
+                         [("/hello", ""), ("", "200")])
+        # the handshake is the client's SYN, from curl's port
+        first = tshark(self.path, "-c", "1", "-T", "fields", "-e", "tcp.flags.str",
+                       "-e", "tcp.srcport")
+        self.assertEqual(first, [["··········S·", str(reply.local_port)]])
+        self.assertIn("comm %s" % comm, self.assert_comments_name(worker)[0])
 
     def test_http2_nghttp_nghttpd(self):
         files = {"/index.html": b"<p>h2</p>\n"}
