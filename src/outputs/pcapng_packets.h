@@ -11,9 +11,9 @@
  * loopback of the remote's family when the remote is a loopback address,
  * else the unspecified one (0.0.0.0, ::); the port is 49152 + conn id %
  * 16384. A recording keeps the kernel's answers (session.socket_local).
- * A unix socket is carried as TCP (stream) or UDP
- * (datagram, seqpacket) over IPv4 from 127.1.0.1 to 127.1.0.2, the remote
- * port a hash of its peer's path (PCAPNG_UNIX_PORT_BASE..65535).
+ * A unix socket is carried as TCP (stream) or UDP (datagram, seqpacket)
+ * over IPv4 from 127.1.0.1 to 127.1.0.2, the remote port a hash of its
+ * peer's path (PCAPNG_UNIX_PORT_BASE..65535).
  *
  * A TCP stream starts with a synthesized handshake (the client's SYN
  * first, by the socket's role) and each direction's sequence numbers are
