@@ -220,6 +220,38 @@ int main(void)
 	CHECK_INT(packets[7].len, 58);
 	CHECK_INT(ip_sum(udp), 0xffff);
 
+	/* TLS: records before the first plaintext, then the plaintext, then
+	 * a record again (its plaintext stands for it) */
+	fd = mkstemp(path);
+	close(fd);
+	packet_count = 0;
+	CHECK_INT(pcapng_packets_open(path, local_of, NULL, &out), 0);
+	ev = event_make(0, SOCK_STREAM, 10);
+	data_set(&ev, ST_DIR_SEND, 0, 3, "\x16\x03\x01");
+	CHECK_INT(pcapng_packets_event(out, &ev, &conn), 0);
+	data_set(&ev, ST_DIR_SEND, 0, 3, "GET");
+	ev.tls = ST_TLS_PLAINTEXT;
+	CHECK_INT(pcapng_packets_event(out, &ev, &conn), 0);
+	data_set(&ev, ST_DIR_SEND, 3, 3, "\x17\x03\x03");
+	ev.tls = 0;
+	CHECK_INT(pcapng_packets_event(out, &ev, &conn), 0);
+	CHECK_INT(pcapng_packets_close(out), 0);
+	file_read(path);
+	unlink(path);
+	/* handshake, record, FIN; a new handshake, the plaintext */
+	CHECK_INT(packet_count, 9);
+	if (packet_count == 9) {
+		CHECK_INT(packets[4].bytes[33], 0x11);
+		CHECK_STR(packets[4].comment, "pid 42 tid 43 comm cu\\x01rl\\xff fd 5 conn 10 "
+					      "tls plaintext follows (synthesized close)");
+		CHECK_INT(packets[5].bytes[33], 0x02);
+		CHECK(be32(packets[5].bytes + 24) != be32(packets[0].bytes + 24));
+		CHECK_INT(be32(packets[8].bytes + 24), be32(packets[5].bytes + 24) + 1);
+		CHECK(!memcmp(packets[8].bytes + 40, "GET", 3));
+		CHECK_STR(packets[8].comment,
+			  "pid 42 tid 43 comm cu\\x01rl\\xff fd 5 conn 10 send (tls plaintext)");
+	}
+
 	/* a full disk: the close says so */
 	CHECK_INT(pcapng_packets_open("/dev/full", local_of, NULL, &out), 0);
 	ev = event_make(ST_EV_CONNECT, SOCK_STREAM, 9);
