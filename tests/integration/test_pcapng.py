@@ -178,6 +178,16 @@ class Pcapng(unittest.TestCase):
         self.assertEqual(rows, [["/index.html", ""], ["", "200"]])
         self.assert_comments_name(pid, "curl")
 
+    def test_max_events_counts_what_stdout_took(self):
+        """-n with -w -: the events the capture was made of, as lines would be."""
+        with NginxServer() as server:
+            with Tracer("-c", "curl", "-w", "-", "-n", "2", json_output=False) as tracer:
+                run_client(["curl", "-sS", "-o", "/dev/null",
+                            "http://127.0.0.1:%d/index.html" % server.port])
+                self.assertEqual(tracer.proc.wait(10), 0)  # stopped by itself
+                tracer.stop()
+        self.assertEqual(tracer.stdout_text[:4], b"\x0a\x0d\x0d\x0a")
+
     def test_stdout_terminal_refused(self):
         controller, terminal = pty.openpty()
         try:
