@@ -40,6 +40,21 @@ time.sleep(1)
 print(reply.split()[1].decode(), tls.getsockname()[1])
 """
 
+# A unix stream server: one connection, "pong\n" for its "ping\n".
+UNIX_SERVER = r"""
+import socket, sys
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1])
+server.listen(1)
+print("listening", flush=True)
+conn, _ = server.accept()
+data = b""
+while not data.endswith(b"\n"):
+    data += conn.recv(100)
+conn.sendall(b"pong\n")
+conn.close()
+"""
+
 
 def tshark(path, *args):
     """tshark -r path args: its stdout's lines, each split at tabs (-T fields)."""
@@ -337,6 +352,28 @@ class Pcapng(unittest.TestCase):
         self.assertEqual(rows, [["0", "web.example.test", ""],
                                 ["1", "web.example.test", "10.1.2.3"]])
         self.assert_comments_name(pid)  # its threads' comms: isc-net-0000...
+
+    @unittest.skipUnless(shutil.which("socat"), "needs socat")
+    def test_unix_socket_stand_in(self):
+        """A unix stream: TCP from 127.1.0.1 to 127.1.0.2, its path in the comments."""
+        path = os.path.join(self.tmp, "app.sock")
+        server = subprocess.Popen([sys.executable, "-c", UNIX_SERVER, path],
+                                  stdout=subprocess.PIPE)
+        try:
+            self.assertEqual(server.stdout.readline(), b"listening\n")
+            with Tracer("-c", "socat", "-w", self.path) as tracer:
+                pid, out = run_client(["socat", "-", "UNIX-CONNECT:" + path], stdin=b"ping\n")
+                self.assertEqual(tracer.stop(), 0)
+        finally:
+            server.wait(10)
+            server.stdout.close()
+        self.assertEqual(out, "pong\n")
+        rows = tshark(self.path, "-Y", "tcp.len > 0", "-T", "fields", "-e", "ip.src",
+                      "-e", "ip.dst", "-e", "tcp.payload", "-e", "frame.comment")
+        self.assertEqual([r[:3] for r in rows], [["127.1.0.1", "127.1.0.2", b"ping\n".hex()],
+                                                 ["127.1.0.2", "127.1.0.1", b"pong\n".hex()]])
+        for comment in self.assert_comments_name(pid, "socat"):
+            self.assertTrue(comment.endswith(" unix " + path), comment)
 
     def test_replay_writes_the_same_packets(self):
         recording = os.path.join(self.tmp, "curl.rec")
