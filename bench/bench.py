@@ -3,20 +3,22 @@
 
 nginx (one worker) serves a 612-byte file and a 64 KiB file on 127.0.0.1; wrk drives
 it with three workloads (keep-alive 612 B, keep-alive 64 KiB, Connection: close
-612 B) while one condition runs: nothing, a bpftrace do-nothing floor on the same 27
-syscall tracepoints, socket-tracer in three ways, strace on the nginx worker, and a
-bpftrace peer that prints every event. Runs are interleaved round by round, so slow
-drift of the machine spreads over every condition.
+612 B) while one condition runs: nothing, a bpftrace do-nothing floor on every
+tracepoint and TLS uprobe of socket-tracer's default program, socket-tracer in
+several ways (--no-data, --json, --exchanges-only, --stats, --metrics, a ring
+buffer, filtered to an idle pid), strace on the nginx worker, and a bpftrace peer
+that prints every event. Runs are interleaved round by round, so slow drift of the
+machine spreads over every condition.
 
 Two HTTPS workloads (keep-alive 612 B, and Connection: close 612 B with a full TLS
 handshake per request) run against the same nginx worker on a TLS port, with a
-self-signed certificate made at run time; for them two more conditions apply:
+self-signed certificate made at run time; every condition runs on them, and two more:
 socket-tracer --json --no-tls, and Debian's bcc sslsniff (uprobes on libssl's
 SSL_read/SSL_write). Their tables give CPU per request: the nginx worker's, wrk's,
 and the tracer's.
 
-The result is printed as Markdown and written into docs/performance.md between
-<!-- bench:begin --> and <!-- bench:end -->.
+The result is printed as Markdown and written into docs/performance.md (or --doc
+FILE) between <!-- bench:begin --> and <!-- bench:end -->.
 
     python3 bench/bench.py [--quick] [--tracer PATH] [--rounds R] [--seconds S]
                            [--workloads https612,...] [--conditions none,sslsniff,...]
@@ -39,10 +41,12 @@ import signal
 import socket
 import ssl
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.path.join(REPO, "bench")
@@ -56,7 +60,7 @@ ST_READY_RING = "Reading the ring buffer"
 ST_SUMMARY = re.compile(
     r"socket-tracer: (\d+) events \(connect (\d+), (?:connected \d+, )?accept (\d+), (?:release \d+, )?close (\d+), "
     r"data (\d+)\), "
-    r"lost samples (\d+), malformed samples (\d+)")
+    r"lost samples (\d+), malformed samples (\d+)(?:, refused samples (\d+))?")
 ST_COMPILE = re.compile(rb"BPF compile process: ([\d.]+) s CPU, peak RSS ([\d.]+) MiB")
 # Its uprobes are uprobe_multi links, which `bpftool perf list` does not show.
 ST_TLS_UPROBES = re.compile(r"socket-tracer: TLS: \d+ files probed \((\d+) uprobes\)")
@@ -77,9 +81,23 @@ SSLSNIFF_MIN = "min((size_t)MAX_BUF_SIZE, (size_t)len)"
 SSLSNIFF_MIN_FIXED = "((size_t)len < (size_t)MAX_BUF_SIZE ? (size_t)len : (size_t)MAX_BUF_SIZE)"
 WRK_REQUESTS = re.compile(r"(\d+) requests in ")
 
+# After the events line, when the session decoded any: exchanges paired
+ST_EXCHANGES = re.compile(r"socket-tracer: (\d+) exchanges;")
+# -v's startup line: the tracepoints (and kprobes) attached, then the TLS uprobes
+ST_ATTACHED = re.compile(r"Reading perf buffers: (\d+) probes attached")
+# -v: where the TLS capture probed a library, for every process that maps it
+ST_TLS_PLACED = re.compile(r"^TLS probes: (openssl|gnutls): (.*) in (/\S+) \(every process\), ", re.M)
+ST_OPENSSL_INNER = re.compile(r"the internal write and read \(at (0x[0-9a-f]+), (0x[0-9a-f]+)\)")
+# The calls each library's capture probes besides its writes and reads (src/uprobes/tls_probes.c)
+TLS_SESSION_CALLS = {"openssl": ["SSL_do_handshake", "SSL_shutdown"],
+                     "gnutls": ["gnutls_handshake", "gnutls_bye"]}
+FLOOR_UPROBES_BEGIN = "// bench:uprobes:begin\n"
+FLOOR_UPROBES_END = "// bench:uprobes:end\n"
+FLOOR_TRACEPOINT = re.compile(r"^tracepoint:\S+ \{ \}$", re.M)
+
 TRACER_READY_TIMEOUT = 120.0   # bcc and bpftrace compile with clang/LLVM at startup
 STOP_TIMEOUT = 20.0            # SIGINT to exit, before SIGKILL
-EXPECTED_PROBES = 34
+PEER_PROBES = 34               # peer.bt: enter and exit of 17 syscalls
 
 
 def log(msg):
@@ -551,6 +569,83 @@ def link_entries(src_dir, dst_dir):
             os.symlink(os.path.join(src_dir, name), dst)
 
 
+# --------------------------------------------------------------------------- floor
+
+def elf_vaddr(path, offset):
+    """The virtual address of file offset in an executable segment of an ELF64
+    little-endian file, None when it is in none (or the file does not read)."""
+    try:
+        with open(path, "rb") as f:
+            hdr = f.read(64)
+            if len(hdr) < 64 or hdr[:4] != b"\x7fELF" or hdr[4] != 2 or hdr[5] != 1:
+                return None
+            phoff, = struct.unpack_from("<Q", hdr, 32)
+            phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+    except OSError:
+        return None
+    for i in range(min(phnum, len(table) // max(phentsize, 1))):
+        p_type, p_flags, p_offset, p_vaddr, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", table, i * phentsize)
+        if p_type == 1 and p_flags & 1 and p_offset <= offset < p_offset + p_filesz:
+            return p_vaddr + (offset - p_offset)
+    return None
+
+
+def floor_uprobes(verbose_err):
+    """The floor's uprobes: an entry and a return probe on every library function
+    the tracer's -v output says its TLS capture probed (ST_TLS_PLACED), as
+    (bpftrace lines, placements [(path, [function or address])], notes)."""
+    lines, placements, notes = [], [], []
+    for lib, what, path in ST_TLS_PLACED.findall(verbose_err):
+        inner = ST_OPENSSL_INNER.search(what) if lib == "openssl" else None
+        if inner:
+            # The tracer gives file offsets; bpftrace takes an address.
+            targets = []
+            for off in inner.groups():
+                vaddr = elf_vaddr(path, int(off, 16))
+                if vaddr is None:
+                    notes.append(f"{path}: offset {off} is in no executable segment; "
+                                 f"the floor leaves it out")
+                else:
+                    targets.append(f"{vaddr:#x}")
+        else:
+            targets = [name.strip() for name in what.split(",")]
+        # Every libssl and libgnutls the capture knows has them (it skips those absent).
+        targets += TLS_SESSION_CALLS[lib]
+        placements.append((path, targets))
+        for t in targets:
+            lines += [f"uprobe:{path}:{t} {{ }}", f"uretprobe:{path}:{t} {{ }}"]
+    return lines, placements, notes
+
+
+def floor_script(ctx, verbose_err):
+    """bench/floor.bt with its uprobe block replaced by the placements of the
+    tracer's startup (-v) on this machine, written to the temporary directory.
+    Returns its description: path, tracepoints, uprobes, placements, notes."""
+    text = read_text(os.path.join(BENCH_DIR, "floor.bt"))
+    b, e = text.find(FLOOR_UPROBES_BEGIN), text.find(FLOOR_UPROBES_END)
+    if b == -1 or e < b:
+        raise BenchError("bench/floor.bt: no bench:uprobes markers")
+    lines, placements, notes = floor_uprobes(verbose_err)
+    text = text[:b + len(FLOOR_UPROBES_BEGIN)] + "".join(l + "\n" for l in lines) + text[e:]
+    tracepoints = len(FLOOR_TRACEPOINT.findall(text))
+    m = ST_ATTACHED.search(verbose_err)
+    if m and int(m.group(1)) != tracepoints:
+        notes.append(f"socket-tracer attached {m.group(1)} tracepoints, bench/floor.bt "
+                     f"has {tracepoints}")
+    if not placements:
+        notes.append("socket-tracer -v named no library it probed for TLS: the floor has "
+                     "no uprobes")
+    path = os.path.join(ctx["tmp"], "floor.bt")
+    with open(path, "w") as f:
+        f.write(text)
+    return {"path": path, "tracepoints": tracepoints, "uprobes": len(lines),
+            "tracer_tracepoints": int(m.group(1)) if m else None,
+            "placements": placements, "notes": notes}
+
+
 # --------------------------------------------------------------------------- conditions
 
 WORKLOADS = [
@@ -566,9 +661,13 @@ WORKLOADS = [
 CONDITIONS = [
     # key, label
     ("none", "none (untraced)"),
-    ("floor", "bpftrace floor.bt: 28 empty probes"),
+    ("floor", "bpftrace floor.bt: the default program's probes, empty"),
     ("st_nodata", "socket-tracer --no-data"),
     ("st_json", "socket-tracer --json (full capture)"),
+    ("st_exch", "socket-tracer --exchanges-only (human)"),
+    ("st_exch_json", "socket-tracer --exchanges-only --json"),
+    ("st_stats", "socket-tracer --stats=2 (a table, no lines)"),
+    ("st_metrics", "socket-tracer --metrics (no lines)"),
     ("st_ring", "socket-tracer --json --ring-buffer (full capture)"),
     ("st_pid", "socket-tracer --json -p &lt;idle pid&gt;"),
     ("st_json_notls", "socket-tracer --json --no-tls (no TLS plaintext capture)"),
@@ -578,6 +677,21 @@ CONDITIONS = [
 ]
 # Conditions about TLS only, not run on the cleartext workloads
 TLS_CONDITIONS = {"st_json_notls", "sslsniff"}
+# socket-tracer's options per condition; st_metrics adds its address
+ST_ARGS = {
+    "st_nodata": ["--no-data"],
+    "st_json": ["--json"],
+    "st_ring": ["--json", "--ring-buffer"],
+    "st_pid": ["--json"],
+    "st_json_notls": ["--json", "--no-tls"],
+    "st_exch": ["--exchanges-only"],
+    "st_exch_json": ["--exchanges-only", "--json"],
+    "st_stats": ["--stats=2"],
+    "st_metrics": ["-q", "--metrics"],
+}
+# Conditions that print no lines: their rate is the exchanges of the tracer's summary
+NO_LINES = {"st_stats", "st_metrics"}
+METRICS_MISSING = "this socket-tracer's --help does not list --metrics"
 
 
 class Running:
@@ -586,6 +700,7 @@ class Running:
     def __init__(self, key, proc, out_path, err_path, kind):
         self.key, self.proc, self.out_path, self.err_path, self.kind = key, proc, out_path, err_path, kind
         self.probes = None
+        self.expected_probes = None
 
 
 def start_condition(key, ctx, run_dir, devnull=False):
@@ -610,9 +725,16 @@ def _start_condition(key, ctx, run_dir, devnull):
     out = os.path.join(run_dir, key + ".out")
     err = os.path.join(run_dir, key + ".err")
     if key in ("floor", "peer"):
-        script = os.path.join(BENCH_DIR, key + ".bt")
-        p = procs.start_to_files(["bpftrace", script], out, err)
+        if key == "floor":
+            # --unsafe: a stripped libssl's functions are addresses with no symbol
+            # for bpftrace to check an instruction boundary against
+            argv = ["bpftrace", "--unsafe", ctx["floor"]["path"]]
+        else:
+            argv = ["bpftrace", os.path.join(BENCH_DIR, "peer.bt")]
+        p = procs.start_to_files(argv, out, err)
         r = Running(key, p, out, err, "bpftrace")
+        r.expected_probes = (ctx["floor"]["tracepoints"] + ctx["floor"]["uprobes"]
+                             if key == "floor" else PEER_PROBES)
 
         def attached():
             m = BT_ATTACHING.search(read_text(out)[:4096]) or BT_ATTACHING.search(read_text(err))
@@ -621,20 +743,27 @@ def _start_condition(key, ctx, run_dir, devnull):
         r.probes = int(m.group(1))
         time.sleep(1.0)
     elif key.startswith("st_"):
-        argv = [tracer] + (["--no-data"] if key == "st_nodata" else ["--json"])
-        if key == "st_ring":
-            argv.append("--ring-buffer")
-        if key == "st_json_notls":
-            argv.append("--no-tls")
+        argv = [tracer] + ST_ARGS[key]
+        if key == "st_metrics":
+            ctx["metrics_port"] = free_port()
+            argv.append(f"127.0.0.1:{ctx['metrics_port']}")
         if key == "st_nodata" or devnull:
             out = None          # stdout to /dev/null
         if key == "st_pid":
             argv += ["-p", str(ctx["sleeper"].pid)]
         p = procs.start_to_files(argv, out, err)
         r = Running(key, p, out, err, "socket-tracer")
-        ready = ST_READY_RING if key == "st_ring" else ST_READY
-        wait_for(lambda: ready in read_text(err), TRACER_READY_TIMEOUT, 0.02,
-                 f"{key}: '{ready}'", p)
+        if key == "st_metrics":
+            # -q prints no status line: ready once a scrape shows the tracepoints
+            # attached (the tracer publishes its counts after attaching)
+            wait_for(lambda: metric_sum(scrape_metrics(ctx["metrics_port"]),
+                                        "socket_tracer_probes_attached", kind="tracepoint"),
+                     TRACER_READY_TIMEOUT, 0.1,
+                     f"{key}: socket_tracer_probes_attached{{kind=\"tracepoint\"}} in /metrics", p)
+        else:
+            ready = ST_READY_RING if key == "st_ring" else ST_READY
+            wait_for(lambda: ready in read_text(err), TRACER_READY_TIMEOUT, 0.02,
+                     f"{key}: '{ready}'", p)
     elif key == "sslsniff":
         # It prints its header only after attaching, and block-buffered into a pipe
         # or file, so readiness is its uprobes showing up in bpftool.
@@ -691,6 +820,63 @@ def run_wrk(ctx, workload, seconds):
     return res
 
 
+PROM_NAME = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)")
+PROM_LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*([,}])')
+
+
+def prom_samples(text):
+    """The samples of a Prometheus text exposition: [(name, {label: value}, value)].
+    Label values are kept escaped (endpoints hold braces, so they are read quoted)."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        m = PROM_NAME.match(line)
+        if not m:
+            continue
+        pos, labels = m.end(), {}
+        if line.startswith("{", pos):
+            pos += 1
+            closed = line.startswith("}", pos)
+            pos += closed
+            while not closed:
+                lm = PROM_LABEL.match(line, pos)
+                if not lm:
+                    break
+                labels[lm.group(1)] = lm.group(2)
+                pos, closed = lm.end(), lm.group(3) == "}"
+            if not closed:
+                continue
+        fields = line[pos:].split()
+        try:
+            out.append((m.group(1), labels, float(fields[0])))
+        except (IndexError, ValueError):
+            continue
+    return out
+
+
+def scrape_metrics(port):
+    """One GET of /metrics from the tracer: its samples and a one-line account."""
+    try:
+        # no proxy from the environment for a loopback address
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+            body = resp.read()
+            status = resp.status
+    except (OSError, ValueError) as e:
+        return {"ok": False, "samples": [], "text": f"GET /metrics failed: {e}"}
+    samples = prom_samples(body.decode(errors="replace"))
+    return {"ok": status == 200 and bool(samples), "samples": samples,
+            "text": f"GET /metrics: HTTP {status}, {len(body):,} bytes, {len(samples)} samples"}
+
+
+def metric_sum(scrape, name, **labels):
+    """The sum of the samples of name whose labels include labels; None when none."""
+    vals = [v for n, l, v in scrape["samples"]
+            if n == name and all(l.get(k) == want for k, want in labels.items())]
+    return sum(vals) if vals else None
+
+
 def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
     """Start cond, run wrk for seconds, stop cond. Returns a result dict."""
     res = {"workload": workload[0], "cond": cond}
@@ -730,11 +916,13 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
                 res["vm"] = vm
             if r.proc.poll() is not None:
                 res["died"] = f"{r.key} exited during the run (status {r.proc.returncode})"
+            elif r.key == "st_metrics":
+                res["metrics"] = scrape_metrics(ctx["metrics_port"])
     finally:
         if r:
             Procs.stop(r.proc, signal.SIGINT)
     if r:
-        res["probes"] = r.probes
+        res["probes"], res["expected_probes"] = r.probes, r.expected_probes
         err = read_text(r.err_path)
         if r.out_path:
             lines1, lost = count_lines(r.out_path, r.kind == "bpftrace")
@@ -753,16 +941,35 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
                 pass
         if r.kind == "sslsniff":
             res["lost"] = sum(int(x) for x in BCC_LOST.findall(err))
-        if r.kind == "socket-tracer":
+        if r.key == "st_metrics":
+            # -q: no summary; the counts of the last scrape (its health counters
+            # are published once a second, so up to a second behind)
+            scrape = res.get("metrics", {"samples": []})
+            res["exchanges"] = int(metric_sum(scrape, "socket_tracer_requests_total") or 0)
+            res["exchanges_per_s"] = res["exchanges"] / elapsed
+            for key, cause in (("lost", "buffer_full"), ("refused", "refused"),
+                               ("malformed", "malformed")):
+                v = metric_sum(scrape, "socket_tracer_lost_samples_total", cause=cause)
+                if v is not None:
+                    res[key] = int(v)
+            v = metric_sum(scrape, "socket_tracer_probes_attached", kind="uprobe")
+            if v is not None:
+                res["uprobes"] = int(v)
+            scrape.pop("samples", None)
+        elif r.kind == "socket-tracer":
             m = ST_SUMMARY.search(err)
             if m:
                 res["st_events"] = int(m.group(1))
                 res["lost"] = int(m.group(6))
                 res["malformed"] = int(m.group(7))
+                res["refused"] = int(m.group(8) or 0)
                 if not r.out_path:
                     res["events_per_s_summary"] = int(m.group(1)) / elapsed
             else:
                 res["no_summary"] = err[-800:]
+            m = ST_EXCHANGES.search(err)
+            res["exchanges"] = int(m.group(1)) if m else 0
+            res["exchanges_per_s"] = res["exchanges"] / elapsed
             m = ST_TLS_UPROBES.search(err)
             if m:
                 res["uprobes"] = int(m.group(1))
@@ -774,8 +981,9 @@ def one_run(ctx, workload, cond, seconds, run_dir, devnull=False):
 # --------------------------------------------------------------------------- startup, RSS
 
 def measure_startup(ctx, n=7):
-    """Seconds from exec to ready, and the compile child's (CPU s, peak RSS MiB), per run."""
-    times, compiles = [], []
+    """Seconds from exec to ready, and the compile child's (CPU s, peak RSS MiB), per
+    run; and the first run's stderr (its -v lines name every probe attached)."""
+    times, compiles, first_err = [], [], None
     for i in range(n):
         t0 = time.monotonic()
         p = ctx["procs"].start([ctx["tracer"], "--json", "-v"], stdin=subprocess.DEVNULL,
@@ -806,11 +1014,13 @@ def measure_startup(ctx, n=7):
             raise BenchError("socket-tracer never printed 'Reading perf buffers':\n"
                              + buf.decode(errors="replace")[-1500:])
         times.append(ready)
+        if first_err is None:
+            first_err = buf.decode(errors="replace")
         m = ST_COMPILE.search(buf)
         if m:
             compiles.append((float(m.group(1)), float(m.group(2))))
         log(f"startup {i + 1}/{n}: {ready:.2f} s")
-    return times, compiles
+    return times, compiles, first_err
 
 
 def measure_rss(ctx, seconds, run_dir):
@@ -835,6 +1045,16 @@ def med_range(vals, digits=0):
     if len(vals) == 1 or min(vals) == max(vals):
         return fmt_num(med, digits)
     return f"{fmt_num(med, digits)} ({fmt_num(min(vals), digits)}–{fmt_num(max(vals), digits)})"
+
+
+def tool_help(tracer):
+    """The tracer's --help text, empty when it does not run."""
+    try:
+        p = subprocess.run([tracer, "--help"], stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (p.stdout + p.stderr).decode(errors="replace")
 
 
 def tool_version(argv, pattern=None):
@@ -886,23 +1106,30 @@ def per_request_us(ok, key):
                       if x.get(key) is not None and x.get("requests")], 1)
 
 
+def rate_cells(ckey, ok):
+    """(per second, per tracer CPU second) of what the condition writes: lines, or
+    for --no-data the summary's events (†), for conditions without lines the
+    summary's exchanges (‡)."""
+    if ckey in ("none", "floor", "sslsniff"):
+        return "—", "—"
+    if ckey == "st_nodata":
+        rate, count, mark = "events_per_s_summary", "st_events", " †"
+    elif ckey in NO_LINES:
+        rate, count, mark = "exchanges_per_s", "exchanges", " ‡"
+    else:
+        rate, count, mark = "lines_per_s", "lines", ""
+    per_s = med_range([x.get(rate) for x in ok])
+    per_cpu = med_range([x[count] / x["cpu"] for x in ok if x.get(count) and x.get("cpu")])
+    return (per_s + mark if per_s != "—" else per_s), (per_cpu + mark if per_cpu != "—" else per_cpu)
+
+
 def http_row(ckey, label, ok, ratio):
     cpu = med_range([x.get("cpu") for x in ok], 2) if ckey != "none" else "—"
-    if ckey == "st_nodata":
-        ev = med_range([x.get("events_per_s_summary") for x in ok])
-        ev = ev + " †" if ev != "—" else ev
-    elif ckey in ("none", "floor"):
-        ev = "—"
-    else:
-        ev = med_range([x.get("lines_per_s") for x in ok])
+    ev, per_cpu = rate_cells(ckey, ok)
     if ckey.startswith("st_") or ckey == "peer":
         lost = med_range([x.get("lost") for x in ok])
     else:
         lost = "—"
-    per_cpu = "—"
-    if ckey not in ("none", "floor"):
-        key = "st_events" if ckey == "st_nodata" else "lines"
-        per_cpu = med_range([x[key] / x["cpu"] for x in ok if x.get(key) and x.get("cpu")])
     return f"| {label} | {med_range([x['rps'] for x in ok])} | {ratio} | {cpu} | {ev} | {per_cpu} | {lost} |"
 
 
@@ -911,17 +1138,17 @@ def tls_row(ckey, label, ok, ratio):
     cpu = med_range([x.get("cpu") for x in ok], 2) if traced else "—"
     tracer_us = per_request_us(ok, "cpu") if traced else "—"
     uprobes = med_range([x.get("uprobes") for x in ok]) if traced else "—"
-    ev = "—" if ckey in ("none", "floor", "sslsniff") else med_range([x.get("lines_per_s") for x in ok])
+    ev, per_cpu = rate_cells(ckey, ok)
     lost = med_range([x.get("lost") for x in ok]) if traced else "—"
     return (f"| {label} | {med_range([x['rps'] for x in ok])} | {ratio} | "
             f"{per_request_us(ok, 'server_cpu')} | {per_request_us(ok, 'client_cpu')} | "
-            f"{tracer_us} | {cpu} | {uprobes} | {ev} | {lost} |")
+            f"{tracer_us} | {cpu} | {uprobes} | {ev} | {per_cpu} | {lost} |")
 
 
 http_table = (["| condition | median req/s (min–max) | ratio to untraced | tracer CPU s | events/s written | events per tracer CPU s | lost samples |",
                "|---|---:|---:|---:|---:|---:|---:|"], http_row)
-tls_table = (["| condition | median req/s (min–max) | ratio to untraced | nginx worker CPU µs/req | wrk CPU µs/req | tracer CPU µs/req | tracer CPU s | uprobes attached | events/s written | lost samples |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"], tls_row)
+tls_table = (["| condition | median req/s (min–max) | ratio to untraced | nginx worker CPU µs/req | wrk CPU µs/req | tracer CPU µs/req | tracer CPU s | uprobes attached | events/s written | events per tracer CPU s | lost samples |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"], tls_row)
 
 
 def run_notes(what, rs):
@@ -936,8 +1163,16 @@ def run_notes(what, rs):
             notes.append(f"{what}: wrk non-2xx responses: {x['non2xx']}")
         if x.get("malformed"):
             notes.append(f"{what}: {x['malformed']} malformed samples")
-        if x.get("probes") is not None and x["probes"] != EXPECTED_PROBES:
-            notes.append(f"{what}: bpftrace attached {x['probes']} probes, expected {EXPECTED_PROBES}")
+        if x.get("probes") is not None and x["probes"] != x.get("expected_probes"):
+            notes.append(f"{what}: bpftrace attached {x['probes']} probes, "
+                         f"expected {x.get('expected_probes')}")
+        if x.get("refused"):
+            notes.append(f"{what}: {x['refused']} samples refused by the kernel (not for room)")
+        if x.get("cond") == "st_metrics" and x.get("lines"):
+            notes.append(f"{what}: {x['lines']} lines on stdout, expected none with -q")
+        if "metrics" in x:
+            notes.append(f"{what}: {x['metrics']['text']}"
+                         + ("" if x["metrics"]["ok"] else " — the endpoint did not answer with samples"))
         if x.get("exit") not in (None, 0):
             notes.append(f"{what}: tracer exit status {x['exit']}")
         if x.get("foreign_uprobes"):
@@ -981,8 +1216,10 @@ def report(ctx, results, startup, rss, args):
         for ckey, label in conditions_of(wl, args.conditions):
             rs = [x for x in results if x["workload"] == wkey and x["cond"] == ckey]
             ok = [x for x in rs if "rps" in x]
+            skipped = [x["skipped"] for x in rs if "skipped" in x]
             if not ok:
-                out.append(f"| {label} | failed |" + " — |" * (table[0][1].count("|") - 3))
+                why = f"skipped: {skipped[0]}" if skipped and len(skipped) == len(rs) else "failed"
+                out.append(f"| {label} | {why} |" + " — |" * (table[0][1].count("|") - 3))
             else:
                 ratio = f"{statistics.median(x['rps'] for x in ok) / base_med:.2f}" if base_med else "—"
                 out.append(table[1](ckey, label, ok, ratio))
@@ -996,8 +1233,25 @@ def report(ctx, results, startup, rss, args):
             "Events per tracer CPU s: lines written divided by the tracer's CPU seconds (decoded, "
             "formatted and written, for socket-tracer). "
             "† `--no-data` writes to /dev/null: socket-tracer's own event count from its "
-            "summary, per second. Lost samples: socket-tracer's summary (perf buffer overruns); "
-            "for peer.bt the sum of bpftrace's `Lost N events`.", ""]
+            "summary, per second. ‡ `--stats` (its table refreshed every 2 s, to a file) and "
+            "`--metrics` print no lines: the exchanges of socket-tracer's exit summary "
+            "(`N exchanges; ...`, counted from its start, so a few from other processes "
+            "before wrk starts), per second of wrk run and per tracer CPU second; for `--metrics` "
+            "(with `-q`, which prints neither lines nor a summary) the sum of "
+            "`socket_tracer_requests_total` in one scrape of its `/metrics` at the end of the "
+            "run, which also gives its lost samples. Exchanges are counted on both sides, "
+            "nginx's and wrk's, so about twice the requests. "
+            "`--exchanges-only` writes one line per request/response exchange, not per event. "
+            "Lost samples: socket-tracer's summary (perf buffer overruns, the larger of the "
+            "kernel's and the BPF program's count); for peer.bt the sum of bpftrace's "
+            "`Lost N events`.", ""]
+    fl = ctx["floor"]
+    where = "; ".join(f"`{path}`: {', '.join(targets)}" for path, targets in fl["placements"])
+    out += [f"Floor: `bench/floor.bt` with {fl['tracepoints']} tracepoints (socket-tracer "
+            f"attached {fl['tracer_tracepoints'] or '?'}) and {fl['uprobes']} uprobes, an entry and a return probe "
+            f"where socket-tracer's TLS capture probed libraries at its startup on this machine"
+            + (f" ({where})" if where else "") + ", all with empty bodies.", ""]
+    notes += [f"floor: {n}" for n in fl["notes"]]
     if tls_footnote:
         out += ["HTTPS tables: CPU µs per request is the CPU time during the wrk run divided by "
                 "the requests wrk completed: the nginx worker's utime + stime (a uprobe's "
@@ -1052,24 +1306,42 @@ drives it with three workloads — keep-alive 612 B, keep-alive 64 KiB, and
 events dominate). Each workload runs under each condition:
 
 - **none**: untraced;
-- **floor**: `bench/floor.bt`, bpftrace on the same 28 tracepoints as
-  socket-tracer's program (syscall exits, close's entry, the sock I/O and TCP
-  state tracepoints, process exit, io_uring) with empty bodies — the price of merely being
-  attached;
-- **socket-tracer --no-data**: connection events and exact byte totals, no data events;
+- **floor**: `bench/floor.bt`, bpftrace with an empty body on every probe
+  socket-tracer's default program attaches — its 31 tracepoints (syscall exits,
+  close's entry, process exit, exec and new task, the sock I/O and TCP state
+  tracepoints, io_uring, mmap's exit) and the 16 uprobes and uretprobes of its
+  TLS capture on libssl (the internal write and read under `SSL_write`/`SSL_read`
+  and their `_ex`, `SSL_do_handshake`, `SSL_shutdown`) and libgnutls
+  (`gnutls_record_send2`, `gnutls_record_recv`, `gnutls_handshake`, `gnutls_bye`)
+  — the price of merely being attached. libssl is stripped, so its internal
+  functions are addresses: the bench takes them from `socket-tracer -v` at its
+  startup on the machine and writes them into its copy of the script (run with
+  bpftrace's `--unsafe`);
+- **socket-tracer --no-data**: connection events only, data probes not attached;
 - **socket-tracer --json**: full capture and decoding, JSON lines to a file;
-- **socket-tracer --json --ring-buffer**: the same through one BPF ring buffer;
+- **socket-tracer --exchanges-only** (human lines to a file) and
+  **--exchanges-only --json**: one line per decoded request/response exchange,
+  no event lines;
+- **socket-tracer --stats=2**: the live table of exchanges by endpoint instead of
+  lines (to a file); rated by the exchanges of the tracer's exit summary;
+- **socket-tracer --metrics 127.0.0.1:PORT -q**: a Prometheus endpoint instead of
+  lines; ready when a scrape shows its tracepoints attached, rated and its losses
+  read from one scrape at the end of the run (skipped, with a note, by a binary
+  whose `--help` does not list `--metrics`);
+- **socket-tracer --json --ring-buffer**: the same through one BPF ring buffer
+  instead of per-CPU perf buffers;
 - **socket-tracer --json -p** an idle pid: every probe attached, everything
   filtered out in the kernel;
 - **strace -f -p** the nginx worker: a ptrace-based peer;
 - **bpftrace peer.bt**: `bench/peer.bt`, a bpftrace peer printing one line per
   event to a file.
 
-Two HTTPS workloads (TLS 1.3 on a second port of the same worker, self-signed
-certificate made at run time): keep-alive 612 B, and `Connection: close` 612 B
-with a full handshake per request. On them also run **socket-tracer --json
---no-tls** and **sslsniff-bpfcc** (bcc; uprobes on libssl's SSL_read/SSL_write),
-and their tables give the CPU per request of nginx, wrk and the tracer.
+Two HTTPS workloads (`https612`: keep-alive over TLS; `httpsclose612`: a full TLS
+handshake per request; nginx with a self-signed certificate made at run time, `wrk` over
+https) run every condition above and two of their own: **socket-tracer --json --no-tls**
+(the syscall capture without TLS plaintext) and **sslsniff-bpfcc** (bcc's uprobes on
+libssl, output to /dev/null); their tables give CPU per request of the nginx worker, wrk
+and the tracer.
 
 Runs are interleaved (round, then workload, then condition; each round starts one
 condition later, so no condition always follows the same one), so drift spreads over
@@ -1077,12 +1349,13 @@ every condition; each cell gives the median over rounds and the range. Each trac
 is started and waited for before wrk starts and stopped after it ends. The table
 also gives the tracer's own CPU time, the lines it wrote per second, and the
 samples socket-tracer (or bpftrace) reported lost, then socket-tracer's startup
-time and memory.
+time and memory. For `--stats` and `--metrics`, which print no lines, the rate
+columns give exchanges instead (marked ‡), counted on both sides (nginx and wrk).
 
 Run it, as root, on an otherwise idle machine:
 
 ```sh
-bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~35 min)
+bench/run.sh            # setup, build, 3 rounds × 8 s per run + a 60 s RSS run (~40 min)
 bench/run.sh --quick    # smoke test: 1 round × 3 s, no 60 s RSS run
 python3 bench/bench.py --tracer PATH --rounds R --seconds S   # no setup or build
 python3 bench/bench.py --workloads https612,httpsclose612 \
@@ -1210,7 +1483,12 @@ def main(argv):
         run_dir = os.path.join(tmp, "runs")
         os.makedirs(run_dir)
 
-        startup = measure_startup(ctx)
+        times, compiles, verbose_err = measure_startup(ctx)
+        startup = (times, compiles)
+        ctx["floor"] = floor_script(ctx, verbose_err)
+        log(f"floor: {ctx['floor']['tracepoints']} tracepoints, {ctx['floor']['uprobes']} uprobes"
+            + "".join(f"; {n}" for n in ctx["floor"]["notes"]))
+        ctx["has_metrics"] = "--metrics" in tool_help(tracer)
 
         results = []
         total = args.rounds * sum(len(conditions_of(wl, args.conditions)) for wl in args.workloads)
@@ -1230,6 +1508,12 @@ def main(argv):
                             log(f"nginx worker is now pid {w}")
                             ctx["nginx"].worker = w
                     try:
+                        if ckey == "st_metrics" and not ctx["has_metrics"]:
+                            res = {"workload": wl[0], "cond": ckey, "skipped": METRICS_MISSING}
+                            log(f"[{n}/{total}] round {rnd}, {wl[1]}, {ckey}: skipped: "
+                                f"{METRICS_MISSING}")
+                            results.append(res)
+                            continue
                         res = one_run(ctx, wl, ckey, args.seconds, run_dir)
                     except BenchError as e:
                         res = {"workload": wl[0], "cond": ckey, "error": str(e)}
@@ -1238,7 +1522,9 @@ def main(argv):
                         log(f"[{n}/{total}] round {rnd}, {wl[1]}, {ckey}: "
                             f"{res['rps']:,.0f} req/s"
                             + (f", cpu {res['cpu']:.2f} s" if "cpu" in res else "")
-                            + (f", {res['lines_per_s']:,.0f} lines/s" if "lines_per_s" in res else "")
+                            + (f", {res['exchanges_per_s']:,.0f} exchanges/s" if ckey in NO_LINES
+                               else f", {res['lines_per_s']:,.0f} lines/s" if "lines_per_s" in res
+                               else "")
                             + (f", lost {res['lost']}" if "lost" in res else "")
                             + (f", {res['bytes_written'] / 1e6:,.0f} MB written"
                                if "bytes_written" in res else "")
@@ -1255,8 +1541,10 @@ def main(argv):
                        f"of load): peak (VmHWM) "
                        f"{max(v.get('VmHWM', 0) for v in vms) / 1024:.1f} MiB, "
                        f"VmRSS {max(v.get('VmRSS', 0) for v in vms) / 1024:.1f} MiB.")
-            else:
+            elif "st_json" in (c[0] for c in args.conditions):
                 rss = "RSS: not measured (every socket-tracer --json run failed)."
+            else:
+                rss = "RSS: not measured (no socket-tracer --json run in this selection)."
         else:
             try:
                 r = measure_rss(ctx, args.rss_seconds, run_dir)

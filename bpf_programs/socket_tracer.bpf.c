@@ -1575,8 +1575,18 @@ static __always_inline struct st_sock *data_sock(void *ctx, __u64 pid_tgid, __u6
 /* A socket syscall inside a TLS library call on this thread: the socket
  * that call uses (the first one, when it used two). Returns
  * ST_TLS_CIPHERTEXT for the syscall's event when it is that socket. */
+/* Whether TLS plaintext has moved on this socket (so its handshake is
+ * over). */
+static __always_inline int tls_plaintext_came(__u64 key, const struct st_sock *sock)
+{
+	struct tls_stream *stream = tls_streams.lookup(&key);
+
+	return stream && stream->open_ts_ns == sock->open_ts_ns &&
+	       (stream->pos[0] || stream->pos[1]);
+}
+
 static __always_inline __u16 tls_call_socket(__u64 pid_tgid, __u64 key, __u8 direction,
-					     const struct st_sock *sock)
+					     const struct st_sock *sock, int *in_data_call)
 {
 	struct tls_call *call = tls_calls.lookup(&pid_tgid);
 	if (!call) {
@@ -1593,8 +1603,10 @@ static __always_inline __u16 tls_call_socket(__u64 pid_tgid, __u64 key, __u8 dir
 	}
 	if (!call->sock_key)
 		call->sock_key = key;
-	if (call->sock_key == key)
+	if (call->sock_key == key) {
+		*in_data_call = call->syscall != 0; /* a read or write, not a handshake */
 		return ST_TLS_CIPHERTEXT;
+	}
 	tls_count(ST_TLS_COUNT_SOCKETS_MIXED);
 	return 0;
 }
@@ -1724,7 +1736,9 @@ int exit_data(struct syscall_exit_ctx *ctx)
 	struct st_sock *sock = data_sock(ctx, pid_tgid, fd, &io);
 	if (!sock)
 		return 0;
-	__u16 tls = tls_call_socket(pid_tgid, sock_key(pid_tgid, fd), direction, sock);
+	int in_data_call = 0;
+	__u16 tls = tls_call_socket(pid_tgid, sock_key(pid_tgid, fd), direction, sock,
+				    &in_data_call);
 
 	__u64 *total = sock_total(sock, direction);
 #ifdef ST_NO_DATA
@@ -1750,12 +1764,26 @@ int exit_data(struct syscall_exit_ctx *ctx)
 		gather_bytes = first;
 	}
 	/* A buffer's length bounds its copy whatever the return value says. */
-	__u32 captured = iov ? payload_gather(ev->data, iov, iovcnt, gather_bytes)
-			     : payload_copy(ev->data, buf, delivered < count ? delivered : count);
+	__u32 captured = 0;
+	__u8 cut;
+#ifdef ST_TLS_RECORDS_UNCOPIED
+	/* The records of a probed TLS read or write once plaintext has come
+	 * on the socket: the calls' probe gives their plaintext, and nothing
+	 * prints their bytes. Until then a read or write may be doing the
+	 * handshake (OpenSSL's first SSL_read does), whose hellos the TLS
+	 * decoder reads: those are copied. */
+	if (in_data_call && delivered && tls_plaintext_came(sock_key(pid_tgid, fd), sock)) {
+		cut = ST_CUT_TLS_RECORD;
+	} else
+#endif
+	{
+		captured = iov ? payload_gather(ev->data, iov, iovcnt, gather_bytes)
+			       : payload_copy(ev->data, buf, delivered < count ? delivered : count);
+		cut = capture_cut(syscall, iovcnt > ST_IOV_MAX, delivered, captured);
+	}
 
 	header_fill(&ev->hdr, ST_EV_DATA, pid_tgid, fd);
-	data_event_fill(ev, sock, syscall, direction, bytes, pos, delivered, captured,
-			capture_cut(syscall, iovcnt > ST_IOV_MAX, delivered, captured));
+	data_event_fill(ev, sock, syscall, direction, bytes, pos, delivered, captured, cut);
 	ev->addr_len = sockaddr_copy(ev->addr, peer, peer_len);
 #ifndef ST_NO_SOCK_TRACEPOINTS
 	/* A connection whose peer userspace has not had (accepted without an

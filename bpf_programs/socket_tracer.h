@@ -141,6 +141,10 @@ enum st_capture_cut {
 	ST_CUT_NO_BUFFER = 3, /* sendfile, splice: the payload is a file or pipe */
 	ST_CUT_MMSG = 4,      /* messages past the first ST_MMSG_MAX of a *mmsg call */
 	ST_CUT_UNREADABLE = 5, /* a TLS call's buffer could not be read (not mapped) */
+	/* A TLS record inside a probed read or write: its plaintext comes from
+	 * the call's probe, so the record is counted, not copied (unless
+	 * --show-ciphertext). */
+	ST_CUT_TLS_RECORD = 6,
 	ST_CUT_NR
 };
 

@@ -517,7 +517,7 @@ close_transport:
 	tls_probes_stop(tls, NULL);
 	transport_close(&transport);
 free_session:
-	outputs_close(outputs);
+	outputs_free(outputs);
 	printk_reader_close(&printk);
 	session_free(&session);
 unload:

@@ -38,6 +38,9 @@ enum long_only_option {
 	OPT_NO_TLS,
 	OPT_SHOW_CIPHERTEXT,
 	OPT_COLOR,
+	OPT_STATS,
+	OPT_SORT,
+	OPT_HISTOGRAM,
 	OPT_DEBUG,
 	OPT_PORT,
 	OPT_REMOTE,
@@ -81,6 +84,9 @@ static const struct option long_options[] = {
 	{ "no-tls", no_argument, NULL, OPT_NO_TLS },
 	{ "show-ciphertext", no_argument, NULL, OPT_SHOW_CIPHERTEXT },
 	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "histogram", no_argument, NULL, OPT_HISTOGRAM },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "write", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 },
@@ -115,9 +121,17 @@ static void help_list_print(const char *list, int column, int indent)
 
 void options_print_help(void)
 {
-	char names[256];
+	char names[256], columns[128];
 
 	protocol_names_list(names, sizeof(names));
+	columns[0] = '\0';
+	for (int i = 0; i < SORT_NR; i++)
+		snprintf(columns + strlen(columns), sizeof(columns) - strlen(columns), "%s%s",
+			 i ? ", " : "", stats_sort_names[i]);
+	columns[0] = '\0';
+	for (int i = 0; i < SORT_NR; i++)
+		snprintf(columns + strlen(columns), sizeof(columns) - strlen(columns), "%s%s",
+			 i ? ", " : "", stats_sort_names[i]);
 	printf("Usage: socket-tracer [OPTION]...\n"
 	       "Trace what every process says over its sockets.\n"
 	       "\n"
@@ -162,6 +176,18 @@ void options_print_help(void)
 	help_list_print(names, HELP_OPTION_INDENT + (int)strlen("(repeatable, any case):"),
 			HELP_OPTION_INDENT);
 	printf("\n"
+	       "Statistics:\n"
+	       "      --stats[=SECONDS]    instead of lines, a table of the exchanges by\n"
+	       "                           protocol, side, remote and endpoint: counts,\n"
+	       "                           errors, latency percentiles, bytes; refreshed every\n"
+	       "                           SECONDS (default 2), and once more at the end;\n"
+	       "                           with --json, one object per table\n"
+	       "      --sort COLUMN        with --stats: rows by this column, largest first:\n"
+	       "                          ");
+	help_list_print(columns, HELP_OPTION_INDENT - 1, HELP_OPTION_INDENT);
+	printf("      --histogram          with --stats: each row's latency distribution\n"
+	       "                           drawn under it, by powers of two\n"
+	       "\n"
 	       "Wireshark:\n"
 	       "  -w, --write FILE         also write the payloads as a pcapng capture to FILE\n"
 	       "                           (mode 0600): synthesized TCP/UDP packets, TLS as\n"
@@ -356,6 +382,25 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 		    opts->duration_s <= 0 || opts->duration_s > 1e9)
 			return usage_error("invalid duration '%s': seconds > 0", arg);
 		return 0;
+	case OPT_STATS:
+		opts->stats = true;
+		if (!arg)
+			return 0;
+		errno = 0;
+		opts->stats_interval_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(opts->stats_interval_s) ||
+		    opts->stats_interval_s < 0.1 || opts->stats_interval_s > 86400)
+			return usage_error("invalid --stats interval '%s': seconds from 0.1 to 86400",
+					   arg);
+		return 0;
+	case OPT_SORT:
+		if (stats_sort_parse(arg, &opts->stats_sort))
+			return usage_error("--sort %s: no such column (see --help)", arg);
+		opts->stats_sorted = true;
+		return 0;
+	case OPT_HISTOGRAM:
+		opts->stats_histogram = true;
+		return 0;
 	case 'n':
 		if (number_parse(arg, 1, UINT64_MAX, &opts->max_events))
 			return usage_error("invalid event count '%s'", arg);
@@ -531,6 +576,38 @@ static const char *capture_option(int opt)
 	}
 }
 
+/* --stats prints a table in place of the lines: what shapes lines has no
+ * say in it, and what shapes the table needs it. */
+static int stats_conflict_check(const struct options *opts)
+{
+	if (!opts->stats) {
+		if (opts->stats_sorted)
+			return usage_error("%s needs --stats", "--sort");
+		if (opts->stats_histogram)
+			return usage_error("%s needs --stats", "--histogram");
+		return 0;
+	}
+	if (opts->no_data)
+		return usage_error("%s: exchanges are decoded from data, which --no-data "
+				   "leaves out; the table would stay empty",
+				   "--stats with --no-data");
+	if (opts->exchanges_only || opts->hex || opts->json_b64 || opts->max_events)
+		return usage_error("--stats with %s: the table replaces the lines that shapes",
+				   opts->exchanges_only ? "--exchanges-only"
+				   : opts->hex		? "--hex"
+				   : opts->json_b64	? "--json-b64"
+							: "-n");
+	if (opts->write_file && !strcmp(opts->write_file, "-"))
+		return usage_error("%s: the table and the capture would both take stdout; "
+				   "give -w a file",
+				   "--stats with -w -");
+	if (opts->stats_histogram && opts->json)
+		return usage_error("%s: JSON rows carry the percentiles; the drawing is for "
+				   "terminals",
+				   "--histogram with --json");
+	return 0;
+}
+
 /* Options that together can never print anything, or ask for output the
  * other one's format has not: refused, saying why, rather than run quiet. */
 static int options_conflict_check(const struct options *opts)
@@ -553,7 +630,7 @@ static int options_conflict_check(const struct options *opts)
 	if (opts->json_b64 && opts->no_data)
 		return usage_error("%s: there are no captured bytes to encode",
 				   "--json-b64 with --no-data");
-	return 0;
+	return stats_conflict_check(opts);
 }
 
 int options_parse(int argc, char **argv, struct options *opts)
@@ -566,6 +643,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 	opts->action = ACTION_TRACE;
 	opts->data_size = 4096;
 	opts->data_chars = OPTIONS_DATA_CHARS_FIT;
+	opts->stats_interval_s = 2;
 
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" */
 	opterr = 0;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "state/selection.h"
+#include "stats/stats_report.h"
 
 #define OPTIONS_MAX_PIDS 64
 #define OPTIONS_MAX_COMMS 64
@@ -65,6 +66,11 @@ struct options {
 	const char *record_file; /* --record: the raw event stream written there */
 	const char *replay_file; /* --replay: a recording printed, no tracing */
 	const char *write_file;  /* -w: pcapng written there ("-": stdout, no lines) */
+	bool stats;              /* --stats: a table of exchanges instead of lines */
+	double stats_interval_s; /* its refresh */
+	enum stats_sort stats_sort;
+	bool stats_sorted;       /* --sort given */
+	bool stats_histogram;    /* each row's latency distribution drawn */
 };
 
 /* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error.

@@ -470,13 +470,52 @@ static void sample_handle(struct session *session, const void *data, int size)
 	}
 }
 
-static int batch_order(const void *a, const void *b)
+static bool batch_before(const struct batch_sample *x, const struct batch_sample *y)
 {
-	const struct batch_sample *x = a, *y = b;
-
 	if (x->ts_ns != y->ts_ns)
-		return x->ts_ns < y->ts_ns ? -1 : 1;
-	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+		return x->ts_ns < y->ts_ns;
+	return x->arrival < y->arrival;
+}
+
+/* The end of the run of samples in order from start. */
+static uint32_t batch_run_end(const struct batch_sample *samples, uint32_t start, uint32_t n)
+{
+	uint32_t end = start + 1;
+
+	while (end < n && !batch_before(&samples[end], &samples[end - 1]))
+		end++;
+	return end;
+}
+
+/* Puts the batch in time order (arrival order for equal times). It comes
+ * as a few runs already in order, the samples held from the last round
+ * and then each CPU's buffer, so merging those runs pairwise costs
+ * O(n log runs) where a sort from scratch costs O(n log n). The merges
+ * alternate between the batch and the stream_group scratch, which are
+ * alike. */
+static void batch_sort(struct session *session)
+{
+	uint32_t n = session->batch_count;
+
+	while (n && batch_run_end(session->batch, 0, n) < n) {
+		struct batch_sample *from = session->batch, *to = session->stream_group;
+
+		for (uint32_t start = 0; start < n;) {
+			uint32_t mid = batch_run_end(from, start, n);
+			uint32_t end = mid < n ? batch_run_end(from, mid, n) : n;
+			uint32_t i = start, j = mid, k = start;
+
+			while (i < mid && j < end)
+				to[k++] = batch_before(&from[j], &from[i]) ? from[j++] : from[i++];
+			while (i < mid)
+				to[k++] = from[i++];
+			while (j < end)
+				to[k++] = from[j++];
+			start = end;
+		}
+		session->batch = to;
+		session->stream_group = from;
+	}
 }
 
 static int stream_slot_order(const void *a, const void *b)
@@ -542,25 +581,38 @@ static void batch_streams_order(struct session *session, uint32_t count)
 	}
 }
 
-/* Moves the samples from ready on to the front of the other arena, for
- * the next round, in their time order. */
+/* Drops the handled samples. The held ones keep their place in the
+ * arena, which batch_compact packs only when it fills: a sample held over
+ * many rounds (a busy trace holds the last SESSION_HOLD_NS of them, and
+ * polls far more often) is not copied at each. */
 static void batch_keep(struct session *session, uint32_t ready)
+{
+	for (uint32_t i = ready; i < session->batch_count; i++) {
+		struct batch_sample sample = session->batch[i];
+
+		sample.arrival = i - ready;
+		session->batch[i - ready] = sample;
+	}
+	session->batch_count -= ready;
+	if (!session->batch_count)
+		session->batch_used = 0;
+}
+
+/* Moves the samples held into the other arena, packed. */
+static void batch_compact(struct session *session)
 {
 	uint8_t *kept = session->hold_bytes;
 	uint32_t used = 0;
 
-	for (uint32_t i = ready; i < session->batch_count; i++) {
-		struct batch_sample sample = session->batch[i];
+	for (uint32_t i = 0; i < session->batch_count; i++) {
+		struct batch_sample *sample = &session->batch[i];
 
-		memcpy(kept + used, session->batch_bytes + sample.offset, sample.size);
-		sample.offset = used;
-		sample.arrival = i - ready;
-		used += (sample.size + 7) & ~7u;
-		session->batch[i - ready] = sample;
+		memcpy(kept + used, session->batch_bytes + sample->offset, sample->size);
+		sample->offset = used;
+		used += (sample->size + 7) & ~7u;
 	}
 	session->hold_bytes = session->batch_bytes;
 	session->batch_bytes = kept;
-	session->batch_count -= ready;
 	session->batch_used = used;
 }
 
@@ -587,7 +639,7 @@ static void batch_handle(struct session *session, bool hold)
 {
 	uint32_t ready = session->batch_count;
 
-	qsort(session->batch, session->batch_count, sizeof(*session->batch), batch_order);
+	batch_sort(session);
 	if (hold) {
 		uint64_t cutoff = session_now(session) - SESSION_HOLD_NS;
 
@@ -611,6 +663,8 @@ void session_sample(void *ctx, const void *data, int size)
 		size = 0; /* decoding reports it as malformed */
 	/* Keep every sample 8-byte aligned in the arena. */
 	uint32_t aligned = ((uint32_t)size + 7) & ~7u;
+	if (session->batch_used + aligned > SESSION_BATCH_BYTES)
+		batch_compact(session);
 	if (session->batch_count == SESSION_BATCH_SAMPLES ||
 	    session->batch_used + aligned > SESSION_BATCH_BYTES)
 		batch_handle(session, false);

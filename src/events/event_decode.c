@@ -34,6 +34,7 @@ const char *const event_capture_cut_names[ST_CUT_NR] = {
 	[ST_CUT_NO_BUFFER] = "no-buffer",
 	[ST_CUT_MMSG] = "message-limit",
 	[ST_CUT_UNREADABLE] = "unreadable",
+	[ST_CUT_TLS_RECORD] = "tls-record",
 };
 
 const char *const event_direction_names[ST_DIR_NR] = {

@@ -49,6 +49,8 @@ static int cflags_build(const struct options *opts, const struct bpf_program_con
 		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_SOCK_TRACEPOINTS");
 	if (!config->tls)
 		snprintf(flags[n++], CFLAG_LEN, "-DST_NO_TLS");
+	else if (!opts->show_ciphertext)
+		snprintf(flags[n++], CFLAG_LEN, "-DST_TLS_RECORDS_UNCOPIED");
 	if (opts->n_pids) {
 		size_t len;
 

@@ -4,16 +4,97 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "outputs/pcapng_packets.h"
+#include "stats/endpoint_stats.h"
+#include "stats/request_summary.h"
+#include "stats/stats_report.h"
 
 struct outputs {
 	struct session *session;
+	bool stats;
+	struct endpoint_stats table;
+	struct stats_view view;
+	uint64_t interval_ns;
+	uint64_t next_table_ns; /* 0: the first tick sets it */
+	uint64_t first_ts_ns;   /* of the first event seen, 0 none yet */
+	uint64_t last_ts_ns;
+	int64_t last_wall_ns;
 	struct pcapng_packets *pcapng; /* -w, NULL none */
 	bool pcapng_stdout;            /* -w -: it has stdout, the lines are off */
 	int pcapng_error;              /* its first failure, said once; nothing more written */
 };
+
+static void stats_event(void *ctx, const struct event *ev, const struct conn *conn)
+{
+	struct outputs *outputs = ctx;
+
+	(void)conn;
+	if (!outputs->first_ts_ns)
+		outputs->first_ts_ns = ev->ts_ns;
+	if (ev->ts_ns > outputs->last_ts_ns) {
+		outputs->last_ts_ns = ev->ts_ns;
+		outputs->last_wall_ns = (int64_t)ev->wall_ns;
+	}
+}
+
+static void stats_exchange(void *ctx, const struct event *ev, const struct exchange *exchange)
+{
+	struct outputs *outputs = ctx;
+	struct request_summary request;
+
+	stats_event(ctx, ev, NULL);
+	if (request_summary_of(ev, exchange, &request))
+		endpoint_stats_add(&outputs->table, &request);
+}
+
+static int stats_open(const struct options *opts, struct outputs *outputs)
+{
+	struct session *session = outputs->session;
+	struct session_observer observer = {
+		.event = stats_event,
+		.exchange = stats_exchange,
+		.ctx = outputs,
+	};
+
+	if (endpoint_stats_init(&outputs->table)) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	outputs->stats = true;
+	outputs->interval_ns = (uint64_t)(opts->stats_interval_s * 1e9);
+	outputs->view = (struct stats_view){
+		.sort = opts->stats_sort,
+		.histogram = opts->stats_histogram,
+		.json = opts->json,
+		/* a terminal's width; a file's lines take whole endpoints */
+		.width = session->out.terminal ? session->style.width : 0,
+	};
+	session->lines = false;
+	return session_observe(session, &observer);
+}
+
+static void stats_table_write(struct outputs *outputs, bool final, int64_t wall_ns)
+{
+	struct writer *out = &outputs->session->out;
+
+	outputs->view.final = final;
+	outputs->view.wall_ns = wall_ns;
+	outputs->view.elapsed_ns =
+		outputs->first_ts_ns ? outputs->last_ts_ns - outputs->first_ts_ns : 0;
+	/* A live table on a terminal replaces the last one. */
+	if (out->terminal && !outputs->view.json && !final) {
+		struct strbuf line = writer_line_begin(out);
+
+		strbuf_puts(&line, "\033[H\033[2J");
+		writer_line_end(out, &line);
+	}
+	stats_report_write(out, &outputs->table, &outputs->view);
+	writer_flush(out, final);
+}
 
 /* A failed -w write: the trace stops, as the output asked for is not
  * being made. Stdout's reader going (| head -c) is the quiet stop the
@@ -70,23 +151,62 @@ static int pcapng_open(const struct options *opts, struct outputs *outputs)
 	return err;
 }
 
-int outputs_open(const struct options *opts, struct session *session, struct outputs **outputs)
+/* Each round's packets out: a reader of a pipe (wireshark -k -i -) shows
+ * them. */
+static void pcapng_tick(struct outputs *outputs)
 {
-	*outputs = NULL;
-	struct outputs *made = calloc(1, sizeof(*made));
 	int err;
 
+	if (!outputs->pcapng || outputs->pcapng_error)
+		return;
+	err = pcapng_packets_flush(outputs->pcapng);
+	if (err)
+		pcapng_failed(outputs, err);
+}
+
+/* Returns 0, or the first write error (not a reader of -w - gone). */
+static int pcapng_close(struct outputs *outputs)
+{
+	uint64_t unwritten;
+	int err;
+
+	if (!outputs->pcapng)
+		return 0;
+	unwritten = pcapng_packets_unwritten(outputs->pcapng);
+	err = pcapng_packets_close(outputs->pcapng);
+	outputs->pcapng = NULL;
+	if (err && !outputs->pcapng_error)
+		pcapng_failed(outputs, err);
+	if (unwritten)
+		log_error("%" PRIu64 " data events not written to the pcapng: no connection "
+			  "(TLS plaintext of an unknown socket) or no room for its stream",
+			  unwritten);
+	if (outputs->pcapng_error == -EPIPE && outputs->pcapng_stdout)
+		return 0;
+	return outputs->pcapng_error;
+}
+
+int outputs_open(const struct options *opts, struct session *session, struct outputs **outputs)
+{
+	struct outputs *made;
+	int err = 0;
+
+	*outputs = NULL;
+	if (!opts->stats && !opts->write_file)
+		return 0;
+	made = calloc(1, sizeof(*made));
 	if (!made) {
 		log_error("out of memory");
 		return -ENOMEM;
 	}
 	made->session = session;
-	if (opts->write_file) {
+	if (opts->stats)
+		err = stats_open(opts, made);
+	if (!err && opts->write_file)
 		err = pcapng_open(opts, made);
-		if (err) {
-			outputs_close(made);
-			return err;
-		}
+	if (err) {
+		outputs_free(made);
+		return err;
 	}
 	*outputs = made;
 	return 0;
@@ -94,38 +214,47 @@ int outputs_open(const struct options *opts, struct session *session, struct out
 
 void outputs_tick(struct outputs *outputs, uint64_t now_ns)
 {
-	(void)now_ns;
+	struct timespec wall;
+
 	if (!outputs)
 		return;
-	/* each round's packets out: a reader of a pipe (wireshark -k -i -) shows them */
-	if (outputs->pcapng && !outputs->pcapng_error) {
-		int err = pcapng_packets_flush(outputs->pcapng);
-
-		if (err)
-			pcapng_failed(outputs, err);
-	}
+	pcapng_tick(outputs);
+	if (!outputs->stats)
+		return;
+	/* live: the time since the start is the clock's, not the events' */
+	if (!outputs->first_ts_ns)
+		outputs->first_ts_ns = now_ns;
+	outputs->last_ts_ns = now_ns;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	outputs->last_wall_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
+	if (!outputs->next_table_ns)
+		outputs->next_table_ns = now_ns + outputs->interval_ns;
+	if (now_ns < outputs->next_table_ns)
+		return;
+	outputs->next_table_ns = now_ns + outputs->interval_ns;
+	stats_table_write(outputs, false, outputs->last_wall_ns);
 }
 
 int outputs_close(struct outputs *outputs)
 {
-	int result = 0;
+	int err;
 
 	if (!outputs)
 		return 0;
-	if (outputs->pcapng) {
-		uint64_t unwritten = pcapng_packets_unwritten(outputs->pcapng);
-		int err = pcapng_packets_close(outputs->pcapng);
+	if (outputs->stats)
+		stats_table_write(outputs, true, outputs->last_wall_ns);
+	err = pcapng_close(outputs);
+	outputs_free(outputs);
+	return err;
+}
 
-		if (err && !outputs->pcapng_error)
-			pcapng_failed(outputs, err);
-		if (outputs->pcapng_error &&
-		    !(outputs->pcapng_error == -EPIPE && outputs->pcapng_stdout))
-			result = outputs->pcapng_error;
-		if (unwritten)
-			log_error("%" PRIu64 " data events not written to the pcapng: no connection "
-				  "(TLS plaintext of an unknown socket) or no room for its stream",
-				  unwritten);
-	}
+void outputs_free(struct outputs *outputs)
+{
+	if (!outputs)
+		return;
+	if (outputs->stats)
+		endpoint_stats_free(&outputs->table);
+	/* the trace did not start: a file of its header only, errors moot */
+	pcapng_packets_close(outputs->pcapng);
 	free(outputs);
-	return result;
 }

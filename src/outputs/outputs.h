@@ -25,4 +25,7 @@ void outputs_tick(struct outputs *outputs, uint64_t now_ns);
  * 0, or a negative errno after printing why (the file's last write failed). */
 int outputs_close(struct outputs *outputs);
 
+/* Frees them without a word: the trace did not start. */
+void outputs_free(struct outputs *outputs);
+
 #endif

@@ -9,6 +9,16 @@
  * content its body size ("body 5B"). A message reported alone starts with
  * its sender ("server ch1 basic.deliver ..."). Credentials show as
  * OUTPUT_MASK unless --show-secrets.
+ *
+ * Endpoint: the method's name ("queue.declare"); a basic.publish's also
+ * its exchange ("(default)" for the unnamed one) and routing key with its
+ * '.'-separated ids folded ("basic.publish orders order.{id}.created").
+ * Outcome: an answer that is a channel.close or connection.close failed,
+ * its status the reply code's name ("NOT_FOUND"): CONNECTION_FORCED,
+ * RESOURCE_ERROR, NOT_IMPLEMENTED and INTERNAL_ERROR are the server's
+ * failures, the other codes refuse what the client asked (ACCESS_REFUSED,
+ * PRECONDITION_FAILED, COMMAND_INVALID); REPLY_SUCCESS and any other
+ * answer (the -ok methods) are "ok".
  */
 #include "protocols/amqp.h"
 
@@ -19,6 +29,7 @@
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
+#include "protocols/endpoint_fold.h"
 
 /* How many of the message's strings and numbers a field fills (as
  * amqp.c's field_read keeps them). */
@@ -392,6 +403,91 @@ static uint32_t amqp_pair_id(const struct message *msg)
 	return m->channel;
 }
 
+/* The string of the field keyed key, or NULL when the message holds none. */
+static const char *field_text(const struct amqp_message *m, const struct amqp_method *method,
+			      const char *key)
+{
+	struct field_walk w = { .m = m, .method = method };
+
+	while (field_walk_next(&w))
+		if (w.f->key && !strcmp(w.f->key, key))
+			return w.have ? w.text : NULL;
+	return NULL;
+}
+
+static void amqp_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct amqp_message *m = PROTOCOL_BODY_CONST(request, struct amqp_message);
+	const struct amqp_method *method =
+		m->kind == AMQP_KIND_METHOD ? amqp_method_find(m->class_id, m->method_id) : NULL;
+	const char *exchange, *routing_key;
+
+	if (m->kind == AMQP_KIND_PROTOCOL_HEADER) {
+		strbuf_puts(out, "protocol-header");
+		return;
+	}
+	if (!method) {
+		/* Frames of no known method, as the human line says. */
+		strbuf_puts(out, "frames");
+		return;
+	}
+	strbuf_puts(out, method->name);
+	exchange = field_text(m, method, "exchange");
+	routing_key = field_text(m, method, "routing_key");
+	if (m->class_id == 60 && m->method_id == 40 && exchange && routing_key) {
+		strbuf_putc(out, ' ');
+		strbuf_puts(out, exchange[0] ? exchange : "(default)");
+		strbuf_putc(out, ' ');
+		endpoint_fold_segments(out, routing_key, strlen(routing_key), '.');
+	}
+	endpoint_mark_cut(out);
+}
+
+static enum outcome reply_code_outcome(uint64_t code)
+{
+	switch (code) {
+	case 200: /* REPLY_SUCCESS */
+		return OUTCOME_OK;
+	case 320: /* CONNECTION_FORCED: an operator closed it */
+	case 506: /* RESOURCE_ERROR */
+	case 540: /* NOT_IMPLEMENTED */
+	case 541: /* INTERNAL_ERROR */
+		return OUTCOME_SERVER_ERROR;
+	default:
+		return OUTCOME_CLIENT_ERROR;
+	}
+}
+
+static enum outcome amqp_outcome_of(const struct message *request, const struct message *response,
+				    char *status)
+{
+	const struct amqp_message *m = PROTOCOL_BODY_CONST(response, struct amqp_message);
+	const struct amqp_method *method =
+		m->kind == AMQP_KIND_METHOD ? amqp_method_find(m->class_id, m->method_id) : NULL;
+	struct field_walk w = { .m = m, .method = method };
+
+	(void)request;
+	if (method && method->dir == AMQP_DIR_CLOSE) {
+		while (field_walk_next(&w)) {
+			const char *name;
+
+			if (w.f->show != AMQP_SHOW_CODE || !w.have)
+				continue;
+			name = amqp_reply_code_name(w.number);
+			if (name)
+				snprintf(status, STATUS_CLASS_MAX, "%s", name);
+			else
+				snprintf(status, STATUS_CLASS_MAX, "%" PRIu64, w.number);
+			return reply_code_outcome(w.number);
+		}
+		/* A close whose code was not captured. */
+		strcpy(status, "error");
+		return OUTCOME_ERROR;
+	}
+	strcpy(status, "ok");
+	return OUTCOME_OK;
+}
+
 const struct protocol amqp_protocol = {
 	.name = "amqp",
 	.port_hint = 5672,
@@ -404,4 +500,6 @@ const struct protocol amqp_protocol = {
 	.pair_id = amqp_pair_id,
 	.human_put = amqp_human_put,
 	.json_put = amqp_json_put,
+	.endpoint_put = amqp_endpoint_put,
+	.outcome_of = amqp_outcome_of,
 };

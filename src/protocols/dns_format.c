@@ -5,12 +5,23 @@
  * "<rcode>[ <answer>[, <answer>]...]" ("NOERROR 10 mx.example., 20 mx2.example.").
  * JSON: id, name, type; a response adds rcode, answers (at most
  * DECODER_MAX_ANSWERS strings) and n_answers (all of them).
+ *
+ * Endpoint: "<name> <type>" ("example.com A"), labels that are ids folded
+ * ("{id}.cdn.example.com A", reverse lookups
+ * "{id}.{id}.{id}.{id}.in-addr.arpa PTR"). Outcome: NOERROR is ok; SERVFAIL
+ * and NOTIMP are the server's failures; any other rcode (NXDOMAIN, REFUSED,
+ * FORMERR) is an answer that refuses the question as asked, a client error
+ * as HTTP's 404 is. The status is the rcode's name.
  */
 #include "protocols/dns.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
+#include "protocols/endpoint_fold.h"
 
 static void dns_human_put(struct strbuf *out, const struct message *msg, bool request,
 			  const struct output_style *style)
@@ -63,6 +74,36 @@ static bool dns_is_response(const struct message *msg)
 	return PROTOCOL_BODY_CONST(msg, struct dns_message)->is_response;
 }
 
+static void dns_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct dns_message *dns = PROTOCOL_BODY_CONST(request, struct dns_message);
+
+	endpoint_fold_segments(out, dns->name, strlen(dns->name), '.');
+	strbuf_putc(out, ' ');
+	strbuf_puts(out, dns->type);
+	endpoint_mark_cut(out);
+}
+
+static enum outcome dns_outcome_of(const struct message *request, const struct message *response,
+				   char *status)
+{
+	const char *rcode = PROTOCOL_BODY_CONST(response, struct dns_message)->rcode;
+
+	(void)request;
+	if (!rcode[0]) {
+		/* A response whose start was lost (TCP): no header seen. Ok, as
+		 * HTTP counts a status line not captured. */
+		snprintf(status, STATUS_CLASS_MAX, "unknown");
+		return OUTCOME_OK;
+	}
+	snprintf(status, STATUS_CLASS_MAX, "%s", rcode);
+	if (!strcmp(rcode, "NOERROR"))
+		return OUTCOME_OK;
+	if (!strcmp(rcode, "SERVFAIL") || !strcmp(rcode, "NOTIMP"))
+		return OUTCOME_SERVER_ERROR;
+	return OUTCOME_CLIENT_ERROR;
+}
+
 const struct protocol dns_protocol = {
 	.name = "dns",
 	.port_hint = 53,
@@ -76,4 +117,6 @@ const struct protocol dns_protocol = {
 	.is_response = dns_is_response,
 	.human_put = dns_human_put,
 	.json_put = dns_json_put,
+	.endpoint_put = dns_endpoint_put,
+	.outcome_of = dns_outcome_of,
 };

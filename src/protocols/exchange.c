@@ -371,8 +371,12 @@ static struct proto_conn *conn_state_get(struct exchange_tracker *tracker,
  * 4 KiB, most protocols use a fraction of it. */
 static void message_copy(struct message *dst, const struct message *src)
 {
-	memcpy(dst, src, offsetof(struct message, body) +
-				 (src->protocol ? src->protocol->body_size : 0));
+	const struct protocol *protocol = src->protocol;
+	size_t body = !protocol		 ? 0
+		      : protocol->body_used ? protocol->body_used(src)
+					    : protocol->body_size;
+
+	memcpy(dst, src, offsetof(struct message, body) + body);
 }
 
 static void pending_set(struct pending_request *dst, const struct message *msg,

@@ -35,20 +35,21 @@ struct http_message {
 	uint8_t body[TEXT_SHORT];  /* first body bytes seen (raw) */
 	uint32_t body_len;
 
-	/* Header fields in arrival order, the first HTTP_HEADERS_KEPT that fit
-	 * header_text; headers_omitted counts the rest. */
-	struct http_header headers[HTTP_HEADERS_KEPT];
-	uint32_t header_count;
-	uint32_t headers_omitted;
-	uint16_t header_text_len;
-	char header_text[HTTP_HEADER_TEXT];
-
 	/* The parser's own progress through the message (http.c). */
 	uint8_t phase;          /* enum http_phase */
 	uint8_t head_flags;     /* what the header lines said about framing */
 	uint8_t line_rest;      /* skipping the rest of an over-long line: HTTP_REST_* */
 	uint32_t lines;         /* header (then trailer) lines so far */
 	uint64_t chunk_left;    /* chunk data bytes not yet seen, for the excerpt */
+
+	/* Header fields in arrival order, the first HTTP_HEADERS_KEPT that fit
+	 * header_text; headers_omitted counts the rest. Last, so that a copy
+	 * stops where the text used ends (http_body_used). */
+	uint32_t header_count;
+	uint32_t headers_omitted;
+	uint16_t header_text_len;
+	struct http_header headers[HTTP_HEADERS_KEPT];
+	char header_text[HTTP_HEADER_TEXT];
 };
 PROTOCOL_BODY_FITS(struct http_message);
 

@@ -1,8 +1,10 @@
 /* HTTP/2 and gRPC in exchange lines and JSON, and the descriptor. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "protocols/http2.h"
+#include "protocols/endpoint_fold.h"
 
 #include "output/escape.h"
 #include "output/json_writer.h"
@@ -243,6 +245,49 @@ static void http2_exchange_tail(struct strbuf *out, const struct message *reques
 	strbuf_printf(out, "  stream %" PRIu32, any->stream_id);
 }
 
+/* gRPC: its method's path; else the method and the path, ids folded and
+ * the query left out, as for HTTP/1.1. */
+static void http2_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct http2_half *req = half_of(request);
+
+	if (!req)
+		return;
+	if (!is_grpc(req)) {
+		strbuf_puts(out, req->method);
+		strbuf_putc(out, ' ');
+	}
+	endpoint_fold_segments(out, req->path, strcspn(req->path, "?#"), '/');
+	endpoint_mark_cut(out);
+}
+
+/* gRPC by its status's name; else by the HTTP status class. A stream
+ * reset before its response is a failure either way. */
+static enum outcome http2_outcome_of(const struct message *request,
+				     const struct message *response, char *status)
+{
+	const struct http2_half *resp = half_of(response);
+	const char *name;
+
+	if (!resp || (resp->reset && !resp->status)) {
+		strcpy(status, "reset");
+		return OUTCOME_ERROR;
+	}
+	if (is_grpc(half_of(request)) || is_grpc(resp)) {
+		if (!resp->grpc.status_seen) {
+			strcpy(status, "no grpc-status");
+			return OUTCOME_ERROR;
+		}
+		name = grpc_status_name(resp->grpc.status);
+		if (name)
+			snprintf(status, STATUS_CLASS_MAX, "%s", name);
+		else
+			strcpy(status, "other");
+		return resp->grpc.status ? OUTCOME_ERROR : OUTCOME_OK;
+	}
+	return endpoint_http_outcome(resp->status, status);
+}
+
 const struct protocol http2_protocol = {
 	.name = "http2",
 	.pairing = PAIR_BY_ID,
@@ -262,4 +307,6 @@ const struct protocol http2_protocol = {
 	.exchange_label = http2_exchange_label,
 	.exchange_tail = http2_exchange_tail,
 	.summary_put = http2_summary_put,
+	.endpoint_put = http2_endpoint_put,
+	.outcome_of = http2_outcome_of,
 };

@@ -1,6 +1,10 @@
 /* HTTP/1.x in exchange lines and JSON, and its descriptor. */
 #include "protocols/http.h"
 
+#include <stddef.h>
+#include <string.h>
+
+#include "protocols/endpoint_fold.h"
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
@@ -68,15 +72,52 @@ static void http_json_put(struct strbuf *out, const struct message *msg,
 	headers_put(out, http, style);
 }
 
+/* "GET /users/{id}": the method and the target's path, its ids folded;
+ * the query string left out, and an absolute target ("http://h/p") cut
+ * to its path, as it names the same resource. */
+static void http_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct http_message *http = PROTOCOL_BODY_CONST(request, struct http_message);
+	const char *path = http->target;
+
+	strbuf_puts(out, http->method);
+	strbuf_putc(out, ' ');
+	if (strstr(path, "://")) {
+		const char *slash = strchr(strstr(path, "://") + 3, '/');
+
+		path = slash ? slash : "/";
+	}
+	endpoint_fold_segments(out, path, strcspn(path, "?#"), '/');
+	endpoint_mark_cut(out);
+}
+
+static enum outcome http_outcome_of(const struct message *request,
+				    const struct message *response, char *status)
+{
+	(void)request;
+	return endpoint_http_outcome(
+		(unsigned)PROTOCOL_BODY_CONST(response, struct http_message)->status, status);
+}
+
+static size_t http_body_used(const struct message *msg)
+{
+	const struct http_message *http = PROTOCOL_BODY_CONST(msg, struct http_message);
+
+	return offsetof(struct http_message, header_text) + http->header_text_len;
+}
+
 const struct protocol http_protocol = {
 	.name = "http",
 	.port_hint = 80,
 	.pairing = PAIR_IN_ORDER,
 	.body_size = sizeof(struct http_message),
+	.body_used = http_body_used,
 	.detect = http_detect,
 	.parse = http_parse,
 	.skipped = http_skipped,
 	.secrets_scan = http_secrets_scan,
 	.human_put = http_human_put,
 	.json_put = http_json_put,
+	.endpoint_put = http_endpoint_put,
+	.outcome_of = http_outcome_of,
 };

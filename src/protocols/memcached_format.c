@@ -7,10 +7,23 @@
  * "VA 5 f3 t-1"), a get's "2 hits, 1 miss, 8B", stats' "68 stats", an
  * incr's new value, a binary one "binary GETK NO_ERROR 13B", and a quiet
  * request's missing reply "(no reply)". A credential is never printed.
+ *
+ * Endpoint: the command ("get", "set", "mg", a binary opcode's name
+ * "GETKQ"), never its keys (one endpoint per key would be thousands).
+ * Outcome: ERROR (an unknown command) and CLIENT_ERROR are client errors,
+ * SERVER_ERROR a server error; binary statuses likewise (EINVAL, E2BIG,
+ * DELTA_BADVAL, AUTH_ERROR, UNKNOWN_COMMAND the client's; ENOMEM,
+ * EINTERNAL, EBUSY, ETMPFAIL, NOT_SUPPORTED the server's), status the name.
+ * A miss is ok, not an error: the cache answered, status "miss" (a get
+ * without a hit, meta EN, a quiet get's missing reply) or "hit"; a store
+ * that did not apply is ok too, its status the code (NOT_STORED, EXISTS,
+ * NOT_FOUND, meta NS, EX, NF, binary KEY_ENOENT, KEY_EEXISTS); any other
+ * reply "ok".
  */
 #include "protocols/memcached.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "output/escape.h"
@@ -177,6 +190,86 @@ static void memcached_json_put(struct strbuf *out, const struct message *msg,
 	}
 }
 
+static void memcached_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct memcached_message *mc = PROTOCOL_BODY_CONST(request, struct memcached_message);
+
+	/* No command word kept (as the human line's "request"). */
+	strbuf_puts(out, mc->command[0] ? mc->command : "memcached");
+}
+
+static bool is_get_command(const char *command)
+{
+	return !strcmp(command, "get") || !strcmp(command, "gets") || !strcmp(command, "gat") ||
+	       !strcmp(command, "gats") || !strcmp(command, "mg") || !strncmp(command, "GET", 3) ||
+	       !strncmp(command, "GAT", 3);
+}
+
+static bool code_is(const char *code, const char *const *codes)
+{
+	for (; *codes; codes++)
+		if (!strcmp(code, *codes))
+			return true;
+	return false;
+}
+
+static enum outcome binary_outcome(uint16_t status)
+{
+	switch (status) {
+	case 0x00: /* NO_ERROR */
+	case 0x01: /* KEY_ENOENT: a miss */
+	case 0x02: /* KEY_EEXISTS */
+	case 0x05: /* NOT_STORED */
+	case 0x09: /* AUTH_CONTINUE (and its newer code) */
+	case 0x21:
+		return OUTCOME_OK;
+	case 0x82: /* ENOMEM */
+	case 0x83: /* NOT_SUPPORTED */
+	case 0x84: /* EINTERNAL */
+	case 0x85: /* EBUSY */
+	case 0x86: /* ETMPFAIL */
+		return OUTCOME_SERVER_ERROR;
+	default:
+		return OUTCOME_CLIENT_ERROR;
+	}
+}
+
+static enum outcome memcached_outcome_of(const struct message *request,
+					 const struct message *response, char *status)
+{
+	static const char *const not_applied[] = { "NOT_STORED", "EXISTS", "NOT_FOUND", "NS",
+						   "EX", "NF", NULL };
+	const struct memcached_message *mc =
+		PROTOCOL_BODY_CONST(response, struct memcached_message);
+	const struct memcached_message *rq =
+		request ? PROTOCOL_BODY_CONST(request, struct memcached_message) : NULL;
+
+	if (mc->no_reply) {
+		/* A quiet request answered by silence: a get missed, anything else
+		 * succeeded. */
+		strcpy(status, rq && is_get_command(rq->command) ? "miss" : "ok");
+		return OUTCOME_OK;
+	}
+	if (mc->format == MEMCACHED_BINARY) {
+		snprintf(status, STATUS_CLASS_MAX, "%s", mc->code);
+		return binary_outcome(mc->status);
+	}
+	if (!strcmp(mc->code, "ERROR") || !strcmp(mc->code, "CLIENT_ERROR") ||
+	    !strcmp(mc->code, "SERVER_ERROR")) {
+		strcpy(status, mc->code);
+		return mc->code[0] == 'S' ? OUTCOME_SERVER_ERROR : OUTCOME_CLIENT_ERROR;
+	}
+	if (is_get_reply(mc))
+		strcpy(status, mc->hits ? "hit" : "miss");
+	else if (!strcmp(mc->code, "VA") || !strcmp(mc->code, "EN"))
+		strcpy(status, mc->code[0] == 'V' ? "hit" : "miss");
+	else if (code_is(mc->code, not_applied))
+		strcpy(status, mc->code);
+	else
+		strcpy(status, "ok");
+	return OUTCOME_OK;
+}
+
 const struct protocol memcached_protocol = {
 	.name = "memcached",
 	.port_hint = 11211,
@@ -186,4 +279,6 @@ const struct protocol memcached_protocol = {
 	.parse = memcached_parse,
 	.human_put = memcached_human_put,
 	.json_put = memcached_json_put,
+	.endpoint_put = memcached_endpoint_put,
+	.outcome_of = memcached_outcome_of,
 };

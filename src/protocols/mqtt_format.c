@@ -7,6 +7,19 @@
  * "PUBACK id=3"; a request or a lone message the server sent ends in
  * "(from server)". Reason codes by name (MQTT 5.0 section 2.4, 3.1.1's
  * CONNACK return codes), snake_case.
+ *
+ * Endpoint: the packet type, with a PUBLISH's topic and a SUBSCRIBE's or
+ * UNSUBSCRIBE's filters, their segments that are ids folded
+ * ("PUBLISH devices/{id}/state", "SUBSCRIBE sensors/+/temp alerts/#").
+ * Outcome from the answer's reason code (a SUBACK's or UNSUBACK's first
+ * failing one, else its first), the status its name ("accepted",
+ * "granted_qos_1", "not_authorized"; its hex value, "0x9e", when the name is
+ * longer than a status or not known): below 0x80 (3.1.1 CONNACK 0) ok; the
+ * server's state (server_unavailable, server_busy, server_shutting_down)
+ * a server error; unspecified_error, implementation_specific_error and
+ * 3.1.1 SUBACK's failure an error without a side; any other failure a
+ * client error (refused as asked). An answer without a code (PINGRESP, a
+ * 3.1.1 PUBACK) is "success".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +30,7 @@
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
+#include "protocols/endpoint_fold.h"
 
 static const char *const type_names[] = {
 	[MQTT_CONNECT] = "CONNECT",   [MQTT_CONNACK] = "CONNACK",
@@ -339,6 +353,92 @@ static void mqtt_json_put(struct strbuf *out, const struct message *msg,
 	}
 }
 
+static void topic_endpoint(struct strbuf *out, const char *topic)
+{
+	strbuf_putc(out, ' ');
+	endpoint_fold_segments(out, topic, strlen(topic), '/');
+}
+
+static void mqtt_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct mqtt_message *m = PROTOCOL_BODY_CONST(request, struct mqtt_message);
+	const char *type = mqtt_type_name(m->type);
+
+	/* A type of no name (0 is reserved): no packet the parser completes. */
+	strbuf_puts(out, type ? type : "mqtt");
+	if (m->type == MQTT_PUBLISH)
+		topic_endpoint(out, m->topic);
+	if (m->type == MQTT_SUBSCRIBE || m->type == MQTT_UNSUBSCRIBE) {
+		for (uint32_t i = 0; i < m->n_topics && i < MQTT_TOPICS; i++)
+			topic_endpoint(out, m->topics[i]);
+		if (m->n_topics > MQTT_TOPICS)
+			strbuf_puts(out, " ...");
+	}
+	endpoint_mark_cut(out);
+}
+
+/* The code that says how a request went: a SUBACK's or UNSUBACK's first
+ * failing one, else its first; false when the answer has none. */
+static bool answer_code(const struct mqtt_message *m, uint8_t *code)
+{
+	uint32_t kept = m->n_codes < MQTT_CODES ? m->n_codes : MQTT_CODES;
+
+	if (m->type == MQTT_SUBACK || m->type == MQTT_UNSUBACK) {
+		for (uint32_t i = 0; i < kept; i++) {
+			if (m->codes[i] >= 0x80) {
+				*code = m->codes[i];
+				return true;
+			}
+		}
+		*code = kept ? m->codes[0] : 0;
+		return kept > 0;
+	}
+	*code = m->code;
+	return m->has_code;
+}
+
+static enum outcome code_outcome(const struct mqtt_message *m, uint8_t code)
+{
+	/* 3.1.1's return codes: 3 is server_unavailable, the others refuse. */
+	if (m->type == MQTT_CONNACK && m->level != 5 && code)
+		return code == 3 ? OUTCOME_SERVER_ERROR : OUTCOME_CLIENT_ERROR;
+	if (code < 0x80)
+		return OUTCOME_OK;
+	switch (code) {
+	case 0x80: /* unspecified_error; 3.1.1 SUBACK's failure */
+	case 0x83: /* implementation_specific_error */
+		return OUTCOME_ERROR;
+	case 0x88: /* server_unavailable */
+	case 0x89: /* server_busy */
+	case 0x8b: /* server_shutting_down */
+		return OUTCOME_SERVER_ERROR;
+	default:
+		return OUTCOME_CLIENT_ERROR;
+	}
+}
+
+static enum outcome mqtt_outcome_of(const struct message *request, const struct message *response,
+				    char *status)
+{
+	const struct mqtt_message *m = PROTOCOL_BODY_CONST(response, struct mqtt_message);
+	const char *name;
+	uint8_t code;
+
+	(void)request;
+	if (!answer_code(m, &code)) {
+		strcpy(status, "success");
+		return OUTCOME_OK;
+	}
+	name = mqtt_code_name(m->type, m->level, code);
+	/* A name is a label's value whole or not at all: a cut one would read
+	 * as another name. */
+	if (name && strlen(name) < STATUS_CLASS_MAX)
+		snprintf(status, STATUS_CLASS_MAX, "%s", name);
+	else
+		snprintf(status, STATUS_CLASS_MAX, "0x%02x", code);
+	return code_outcome(m, code);
+}
+
 const struct protocol mqtt_protocol = {
 	.name = "mqtt",
 	.port_hint = 1883,
@@ -350,4 +450,6 @@ const struct protocol mqtt_protocol = {
 	.pair_id = mqtt_pair_id,
 	.human_put = mqtt_human_put,
 	.json_put = mqtt_json_put,
+	.endpoint_put = mqtt_endpoint_put,
+	.outcome_of = mqtt_outcome_of,
 };

@@ -6,6 +6,15 @@
  * auth=***"); a response is its outcome ("OK, 3 rows affected, last insert
  * id 7", "ERR 1064 (42000) You have an error ...", "2 columns, 3 rows").
  * The auth response is never kept: always "***".
+ *
+ * Endpoint: COM_QUERY's statement and a COM_STMT_EXECUTE's remembered one,
+ * fingerprinted (sql_fingerprint.h); COM_STMT_PREPARE's "PREPARE " and its
+ * fingerprint (preparing is not running); any other command its name
+ * ("COM_PING", "COM_STMT_EXECUTE" when the statement is not known), the
+ * login's packets theirs ("HandshakeResponse", "SSLRequest",
+ * "AuthSwitchResponse", "LocalInfileData"). Outcome: an ERR packet is an
+ * error, status "error" (not its code: few values are wanted); any other
+ * answer "ok".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +25,8 @@
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
+#include "protocols/endpoint_fold.h"
+#include "protocols/sql_fingerprint.h"
 
 /* A parameter type whose value is text (quoted in human lines). */
 static bool type_is_text(uint8_t type)
@@ -477,6 +488,62 @@ static void mysql_json_put(struct strbuf *out, const struct message *msg,
 		request_json_put(out, my);
 }
 
+/* "COM_PING" from "ping". */
+static void command_endpoint(struct strbuf *out, uint8_t command)
+{
+	const char *name = mysql_command_name(command);
+
+	strbuf_puts(out, "COM_");
+	for (; name && *name; name++)
+		strbuf_putc(out, *name >= 'a' && *name <= 'z' ? (char)(*name - 'a' + 'A') : *name);
+}
+
+static void mysql_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct mysql_message *my = PROTOCOL_BODY_CONST(request, struct mysql_message);
+
+	switch (my->kind) {
+	case MYSQL_LOGIN:
+		strbuf_puts(out, "HandshakeResponse");
+		break;
+	case MYSQL_SSL_REQUEST:
+		strbuf_puts(out, "SSLRequest");
+		break;
+	case MYSQL_AUTH_DATA:
+		strbuf_puts(out, "AuthSwitchResponse");
+		break;
+	case MYSQL_INFILE_DATA:
+		strbuf_puts(out, "LocalInfileData");
+		break;
+	case MYSQL_COMMAND:
+		if (my->command == MYSQL_COM_STMT_PREPARE)
+			strbuf_puts(out, "PREPARE ");
+		if (my->command == MYSQL_COM_QUERY || my->command == MYSQL_COM_STMT_PREPARE ||
+		    (my->command == MYSQL_COM_STMT_EXECUTE && my->query_known))
+			sql_fingerprint(out, my->query, strlen(my->query), SQL_MYSQL);
+		else
+			command_endpoint(out, my->command);
+		break;
+	default:
+		/* A server's kind, or none: not a request. */
+		strbuf_puts(out, "mysql");
+		break;
+	}
+	endpoint_mark_cut(out);
+}
+
+static enum outcome mysql_outcome_of(const struct message *request, const struct message *response,
+				     char *status)
+{
+	(void)request;
+	if (PROTOCOL_BODY_CONST(response, struct mysql_message)->kind == MYSQL_ERR) {
+		strcpy(status, "error");
+		return OUTCOME_ERROR;
+	}
+	strcpy(status, "ok");
+	return OUTCOME_OK;
+}
+
 const struct protocol mysql_protocol = {
 	.name = "mysql",
 	.port_hint = 3306,
@@ -487,4 +554,6 @@ const struct protocol mysql_protocol = {
 	.parse = mysql_parse,
 	.human_put = mysql_human_put,
 	.json_put = mysql_json_put,
+	.endpoint_put = mysql_endpoint_put,
+	.outcome_of = mysql_outcome_of,
 };

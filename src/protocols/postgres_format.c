@@ -1,4 +1,15 @@
-/* PostgreSQL in exchange lines and JSON, and its descriptor. */
+/*
+ * PostgreSQL in exchange lines and JSON, and its descriptor.
+ *
+ * Endpoint: a Query's statement, or an extended batch's (its Parse's, or
+ * the one remembered for its Bind), fingerprinted (sql_fingerprint.h); a
+ * batch whose statement is not known "Execute <name>" with ids in the name
+ * folded ("Execute S_{id}"), or what it does ("Describe", "Close", "Sync");
+ * other messages by their protocol names ("StartupMessage", "SSLRequest",
+ * "PasswordMessage"). Outcome: a reply with an ErrorResponse is an error,
+ * status "error" (not its SQLSTATE: few values are wanted); any other
+ * reply is "ok".
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +19,8 @@
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
+#include "protocols/endpoint_fold.h"
+#include "protocols/sql_fingerprint.h"
 
 /* Type oids whose binary values are shown as numbers. */
 #define PG_OID_BOOL 16
@@ -548,6 +561,86 @@ static void postgres_json_put(struct strbuf *out, const struct message *msg,
 	}
 }
 
+static const char *password_endpoint(enum pg_credential kind)
+{
+	switch (kind) {
+	case PG_CRED_SASL_INITIAL: return "SASLInitialResponse";
+	case PG_CRED_SASL: return "SASLResponse";
+	case PG_CRED_GSS: return "GSSResponse";
+	default: return "PasswordMessage";
+	}
+}
+
+static void extended_endpoint(struct strbuf *out, const struct pg_message *pg)
+{
+	if (pg->have_query) {
+		sql_fingerprint(out, pg->query, strlen(pg->query), SQL_POSTGRES);
+	} else if (pg->n_execute || pg->have_bind) {
+		strbuf_puts(out, "Execute ");
+		if (pg->statement[0])
+			endpoint_fold_segments(out, pg->statement, strlen(pg->statement), '_');
+		else
+			strbuf_puts(out, "(unnamed)");
+	} else if (pg->describe) {
+		strbuf_puts(out, "Describe");
+	} else if (pg->close) {
+		strbuf_puts(out, "Close");
+	} else {
+		strbuf_puts(out, "Sync");
+	}
+}
+
+static void postgres_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct pg_message *pg = PROTOCOL_BODY_CONST(request, struct pg_message);
+
+	switch (pg->kind) {
+	case PG_QUERY:
+		sql_fingerprint(out, pg->query, strlen(pg->query), SQL_POSTGRES);
+		break;
+	case PG_EXTENDED:
+		extended_endpoint(out, pg);
+		break;
+	case PG_STARTUP:
+		strbuf_puts(out, "StartupMessage");
+		break;
+	case PG_SSL_REQUEST:
+		strbuf_puts(out, "SSLRequest");
+		break;
+	case PG_GSSENC_REQUEST:
+		strbuf_puts(out, "GSSENCRequest");
+		break;
+	case PG_CANCEL:
+		strbuf_puts(out, "CancelRequest");
+		break;
+	case PG_PASSWORD:
+		strbuf_puts(out, password_endpoint(pg->credential_kind));
+		break;
+	case PG_FUNCTION_CALL:
+		strbuf_puts(out, "FunctionCall");
+		break;
+	default:
+		/* A server's kind, or none: not a request. */
+		strbuf_puts(out, "postgres");
+		break;
+	}
+	endpoint_mark_cut(out);
+}
+
+static enum outcome postgres_outcome_of(const struct message *request,
+					const struct message *response, char *status)
+{
+	const struct pg_message *pg = PROTOCOL_BODY_CONST(response, struct pg_message);
+
+	(void)request;
+	if (pg->have_error) {
+		strcpy(status, "error");
+		return OUTCOME_ERROR;
+	}
+	strcpy(status, "ok");
+	return OUTCOME_OK;
+}
+
 const struct protocol postgres_protocol = {
 	.name = "postgres",
 	.port_hint = 5432,
@@ -558,4 +651,6 @@ const struct protocol postgres_protocol = {
 	.parse = postgres_parse,
 	.human_put = postgres_human_put,
 	.json_put = postgres_json_put,
+	.endpoint_put = postgres_endpoint_put,
+	.outcome_of = postgres_outcome_of,
 };

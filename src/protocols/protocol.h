@@ -169,7 +169,7 @@ enum outcome {
 /* Room for an endpoint: what --stats and --metrics group requests by. */
 #define ENDPOINT_MAX 128
 /* Room for a status class: a label of few values ("4xx", "NXDOMAIN"). */
-#define STATUS_CLASS_MAX 24
+#define STATUS_CLASS_MAX 40
 
 /* How a protocol's responses find their requests. */
 enum pairing {
@@ -185,6 +185,10 @@ struct protocol {
 	bool stream_framed;     /* also a stream protocol (DNS over TCP) */
 	enum pairing pairing;
 	size_t body_size;       /* sizeof its message struct: zeroed before each message */
+	/* Optional: how much of a message's body is in use, when its struct
+	 * ends in a buffer filled from its start (HTTP's header text): the
+	 * engine copies a message that far, not body_size. */
+	size_t (*body_used)(const struct message *msg);
 	size_t conn_state_size; /* parse_ctx.conn_state's size; at most PROTOCOL_CONN_STATE_MAX */
 	/* Optional: releases what conn_state holds (a parser that keeps
 	 * allocations there bounds and accounts them itself). */

@@ -301,6 +301,27 @@ static void redis_json_put(struct strbuf *out, const struct message *msg,
 	}
 }
 
+/* The command's name: keys and values are the data, not the endpoint. */
+static void redis_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	strbuf_puts(out, PROTOCOL_BODY_CONST(request, struct redis_message)->command);
+}
+
+/* An error reply (simple or blob) failed; any other answered. */
+static enum outcome redis_outcome_of(const struct message *request,
+				     const struct message *response, char *status)
+{
+	uint8_t type = PROTOCOL_BODY_CONST(response, struct redis_message)->type;
+
+	(void)request;
+	if (type == '-' || type == '!') {
+		strcpy(status, "error");
+		return OUTCOME_ERROR;
+	}
+	strcpy(status, "ok");
+	return OUTCOME_OK;
+}
+
 const struct protocol redis_protocol = {
 	.name = "redis",
 	.port_hint = 6379,
@@ -311,4 +332,6 @@ const struct protocol redis_protocol = {
 	.skipped = redis_skipped,
 	.human_put = redis_human_put,
 	.json_put = redis_json_put,
+	.endpoint_put = redis_endpoint_put,
+	.outcome_of = redis_outcome_of,
 };

@@ -8,10 +8,16 @@
  * were read whole.
  * JSON: banner, proto_version, software, comments, other_lines, kexinit,
  * and the offered kex, host_key and ciphers name-lists.
+ *
+ * Endpoint: "handshake", the one exchange a connection shows. Outcome: two
+ * KEXINITs read whole that agree on no key exchange, host key or cipher
+ * fail, "no_common_algorithm" (neither side is to blame: no split); else
+ * "ok" (a version line other than 2.0's or 1.99's is not taken for SSH).
  */
 #include "protocols/ssh.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "output/escape.h"
 #include "output/json_writer.h"
@@ -75,6 +81,34 @@ static void ssh_exchange_tail(struct strbuf *out, const struct message *request,
 	escape_cstr(out, cipher[0] ? cipher : "none");
 }
 
+static void ssh_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	(void)request;
+	strbuf_puts(out, "handshake");
+}
+
+static enum outcome ssh_outcome_of(const struct message *request, const struct message *response,
+				   char *status)
+{
+	const struct ssh_message *server = PROTOCOL_BODY_CONST(response, struct ssh_message);
+	const struct ssh_message *client =
+		request ? PROTOCOL_BODY_CONST(request, struct ssh_message) : NULL;
+	char kex[128], host_key[128], cipher[128];
+
+	if (client && client->kexinit && server->kexinit && !client->lists_cut &&
+	    !server->lists_cut) {
+		ssh_negotiate(client->kex, server->kex, kex, sizeof(kex));
+		ssh_negotiate(client->host_key, server->host_key, host_key, sizeof(host_key));
+		ssh_negotiate(client->ciphers, server->ciphers, cipher, sizeof(cipher));
+		if (!kex[0] || !host_key[0] || !cipher[0]) {
+			strcpy(status, "no_common_algorithm");
+			return OUTCOME_ERROR;
+		}
+	}
+	strcpy(status, "ok");
+	return OUTCOME_OK;
+}
+
 const struct protocol ssh_protocol = {
 	.name = "ssh",
 	.port_hint = 22,
@@ -85,5 +119,7 @@ const struct protocol ssh_protocol = {
 	.human_put = ssh_human_put,
 	.json_put = ssh_json_put,
 	.exchange_tail = ssh_exchange_tail,
+	.endpoint_put = ssh_endpoint_put,
+	.outcome_of = ssh_outcome_of,
 	.server_first = true,
 };

@@ -6,8 +6,9 @@
  * TLS 1.3 sends it encrypted) and whether the session was resumed. A
  * ServerHello ends the decoding (the rest is ciphertext) unless it is a
  * HelloRetryRequest, after which a second ClientHello and ServerHello
- * follow. Every other record, encrypted or not, is consumed and skipped
- * without being buffered whole.
+ * follow. A fatal alert in cleartext where the ServerHello was due is the
+ * answer to the ClientHello (refused). Every other record, encrypted or
+ * not, is consumed and skipped without being buffered whole.
  *
  * A hello is read from what the record holds of it: a hello split over two
  * records (possible, rare below 16 KiB) is decoded as far as the first one
@@ -31,6 +32,8 @@
 #define TLS_HANDSHAKE 0x16
 #define TLS_APPLICATION_DATA 0x17
 #define TLS_HEARTBEAT 0x18
+
+#define TLS_ALERT_FATAL 2
 
 #define TLS_CLIENT_HELLO 1
 #define TLS_SERVER_HELLO 2
@@ -204,6 +207,41 @@ const char *tls_resumption_name(enum tls_resumption resumption)
 	};
 
 	return (unsigned int)resumption < sizeof(names) / sizeof(names[0]) ? names[resumption] : "";
+}
+
+const char *tls_alert_name(uint8_t description)
+{
+	static const char *const names[] = {
+		[0] = "close_notify",
+		[10] = "unexpected_message",
+		[20] = "bad_record_mac",
+		[22] = "record_overflow",
+		[40] = "handshake_failure",
+		[42] = "bad_certificate",
+		[43] = "unsupported_certificate",
+		[44] = "certificate_revoked",
+		[45] = "certificate_expired",
+		[46] = "certificate_unknown",
+		[47] = "illegal_parameter",
+		[48] = "unknown_ca",
+		[49] = "access_denied",
+		[50] = "decode_error",
+		[51] = "decrypt_error",
+		[70] = "protocol_version",
+		[71] = "insufficient_security",
+		[80] = "internal_error",
+		[86] = "inappropriate_fallback",
+		[90] = "user_canceled",
+		[109] = "missing_extension",
+		[110] = "unsupported_extension",
+		[112] = "unrecognized_name",
+		[113] = "bad_certificate_status_response",
+		[115] = "unknown_psk_identity",
+		[116] = "certificate_required",
+		[120] = "no_application_protocol",
+	};
+
+	return description < sizeof(names) / sizeof(names[0]) ? names[description] : NULL;
 }
 
 static void tls_cipher_name(unsigned int id, char *out, size_t size)
@@ -549,6 +587,22 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 		result.consumed = have;
 		result.skip = record_end - have;
 		return result;
+	}
+	/* A fatal alert (level, description: two bytes, so in cleartext)
+	 * instead of the ServerHello the waiting ClientHello asked for. */
+	if (buf[0] == TLS_ALERT && record_len == 2 && !ctx->from_client && ctx->request &&
+	    PROTOCOL_BODY_CONST(ctx->request, struct tls_message)->client_hello) {
+		if (len < record_end) {
+			result.state = PARSE_NEED_MORE;
+			return result;
+		}
+		if (buf[5] == TLS_ALERT_FATAL) {
+			tls->alert = true;
+			tls->alert_description = buf[6];
+			result.state = PARSE_COMPLETE;
+			result.consumed = record_end;
+			return result;
+		}
 	}
 	if (buf[0] == TLS_APPLICATION_DATA)
 		tls->application_data = true;

@@ -46,6 +46,10 @@ struct tls_message {
 	char cipher[48];
 	char group[24];
 	uint8_t resumption;        /* enum tls_resumption: server; client: offered */
+	/* Server: a fatal alert in cleartext where the ServerHello was due:
+	 * the ClientHello refused. */
+	bool alert;
+	uint8_t alert_description; /* RFC 8446 6: 70 protocol_version, ... */
 };
 PROTOCOL_BODY_FITS(struct tls_message);
 
@@ -58,5 +62,7 @@ struct parse_result tls_parse(const uint8_t *buf, size_t len, const struct parse
 void tls_version_name(unsigned int v, char *out, size_t size);
 /* "psk", "" */
 const char *tls_resumption_name(enum tls_resumption resumption);
+/* "handshake_failure" (RFC 8446 6, RFC 7301); NULL when not known. */
+const char *tls_alert_name(uint8_t description);
 
 #endif

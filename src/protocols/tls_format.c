@@ -5,21 +5,36 @@
  * alpn=h2,http/1.1 resume=psk" and "ServerHello <version> cipher=<suite>
  * group=x25519 alpn=h2 resumed=session_id" (alpn=encrypted for TLS 1.3),
  * or "HelloRetryRequest <version> cipher=<suite> group=<group>"; a part
- * with nothing to say is left out.
+ * with nothing to say is left out. A server's fatal alert instead of its
+ * hello is "Alert <description>" ("Alert protocol_version", "Alert 199").
  * JSON: handshake, sni, version, alpn (array), resumption on both sides;
  * the client adds versions (array), the server cipher, group,
- * alpn_encrypted, resumed.
+ * alpn_encrypted, resumed; an alert is handshake "alert", alert (its
+ * description's name or number).
+ *
+ * Endpoint: "ClientHello" and its server name, labels that are ids folded
+ * ("ClientHello {id}.shard.example.com"). Outcome: a ServerHello is ok, a
+ * HelloRetryRequest "hello_retry_request" (ok: a second hello follows);
+ * an alert failed, status its name: internal_error the server's failure,
+ * any other the client's offer refused (protocol_version,
+ * handshake_failure, unrecognized_name, no_application_protocol).
  */
 #include "protocols/tls.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #include "output/escape.h"
 #include "output/json_writer.h"
 #include "output/output.h"
+#include "protocols/endpoint_fold.h"
 
 static const char *tls_handshake_name(const struct tls_message *tls)
 {
 	if (tls->client_hello)
 		return "client_hello";
+	if (tls->alert)
+		return "alert";
 	return tls->hello_retry ? "hello_retry_request" : "server_hello";
 }
 
@@ -31,6 +46,16 @@ static void tls_human_put(struct strbuf *out, const struct message *msg, bool re
 
 	(void)request;
 	(void)style;
+	if (tls->alert) {
+		const char *name = tls_alert_name(tls->alert_description);
+
+		strbuf_puts(out, "Alert ");
+		if (name)
+			strbuf_puts(out, name);
+		else
+			strbuf_put_u64(out, tls->alert_description);
+		return;
+	}
 	strbuf_puts(out, tls->client_hello ? "ClientHello"
 			 : tls->hello_retry ? "HelloRetryRequest" : "ServerHello");
 	if (tls->sni[0]) {
@@ -81,6 +106,14 @@ static void tls_json_put(struct strbuf *out, const struct message *msg,
 
 	(void)style;
 	json_name(out, KEY("handshake"), tls_handshake_name(tls));
+	if (tls->alert) {
+		const char *name = tls_alert_name(tls->alert_description);
+		char number[8];
+
+		snprintf(number, sizeof(number), "%u", (unsigned)tls->alert_description);
+		json_name(out, KEY("alert"), name ? name : number);
+		return;
+	}
 	json_raw(out, KEY("sni"), tls->sni);
 	json_raw(out, KEY("version"), tls->version);
 	if (tls->client_hello) {
@@ -109,6 +142,38 @@ static void tls_json_put(struct strbuf *out, const struct message *msg,
 	json_name(out, KEY("resumption"), tls_resumption_name(tls->resumption));
 }
 
+static void tls_endpoint_put(struct strbuf *out, const struct message *request)
+{
+	const struct tls_message *tls = PROTOCOL_BODY_CONST(request, struct tls_message);
+
+	strbuf_puts(out, "ClientHello");
+	if (tls->sni[0]) {
+		strbuf_putc(out, ' ');
+		endpoint_fold_segments(out, tls->sni, strlen(tls->sni), '.');
+	}
+	endpoint_mark_cut(out);
+}
+
+static enum outcome tls_outcome_of(const struct message *request, const struct message *response,
+				   char *status)
+{
+	const struct tls_message *tls = PROTOCOL_BODY_CONST(response, struct tls_message);
+	const char *name;
+
+	(void)request;
+	if (!tls->alert) {
+		strcpy(status, tls->hello_retry ? "hello_retry_request" : "ok");
+		return OUTCOME_OK;
+	}
+	name = tls_alert_name(tls->alert_description);
+	/* A name is a label's value whole or not at all. */
+	if (name && strlen(name) < STATUS_CLASS_MAX)
+		snprintf(status, STATUS_CLASS_MAX, "%s", name);
+	else
+		snprintf(status, STATUS_CLASS_MAX, "alert_%u", (unsigned)tls->alert_description);
+	return tls->alert_description == 80 ? OUTCOME_SERVER_ERROR : OUTCOME_CLIENT_ERROR;
+}
+
 const struct protocol tls_protocol = {
 	.name = "tls",
 	.port_hint = 443,
@@ -118,4 +183,6 @@ const struct protocol tls_protocol = {
 	.parse = tls_parse,
 	.human_put = tls_human_put,
 	.json_put = tls_json_put,
+	.endpoint_put = tls_endpoint_put,
+	.outcome_of = tls_outcome_of,
 };

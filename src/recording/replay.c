@@ -557,7 +557,7 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 		session_summary(&session, &poller, -1, submit_failures, table_full);
 	status = r.failed || session.out_error ? 1 : 0;
 free_session:
-	outputs_close(outputs);
+	outputs_free(outputs);
 	session_free(&session);
 	peer_reader = NULL;
 free_payload:

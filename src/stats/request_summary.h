@@ -11,9 +11,12 @@
 
 /* The endpoint of an exchange whose request was not seen. */
 #define ENDPOINT_REQUEST_NOT_SEEN "(request not seen)"
+/* ... and of one whose start was not captured (its framing lost). */
+#define ENDPOINT_NOT_CAPTURED "(request start not captured)"
 
 struct request_summary {
 	const struct protocol *protocol;
+	const char *name;   /* the protocol's, or what it carries ("grpc") */
 	const char *role;   /* "client", "server", "unknown" */
 	const char *remote; /* the peer, "" unknown */
 	char endpoint[ENDPOINT_MAX];   /* bytes of the payload: escape to print */

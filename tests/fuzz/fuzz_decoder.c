@@ -9,7 +9,9 @@
  * is offered first (as if it arrived split), from both sides of the
  * connection, with per-connection flags and state kept across messages
  * (and, for a protocol an upgrade switches to, once more as after one);
- * the state is released after each run, so a leak shows.
+ * the state is released after each run, so a leak shows. Each message
+ * whole goes through the endpoint and outcome hooks, as --stats and
+ * --metrics call them on every exchange.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +34,34 @@ static void secret_check(const struct parse_ctx *ctx, size_t offset, size_t len)
 
 	if (offset > *buf_len || len > (1ull << 40))
 		abort(); /* the contract: a secret starts inside what was given */
+}
+
+/* A client's message as a request's endpoint, a server's as the answer to
+ * the last request (or to none), in buffers of request_summary's sizes:
+ * within bounds (ASan), the status a NUL-terminated label, the outcome one
+ * of enum outcome's. */
+static void hooks_run(const struct message *request, const struct message *msg, bool from_client)
+{
+	char endpoint[ENDPOINT_MAX], status[STATUS_CLASS_MAX];
+	struct strbuf out;
+
+	if (from_client && DESCRIPTOR.endpoint_put) {
+		strbuf_init(&out, endpoint, sizeof(endpoint));
+		DESCRIPTOR.endpoint_put(&out, msg);
+		if (out.len >= sizeof(endpoint) || endpoint[out.len] != '\0')
+			abort();
+	}
+	if (!from_client && DESCRIPTOR.outcome_of) {
+		for (int known = 0; known < 2; known++) {
+			enum outcome outcome;
+
+			memset(status, 0x7f, sizeof(status));
+			outcome = DESCRIPTOR.outcome_of(known ? request : NULL, msg, status);
+			if (!memchr(status, '\0', sizeof(status)) || outcome < OUTCOME_NONE ||
+			    outcome > OUTCOME_ERROR)
+				abort();
+		}
+	}
 }
 
 /* Calls that make no progress in a row before the engine would spin: one
@@ -110,6 +140,8 @@ static void messages_parse(const uint8_t *data, size_t size, bool from_client, u
 			size_t seen = result.skip < size - off ? (size_t)result.skip : size - off;
 			DESCRIPTOR.skipped(&msg, state, data + off, seen, result.skip - seen);
 		}
+		if (result.state == PARSE_COMPLETE)
+			hooks_run(&request, &msg, from_client);
 		if (result.skip >= size - off)
 			break;
 		off += result.skip;

@@ -88,6 +88,44 @@ class HttpServer(Process):
         wait_for_port(self.port, proc=self.proc)
 
 
+NGINX_CONFIG = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    client_max_body_size 64m;
+    server {{
+        listen 127.0.0.1:{port};
+        root {tmp}/www;
+    }}
+}}
+"""
+
+
+class NginxServer(Process):
+    """nginx, one worker, serving files (path under www/ -> content; by default
+    a static index.html; a POST to one: 405)."""
+
+    def __init__(self, files=None):
+        self.port = free_port()
+        tmp = tempfile.mkdtemp(prefix="st-nginx-http-")
+        os.chmod(tmp, 0o755)  # the worker (not root) reads www/
+        for path, content in (files or {"index.html": "static\n"}).items():
+            full = os.path.join(tmp, "www", path)
+            os.makedirs(os.path.dirname(full), mode=0o755, exist_ok=True)
+            with open(full, "w") as f:
+                f.write(content)
+        config = os.path.join(tmp, "nginx.conf")
+        with open(config, "w") as f:
+            f.write(NGINX_CONFIG.format(tmp=tmp, port=self.port))
+        super().__init__(["nginx", "-c", config, "-p", tmp], tmp=tmp)
+        wait_for_port(self.port, proc=self.proc)
+
+
 class RedisServer(Process):
     def __init__(self):
         self.port = free_port()

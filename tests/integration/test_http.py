@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from peers import HttpServer, Process, free_port, wait_for_port
+from peers import HttpServer, NginxServer
 from tracer import Tracer, require_root, select
 
 require_root()
@@ -234,41 +234,6 @@ class Framing(unittest.TestCase):
         self.assertEqual(client["response"]["content_length"], -1)
         self.assertEqual(client["request_bytes"], result["sent"][0])
         self.assertEqual(client["response_bytes"], 5044)
-
-
-NGINX_CONFIG = """
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    client_max_body_size 64m;
-    server {{
-        listen 127.0.0.1:{port};
-        root {tmp}/www;
-    }}
-}}
-"""
-
-
-class NginxServer(Process):
-    """nginx, one worker, serving a static index.html (a POST to it: 405)."""
-
-    def __init__(self):
-        self.port = free_port()
-        tmp = tempfile.mkdtemp(prefix="st-nginx-http-")
-        os.chmod(tmp, 0o755)  # the worker (not root) reads www/
-        os.mkdir(os.path.join(tmp, "www"))
-        with open(os.path.join(tmp, "www", "index.html"), "w") as f:
-            f.write("static\n")
-        config = os.path.join(tmp, "nginx.conf")
-        with open(config, "w") as f:
-            f.write(NGINX_CONFIG.format(tmp=tmp, port=self.port))
-        super().__init__(["nginx", "-c", config, "-p", tmp], tmp=tmp)
-        wait_for_port(self.port, proc=self.proc)
 
 
 @unittest.skipUnless(shutil.which("nginx") and shutil.which("curl"), "needs nginx and curl")

@@ -131,6 +131,29 @@ static inline const char *decoder_json(const struct protocol *protocol, const st
 	return line;
 }
 
+/* The request's endpoint and the exchange's outcome, as --stats and
+ * --metrics ask for them (src/stats/request_summary.c): in buffers of the
+ * same sizes, the endpoint overwritten by the next call. */
+static inline const char *decoder_endpoint(const struct protocol *protocol,
+					   const struct message *request)
+{
+	static char endpoint[ENDPOINT_MAX];
+	struct strbuf out;
+
+	strbuf_init(&out, endpoint, sizeof(endpoint));
+	protocol->endpoint_put(&out, request);
+	return endpoint;
+}
+
+static inline enum outcome decoder_outcome(const struct protocol *protocol,
+					   const struct message *request,
+					   const struct message *response,
+					   char status[STATUS_CLASS_MAX])
+{
+	memset(status, 0, STATUS_CLASS_MAX);
+	return protocol->outcome_of(request, response, status);
+}
+
 /* --- a small engine ---
  *
  * One direction of a connection fed to a decoder the way the engine

@@ -603,6 +603,73 @@ static const struct message *parse_one(const uint8_t *buf, size_t len, bool from
 	return &run_a.kept[0];
 }
 
+/* The endpoint and outcome hooks on the captured session's methods. */
+static void test_hooks(void)
+{
+	static struct message request, response;
+	char status[STATUS_CLASS_MAX];
+	uint8_t publish[sizeof(c_06_basic_publish)];
+
+	request = *parse_one(c_00_protocol, sizeof(c_00_protocol), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "protocol-header");
+	response = *parse_one(s_00_connection_start, sizeof(s_00_connection_start), false);
+	CHECK_INT(decoder_outcome(&amqp_protocol, &request, &response, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	request = *parse_one(c_05_queue_declare, sizeof(c_05_queue_declare), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "queue.declare");
+	response = *parse_one(s_04_queue_declare_ok, sizeof(s_04_queue_declare_ok), false);
+	CHECK_INT(decoder_outcome(&amqp_protocol, &request, &response, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	request = *parse_one(c_10_basic_get, sizeof(c_10_basic_get), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "basic.get");
+	/* The passive declare of a missing queue, and the server's 404 close. */
+	request = *parse_one(c_17_queue_declare, sizeof(c_17_queue_declare), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "queue.declare");
+	response = *parse_one(s_12_channel_close, sizeof(s_12_channel_close), false);
+	CHECK_INT(decoder_outcome(&amqp_protocol, &request, &response, status),
+		  OUTCOME_CLIENT_ERROR);
+	CHECK_STR(status, "NOT_FOUND");
+	CHECK_INT(decoder_outcome(&amqp_protocol, NULL, &response, status), OUTCOME_CLIENT_ERROR);
+	/* Its code (bytes 11-12) another: 541 INTERNAL_ERROR, 200, 999. */
+	{
+		static const struct {
+			uint16_t code;
+			enum outcome outcome;
+			const char *status;
+		} codes[] = {
+			{ 541, OUTCOME_SERVER_ERROR, "INTERNAL_ERROR" },
+			{ 320, OUTCOME_SERVER_ERROR, "CONNECTION_FORCED" },
+			{ 403, OUTCOME_CLIENT_ERROR, "ACCESS_REFUSED" },
+			{ 200, OUTCOME_OK, "REPLY_SUCCESS" },
+			{ 999, OUTCOME_CLIENT_ERROR, "999" },
+		};
+		uint8_t close[sizeof(s_12_channel_close)];
+
+		for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+			memcpy(close, s_12_channel_close, sizeof(close));
+			close[11] = (uint8_t)(codes[i].code >> 8);
+			close[12] = (uint8_t)codes[i].code;
+			response = *parse_one(close, sizeof(close), false);
+			CHECK_INT(decoder_outcome(&amqp_protocol, &request, &response, status),
+				  codes[i].outcome);
+			CHECK_STR(status, codes[i].status);
+		}
+	}
+	request = *parse_one(c_28_connection_close, sizeof(c_28_connection_close), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "connection.close");
+	response = *parse_one(s_20_connection_close_ok, sizeof(s_20_connection_close_ok), false);
+	CHECK_INT(decoder_outcome(&amqp_protocol, &request, &response, status), OUTCOME_OK);
+
+	/* basic.publish to the default exchange, routing key "st-queue"; then
+	 * the key's bytes (offsets 15-22) made "ord.42.x". */
+	request = *parse_one(c_06_basic_publish, sizeof(c_06_basic_publish), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "basic.publish (default) st-queue");
+	memcpy(publish, c_06_basic_publish, sizeof(publish));
+	memcpy(publish + 15, "ord.42.x", 8);
+	request = *parse_one(publish, sizeof(publish), true);
+	CHECK_STR(decoder_endpoint(&amqp_protocol, &request), "basic.publish (default) ord.{id}.x");
+}
+
 static void test_json(void)
 {
 	const struct message *m;
@@ -1062,6 +1129,7 @@ int main(void)
 {
 	test_session();
 	test_json();
+	test_hooks();
 	test_large_content();
 	test_heartbeat_and_interleaving();
 	test_roles();

@@ -412,6 +412,77 @@ static void test_nxdomain(void)
 	CHECK_STR(PROTOCOL_BODY(&msg, struct dns_message)->answers[0], "");
 }
 
+/* The endpoint and outcome hooks on parsed queries and responses. */
+static void test_hooks(void)
+{
+	static struct message request, response;
+	static const struct {
+		int rcode;
+		enum outcome outcome;
+		const char *status;
+	} outcomes[] = {
+		{ 0, OUTCOME_OK, "NOERROR" },	       { 1, OUTCOME_CLIENT_ERROR, "FORMERR" },
+		{ 2, OUTCOME_SERVER_ERROR, "SERVFAIL" }, { 3, OUTCOME_CLIENT_ERROR, "NXDOMAIN" },
+		{ 4, OUTCOME_SERVER_ERROR, "NOTIMP" },   { 5, OUTCOME_CLIENT_ERROR, "REFUSED" },
+		{ 9, OUTCOME_CLIENT_ERROR, "RCODE9" },
+	};
+	uint8_t buf[12 + 300 + 4];
+	char status[STATUS_CLASS_MAX];
+	size_t off;
+
+	CHECK_INT(parse(a_query, sizeof(a_query), true).state, PARSE_COMPLETE);
+	request = msg;
+	CHECK_STR(decoder_endpoint(&dns_protocol, &request), "example.com A");
+	CHECK_INT(parse(a_response, sizeof(a_response), false).state, PARSE_COMPLETE);
+	response = msg;
+	CHECK_INT(decoder_outcome(&dns_protocol, &request, &response, status), OUTCOME_OK);
+	CHECK_STR(status, "NOERROR");
+	CHECK_INT(decoder_outcome(&dns_protocol, NULL, &response, status), OUTCOME_OK);
+	CHECK_INT(parse(nxdomain_response, sizeof(nxdomain_response), false).state,
+		  PARSE_COMPLETE);
+	CHECK_INT(decoder_outcome(&dns_protocol, NULL, &msg, status), OUTCOME_CLIENT_ERROR);
+	CHECK_STR(status, "NXDOMAIN");
+	/* The rcode is the low nibble of byte 3. */
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+		memcpy(buf, a_response, sizeof(a_response));
+		buf[3] = (buf[3] & 0xf0) | outcomes[i].rcode;
+		CHECK_INT(parse(buf, sizeof(a_response), false).state, PARSE_COMPLETE);
+		CHECK_INT(decoder_outcome(&dns_protocol, &request, &msg, status),
+			  outcomes[i].outcome);
+		CHECK_STR(status, outcomes[i].status);
+	}
+
+	/* A label that is an id folds: "example" (0x0d..0x13) becomes digits. */
+	memcpy(buf, a_query, sizeof(a_query));
+	memcpy(buf + 0x0d, "2001008", 7);
+	CHECK_INT(parse(buf, sizeof(a_query), true).state, PARSE_COMPLETE);
+	CHECK_STR(decoder_endpoint(&dns_protocol, &msg), "{id}.com A");
+
+	/* The root, type NS. */
+	memcpy(buf, a_query, 12);
+	buf[11] = 0; /* ar 0 */
+	buf[12] = 0;
+	memcpy(buf + 13, "\x00\x02\x00\x01", 4);
+	CHECK_INT(parse(buf, 17, true).state, PARSE_COMPLETE);
+	CHECK_STR(decoder_endpoint(&dns_protocol, &msg), ". NS");
+
+	/* A 253-character name is longer than an endpoint: cut, marked. */
+	off = 12;
+	for (int l = 0; l < 4; l++) {
+		int n = l < 3 ? 63 : 61;
+
+		buf[off++] = n;
+		memset(buf + off, 'a' + l, n);
+		off += n;
+	}
+	buf[off++] = 0;
+	memcpy(buf + off, "\x00\x01\x00\x01", 4);
+	CHECK_INT(parse(buf, off + 4, true).state, PARSE_COMPLETE);
+	CHECK_INT(strlen(decoder_endpoint(&dns_protocol, &msg)), ENDPOINT_MAX - 1);
+	CHECK_STR(decoder_endpoint(&dns_protocol, &msg) + ENDPOINT_MAX - 4, "...");
+	CHECK(!strncmp(decoder_endpoint(&dns_protocol, &msg), "aaaa", 4));
+}
+
 static void test_two_questions(void)
 {
 	uint8_t buf[sizeof(two_questions)];
@@ -1172,6 +1243,7 @@ int main(void)
 	test_aaaa_response();
 	test_cname_response();
 	test_nxdomain();
+	test_hooks();
 	test_two_questions();
 	test_names_and_codes();
 	test_name_limits();

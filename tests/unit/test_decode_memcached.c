@@ -188,6 +188,77 @@ static void test_text_session(void)
 	free(s);
 }
 
+/* The endpoint and outcome hooks on the recorded sessions' messages. */
+static void hooks_check(unsigned i, const char *endpoint, enum outcome outcome,
+			const char *status)
+{
+	char got[STATUS_CLASS_MAX];
+
+	CHECK_STR(decoder_endpoint(&memcached_protocol, &queue[i]), endpoint);
+	CHECK_INT(decoder_outcome(&memcached_protocol, &queue[i], &server_run.kept[i], got),
+		  outcome);
+	CHECK_STR(got, status);
+}
+
+static void test_hooks(void)
+{
+	size_t c_len, s_len;
+	uint8_t *c = seed("client_text_meta_session", &c_len);
+	uint8_t *s = seed("server_text_meta_session", &s_len);
+	char status[STATUS_CLASS_MAX];
+	unsigned n;
+
+	decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+	decoder_run_stream(&client_run, c, c_len, SPLIT_WHOLE, 0);
+	n = queue_from(&client_run);
+	decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+	decoder_run_stream(&server_run, s, s_len, SPLIT_WHOLE, 0);
+	CHECK_INT(server_run.completes, 27);
+	hooks_check(0, "set", OUTCOME_OK, "ok");
+	hooks_check(1, "get", OUTCOME_OK, "hit");	/* 1 hit, 2 misses */
+	hooks_check(2, "add", OUTCOME_OK, "NOT_STORED");
+	hooks_check(7, "cas", OUTCOME_OK, "EXISTS");
+	hooks_check(9, "incr", OUTCOME_OK, "ok");
+	hooks_check(11, "incr", OUTCOME_OK, "NOT_FOUND"); /* of a missing key */
+	hooks_check(15, "stats", OUTCOME_OK, "ok");
+	hooks_check(17, "bogus", OUTCOME_CLIENT_ERROR, "ERROR");
+	hooks_check(18, "set", OUTCOME_CLIENT_ERROR, "CLIENT_ERROR");
+	hooks_check(21, "mg", OUTCOME_OK, "hit");
+	hooks_check(22, "mg", OUTCOME_OK, "miss");
+	hooks_check(23, "md", OUTCOME_OK, "ok"); /* md mk q: quiet, no reply */
+	CHECK_INT(decoder_outcome(&memcached_protocol, NULL, &server_run.kept[17], status),
+		  OUTCOME_CLIENT_ERROR);
+	free(c);
+	free(s);
+
+	/* SERVER_ERROR, as memcached writes it for a value too large. */
+	{
+		static const char request[] = "set big 0 0 1\r\nx\r\n";
+		static const char reply[] = "SERVER_ERROR object too large for cache\r\n";
+
+		decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+		decoder_run_stream(&client_run, TEXT(request), SPLIT_WHOLE, 0);
+		n = queue_from(&client_run);
+		decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+		decoder_run_stream(&server_run, TEXT(reply), SPLIT_WHOLE, 0);
+		hooks_check(0, "set", OUTCOME_SERVER_ERROR, "SERVER_ERROR");
+	}
+
+	c = seed("client_binary_session", &c_len);
+	s = seed("server_binary_session", &s_len);
+	decoder_run_init(&client_run, &memcached_protocol, true, NULL, 0);
+	decoder_run_stream(&client_run, c, c_len, SPLIT_WHOLE, 0);
+	n = queue_from(&client_run);
+	decoder_run_init(&server_run, &memcached_protocol, false, queue, n);
+	decoder_run_stream(&server_run, s, s_len, SPLIT_WHOLE, 0);
+	hooks_check(0, "SET", OUTCOME_OK, "NO_ERROR");
+	hooks_check(2, "GETKQ", OUTCOME_OK, "miss"); /* quiet: no reply */
+	hooks_check(4, "GET", OUTCOME_OK, "KEY_ENOENT");
+	hooks_check(7, "STAT", OUTCOME_OK, "NO_ERROR");
+	free(c);
+	free(s);
+}
+
 /* --- the binary session --- */
 
 static unsigned binary_stats_in(const uint8_t *buf, size_t len)
@@ -574,6 +645,7 @@ static void test_detect(void)
 int main(void)
 {
 	test_text_session();
+	test_hooks();
 	test_binary_session();
 	test_big_value();
 	test_long_get();

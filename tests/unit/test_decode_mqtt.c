@@ -737,10 +737,108 @@ static void test_other_seeds(void)
 	CHECK(files > 50);
 }
 
+/* The endpoint and outcome hooks on the captured sessions' packets. */
+static void test_hooks(void)
+{
+	static struct message msg;
+	char status[STATUS_CLASS_MAX];
+	uint32_t flags = 0;
+	const struct message *c, *sv;
+
+	/* 3.1.1: CONNECT, SUBSCRIBE, PUBLISH x3, PUBREL, PINGREQ, UNSUBSCRIBE... */
+	run_stream(&client_run, true, &flags, v311_client, sizeof(v311_client), SPLIT_WHOLE, 0);
+	run_stream(&server_run, false, &flags, v311_server, sizeof(v311_server), SPLIT_WHOLE, 0);
+	c = client_run.kept;
+	sv = server_run.kept;
+	CHECK_STR(decoder_endpoint(&mqtt_protocol, &c[0]), "CONNECT");
+	CHECK_INT(decoder_outcome(&mqtt_protocol, &c[0], &sv[0], status), OUTCOME_OK);
+	CHECK_STR(status, "accepted");
+	CHECK_STR(decoder_endpoint(&mqtt_protocol, &c[1]), "SUBSCRIBE test/a secret/x");
+	/* granted_qos_2, failure: the failure tells. */
+	CHECK_INT(decoder_outcome(&mqtt_protocol, &c[1], &sv[1], status), OUTCOME_ERROR);
+	CHECK_STR(status, "failure");
+	CHECK_STR(decoder_endpoint(&mqtt_protocol, &c[2]), "PUBLISH test/a");
+	CHECK_STR(decoder_endpoint(&mqtt_protocol, &sv[3]), "PUBLISH test/a");
+	/* The broker's PUBACK to the client's QoS 1 PUBLISH: no code in 3.1.1. */
+	CHECK_INT(kept(&server_run, 4)->type, MQTT_PUBACK);
+	CHECK_INT(decoder_outcome(&mqtt_protocol, &c[3], &sv[4], status), OUTCOME_OK);
+	CHECK_STR(status, "success");
+	CHECK_INT(kept(&server_run, 9)->type, MQTT_PINGRESP);
+	CHECK_INT(decoder_outcome(&mqtt_protocol, NULL, &sv[9], status), OUTCOME_OK);
+	CHECK_STR(status, "success");
+
+	/* 5.0: CONNACK success; SUBACK granted_qos_2, not_authorized. */
+	flags = 0;
+	run_stream(&client_run, true, &flags, v5_client, sizeof(v5_client), SPLIT_WHOLE, 0);
+	run_stream(&server_run, false, &flags, v5_server, sizeof(v5_server), SPLIT_WHOLE, 0);
+	CHECK_INT(decoder_outcome(&mqtt_protocol, &c[0], &sv[0], status), OUTCOME_OK);
+	CHECK_STR(status, "success");
+	CHECK_INT(decoder_outcome(&mqtt_protocol, &c[1], &sv[1], status), OUTCOME_CLIENT_ERROR);
+	CHECK_STR(status, "not_authorized");
+	CHECK_INT(kept(&client_run, 10)->type, MQTT_UNSUBSCRIBE);
+	CHECK_STR(decoder_endpoint(&mqtt_protocol, &c[10]), "UNSUBSCRIBE test/a");
+	CHECK_INT(kept(&server_run, 10)->type, MQTT_UNSUBACK);
+	CHECK_INT(decoder_outcome(&mqtt_protocol, &c[10], &sv[10], status), OUTCOME_OK);
+	CHECK_STR(status, "success");
+
+	/* A CONNACK's code (byte 3 of the 3.1.1 one, byte 3 of the 5.0 one). */
+	{
+		static const struct {
+			bool v5;
+			uint8_t code;
+			enum outcome outcome;
+			const char *status;
+		} codes[] = {
+			{ false, 3, OUTCOME_SERVER_ERROR, "server_unavailable" },
+			{ false, 4, OUTCOME_CLIENT_ERROR, "bad_username_or_password" },
+			{ false, 5, OUTCOME_CLIENT_ERROR, "not_authorized" },
+			{ true, 0x80, OUTCOME_ERROR, "unspecified_error" },
+			{ true, 0x87, OUTCOME_CLIENT_ERROR, "not_authorized" },
+			{ true, 0x89, OUTCOME_SERVER_ERROR, "server_busy" },
+			{ true, 0x84, OUTCOME_CLIENT_ERROR, "unsupported_protocol_version" },
+		};
+		uint8_t connack[11];
+
+		for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+			size_t n = codes[i].v5 ? sizeof(connack) : 4;
+			struct parse_ctx ctx;
+			uint32_t level = codes[i].v5 ? 5 : 4;
+
+			memcpy(connack, codes[i].v5 ? v5_server : v311_server, n);
+			connack[3] = codes[i].code;
+			ctx = decoder_ctx(false, NULL);
+			ctx.conn_flags = &level;
+			memset(&msg, 0, sizeof(msg));
+			msg.protocol = &mqtt_protocol;
+			CHECK_INT(mqtt_parse(connack, n, &ctx, &msg).state, PARSE_COMPLETE);
+			CHECK_INT(decoder_outcome(&mqtt_protocol, NULL, &msg, status),
+				  codes[i].outcome);
+			CHECK_STR(status, codes[i].status);
+		}
+	}
+
+	/* Topics with ids fold; the client's PUBLISH to "test/a" made one to
+	 * "dev/1234/a" (its topic's length kept, the packet's too). */
+	{
+		uint8_t publish[21];
+		struct parse_ctx ctx = decoder_ctx(true, NULL);
+		uint32_t level = 4;
+
+		memcpy(publish, v311_client + 41 + 24, sizeof(publish));
+		publish[3] = 10;
+		memcpy(publish + 4, "dev/1234/a", 10);
+		ctx.conn_flags = &level;
+		memset(&msg, 0, sizeof(msg));
+		CHECK_INT(mqtt_parse(publish, sizeof(publish), &ctx, &msg).state, PARSE_COMPLETE);
+		CHECK_STR(decoder_endpoint(&mqtt_protocol, &msg), "PUBLISH dev/{id}/a");
+	}
+}
+
 int main(void)
 {
 	test_sessions();
 	test_json();
+	test_hooks();
 	test_same_id_both_ways();
 	test_bad_topic();
 	test_big_publish();

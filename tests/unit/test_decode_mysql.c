@@ -593,6 +593,66 @@ static void test_prepared_statements(void)
 	}
 }
 
+/* The endpoint and outcome hooks on parsed requests and answers. */
+static void test_hooks(void)
+{
+	struct message request;
+	struct decoder_sim_out reply;
+	char status[STATUS_CLASS_MAX];
+	struct decoder_sim *s;
+
+	conn_reset();
+	request = request_of(login, sizeof(login));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "HandshakeResponse");
+	reply = reply_of(login_ok, sizeof(login_ok), &request);
+	CHECK_INT(decoder_outcome(&mysql_protocol, &request, &reply.msg, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+
+	request = request_of(q_create, sizeof(q_create));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request),
+		  "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(?))");
+	request = request_of(q_insert, sizeof(q_insert));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "INSERT INTO t (v) VALUES (?), ...");
+	request = request_of(q_select, sizeof(q_select));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "SELECT * FROM t");
+	reply = reply_of(select_reply, sizeof(select_reply), &request);
+	CHECK_INT(decoder_outcome(&mysql_protocol, &request, &reply.msg, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	request = request_of(q_error, sizeof(q_error));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "SELEC oops");
+	reply = reply_of(err_syntax, sizeof(err_syntax), &request);
+	CHECK_INT(decoder_outcome(&mysql_protocol, &request, &reply.msg, status), OUTCOME_ERROR);
+	CHECK_STR(status, "error");
+	CHECK_INT(decoder_outcome(&mysql_protocol, NULL, &reply.msg, status), OUTCOME_ERROR);
+	request = request_of(com_ping, sizeof(com_ping));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "COM_PING");
+	reply = reply_of(ping_ok, sizeof(ping_ok), &request);
+	CHECK_INT(decoder_outcome(&mysql_protocol, &request, &reply.msg, status), OUTCOME_OK);
+	request = request_of(com_init_db, sizeof(com_init_db));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "COM_INIT_DB");
+
+	/* Prepared: PREPARE and the text; the execute the remembered text, or
+	 * its command once the statement is closed. */
+	conn_reset();
+	request = request_of(login2, sizeof(login2));
+	reply_of(login_ok, sizeof(login_ok), &request);
+	request = request_of(q_prepare, sizeof(q_prepare));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "PREPARE SELECT ?, ?, ?, ?");
+	reply = reply_of(prepare_ok, sizeof(prepare_ok), &request);
+	CHECK_INT(decoder_outcome(&mysql_protocol, &request, &reply.msg, status), OUTCOME_OK);
+	request = request_of(q_execute, sizeof(q_execute));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "SELECT ?, ?, ?, ?");
+	s = sim_all(com_stmt_close, sizeof(com_stmt_close), true, NULL, sizeof(com_stmt_close));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &s->out[0].msg), "COM_STMT_CLOSE");
+	request = request_of(q_execute, sizeof(q_execute));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "COM_STMT_EXECUTE");
+
+	conn_reset();
+	request = request_of(ssl_request, sizeof(ssl_request));
+	CHECK_STR(decoder_endpoint(&mysql_protocol, &request), "SSLRequest");
+	conn_reset();
+}
+
 static void test_deprecate_eof(void)
 {
 	struct message request;
@@ -1138,6 +1198,7 @@ int main(void)
 {
 	test_plain_session();
 	test_prepared_statements();
+	test_hooks();
 	test_deprecate_eof();
 	test_tls();
 	test_splits();

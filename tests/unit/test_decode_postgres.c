@@ -1642,11 +1642,98 @@ static void test_detect(void)
 	CHECK(!detect("", 0, false));
 }
 
+/* A server reply, whole, as the pending request's response. */
+static struct message reply_of(const uint8_t *buf, size_t len, const struct message *request)
+{
+	struct decoder_sim *s = sim_all(buf, len, false, request, len, 1);
+
+	CHECK_INT(s->n_out, 1);
+	return s->out[0].msg;
+}
+
+/* The endpoint and outcome hooks on parsed requests and replies. */
+static void test_hooks(void)
+{
+	struct message request, response;
+	char status[STATUS_CLASS_MAX];
+
+	decoder_test_flags = 0;
+	sim_state = NULL;
+	request = request_of(query_select_1, sizeof(query_select_1));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "SELECT ?");
+	stream_start();
+	ADD(row_description);
+	ADD(data_row);
+	ADD(select_complete);
+	ADD(ready_idle);
+	response = reply_of(stream, stream_len, &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	CHECK_INT(decoder_outcome(&postgres_protocol, NULL, &response, status), OUTCOME_OK);
+
+	request = request_of(query_nope, sizeof(query_nope));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "SELECT * FROM nope");
+	stream_start();
+	ADD(error_nope);
+	ADD(ready_idle);
+	response = reply_of(stream, stream_len, &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_ERROR);
+	CHECK_STR(status, "error");
+
+	request = request_of(query_two, sizeof(query_two));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "select ?; select ?");
+
+	/* Extended batches: the Parse's text; its error. */
+	request = request_of(ext_select, sizeof(ext_select));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "select ?::int, ?::text, ?");
+	response = reply_of(ext_select_reply, sizeof(ext_select_reply), &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	request = request_of(ext_begin, sizeof(ext_begin));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "BEGIN");
+	request = request_of(ext_error, sizeof(ext_error));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "select * from nope where a = ?");
+	stream_start();
+	ADD(error_nope);
+	ADD(ready_idle);
+	response = reply_of(stream, stream_len, &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_ERROR);
+	CHECK_STR(status, "error");
+	/* A Bind of a statement whose Parse was not seen: its name, folded. */
+	request = request_of(ext_named, sizeof(ext_named));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "Execute S_{id}");
+	response = reply_of(suspended_reply, sizeof(suspended_reply), &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_OK);
+
+	/* The rest, by their names; a failed login is an error. */
+	request = request_of(startup, sizeof(startup));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "StartupMessage");
+	request = request_of(ssl_request, sizeof(ssl_request));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "SSLRequest");
+	response = reply_of(ssl_no, sizeof(ssl_no), &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	request = request_of(gssenc_request, sizeof(gssenc_request));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "GSSENCRequest");
+	request = request_of(cancel_request, sizeof(cancel_request));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "CancelRequest");
+	decoder_test_flags = 0;
+	request = request_of(startup, sizeof(startup));
+	(void)reply_of(auth_md5, sizeof(auth_md5), &request);
+	request = request_of(password_md5, sizeof(password_md5));
+	CHECK_STR(decoder_endpoint(&postgres_protocol, &request), "PasswordMessage");
+	response = reply_of(error_fatal, sizeof(error_fatal), &request);
+	CHECK_INT(decoder_outcome(&postgres_protocol, &request, &response, status), OUTCOME_ERROR);
+	CHECK_STR(status, "error");
+	decoder_test_flags = 0;
+}
+
 int main(void)
 {
 	test_startup();
 	test_simple_query();
 	test_extended();
+	test_hooks();
 	test_auth();
 	test_push_and_copy();
 	test_splits_linear();

@@ -134,6 +134,35 @@ static void test_exchange(void)
 	free(s);
 }
 
+/* The endpoint and outcome hooks on the recorded handshake. */
+static void test_hooks(void)
+{
+	size_t c_len, s_len;
+	uint8_t *c = seed("client_openssh_9.2", &c_len);
+	uint8_t *s = seed("server_openssh_9.2", &s_len);
+	static struct message client, server;
+	char status[STATUS_CLASS_MAX];
+	uint32_t flags = 0;
+
+	run_stream(true, &flags, c, c_len, SPLIT_WHOLE, 0);
+	client = run.kept[0];
+	run_stream(false, &flags, s, s_len, SPLIT_WHOLE, 0);
+	server = run.kept[0];
+	CHECK_STR(decoder_endpoint(&ssh_protocol, &client), "handshake");
+	CHECK_INT(decoder_outcome(&ssh_protocol, &client, &server, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	CHECK_INT(decoder_outcome(&ssh_protocol, NULL, &server, status), OUTCOME_OK);
+	/* The server's ciphers made ones the client does not offer. */
+	strcpy(PROTOCOL_BODY(&server, struct ssh_message)->ciphers, "aes256-cbc,3des-cbc");
+	CHECK_INT(decoder_outcome(&ssh_protocol, &client, &server, status), OUTCOME_ERROR);
+	CHECK_STR(status, "no_common_algorithm");
+	/* A list cut: what they agree on is not known. */
+	PROTOCOL_BODY(&server, struct ssh_message)->lists_cut = true;
+	CHECK_INT(decoder_outcome(&ssh_protocol, &client, &server, status), OUTCOME_OK);
+	free(c);
+	free(s);
+}
+
 static void test_other_lines_and_refusals(void)
 {
 	size_t s_len, c_len;
@@ -257,6 +286,7 @@ static void test_detect(void)
 int main(void)
 {
 	test_exchange();
+	test_hooks();
 	test_other_lines_and_refusals();
 	test_detect();
 	return check_report("test_decode_ssh");

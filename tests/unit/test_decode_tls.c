@@ -410,6 +410,32 @@ static struct parse_result parse_copy(const uint8_t *buf, size_t len, bool from_
 	return parse_exact(tls_parse, buf, len, from_client, NULL, &msg);
 }
 
+/*
+ * Made with Python 3's ssl module (OpenSSL 3.0.19) over memory BIOs: a
+ * client limited to TLS 1.2 (server_hostname "db.example.com") and a
+ * server that requires TLS 1.3. The ClientHello, 211 bytes (record
+ * header 16 03 01 00 ce, ClientHello of 202 bytes, legacy_version 0x0303,
+ * no supported_versions; SNI at offset 115), and the server's answer.
+ */
+static const uint8_t tls12_only_hello[] = {
+	0x16, 0x03, 0x01, 0x00, 0xce, 0x01, 0x00, 0x00, 0xca, 0x03, 0x03, 0xde, 0x8f, 0x83, 0x9f, 0x4a,
+	0x0d, 0x18, 0x1b, 0x4d, 0x44, 0x85, 0xb6, 0x45, 0xa2, 0x96, 0x41, 0x36, 0xaa, 0xcd, 0x6c, 0x1a,
+	0x75, 0xa5, 0xe2, 0x66, 0x60, 0x80, 0xa8, 0xc2, 0x58, 0x2d, 0xa9, 0x00, 0x00, 0x38, 0xc0, 0x2c,
+	0xc0, 0x30, 0x00, 0x9f, 0xcc, 0xa9, 0xcc, 0xa8, 0xcc, 0xaa, 0xc0, 0x2b, 0xc0, 0x2f, 0x00, 0x9e,
+	0xc0, 0x24, 0xc0, 0x28, 0x00, 0x6b, 0xc0, 0x23, 0xc0, 0x27, 0x00, 0x67, 0xc0, 0x0a, 0xc0, 0x14,
+	0x00, 0x39, 0xc0, 0x09, 0xc0, 0x13, 0x00, 0x33, 0x00, 0x9d, 0x00, 0x9c, 0x00, 0x3d, 0x00, 0x3c,
+	0x00, 0x35, 0x00, 0x2f, 0x00, 0xff, 0x01, 0x00, 0x00, 0x69, 0x00, 0x00, 0x00, 0x13, 0x00, 0x11,
+	0x00, 0x00, 0x0e, 0x64, 0x62, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x63, 0x6f,
+	0x6d, 0x00, 0x0b, 0x00, 0x04, 0x03, 0x00, 0x01, 0x02, 0x00, 0x0a, 0x00, 0x0c, 0x00, 0x0a, 0x00,
+	0x1d, 0x00, 0x17, 0x00, 0x1e, 0x00, 0x19, 0x00, 0x18, 0x00, 0x23, 0x00, 0x00, 0x00, 0x16, 0x00,
+	0x00, 0x00, 0x17, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x2a, 0x00, 0x28, 0x04, 0x03, 0x05, 0x03, 0x06,
+	0x03, 0x08, 0x07, 0x08, 0x08, 0x08, 0x09, 0x08, 0x0a, 0x08, 0x0b, 0x08, 0x04, 0x08, 0x05, 0x08,
+	0x06, 0x04, 0x01, 0x05, 0x01, 0x06, 0x01, 0x03, 0x03, 0x03, 0x01, 0x03, 0x02, 0x04, 0x02, 0x05,
+	0x02, 0x06, 0x02,
+};
+/* record: alert (0x15), version 0x0303, length 2; fatal (2), protocol_version (70) */
+static const uint8_t protocol_version_alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46 };
+
 static void test_client_hello(void)
 {
 	struct parse_result r;
@@ -1078,6 +1104,105 @@ static void test_names(void)
 	}
 }
 
+/* A ClientHello refused with an alert: the alert answers it. */
+static void test_alert(void)
+{
+	static struct message hello, m;
+	struct parse_result r;
+
+	r = hello_parse(&hello, tls12_only_hello, sizeof(tls12_only_hello), true, NULL);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_STR(TLS_BODY(&hello)->sni, "db.example.com");
+	CHECK_STR(TLS_BODY(&hello)->version, "TLS1.2");
+	r = hello_parse(&m, protocol_version_alert, sizeof(protocol_version_alert), false, &hello);
+	CHECK_INT(r.state, PARSE_COMPLETE);
+	CHECK_INT(r.consumed, sizeof(protocol_version_alert));
+	CHECK_INT(r.after, STREAM_GOES_ON);
+	CHECK(TLS_BODY(&m)->alert && !TLS_BODY(&m)->server_hello);
+	CHECK_INT(TLS_BODY(&m)->alert_description, 70);
+	CHECK_STR(human(&m), "Alert protocol_version");
+	CHECK_STR(json(&m), ",\"handshake\":\"alert\",\"alert\":\"protocol_version\"");
+	for (size_t len = 0; len < sizeof(protocol_version_alert); len++)
+		CHECK_INT(hello_parse(&m, protocol_version_alert, len, false, &hello).state,
+			  PARSE_NEED_MORE);
+	/* With no ClientHello waiting, from the client, or a warning: no answer. */
+	r = hello_parse(&m, protocol_version_alert, sizeof(protocol_version_alert), false, NULL);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	r = hello_parse(&m, protocol_version_alert, sizeof(protocol_version_alert), true, &hello);
+	CHECK_INT(r.state, PARSE_IGNORED);
+	{
+		uint8_t warning[sizeof(protocol_version_alert)];
+
+		memcpy(warning, protocol_version_alert, sizeof(warning));
+		warning[5] = 1;
+		r = hello_parse(&m, warning, sizeof(warning), false, &hello);
+		CHECK_INT(r.state, PARSE_IGNORED);
+		CHECK_INT(r.consumed, sizeof(warning));
+	}
+}
+
+/* The endpoint and outcome hooks on parsed hellos and alerts. */
+static void test_hooks(void)
+{
+	static struct message hello, m;
+	char status[STATUS_CLASS_MAX];
+	uint8_t buf[sizeof(tls12_only_hello)];
+
+	hello_parse(&hello, client_hello, sizeof(client_hello), true, NULL);
+	CHECK_STR(decoder_endpoint(&tls_protocol, &hello), "ClientHello localhost");
+	hello_parse(&m, server_flight, sizeof(server_flight), false, &hello);
+	CHECK_INT(decoder_outcome(&tls_protocol, &hello, &m, status), OUTCOME_OK);
+	CHECK_STR(status, "ok");
+	hello_parse(&m, hello_retry, sizeof(hello_retry), false, NULL);
+	CHECK_INT(decoder_outcome(&tls_protocol, NULL, &m, status), OUTCOME_OK);
+	CHECK_STR(status, "hello_retry_request");
+
+	hello_parse(&hello, tls12_only_hello, sizeof(tls12_only_hello), true, NULL);
+	CHECK_STR(decoder_endpoint(&tls_protocol, &hello), "ClientHello db.example.com");
+	hello_parse(&m, protocol_version_alert, sizeof(protocol_version_alert), false, &hello);
+	CHECK_INT(decoder_outcome(&tls_protocol, &hello, &m, status), OUTCOME_CLIENT_ERROR);
+	CHECK_STR(status, "protocol_version");
+	/* Other descriptions (byte 6): internal_error is the server's; a name
+	 * longer than a status, or none, by number. */
+	{
+		static const struct {
+			uint8_t description;
+			enum outcome outcome;
+			const char *status;
+		} alerts[] = {
+			{ 80, OUTCOME_SERVER_ERROR, "internal_error" },
+			{ 40, OUTCOME_CLIENT_ERROR, "handshake_failure" },
+			{ 112, OUTCOME_CLIENT_ERROR, "unrecognized_name" },
+			{ 120, OUTCOME_CLIENT_ERROR, "no_application_protocol" },
+			{ 113, OUTCOME_CLIENT_ERROR, "bad_certificate_status_response" },
+			{ 199, OUTCOME_CLIENT_ERROR, "alert_199" },
+		};
+		uint8_t alert[sizeof(protocol_version_alert)];
+
+		for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
+			memcpy(alert, protocol_version_alert, sizeof(alert));
+			alert[6] = alerts[i].description;
+			hello_parse(&m, alert, sizeof(alert), false, &hello);
+			CHECK_INT(decoder_outcome(&tls_protocol, &hello, &m, status),
+				  alerts[i].outcome);
+			CHECK_STR(status, alerts[i].status);
+		}
+		alert[6] = 199;
+		hello_parse(&m, alert, sizeof(alert), false, &hello);
+		CHECK_STR(human(&m), "Alert 199");
+		CHECK_STR(json(&m), ",\"handshake\":\"alert\",\"alert\":\"199\"");
+	}
+	/* A server name with an id label folds: "db" (offset 115) made "42". */
+	memcpy(buf, tls12_only_hello, sizeof(buf));
+	memcpy(buf + 115, "42", 2);
+	hello_parse(&hello, buf, sizeof(buf), true, NULL);
+	CHECK_STR(decoder_endpoint(&tls_protocol, &hello), "ClientHello {id}.example.com");
+	/* No server name. */
+	hello_parse(&hello, client_hello, sizeof(client_hello), true, NULL);
+	TLS_BODY(&hello)->sni[0] = '\0';
+	CHECK_STR(decoder_endpoint(&tls_protocol, &hello), "ClientHello");
+}
+
 int main(void)
 {
 	test_client_hello();
@@ -1090,6 +1215,8 @@ int main(void)
 	test_not_tls();
 	test_tls13_resumption_and_alpn();
 	test_hello_retry_request();
+	test_alert();
+	test_hooks();
 	test_tls12_resumption();
 	test_names();
 	test_flipped();

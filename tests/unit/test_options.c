@@ -376,6 +376,18 @@ static void test_write(void)
 	CHECK_STR(opts.write_file, "-");
 	CHECK_INT(parse_stdout_on(true, ARGS("-w", "-")), -EINVAL);
 	CHECK_INT(parse_stdout_on(true, ARGS("-w", "out.pcapng")), 0);
+	CHECK_INT(parse_stdout_on(false, ARGS("--stats", "-w", "out.pcapng")), 0);
+	/* (stdout off any terminal, for the test run on one) */
+	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+
+	fflush(stdout);
+	dup2(null, STDOUT_FILENO);
+	const char *message = parse_stderr(ARGS("--stats", "-w", "-"));
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	CHECK_STR(message, "socket-tracer: --stats with -w -: the table and the capture would "
+			   "both take stdout; give -w a file (try --help)\n");
 	CHECK_INT(parse(ARGS("-w")), -EINVAL);
 	CHECK_STR(parse_stderr(ARGS("--write", "")),
 		  "socket-tracer: --write needs a file name, or - for stdout (try --help)\n");
