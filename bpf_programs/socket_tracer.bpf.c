@@ -935,6 +935,7 @@ static __always_inline int accept_exit(struct syscall_exit_ctx *ctx)
 	__s32 fd = ctx->ret >= 0 ? ctx->ret : regs.di;
 	header_fill(&ev.hdr, ST_EV_ACCEPT, pid_tgid, fd);
 	ev.result = ctx->ret;
+	ev.listen_fd = regs.di;
 	ev.sock_flags = ST_SOCK_REPORTED | ST_SOCK_SERVER |
 			(ev.addr_len >= sizeof(__u16) ? ST_SOCK_PEER_SENT : 0);
 	if (ctx->ret >= 0) {

@@ -242,7 +242,10 @@ struct st_conn_event {
 	__u16 sock_type;    /* SOCK_* of the socket; 0 unknown */
 	__u32 sock_flags;   /* enum st_sock_flag bits */
 	__u32 addr_len;     /* valid bytes of addr; 0 when not known */
-	__u32 reserved;
+	/* accept: the listening socket's fd, whose local port the accepted
+	 * socket shares (asked of the kernel for --port when the new one is
+	 * gone too soon); other kinds: 0 */
+	__s32 listen_fd;
 	/* Remote sockaddr as connect() was given it or accept() returned it;
 	 * ports and addresses inside stay in network byte order. */
 	__u8 addr[ST_ADDR_MAX];

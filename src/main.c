@@ -188,7 +188,39 @@ struct counters_check {
 	double checked_at;      /* CLOCK_MONOTONIC s of the last check */
 	unsigned seconds;       /* checks since the last exited sweep */
 	uint64_t ring_reported; /* ring buffer losses reported so far */
+	struct outputs *health_to; /* --metrics: where the health goes; NULL none */
+	const struct tls_probes *tls;
 };
+
+/* The trace's own counts, for --metrics. */
+static void health_push(const struct counters_check *check, const struct transport *transport,
+			const struct bpf_program *program, const struct session *session)
+{
+	struct metrics_health health = {
+		.malformed_samples = session->malformed,
+		.tracepoints_attached = probes_attached(&program->probes),
+	};
+	uint64_t failures[ST_SUBMIT_NR];
+	struct tls_probes_report report;
+
+	if (!check->health_to)
+		return;
+	bpf_program_submit_failures(program, failures);
+	bpf_program_table_full(program, health.table_full);
+	memcpy(health.events_by_kind, session->events_by_kind, sizeof(health.events_by_kind));
+	/* as the summary counts them: the program's count is exact, the
+	 * kernel's records may come later */
+	health.lost_samples = transport->perf.lost_total > failures[ST_SUBMIT_NO_ROOM]
+				      ? transport->perf.lost_total
+				      : failures[ST_SUBMIT_NO_ROOM];
+	health.refused_samples = failures[ST_SUBMIT_OTHER];
+	if (check->tls) {
+		tls_probes_report_now(check->tls, &report);
+		health.uprobes_attached = report.probes_attached;
+		health.tls_files_probed = report.files_probed;
+	}
+	outputs_health(check->health_to, &health);
+}
 
 static void counters_report(const struct transport *transport, const struct bpf_program *program,
 			    struct session *session, struct recorder *rec,
@@ -208,6 +240,7 @@ static void counters_report(const struct transport *transport, const struct bpf_
 			recorder_sweep(rec);
 		session_sweep_exited(session);
 	}
+	health_push(check, transport, program, session);
 	bpf_program_table_full(program, table_full);
 	session_capacity_report(session, table_full);
 	if (!transport->ring_buffer)
@@ -222,14 +255,21 @@ static void counters_report(const struct transport *transport, const struct bpf_
 
 /* Polls until Ctrl-C, the duration, the event limit, a closed stdout or a
  * failed write to the recording. */
-static int events_process(struct transport *transport, const struct bpf_program *program,
+static int events_process(const struct options *opts, struct transport *transport,
+			  const struct bpf_program *program, const struct tls_probes *tls,
 			  struct session *session, struct outputs *outputs, struct recorder *rec,
-			  struct printk_reader *printk, double duration_s)
+			  struct printk_reader *printk)
 {
-	double deadline = duration_s > 0 ? monotonic_seconds() + duration_s : 0;
-	struct counters_check check = { .checked_at = monotonic_seconds() };
+	double deadline = opts->duration_s > 0 ? monotonic_seconds() + opts->duration_s : 0;
+	struct counters_check check = {
+		.checked_at = monotonic_seconds(),
+		.health_to = opts->metrics.len ? outputs : NULL,
+		.tls = tls,
+	};
 	int err = 0;
 
+	/* the first scrape after the attach sees the probes */
+	health_push(&check, transport, program, session);
 	while (!exiting && !session->done) {
 		int timeout = POLL_TIMEOUT_MS;
 
@@ -465,8 +505,7 @@ static int trace(const struct options *opts)
 		startup_report(opts, &program, tls);
 	if (!opts->json && !session.done)
 		session_print_header(&session);
-	err = events_process(&transport, &program, &session, outputs, rec, &printk,
-			     opts->duration_s);
+	err = events_process(opts, &transport, &program, tls, &session, outputs, rec, &printk);
 
 	/* Print what is still buffered, report, then detach */
 	if (!err && !(rec && rec->error))

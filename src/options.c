@@ -48,6 +48,8 @@ enum long_only_option {
 	OPT_UDP,
 	OPT_UNIX,
 	OPT_NO_FOLLOW,
+	OPT_METRICS,
+	OPT_METRICS_SERIES,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +91,8 @@ static const struct option long_options[] = {
 	{ "histogram", no_argument, NULL, OPT_HISTOGRAM },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "write", required_argument, NULL, 'w' },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -163,7 +167,7 @@ void options_print_help(void)
 	       "      --show-ciphertext    also print the TLS records of connections whose\n"
 	       "                           plaintext is captured (counted either way)\n"
 	       "  -q, --quiet              print only events and errors on stderr, no status\n"
-	       "                           lines nor summary\n"
+	       "                           lines nor summary; with --metrics, not the events\n"
 	       "  -v, --verbose            print the compile flags, the include directories\n"
 	       "                           searched, each attached probe and the TLS libraries\n"
 	       "                           and programs probed\n"
@@ -188,11 +192,18 @@ void options_print_help(void)
 	printf("      --histogram          with --stats: each row's latency distribution\n"
 	       "                           drawn under it, by powers of two\n"
 	       "\n"
+	       "Metrics:\n"
+	       "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	       "                           (ADDR numeric: 127.0.0.1, [::1]; 0.0.0.0 or [::]\n"
+	       "                           for all); with -q they replace the event lines\n"
+	       "      --metrics-series N   label sets per family (default %d, max %d);\n"
+	       "                           the rest count as endpoint or remote \"(other)\"\n"
+	       "\n"
 	       "Wireshark:\n"
 	       "  -w, --write FILE         also write the payloads as a pcapng capture to FILE\n"
 	       "                           (mode 0600): synthesized TCP/UDP packets, TLS as\n"
 	       "                           plaintext, a comment on each (pid, tid, comm, fd);\n"
-	       "                           - for stdout, which then has no lines\n"
+	       "                           - for stdout; with - or -q, no lines\n"
 	       "\n"
 	       "Recording:\n"
 	       "      --record FILE        also write the raw event stream to FILE (mode 0600;\n"
@@ -239,8 +250,11 @@ void options_print_help(void)
 	       "  # edit the BPF program, run it, read its bpf_trace_printk lines\n"
 	       "  socket-tracer --dump-bpf > my.bpf.c\n"
 	       "  socket-tracer --bpf my.bpf.c --debug\n"
+	       "  # no lines: Prometheus metrics on the loopback, port 9464\n"
+	       "  socket-tracer --metrics 127.0.0.1:9464 -q\n"
 	       "\n"
-	       "More in socket-tracer(8).\n");
+	       "More in socket-tracer(8).\n",
+	       METRICS_SERIES_DEFAULT, METRICS_SERIES_MAX);
 }
 
 /* Parses a whole decimal number in [min, max]. */
@@ -516,6 +530,18 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 			return usage_error("%s needs a file name", "--replay");
 		opts->replay_file = arg;
 		return 0;
+	case OPT_METRICS:
+		if (metrics_address_parse(arg, &opts->metrics))
+			return usage_error("invalid --metrics '%s': ADDR:PORT, ADDR a numeric IPv4 "
+					   "address or [IPv6] (0.0.0.0 or [::] for all), PORT 1 to "
+					   "65535",
+					   arg);
+		return 0;
+	case OPT_METRICS_SERIES:
+		if (number_parse(arg, 1, METRICS_SERIES_MAX, &value))
+			return usage_error("invalid --metrics-series '%s': 1 to 20000", arg);
+		opts->metrics_series = value;
+		return 0;
 	case OPT_PROTOCOL:
 	{
 		const struct protocol *proto = protocol_by_name(arg);
@@ -571,6 +597,9 @@ static const char *capture_option(int opt)
 		return "--duration: use -n";
 	case OPT_RECORD:
 		return "--record";
+	case OPT_METRICS:
+	case OPT_METRICS_SERIES:
+		return "--metrics: a replay ends before a scrape could come";
 	default:
 		return NULL;
 	}
@@ -636,6 +665,7 @@ static int options_conflict_check(const struct options *opts)
 int options_parse(int argc, char **argv, struct options *opts)
 {
 	const char *capture = NULL;
+	bool series_given = false;
 	int opt;
 	int err;
 
@@ -644,6 +674,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 	opts->data_size = 4096;
 	opts->data_chars = OPTIONS_DATA_CHARS_FIT;
 	opts->stats_interval_s = 2;
+	opts->metrics_series = METRICS_SERIES_DEFAULT;
 
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" */
 	opterr = 0;
@@ -665,6 +696,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 			return err;
 		if (!capture)
 			capture = capture_option(opt);
+		series_given |= opt == OPT_METRICS_SERIES;
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
@@ -681,6 +713,8 @@ int options_parse(int argc, char **argv, struct options *opts)
 				   "-w -");
 	if (opts->no_follow && !opts->n_pids)
 		return usage_error("%s needs -p", "--no-follow");
+	if (series_given && !opts->metrics.len)
+		return usage_error("%s needs --metrics", "--metrics-series");
 	return options_conflict_check(opts);
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metrics/metrics_server.h"
 #include "state/selection.h"
 #include "stats/stats_report.h"
 
@@ -71,6 +72,8 @@ struct options {
 	enum stats_sort stats_sort;
 	bool stats_sorted;       /* --sort given */
 	bool stats_histogram;    /* each row's latency distribution drawn */
+	struct metrics_address metrics; /* --metrics ADDR:PORT; len 0: none */
+	uint32_t metrics_series;  /* --metrics-series: label sets a family keeps */
 };
 
 /* Parses argv into opts. Returns 0, or -EINVAL after printing a usage error.

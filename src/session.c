@@ -366,6 +366,17 @@ static void adopted_peer_learn(struct session *session, struct conn *conn, struc
 
 enum { SELECTION_IN = 1, SELECTION_OUT = 2 };
 
+/* The local port of ev's socket, asked of the kernel. An accepted TCP
+ * socket's is its listener's, which is asked first: a short connection's
+ * fd may be closed already, the listener's lives on. */
+static bool local_port_of(struct session *session, const struct event *ev, uint16_t *port)
+{
+	if (ev->kind == ST_EV_ACCEPT && ev->sock_type == SOCK_STREAM && ev->family != AF_UNIX &&
+	    !session->socket_local_port(ev->pid, ev->listen_fd, ev->family, ev->sock_type, port))
+		return true;
+	return !session->socket_local_port(ev->pid, ev->fd, ev->family, ev->sock_type, port);
+}
+
 /* --port, --remote, --tcp, --udp, --unix: a connection is decided at its
  * first event, from its kind, its peer (asked of the kernel if no event
  * told it) and, when --port needs it, its local port (likewise); a
@@ -396,8 +407,7 @@ static void selection_apply(struct session *session, struct conn *conn, struct e
 		facts.remote = conn->sock->remote[0] ? conn->sock->remote : ev->remote;
 	}
 	if (selection_needs_local_port(&session->select, &facts) && session->socket_local_port &&
-	    ev->fd >= 0 &&
-	    !session->socket_local_port(ev->pid, ev->fd, ev->family, ev->sock_type, &port))
+	    ev->fd >= 0 && local_port_of(session, ev, &port))
 		facts.local_port = port;
 	ev->deselected = !selection_match(&session->select, &facts);
 	if (conn && !per_datagram)

@@ -33,6 +33,7 @@ struct event {
 	uint64_t bytes_recv;
 	bool process_exited; /* close: the process exited holding the socket */
 	uint32_t users;      /* close: fds (of any process) that held the socket */
+	int32_t listen_fd;   /* accept: the listening socket's fd */
 
 	/* data */
 	uint64_t bytes;

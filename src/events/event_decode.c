@@ -73,6 +73,7 @@ static int conn_decode(const void *raw, int size, int64_t mono_to_wall_ns, struc
 	ev->family = conn.family;
 	ev->sock_type = conn.sock_type;
 	ev->sock_flags = conn.sock_flags;
+	ev->listen_fd = conn.listen_fd;
 	format_sockaddr(conn.addr, conn.addr_len, ev->remote, sizeof(ev->remote));
 	return 0;
 }

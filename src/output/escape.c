@@ -100,8 +100,9 @@ void escape_terminal_utf8(bool utf8)
 	terminal_utf8 = utf8;
 }
 
-size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars,
-		       size_t max_width)
+/* escape_text_fit, printable UTF-8 kept as itself when utf8. */
+static size_t text_escape(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars,
+			  size_t max_width, bool utf8)
 {
 	size_t width = 0;
 	size_t i = 0;
@@ -122,7 +123,7 @@ size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t
 		if (i == len || width == max_width)
 			break;
 		byte = in[i];
-		seq = terminal_utf8 && byte >= 0x80 ? utf8_printable_len(in + i, len - i) : 0;
+		seq = utf8 && byte >= 0x80 ? utf8_printable_len(in + i, len - i) : 0;
 		if (seq) {
 			strbuf_append(out, (const char *)in + i, seq);
 			i += seq;
@@ -148,6 +149,17 @@ size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t
 		i++;
 	}
 	return i;
+}
+
+size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars,
+		       size_t max_width)
+{
+	return text_escape(out, in, len, max_chars, max_width, terminal_utf8);
+}
+
+void escape_text_utf8(struct strbuf *out, const uint8_t *in, size_t len)
+{
+	text_escape(out, in, len, len, SIZE_MAX, true);
 }
 
 size_t escape_text(struct strbuf *out, const uint8_t *in, size_t len, size_t max_chars)

@@ -25,6 +25,10 @@ size_t escape_text_fit(struct strbuf *out, const uint8_t *in, size_t len, size_t
  * UTF-8 locale; else every byte past ASCII is escaped. Set once. */
 void escape_terminal_utf8(bool utf8);
 
+/* escape_text of all of in, printable UTF-8 kept as itself whatever the
+ * locale: valid UTF-8 text that tells every byte (a --metrics label). */
+void escape_text_utf8(struct strbuf *out, const uint8_t *in, size_t len);
+
 /* A NUL-terminated raw text (a decoder's field), escaped as escape_text
  * does, whole. */
 void escape_cstr(struct strbuf *out, const char *text);

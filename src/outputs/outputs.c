@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "metrics/metrics.h"
 #include "outputs/pcapng_packets.h"
 #include "stats/endpoint_stats.h"
 #include "stats/request_summary.h"
@@ -23,6 +24,7 @@ struct outputs {
 	uint64_t first_ts_ns;   /* of the first event seen, 0 none yet */
 	uint64_t last_ts_ns;
 	int64_t last_wall_ns;
+	struct metrics *metrics; /* NULL without --metrics */
 	struct pcapng_packets *pcapng; /* -w, NULL none */
 	bool pcapng_stdout;            /* -w -: it has stdout, the lines are off */
 	int pcapng_error;              /* its first failure, said once; nothing more written */
@@ -143,7 +145,8 @@ static int pcapng_open(const struct options *opts, struct outputs *outputs)
 	if (err)
 		return err;
 	outputs->pcapng_stdout = !strcmp(opts->write_file, "-");
-	if (outputs->pcapng_stdout)
+	/* -q: the file alone, as --metrics -q serves alone */
+	if (outputs->pcapng_stdout || opts->quiet)
 		outputs->session->lines = false;
 	err = session_observe(outputs->session, &observer);
 	if (err)
@@ -192,7 +195,7 @@ int outputs_open(const struct options *opts, struct session *session, struct out
 	int err = 0;
 
 	*outputs = NULL;
-	if (!opts->stats && !opts->write_file)
+	if (!opts->stats && !opts->metrics.len && !opts->write_file)
 		return 0;
 	made = calloc(1, sizeof(*made));
 	if (!made) {
@@ -202,6 +205,8 @@ int outputs_open(const struct options *opts, struct session *session, struct out
 	made->session = session;
 	if (opts->stats)
 		err = stats_open(opts, made);
+	if (!err && opts->metrics.len)
+		err = metrics_open(opts, session, &made->metrics);
 	if (!err && opts->write_file)
 		err = pcapng_open(opts, made);
 	if (err) {
@@ -235,6 +240,12 @@ void outputs_tick(struct outputs *outputs, uint64_t now_ns)
 	stats_table_write(outputs, false, outputs->last_wall_ns);
 }
 
+void outputs_health(struct outputs *outputs, const struct metrics_health *health)
+{
+	if (outputs && outputs->metrics)
+		metrics_health(outputs->metrics, health);
+}
+
 int outputs_close(struct outputs *outputs)
 {
 	int err;
@@ -252,6 +263,7 @@ void outputs_free(struct outputs *outputs)
 {
 	if (!outputs)
 		return;
+	metrics_close(outputs->metrics);
 	if (outputs->stats)
 		endpoint_stats_free(&outputs->table);
 	/* the trace did not start: a file of its header only, errors moot */

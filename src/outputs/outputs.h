@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "metrics/metrics_registry.h"
 #include "options.h"
 #include "session.h"
 
@@ -20,6 +21,10 @@ int outputs_open(const struct options *opts, struct session *session, struct out
 /* Called after each poll round (each replayed batch), now_ns on the
  * session's clock: a --stats table that is due prints. */
 void outputs_tick(struct outputs *outputs, uint64_t now_ns);
+
+/* The trace's own counts, pushed by the tracing loop once a second (a
+ * replay has none): --metrics exports them. */
+void outputs_health(struct outputs *outputs, const struct metrics_health *health);
 
 /* The end of the trace: the final --stats table, -w's file closed. Returns
  * 0, or a negative errno after printing why (the file's last write failed). */

@@ -125,7 +125,7 @@ static int file_seen_enter(struct tls_probes *probes, const struct file_key *key
 		if (!at->ino) {
 			/* three quarters full at most: lookups stay short */
 			if (probes->seen_count >= FILES_SEEN_MAX / 4 * 3) {
-				probes->report.files_not_examined++;
+				__atomic_fetch_add(&probes->report.files_not_examined, 1, __ATOMIC_RELAXED);
 				return -ENOSPC;
 			}
 			*at = *key;
@@ -392,10 +392,10 @@ static void file_probe(struct tls_probes *probes, struct probe_target *target)
 
 		err = attached < 0 ? attached : 0;
 		if (attached > 0)
-			probes->report.probes_attached += attached;
+			__atomic_fetch_add(&probes->report.probes_attached, attached, __ATOMIC_RELAXED);
 	}
 	if (!err) {
-		probes->report.files_probed++;
+		__atomic_fetch_add(&probes->report.files_probed, 1, __ATOMIC_RELAXED);
 		if (!probes->thread_started)
 			start_name_add(probes, target->label);
 		if (probes->verbose)
@@ -405,7 +405,8 @@ static void file_probe(struct tls_probes *probes, struct probe_target *target)
 	} else if (err != -ENOENT) {
 		/* Any user can make files fail (truncating them under us): a
 		 * few lines, then the summary's count. */
-		if (probes->report.attach_failures++ < FAILURES_REPORTED)
+		if (__atomic_fetch_add(&probes->report.attach_failures, 1, __ATOMIC_RELAXED) <
+		    FAILURES_REPORTED)
 			log_error("cannot probe the TLS functions in %s: %s%s", target->label,
 				  err == -EILSEQ ? "its code does not decode" : strerror(-err),
 				  probes->report.attach_failures == FAILURES_REPORTED
@@ -650,6 +651,15 @@ void tls_probes_describe_start(const struct tls_probes *probes, struct strbuf *o
 		      probes->at_start.files_probed, probes->at_start.files_probed == 1 ? "" : "s",
 		      probes->at_start.probes_attached, probes->start_names[0] ? ": " : "",
 		      probes->start_names);
+}
+
+void tls_probes_report_now(const struct tls_probes *probes, struct tls_probes_report *report)
+{
+	report->files_probed = __atomic_load_n(&probes->report.files_probed, __ATOMIC_RELAXED);
+	report->probes_attached = __atomic_load_n(&probes->report.probes_attached, __ATOMIC_RELAXED);
+	report->attach_failures = __atomic_load_n(&probes->report.attach_failures, __ATOMIC_RELAXED);
+	report->files_not_examined =
+		__atomic_load_n(&probes->report.files_not_examined, __ATOMIC_RELAXED);
 }
 
 void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report)

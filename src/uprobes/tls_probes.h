@@ -36,11 +36,15 @@ struct tls_probes_report {
 int tls_probes_start(const struct probe_set *programs, int exec_events_fd,
 		     const struct options *opts, struct tls_probes **probes);
 
-/* Stops the thread, detaches every probe, fills report, frees. */
 /* What the start probed, for the startup line: "TLS in 2 files (16
  * uprobes): libssl.so.3, libgnutls.so.30". */
 void tls_probes_describe_start(const struct tls_probes *probes, struct strbuf *out);
 
+/* The report so far, while the thread probes new programs (--metrics):
+ * its counts are added to atomically. */
+void tls_probes_report_now(const struct tls_probes *probes, struct tls_probes_report *report);
+
+/* Stops the thread, detaches every probe, fills report, frees. */
 void tls_probes_stop(struct tls_probes *probes, struct tls_probes_report *report);
 
 #endif

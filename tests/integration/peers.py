@@ -108,9 +108,10 @@ http {{
 
 class NginxServer(Process):
     """nginx, one worker, serving files (path under www/ -> content; by default
-    a static index.html; a POST to one: 405)."""
+    a static index.html; a POST to one: 405). program: the binary to run (a
+    copy under another name gives its processes a comm of their own)."""
 
-    def __init__(self, files=None):
+    def __init__(self, files=None, program="nginx"):
         self.port = free_port()
         tmp = tempfile.mkdtemp(prefix="st-nginx-http-")
         os.chmod(tmp, 0o755)  # the worker (not root) reads www/
@@ -122,7 +123,7 @@ class NginxServer(Process):
         config = os.path.join(tmp, "nginx.conf")
         with open(config, "w") as f:
             f.write(NGINX_CONFIG.format(tmp=tmp, port=self.port))
-        super().__init__(["nginx", "-c", config, "-p", tmp], tmp=tmp)
+        super().__init__([program, "-c", config, "-p", tmp], tmp=tmp)
         wait_for_port(self.port, proc=self.proc)
 
 

@@ -391,6 +391,17 @@ class Pcapng(unittest.TestCase):
         self.assertGreater(len(live), 8)
         self.assertEqual(tshark(replayed, *fields), live)
         self.assert_comments_name(pid, "curl", path=replayed)
+        self.assertIn(b'"event":"exchange"', done.stdout)
+        # -q: the file alone, no lines
+        done = subprocess.run([BINARY, "--replay", recording, "-w", replayed, "-q"],
+                              capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, b"")
+        self.assertEqual(tshark(replayed, *fields), live)
+        # a replay without -w passes over the recorded local addresses
+        done = subprocess.run([BINARY, "--replay", recording], capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertNotIn(b"out of step", done.stderr)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,30 @@ class NetworkSelectionTest(unittest.TestCase):
         self.assertEqual(sorted((c["bytes_sent"], c["bytes_recv"]) for c in closes),
                          [(4, 6), (6, 4)])
 
+    def test_port_of_short_server_connections(self):
+        # Accepted sockets closed at once, before the kernel can be asked
+        # their local port: the listener's, which lives on, decides.
+        code = r"""
+import socket, sys, time
+srv = socket.socket(); srv.bind(("127.0.0.1", int(sys.argv[1]))); srv.listen(16)
+for i in range(10):
+    cli = socket.create_connection(srv.getsockname())
+    conn, _ = srv.accept()
+    cli.sendall(b"q%d" % i); conn.recv(10); conn.sendall(b"r%d" % i); conn.close()
+    cli.recv(10); cli.close()
+time.sleep(1)  # a server's listener outlives its connections
+srv.close()
+"""
+        with Tracer("--json-b64", "--port", str(self.ports["a"])) as tracer:
+            pid, _ = run_python(code, self.ports["a"])
+            self.assertEqual(tracer.stop(), 0)
+        events = [e for e in tracer.events() if e["pid"] == pid]
+        self.assertEqual(len(select(events, event="accept")), 10)
+        served = [e for e in events if e["event"] == "data" and e["role"] == "server"]
+        self.assertEqual(sorted(base64.b64decode(e["data_b64"]) for e in served),
+                         sorted([b"q%d" % i for i in range(10)] +
+                                [b"r%d" % i for i in range(10)]))
+
     def test_ports_repeated_and_udp(self):
         self.assert_exchanges(("--port", str(self.ports["b"]), "--port", str(self.ports["udp"])),
                               [b"b", b"udp"])

@@ -1,8 +1,10 @@
 /* options_parse: defaults, every option, and usage errors. Errors are
  * printed to stderr by options_parse itself. */
 #define _GNU_SOURCE /* posix_openpt, ptsname */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -538,6 +540,49 @@ static void test_pids_check(void)
 	CHECK_INT(options_pids_check(&opts), -EINVAL);
 }
 
+/* --metrics ADDR:PORT and --metrics-series. */
+static void test_metrics(void)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&opts.metrics.addr;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&opts.metrics.addr;
+	char text[INET6_ADDRSTRLEN];
+
+	CHECK_INT(parse(ARGS("-q")), 0);
+	CHECK_INT(opts.metrics.len, 0);
+	CHECK_INT(opts.metrics_series, 1000);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:9464", "--metrics-series", "5")), 0);
+	CHECK_INT(opts.metrics.len, sizeof(struct sockaddr_in));
+	CHECK_INT(in->sin_family, AF_INET);
+	CHECK_INT(ntohs(in->sin_port), 9464);
+	CHECK_INT(ntohl(in->sin_addr.s_addr), INADDR_LOOPBACK);
+	CHECK_STR(opts.metrics.text, "127.0.0.1:9464");
+	CHECK_INT(opts.metrics_series, 5);
+	CHECK_INT(parse(ARGS("--metrics=[::1]:1")), 0);
+	CHECK_INT(opts.metrics.len, sizeof(struct sockaddr_in6));
+	CHECK_INT(in6->sin6_family, AF_INET6);
+	CHECK_INT(ntohs(in6->sin6_port), 1);
+	CHECK_STR(inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text)), "::1");
+	CHECK_INT(parse(ARGS("--metrics", "[::]:65535")), 0);
+	CHECK_INT(parse(ARGS("--metrics", "0.0.0.0:80")), 0);
+	/* no address, a name, no port or one out of range, junk */
+	CHECK_INT(parse(ARGS("--metrics", ":9100")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "[]:9100")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "localhost:9100")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:0")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:65536")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:+80")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "::1:9100")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "[::1]")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "[127.0.0.1]:80")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:80", "--metrics-series", "0")), -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics", "127.0.0.1:80", "--metrics-series", "20001")),
+		  -EINVAL);
+	CHECK_INT(parse(ARGS("--metrics-series", "10")), -EINVAL);
+	CHECK_INT(parse(ARGS("--replay", "x.rec", "--metrics", "127.0.0.1:80")), -EINVAL);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -553,6 +598,7 @@ int main(void)
 	test_protocol_names();
 	test_selection();
 	test_pids_check();
+	test_metrics();
 	test_defaults(); /* after all the errors, a clean parse again */
 	return check_report("test_options");
 }
