@@ -127,13 +127,13 @@ static void pcapng_event(void *ctx, const struct event *ev, const struct conn *c
 
 /* pcapng_local_fn: the session's hook, which a recording records and a
  * replay answers. */
-static int pcapng_local(void *ctx, const struct event *ev, char *text, size_t size)
+static int pcapng_local(void *ctx, const struct event *ev, int32_t fd, char *text, size_t size)
 {
 	struct session *session = ctx;
 
 	if (!session->socket_local)
 		return -ENOSYS;
-	return session->socket_local(ev->pid, ev->fd, ev->family, ev->sock_type, text, size);
+	return session->socket_local(ev->pid, fd, ev->family, ev->sock_type, text, size);
 }
 
 static int pcapng_open(const struct options *opts, struct outputs *outputs)

@@ -53,6 +53,7 @@ struct stream {
 	bool fin[2];       /* by side: a FIN was written */
 	bool local_asked;  /* the kernel was asked for the local address */
 	bool local_known;  /* local: its answer */
+	bool local_port_only; /* of local, the port only (a wildcard listener's) */
 	struct endpoint local;
 };
 
@@ -267,13 +268,25 @@ static void flow_of(const struct event *ev, const struct conn *conn, const struc
 		flow_unix(remote, flow);
 	}
 	flow->end[SIDE_LOCAL].port = (uint16_t)(PCAPNG_LOCAL_PORT_BASE + ev->conn_id % 16384);
-	if (s && s->local_known && s->local.family == peer->family)
-		flow->end[SIDE_LOCAL] = s->local;
+	if (!s || !s->local_known || s->local.family != peer->family)
+		return;
+	flow->end[SIDE_LOCAL].port = s->local.port;
+	if (!s->local_port_only)
+		memcpy(flow->end[SIDE_LOCAL].addr, s->local.addr, sizeof(s->local.addr));
+}
+
+static bool address_unspecified(const struct endpoint *ep)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ep->addr, zero, ep->family == AF_INET ? 4 : 16);
 }
 
 /* The connection's stream, made at its first event, when the kernel is
- * asked for its local address (while the fd is still open: later events
- * may come after its close). NULL when the table is full. */
+ * asked for its local address: its fd's, while still open (later events
+ * may come after its close), else for an accepted socket its listener's,
+ * open longer; a listener bound to the wildcard address tells the port
+ * only. NULL when the table is full. */
 static struct stream *stream_of(struct pcapng_packets *packets, const struct event *ev)
 {
 	struct stream *s = stream_get(packets, ev->conn_id);
@@ -282,9 +295,15 @@ static struct stream *stream_of(struct pcapng_packets *packets, const struct eve
 	if (!s || s->local_asked)
 		return s;
 	s->local_asked = true;
-	if ((ev->family == AF_INET || ev->family == AF_INET6) && ev->fd >= 0 &&
-	    !packets->local_of(packets->local_ctx, ev, text, sizeof(text)))
+	if (ev->family != AF_INET && ev->family != AF_INET6)
+		return s;
+	if (ev->fd >= 0 && !packets->local_of(packets->local_ctx, ev, ev->fd, text, sizeof(text)))
 		s->local_known = endpoint_parse(text, &s->local);
+	if (!s->local_known && ev->kind == ST_EV_ACCEPT && ev->listen_fd >= 0 &&
+	    !packets->local_of(packets->local_ctx, ev, ev->listen_fd, text, sizeof(text))) {
+		s->local_known = endpoint_parse(text, &s->local);
+		s->local_port_only = address_unspecified(&s->local);
+	}
 	return s;
 }
 

@@ -6,8 +6,9 @@
  * flow between its local and remote endpoints. The remote address and
  * port are the event's. The local ones the events do not carry: the
  * kernel is asked at the connection's first event (pcapng_local_fn),
- * which finds a socket still open then; otherwise (closed by then, a
- * recording made without -w) they are stand-ins: the address is the
+ * which finds a socket still open then, or an accepted one's listener;
+ * otherwise (closed by then, a recording made without -w) they are
+ * stand-ins: the address is the
  * loopback of the remote's family when the remote is a loopback address,
  * else the unspecified one (0.0.0.0, ::); the port is 49152 + conn id %
  * 16384. A recording keeps the kernel's answers (session.socket_local).
@@ -42,9 +43,11 @@
 
 struct pcapng_packets;
 
-/* The local address of ev's socket, as format_sockaddr writes it: 0, or a
- * negative errno (then a stand-in is used). */
-typedef int (*pcapng_local_fn)(void *ctx, const struct event *ev, char *text, size_t size);
+/* The local address of fd (ev's, or an accept's listener) in ev's
+ * process, as format_sockaddr writes it: 0, or a negative errno (then a
+ * stand-in is used). */
+typedef int (*pcapng_local_fn)(void *ctx, const struct event *ev, int32_t fd, char *text,
+			       size_t size);
 
 /* Opens the file (pcapng_writer_open: "-" is stdout). Returns 0, or a
  * negative errno after printing why. */

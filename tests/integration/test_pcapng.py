@@ -7,7 +7,6 @@ joins a response read in several calls, that bytes not captured are holes
 tshark reports, and that each packet's comment names the client's pid.
 """
 
-import collections
 import os
 import pty
 import re
@@ -259,31 +258,46 @@ class Pcapng(unittest.TestCase):
                                 "-Y", "tls.record"), [])
         self.assertTrue(comments)
 
-    def test_server_side_has_its_real_ports(self):
-        """A client that holds its connection a second keeps nginx's open
-        past the tracer's question: nginx's stream has its own listening
-        port and the client's."""
+    def nginx_side(self, client):
+        """nginx's side of one TLS connection made by client(server), which
+        returns (status, its local port): both real ports on every packet,
+        the exchange, the client's SYN first, the worker's pid in comments."""
         comm = "st_pcap_nginx"
         with tls_peers.NginxHttpsServer(paths=("/hello",), comm=comm) as server:
             worker = server.worker_pid()
             with Tracer("-c", comm, "-w", self.path) as tracer:
-                _, out = run_client([sys.executable, "-c", HOLDING_CLIENT, str(server.port)])
+                status, local_port = client(server)
                 self.assertEqual(tracer.stop(), 0)
-        status, local_port = map(int, out.split())
-        reply = collections.namedtuple("Reply", "status local_port")(status, local_port)
-        self.assertEqual(reply.status, 200)
+        self.assertEqual(status, 200)
         rows = tshark(self.path, "-d", "tcp.port==%d,http" % server.port, "-T", "fields",
                       "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "http.request.uri",
                       "-e", "http.response.code")
         self.assertEqual({(int(r[0]), int(r[1])) for r in rows},
-                         {(reply.local_port, server.port), (server.port, reply.local_port)})
+                         {(local_port, server.port), (server.port, local_port)})
         self.assertEqual([(r[2], r[3]) for r in rows if r[2] or r[3]],
                          [("/hello", ""), ("", "200")])
-        # the handshake is the client's SYN, from curl's port
+        # the handshake is the client's SYN, from its port
         first = tshark(self.path, "-c", "1", "-T", "fields", "-e", "tcp.flags.str",
                        "-e", "tcp.srcport")
-        self.assertEqual(first, [["··········S·", str(reply.local_port)]])
+        self.assertEqual(first, [["··········S·", str(local_port)]])
         self.assertIn("comm %s" % comm, self.assert_comments_name(worker)[0])
+
+    def test_server_side_has_its_real_ports(self):
+        """A client that holds its connection a second keeps nginx's open
+        past the tracer's question: nginx's stream has its own address and
+        port, and the client's."""
+        def holding(server):
+            _, out = run_client([sys.executable, "-c", HOLDING_CLIENT, str(server.port)])
+            return tuple(map(int, out.split()))
+        self.nginx_side(holding)
+
+    def test_server_side_of_a_short_connection_has_the_listeners_port(self):
+        """curl is gone, and nginx's fd closed, before the tracer asks: the
+        listener's address stands for the accepted socket's."""
+        def curl(server):
+            (reply,) = tls_peers.curl([server.url("/hello")])
+            return reply.status, reply.local_port
+        self.nginx_side(curl)
 
     def test_http2_nghttp_nghttpd(self):
         files = {"/index.html": b"<p>h2</p>\n"}

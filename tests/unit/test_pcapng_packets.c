@@ -24,10 +24,15 @@ static struct packet packets[PACKETS_MAX];
 static int packet_count;
 
 /* The local address the kernel gives: none for the TCP connection (a
- * stand-in then), one for the UDP socket. */
-static int local_of(void *ctx, const struct event *ev, char *text, size_t size)
+ * stand-in then), one for the UDP socket, and for fd 3, a listener bound
+ * to the wildcard address. */
+static int local_of(void *ctx, const struct event *ev, int32_t fd, char *text, size_t size)
 {
 	(void)ctx;
+	if (fd == 3) {
+		snprintf(text, size, "0.0.0.0:8443");
+		return 0;
+	}
 	if (ev->sock_type != SOCK_DGRAM)
 		return -ESRCH;
 	snprintf(text, size, "10.0.0.1:4444");
@@ -251,6 +256,29 @@ int main(void)
 		CHECK_STR(packets[8].comment,
 			  "pid 42 tid 43 comm cu\\x01rl\\xff fd 5 conn 10 send (tls plaintext)");
 	}
+
+	/* an accepted socket closed by the question: its listener's port, the
+	 * stand-in address of a loopback peer (the wildcard is no address) */
+	fd = mkstemp(path);
+	close(fd);
+	packet_count = 0;
+	CHECK_INT(pcapng_packets_open(path, local_of, NULL, &out), 0);
+	ev = event_make(ST_EV_ACCEPT, SOCK_STREAM, 11);
+	ev.result = 5;
+	ev.listen_fd = 3;
+	snprintf(ev.remote, sizeof(ev.remote), "127.0.0.1:40000");
+	CHECK_INT(pcapng_packets_event(out, &ev, &conn), 0);
+	CHECK_INT(pcapng_packets_close(out), 0);
+	file_read(path);
+	unlink(path);
+	CHECK_INT(packet_count, 3);
+	/* the client's SYN: from the peer's port to the listener's */
+	CHECK(!memcmp(packets[0].bytes + 12, (uint8_t[]){ 127, 0, 0, 1, 127, 0, 0, 1 }, 8));
+	CHECK_INT(be16(packets[0].bytes + 20), 40000);
+	CHECK_INT(be16(packets[0].bytes + 22), 8443);
+	CHECK_INT(packets[0].bytes[33], 0x02);
+	CHECK_STR(packets[0].comment,
+		  "pid 42 tid 43 comm cu\\x01rl\\xff fd 5 conn 11 accept (synthesized handshake)");
 
 	/* a full disk: the close says so */
 	CHECK_INT(pcapng_packets_open("/dev/full", local_of, NULL, &out), 0);
