@@ -193,7 +193,8 @@ int metrics_server_open(const struct metrics_address *address, struct metrics_re
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_END);
 	if (!server->daemon) {
 		log_error("--metrics %s: cannot start the HTTP server", address->text);
-		close(fd);
+		/* not closed: whether the failed start closed it is not said, and
+		 * the tracer exits now; a second close could take another fd */
 		free(server);
 		return -EIO;
 	}

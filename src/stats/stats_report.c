@@ -118,9 +118,11 @@ static void human_title(struct strbuf *out, const struct endpoint_stats *stats,
 
 	localtime_r(&seconds, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	strbuf_printf(out, "%s %s: %" PRIu64 " requests in %.1f s, %u rows%s\n", clock,
-		      view->final ? "final" : "so far", stats->requests, view->elapsed_ns / 1e9,
-		      stats->count, stats->overflow.count ? " and the overflow row" : "");
+	strbuf_printf(out, "%s %s: %" PRIu64 " request%s in %.1f s, %u row%s%s\n", clock,
+		      view->final ? "final" : "so far", stats->requests,
+		      stats->requests == 1 ? "" : "s", view->elapsed_ns / 1e9, stats->count,
+		      stats->count == 1 ? "" : "s",
+		      stats->overflow.count ? " and the overflow row" : "");
 	strbuf_printf(out, "%-*s %-*s %-*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s ENDPOINT\n",
 		      W_PROTO, "PROTO", W_ROLE, "ROLE", W_REMOTE, "REMOTE", W_COUNT, "COUNT",
 		      W_SMALL, "ERRORS", W_SMALL, "4XX", W_SMALL, "5XX", W_SMALL, "NORESP",

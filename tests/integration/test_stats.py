@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from peers import NginxServer, RedisServer
@@ -44,6 +45,14 @@ def curl_workload(port):
     out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
     results = [line.split() for line in out.splitlines()]
     return [(int(code), float(seconds)) for code, seconds in results]
+
+
+def read_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return b""
 
 
 def final_table(tracer):
@@ -158,6 +167,36 @@ class RedisStatsTest(unittest.TestCase):
         for row in rows.values():
             self.assertLessEqual(row["p50_ns"], row["p99_ns"])
             self.assertLessEqual(row["p99_ns"], row["max_ns"])
+
+
+@unittest.skipUnless(shutil.which("nginx") and shutil.which("curl") and shutil.which("script"),
+                     "needs nginx, curl and script")
+class StatsTerminalTest(unittest.TestCase):
+    def test_live_table_replaces_the_last_on_a_terminal(self):
+        tmp = tempfile.mkdtemp(prefix="st-stats-tty-")
+        typescript = os.path.join(tmp, "typescript")
+        try:
+            with NginxServer(nginx_files()) as server:
+                # script(1) gives the tracer a terminal; its output is the typescript
+                proc = subprocess.Popen(["script", "-qfec", "%s --stats=0.5 -d 4 -c curl" % BINARY,
+                                         typescript], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 30
+                while b"Reading perf buffers" not in read_bytes(typescript):
+                    self.assertLess(time.monotonic(), deadline, "tracer not ready")
+                    time.sleep(0.05)
+                url = "http://127.0.0.1:%d/index.html" % server.port
+                subprocess.run(["curl", "-s", "-o", "/dev/null", url], check=True, timeout=10)
+                self.assertEqual(proc.wait(30), 0)
+            with open(typescript, "rb") as f:
+                text = f.read().decode()
+        finally:
+            shutil.rmtree(tmp)
+        tables = text.split("\x1b[H\x1b[2J")
+        self.assertGreaterEqual(len(tables), 4, text)  # one clear before each live table
+        final = [line for line in text.splitlines() if " final: " in line]
+        self.assertEqual(len(final), 1, text)
+        self.assertRegex(final[0], r"final: 1 request in [\d.]+ s, 1 row\r?$")
 
 
 class StatsOptionsTest(unittest.TestCase):
