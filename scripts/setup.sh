@@ -13,6 +13,9 @@ packages=(
     cmake make gcc pkg-config libbpfcc-dev libelf-dev libcapstone-dev libnghttp2-dev
     # the --metrics endpoint (libmicrohttpd) and the -w pcapng writer (libwiretap)
     libmicrohttpd-dev libwiretap-dev
+    # wiretap.h includes wireshark.h (libwireshark-dev, whose wireshark.pc gives
+    # the include flags), wsutil and GLib headers
+    libwireshark-dev libwsutil-dev libglib2.0-dev
     # test helpers: an io_uring client; man and groff, which render the man page;
     # jq, which docs/examples.md's JSON examples pipe through
     liburing-dev man-db jq

@@ -463,6 +463,7 @@ static int trace(const struct options *opts)
 	session.names.read_live = process_name_read_live;
 	session.names.live_ctx = &program.process_comms_fd;
 	session.socket_local_port = socket_local_port_of;
+	session.socket_local = socket_local_of;
 	if (rec) {
 		recorder_header(rec, &session, opts->data_size,
 				(opts->ring_buffer ? RECORD_FLAG_RING_BUFFER : 0) |

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "protocols/protocol.h"
 #include "base/log.h"
@@ -89,6 +90,7 @@ static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "histogram", no_argument, NULL, OPT_HISTOGRAM },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "write", required_argument, NULL, 'w' },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
 	{ NULL, 0, NULL, 0 },
@@ -197,6 +199,12 @@ void options_print_help(void)
 	       "      --metrics-series N   label sets per family (default %d, max %d);\n"
 	       "                           the rest count as endpoint or remote \"(other)\"\n"
 	       "\n"
+	       "Wireshark:\n"
+	       "  -w, --write FILE         also write the payloads as a pcapng capture to FILE\n"
+	       "                           (mode 0600): synthesized TCP/UDP packets, TLS as\n"
+	       "                           plaintext, a comment on each (pid, tid, comm, fd);\n"
+	       "                           - for stdout; with - or -q, no lines\n"
+	       "\n"
 	       "Recording:\n"
 	       "      --record FILE        also write the raw event stream to FILE (mode 0600;\n"
 	       "                           it holds the captured payloads)\n"
@@ -237,6 +245,8 @@ void options_print_help(void)
 	       "  # record what curl says, then print it again, without root\n"
 	       "  socket-tracer --record curl.rec -c curl\n"
 	       "  socket-tracer --replay curl.rec --exchanges-only\n"
+	       "  # what curl says, in Wireshark\n"
+	       "  socket-tracer -c curl -w - | wireshark -k -i -\n"
 	       "  # edit the BPF program, run it, read its bpf_trace_printk lines\n"
 	       "  socket-tracer --dump-bpf > my.bpf.c\n"
 	       "  socket-tracer --bpf my.bpf.c --debug\n"
@@ -510,6 +520,11 @@ static int option_apply(int opt, const char *arg, struct options *opts)
 			return usage_error("%s needs a file name", "--record");
 		opts->record_file = arg;
 		return 0;
+	case 'w':
+		if (!*arg)
+			return usage_error("%s needs a file name, or - for stdout", "--write");
+		opts->write_file = arg;
+		return 0;
 	case OPT_REPLAY:
 		if (!*arg)
 			return usage_error("%s needs a file name", "--replay");
@@ -611,6 +626,10 @@ static int stats_conflict_check(const struct options *opts)
 				   : opts->hex		? "--hex"
 				   : opts->json_b64	? "--json-b64"
 							: "-n");
+	if (opts->write_file && !strcmp(opts->write_file, "-"))
+		return usage_error("%s: the table and the capture would both take stdout; "
+				   "give -w a file",
+				   "--stats with -w -");
 	if (opts->stats_histogram && opts->json)
 		return usage_error("%s: JSON rows carry the percentiles; the drawing is for "
 				   "terminals",
@@ -659,7 +678,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hp:c:d:n:vqxD:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hp:c:d:n:vqxD:w:", long_options, NULL)) != -1) {
 		if (opt == '?') {
 			const char *word = argv[optind - 1];
 			char name[2] = { (char)optopt, '\0' };
@@ -687,6 +706,11 @@ int options_parse(int argc, char **argv, struct options *opts)
 		return usage_error("%s needs --json", "--json-b64");
 	if (opts->replay_file && capture && opts->action == ACTION_TRACE)
 		return usage_error("--replay does not take %s", capture);
+	/* a terminal shown pcapng's binary is garbled, not a capture */
+	if (opts->write_file && !strcmp(opts->write_file, "-") && isatty(STDOUT_FILENO) &&
+	    opts->action == ACTION_TRACE)
+		return usage_error("%s: stdout is a terminal; redirect it to a file or a pipe",
+				   "-w -");
 	if (opts->no_follow && !opts->n_pids)
 		return usage_error("%s needs -p", "--no-follow");
 	if (series_given && !opts->metrics.len)

@@ -66,6 +66,7 @@ struct options {
 	bool show_ciphertext;    /* print the records of plaintext-captured TLS connections */
 	const char *record_file; /* --record: the raw event stream written there */
 	const char *replay_file; /* --replay: a recording printed, no tracing */
+	const char *write_file;  /* -w: pcapng written there ("-": stdout, no lines) */
 	bool stats;              /* --stats: a table of exchanges instead of lines */
 	double stats_interval_s; /* its refresh */
 	enum stats_sort stats_sort;
@@ -82,7 +83,8 @@ struct options {
  * --no-data, --data-size, the BPF program's options, -d, --record), and
  * so are options that together could print nothing (--exchanges-only or
  * --protocol with --no-data) or ask what the format has not (--hex with
- * --json or --no-data, --json-b64 with --no-data). */
+ * --json or --no-data, --json-b64 with --no-data), and so is -w - with
+ * stdout a terminal. */
 int options_parse(int argc, char **argv, struct options *opts);
 
 /* A usage error (-EINVAL, printed) for a -p pid no process has. */

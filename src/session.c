@@ -227,8 +227,12 @@ static void event_print(struct session *session, const struct event *ev,
 	for (uint32_t i = 0; i < session->observer_count; i++)
 		if (session->observers[i].event)
 			session->observers[i].event(session->observers[i].ctx, ev, conn);
-	if (session->done || session->exchanges_only || !session->lines)
+	if (session->done || session->exchanges_only)
 		return;
+	if (!session->lines) {
+		line_count(session); /* -n: the output in the lines' place had it */
+		return;
+	}
 	struct strbuf line = writer_line_begin(&session->out);
 	session->output->event(&line, ev, &session->style);
 	line_write(session, &line);
@@ -245,8 +249,12 @@ static void exchange_print(void *ctx, const struct event *ev, const struct excha
 	for (uint32_t i = 0; i < session->observer_count; i++)
 		if (session->observers[i].exchange)
 			session->observers[i].exchange(session->observers[i].ctx, ev, exchange);
-	if (session->done || !session->lines)
+	if (session->done)
 		return;
+	if (!session->lines) {
+		line_count(session);
+		return;
+	}
 	struct strbuf line = writer_line_begin(&session->out);
 	session->output->exchange(&line, ev, exchange, &session->style);
 	line_write(session, &line);

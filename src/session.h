@@ -76,6 +76,11 @@ struct session {
 	 * --port needs of connections whose remote port is not one. */
 	int (*socket_local_port)(uint32_t pid, int32_t fd, int family, int type,
 				 uint16_t *port);
+	/* A socket's local address as text (socket_local_of), asked by -w
+	 * only; NULL: never. A recording records the answers, a replay gives
+	 * them back. */
+	int (*socket_local)(uint32_t pid, int32_t fd, int family, int type, char *text,
+			    size_t size);
 	struct selection select;  /* --port, --remote, --tcp, --udp, --unix */
 	uint64_t deselected;      /* events those left out */
 	/* The clock of the hold cutoff and of a sweep's exit events, and whether

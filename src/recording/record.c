@@ -23,7 +23,7 @@ const char *const record_type_names[RECORD_TYPE_NR] = {
 	[RECORD_CLOCK] = "clock",     [RECORD_PEER] = "peer",
 	[RECORD_PROCESS] = "process", [RECORD_SWEEP] = "sweep",
 	[RECORD_PREEXISTING] = "preexisting", [RECORD_END] = "end",
-	[RECORD_SOCK] = "sock",
+	[RECORD_SOCK] = "sock",       [RECORD_LOCAL] = "local",
 };
 
 int recorder_check_path(const char *path)
@@ -273,16 +273,31 @@ static int recorded_sock_take(void *ctx, uint64_t key, struct st_sock *sock)
 	return answer.result;
 }
 
+/* An address question's answer, as it is given. */
+static int address_record(uint32_t type_of_record,
+			  int (*ask)(uint32_t, int32_t, int, int, char *, size_t), uint32_t pid,
+			  int32_t fd, int family, int type, char *text, size_t size)
+{
+	struct record_peer answer = { .pid = pid, .fd = fd, .family = family, .type = type };
+
+	answer.result = ask(pid, fd, family, type, text, size);
+	record_write(peer_recorder, type_of_record, &answer, sizeof(answer), text,
+		     answer.result ? 0 : strnlen(text, size));
+	return answer.result;
+}
+
 static int recorded_socket_peer(uint32_t pid, int32_t fd, int family, int type, char *text,
 				size_t size)
 {
-	struct recorder *rec = peer_recorder;
-	struct record_peer answer = { .pid = pid, .fd = fd, .family = family, .type = type };
+	return address_record(RECORD_PEER, peer_recorder->socket_peer, pid, fd, family, type,
+			      text, size);
+}
 
-	answer.result = rec->socket_peer(pid, fd, family, type, text, size);
-	record_write(rec, RECORD_PEER, &answer, sizeof(answer), text,
-		     answer.result ? 0 : strnlen(text, size));
-	return answer.result;
+static int recorded_socket_local(uint32_t pid, int32_t fd, int family, int type, char *text,
+				 size_t size)
+{
+	return address_record(RECORD_LOCAL, peer_recorder->socket_local, pid, fd, family, type,
+			      text, size);
 }
 
 void record_session_hooks(struct recorder *rec, struct session *session)
@@ -292,10 +307,14 @@ void record_session_hooks(struct recorder *rec, struct session *session)
 	session->sock_take = recorded_sock_take;
 	session->inputs_ctx = rec;
 	rec->socks_fd = session->socks_fd;
+	peer_recorder = rec;
 	if (session->socket_peer) {
 		rec->socket_peer = session->socket_peer;
-		peer_recorder = rec;
 		session->socket_peer = recorded_socket_peer;
+	}
+	if (session->socket_local) {
+		rec->socket_local = session->socket_local;
+		session->socket_local = recorded_socket_local;
 	}
 }
 

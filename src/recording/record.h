@@ -72,6 +72,7 @@ enum record_type {
 	RECORD_PREEXISTING = 7, /* struct record_preexisting, then the peer's text */
 	RECORD_END = 8,         /* struct record_end, then its CPUs; the last record */
 	RECORD_SOCK = 9,        /* struct record_sock: a socket's BPF entry at its exit */
+	RECORD_LOCAL = 10,      /* struct record_peer, then the local address's text (-w) */
 	RECORD_TYPE_NR
 };
 
@@ -82,8 +83,9 @@ struct record_tag {
 	uint32_t len; /* payload bytes that follow */
 };
 
-/* A question the session asked of the kernel (session.socket_peer) and
- * its answer: 0 and the text, or a negative errno and no text. */
+/* A question the session asked of the kernel (session.socket_peer, or
+ * session.socket_local for RECORD_LOCAL) and its answer: 0 and the text,
+ * or a negative errno and no text. */
 struct record_peer {
 	uint32_t pid;
 	int32_t fd;
@@ -142,6 +144,8 @@ struct recorder {
 	/* the session's inputs, wrapped by record_session_hooks */
 	int (*socket_peer)(uint32_t pid, int32_t fd, int family, int type, char *text,
 			   size_t size);
+	int (*socket_local)(uint32_t pid, int32_t fd, int family, int type, char *text,
+			    size_t size);
 };
 
 /* Refuses a path that exists and is not a regular file (a FIFO would block
@@ -176,7 +180,8 @@ void recorder_end(struct recorder *rec, const struct record_end *end,
 
 /* Wraps the session's clock, its check for gone processes, its taking of
  * exited sockets' BPF entries (from session->socks_fd: set it first) and
- * its socket_peer (if set), so that each answer is recorded as given. */
+ * its socket_peer and socket_local (if set), so that each answer is
+ * recorded as given. */
 void record_session_hooks(struct recorder *rec, struct session *session);
 
 /* Writes out what is buffered. Returns 0 or rec->error. */

@@ -36,6 +36,7 @@ struct replay_reader {
 	uint64_t last_clock;
 	uint64_t unanswered; /* questions the recording had no answer for */
 	uint64_t unused;     /* answers no question took */
+	bool skip_local;     /* no -w: its answers (RECORD_LOCAL) are passed over */
 };
 
 static void reader_fail(struct replay_reader *r, const char *fmt, ...)
@@ -103,9 +104,10 @@ static bool record_valid(struct replay_reader *r)
 			why = "of the wrong size";
 		break;
 	case RECORD_PEER:
+	case RECORD_LOCAL:
 	case RECORD_PREEXISTING: {
-		size_t fixed = r->tag.type == RECORD_PEER ? sizeof(struct record_peer)
-							  : sizeof(struct record_preexisting);
+		size_t fixed = r->tag.type != RECORD_PREEXISTING ? sizeof(struct record_peer)
+								 : sizeof(struct record_preexisting);
 		if (len < fixed)
 			why = "too short";
 		else if (len - fixed > ADDR_TEXT_MAX - 1)
@@ -145,7 +147,7 @@ static bool record_valid(struct replay_reader *r)
 
 /* Loads the next record unless one is loaded. Returns it, or NULL at the
  * end (r->eof) or after a failure. */
-static const struct record_tag *reader_peek(struct replay_reader *r)
+static const struct record_tag *reader_load(struct replay_reader *r)
 {
 	size_t n;
 
@@ -198,6 +200,17 @@ static const struct record_tag *reader_peek(struct replay_reader *r)
 static void reader_take(struct replay_reader *r)
 {
 	r->have = false;
+}
+
+/* reader_load, past the answers to -w's questions when this replay asks
+ * none: they sit among the others' answers, where -w asked. */
+static const struct record_tag *reader_peek(struct replay_reader *r)
+{
+	const struct record_tag *tag;
+
+	while ((tag = reader_load(r)) && tag->type == RECORD_LOCAL && r->skip_local)
+		reader_take(r);
+	return tag;
 }
 
 /* The hooks: the session's questions answered from the recording. */
@@ -256,34 +269,59 @@ static int replayed_sock_take(void *ctx, uint64_t key, struct st_sock *sock)
 	return -ENOENT;
 }
 
-static int replayed_socket_peer(uint32_t pid, int32_t fd, int family, int type, char *text,
-				size_t size)
+/* The next record, when it answers this address question: 1 (its result
+ * in *result, its text in text), else 0. */
+static int address_replay(uint32_t type_of_record, uint32_t pid, int32_t fd, int family,
+			  int type, char *text, size_t size, int *result)
 {
 	struct replay_reader *r = peer_reader;
 	const struct record_tag *tag = reader_peek(r);
 	struct record_peer answer;
 
-	if (tag && tag->type == RECORD_PEER) {
+	if (tag && tag->type == type_of_record) {
 		memcpy(&answer, r->payload, sizeof(answer));
 		if (answer.pid == pid && answer.fd == fd && answer.family == family &&
 		    answer.type == type) {
 			size_t len = tag->len - sizeof(answer);
 
 			reader_take(r);
-			if (answer.result)
-				return answer.result < 0 ? answer.result : -EIO;
-			if (!size)
-				return -ENOSPC;
+			*result = answer.result > 0 ? -EIO : answer.result;
+			if (!*result && !size)
+				*result = -ENOSPC;
+			if (*result)
+				return 1;
 			if (len > size - 1)
 				len = size - 1;
 			memcpy(text, r->payload + sizeof(answer), len);
 			text[len] = '\0';
-			return 0;
+			return 1;
 		}
 	}
-	if (!r->failed)
-		r->unanswered++;
+	return 0;
+}
+
+static int replayed_socket_peer(uint32_t pid, int32_t fd, int family, int type, char *text,
+				size_t size)
+{
+	int result;
+
+	if (address_replay(RECORD_PEER, pid, fd, family, type, text, size, &result))
+		return result;
+	if (!peer_reader->failed)
+		peer_reader->unanswered++;
 	return -ENOTCONN;
+}
+
+/* -w's question: a recording made without -w has no answers, and -w's
+ * stand-in then takes their place (not a replay out of step). */
+static int replayed_socket_local(uint32_t pid, int32_t fd, int family, int type, char *text,
+				 size_t size)
+{
+	int result;
+
+	if (address_replay(RECORD_LOCAL, pid, fd, family, type, text, size, &result))
+		return result;
+	return -ENOENT;
 }
 
 /* The header: magic, layout, and the struct sizes the samples were made
@@ -445,7 +483,7 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 	static struct perf_poller poller; /* CPUS_MAX arrays: not on the stack */
 	uint64_t submit_failures[ST_SUBMIT_NR] = { 0 };
 	uint64_t table_full[ST_FULL_NR] = { 0 };
-	struct replay_reader r = { .in = in, .name = name };
+	struct replay_reader r = { .in = in, .name = name, .skip_local = !opts->write_file };
 	struct record_header hdr;
 	struct record_end end;
 	struct session session;
@@ -475,6 +513,7 @@ int replay_stream(FILE *in, const char *name, const struct options *opts, int ou
 	session.sock_take = replayed_sock_take;
 	session.inputs_ctx = &r;
 	session.socket_peer = replayed_socket_peer;
+	session.socket_local = replayed_socket_local;
 	peer_reader = &r;
 	if (summary)
 		header_report(&r, &hdr, opts->verbose);

@@ -59,6 +59,22 @@ int socket_peer_of(uint32_t pid, int32_t fd, int family, int type, char *text, s
 	return err;
 }
 
+int socket_local_of(uint32_t pid, int32_t fd, int family, int type, char *text, size_t size)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	int copy = socket_copy_of(pid, fd, family, type);
+	int err;
+
+	if (copy < 0)
+		return copy;
+	err = getsockname(copy, (struct sockaddr *)&local, &len)
+		      ? -errno
+		      : format_sockaddr((const uint8_t *)&local, len, text, size);
+	close(copy);
+	return err;
+}
+
 int socket_local_port_of(uint32_t pid, int32_t fd, int family, int type, uint16_t *port)
 {
 	struct sockaddr_storage local;

@@ -16,6 +16,11 @@ int socket_peer_of_copy(int copy, char *text, size_t size);
  * negative errno. */
 int socket_peer_of(uint32_t pid, int32_t fd, int family, int type, char *text, size_t size);
 
+/* The local address of fd in process pid (getsockname), formatted as
+ * socket_peer_of formats a peer, checked as it does. Returns 0 or a
+ * negative errno. */
+int socket_local_of(uint32_t pid, int32_t fd, int family, int type, char *text, size_t size);
+
 /* The local port of fd in process pid, checked as socket_peer_of does.
  * Returns 0 or a negative errno. */
 int socket_local_port_of(uint32_t pid, int32_t fd, int family, int type, uint16_t *port);

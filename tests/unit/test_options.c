@@ -1,9 +1,12 @@
 /* options_parse: defaults, every option, and usage errors. Errors are
  * printed to stderr by options_parse itself. */
+#define _GNU_SOURCE /* posix_openpt, ptsname */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +46,7 @@ static void test_defaults(void)
 	CHECK(opts.bpf_file == NULL && opts.kernel_headers == NULL);
 	CHECK(!opts.show_secrets);
 	CHECK(opts.record_file == NULL && opts.replay_file == NULL);
+	CHECK(opts.write_file == NULL);
 }
 
 static void test_each_option(void)
@@ -336,6 +340,61 @@ static void test_record_replay(void)
 		  "socket-tracer: --record needs a file name (try --help)\n");
 }
 
+/* Parses with stdout on a terminal (a pty of our own) or on /dev/null. */
+static int parse_stdout_on(bool terminal, char **argv)
+{
+	int saved = dup(STDOUT_FILENO);
+	int controller = terminal ? posix_openpt(O_RDWR | O_NOCTTY) : -1;
+	int target;
+	int result;
+
+	fflush(stdout);
+	if (terminal) {
+		CHECK(controller >= 0 && !grantpt(controller) && !unlockpt(controller));
+		target = open(ptsname(controller), O_RDWR | O_NOCTTY);
+	} else {
+		target = open("/dev/null", O_WRONLY);
+	}
+	CHECK(target >= 0 && saved >= 0);
+	dup2(target, STDOUT_FILENO);
+	result = parse(argv);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(target);
+	if (controller >= 0)
+		close(controller);
+	return result;
+}
+
+/* -w: a file, or stdout unless it is a terminal; with --replay too. */
+static void test_write(void)
+{
+	CHECK_INT(parse(ARGS("-w", "out.pcapng", "-c", "curl")), 0);
+	CHECK_STR(opts.write_file, "out.pcapng");
+	CHECK_INT(parse(ARGS("--write=x.pcapng", "--replay", "in.rec")), 0);
+	CHECK_STR(opts.write_file, "x.pcapng");
+	CHECK_STR(opts.replay_file, "in.rec");
+	CHECK_INT(parse_stdout_on(false, ARGS("-w", "-")), 0);
+	CHECK_STR(opts.write_file, "-");
+	CHECK_INT(parse_stdout_on(true, ARGS("-w", "-")), -EINVAL);
+	CHECK_INT(parse_stdout_on(true, ARGS("-w", "out.pcapng")), 0);
+	CHECK_INT(parse_stdout_on(false, ARGS("--stats", "-w", "out.pcapng")), 0);
+	/* (stdout off any terminal, for the test run on one) */
+	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+
+	fflush(stdout);
+	dup2(null, STDOUT_FILENO);
+	const char *message = parse_stderr(ARGS("--stats", "-w", "-"));
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	CHECK_STR(message, "socket-tracer: --stats with -w -: the table and the capture would "
+			   "both take stdout; give -w a file (try --help)\n");
+	CHECK_INT(parse(ARGS("-w")), -EINVAL);
+	CHECK_STR(parse_stderr(ARGS("--write", "")),
+		  "socket-tracer: --write needs a file name, or - for stdout (try --help)\n");
+}
+
 /* A parse that fails in the middle of a short-option cluster must not leak
  * getopt state into the next parse. */
 static void test_reparse(void)
@@ -534,6 +593,7 @@ int main(void)
 	test_defines();
 	test_define_messages();
 	test_record_replay();
+	test_write();
 	test_reparse();
 	test_protocol_names();
 	test_selection();
