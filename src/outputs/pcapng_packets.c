@@ -378,7 +378,8 @@ static int packet_write(struct pcapng_packets *packets, const struct flow *flow,
 	} else {
 		put16(l4 + 4, (uint16_t)(UDP_HEADER + wire));
 	}
-	memcpy(l4 + l4_len, seg->payload, captured);
+	if (captured)
+		memcpy(l4 + l4_len, seg->payload, captured);
 	/* Over the pseudo-header and the whole segment: left 0 (none, for UDP
 	 * over IPv4) when the segment is not all in the packet. */
 	if (captured == wire) {
