@@ -213,6 +213,15 @@ const char *format_role(uint32_t sock_flags)
 	return "unknown";
 }
 
+size_t format_remote_host_len(const char *remote, uint16_t family)
+{
+	const char *colon = strrchr(remote, ':');
+
+	if (colon && (family == AF_INET || family == AF_INET6))
+		return colon - remote;
+	return strlen(remote);
+}
+
 void format_size(uint64_t bytes, char *out, size_t size)
 {
 	static const char *const units[] = { "KB", "MB", "GB", "TB", "PB", "EB" };

@@ -22,6 +22,10 @@ int format_sockaddr(const uint8_t *addr, uint32_t len, char *out, size_t size);
 const char *format_family(uint16_t family);
 /* "client", "server" or "unknown", from the sock_flags. */
 const char *format_role(uint32_t sock_flags);
+/* The length of a formatted peer without its port ("[::1]:41234" ->
+ * "[::1]"): a server's clients come from a new port each, so --stats and
+ * --metrics group them by host. Other families' (a unix path) whole. */
+size_t format_remote_host_len(const char *remote, uint16_t family);
 
 /* "tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket", or "-". */
 const char *format_transport(uint16_t family, uint16_t sock_type);

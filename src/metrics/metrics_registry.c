@@ -255,11 +255,8 @@ void metrics_registry_request(struct metrics_registry *registry,
 /* A server's clients come from a new port each: the address alone. */
 static void remote_label(struct strbuf *label, const struct event *close, enum role role)
 {
-	const char *colon = strrchr(close->remote, ':');
-	size_t len = strlen(close->remote);
-
-	if (role == ROLE_SERVER && colon && (close->family == AF_INET || close->family == AF_INET6))
-		len = colon - close->remote;
+	size_t len = role == ROLE_SERVER ? format_remote_host_len(close->remote, close->family)
+					 : strlen(close->remote);
 	/* already text a terminal can show (format_addr escaped a unix path) */
 	strbuf_append(label, close->remote, len);
 }

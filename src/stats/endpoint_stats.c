@@ -28,20 +28,13 @@ void endpoint_stats_free(struct endpoint_stats *stats)
 	stats->slots = NULL;
 }
 
-/* A server's peer without its port: "[::1]:41234" -> "[::1]". */
+/* A server's peer without its port: its clients by host. */
 static void remote_key(const struct request_summary *request, char *out, size_t size)
 {
-	size_t len = strlen(request->remote);
+	size_t len = !strcmp(request->role, "server")
+			     ? format_remote_host_len(request->remote, request->family)
+			     : strlen(request->remote);
 
-	if (!strcmp(request->role, "server")) {
-		const char *colon = strrchr(request->remote, ':');
-		const char *bracket = strrchr(request->remote, ']');
-
-		if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
-		    (!bracket || bracket < colon) && (bracket || !memchr(request->remote, ':',
-									 colon - request->remote)))
-			len = colon - request->remote;
-	}
 	if (len >= size)
 		len = size - 1;
 	memcpy(out, request->remote, len);

@@ -22,6 +22,7 @@ bool request_summary_of(const struct event *ev, const struct exchange *exchange,
 		out->name = protocol->name;
 	out->role = format_role(ev->sock_flags);
 	out->remote = ev->remote;
+	out->family = ev->family;
 	strbuf_init(&endpoint, out->endpoint, sizeof(out->endpoint));
 	if (!exchange->request)
 		strbuf_puts(&endpoint, ENDPOINT_REQUEST_NOT_SEEN);

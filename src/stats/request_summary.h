@@ -19,6 +19,7 @@ struct request_summary {
 	const char *name;   /* the protocol's, or what it carries ("grpc") */
 	const char *role;   /* "client", "server", "unknown" */
 	const char *remote; /* the peer, "" unknown */
+	uint16_t family;    /* AF_* of the connection */
 	char endpoint[ENDPOINT_MAX];   /* bytes of the payload: escape to print */
 	enum outcome outcome;
 	char status[STATUS_CLASS_MAX]; /* "" when OUTCOME_NONE */

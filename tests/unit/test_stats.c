@@ -2,6 +2,7 @@
  * its drawing counts every value, and the table stays bounded, folding a
  * server's clients by host. */
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "check.h"
 #include "protocols/http.h"
@@ -83,6 +84,7 @@ static struct request_summary request_make(const char *role, const char *remote,
 		.name = "http",
 		.role = role,
 		.remote = remote,
+		.family = remote[0] == '/' ? AF_UNIX : remote[0] == '[' ? AF_INET6 : AF_INET,
 		.outcome = outcome,
 		.timed = outcome != OUTCOME_NONE,
 		.latency_ns = 1000,
